@@ -1,0 +1,723 @@
+//! The HTTP protocol between the app (and any other client) and the server: request and
+//! response bodies, and the validation of a new complaint, which the phone runs offline on a
+//! draft and the server runs again on arrival, with the same codes.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use time::{Date, OffsetDateTime};
+use uuid::Uuid;
+
+use super::category::Category;
+use super::channel::Channel;
+use super::role::Role;
+use super::stage::Stage;
+use super::text::{self, char_len, normalize_optional, normalize_text};
+use super::tracking::TrackingCode;
+
+/// Largest amount in rials a complaint may state (a quadrillion rials: far above any retail case).
+pub const MAX_AMOUNT_RIALS: i64 = 1_000_000_000_000_000;
+/// Longest business identification code, in digits.
+pub const MAX_GUILD_ID_DIGITS: usize = 20;
+
+/// An RFC 7807 problem document: every error the server returns has this shape, served as
+/// `application/problem+json`, with a stable `code` the client translates.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Problem {
+    /// A URI naming the problem type (`urn:samat:problem:<code>`).
+    #[serde(rename = "type")]
+    pub type_uri: String,
+    /// A short English title.
+    pub title: String,
+    /// The HTTP status.
+    pub status: u16,
+    /// The stable error code (`invalid_phone`, `invalid_transition`, ...).
+    pub code: String,
+    /// What went wrong and what to do about it.
+    pub detail: String,
+    /// Per-field problems, when the body failed validation.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<FieldError>,
+}
+
+/// One problem with one field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FieldError {
+    /// The field's wire name.
+    pub field: String,
+    /// Stable code (`missing_category`, `description_too_long`, ...).
+    pub code: String,
+    /// English explanation.
+    pub message: String,
+}
+
+impl FieldError {
+    fn new(field: &str, code: &str, message: impl Into<String>) -> Self {
+        FieldError { field: field.to_owned(), code: code.to_owned(), message: message.into() }
+    }
+}
+
+/// `GET /v1/categories` item.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CategoryInfo {
+    /// Wire name.
+    pub name: Category,
+    /// Persian label.
+    pub label_fa: String,
+    /// English label.
+    pub label_en: String,
+}
+
+/// `POST /v1/auth/otp`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OtpRequest {
+    /// The citizen's mobile number, any common spelling.
+    pub phone: String,
+}
+
+/// `POST /v1/auth/otp` answer (202).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OtpSent {
+    /// Seconds until the code expires.
+    pub expires_in: u32,
+}
+
+/// `POST /v1/auth/verify`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct VerifyRequest {
+    /// The same phone the code was sent to.
+    pub phone: String,
+    /// The six-digit code from the SMS (Persian digits fine).
+    pub code: String,
+}
+
+/// A session token (citizen or staff).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TokenResponse {
+    /// Opaque bearer token for `Authorization: Bearer …`.
+    pub token: String,
+    /// The staff role, for staff logins.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<Role>,
+}
+
+/// `POST /v1/staff/login`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StaffLoginRequest {
+    /// Username.
+    pub username: String,
+    /// Password.
+    pub password: String,
+}
+
+/// The fields of a complaint as a client sends them (`POST /v1/complaints`, and inside
+/// `POST /v1/staff/intake`). Fields are plain strings so that every problem gets its own
+/// code from [`NewComplaint::validate`] instead of a generic JSON error.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NewComplaint {
+    /// A UUID made on the phone when the citizen pressed "submit": resending it returns the
+    /// same complaint. Required from the app; optional for staff intake.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    /// Category wire name.
+    #[serde(default)]
+    pub category: Option<String>,
+    /// What happened.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// The business identification code (from the guild barcode), digits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guild_id: Option<String>,
+    /// The business's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub business_name: Option<String>,
+    /// The business's address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub business_address: Option<String>,
+    /// Province.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub province: Option<String>,
+    /// City.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub city: Option<String>,
+    /// When it happened, `YYYY-MM-DD` (Gregorian).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incident_date: Option<String>,
+    /// The amount involved, in rials.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount_rials: Option<i64>,
+    /// Whether the citizen claims damages/compensation (goes to self-regulation).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wants_compensation: Option<bool>,
+}
+
+/// A complaint that passed validation, normalised and typed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ComplaintFields {
+    /// Category.
+    pub category: Category,
+    /// Normalised description.
+    pub description: String,
+    /// Business identification code, ASCII digits.
+    pub guild_id: Option<String>,
+    /// Business name.
+    pub business_name: Option<String>,
+    /// Business address.
+    pub business_address: Option<String>,
+    /// Province.
+    pub province: Option<String>,
+    /// City.
+    pub city: Option<String>,
+    /// Date of the incident.
+    pub incident_date: Option<Date>,
+    /// Amount in rials.
+    pub amount_rials: Option<i64>,
+    /// Compensation claim.
+    pub wants_compensation: bool,
+}
+
+/// Parses a `YYYY-MM-DD` date, Persian digits allowed.
+pub fn parse_date(s: &str) -> Option<Date> {
+    let ascii = text::ascii_digits(s.trim());
+    let fmt = time::macros::format_description!("[year]-[month]-[day]");
+    Date::parse(&ascii, fmt).ok()
+}
+
+/// Normalises a business identification code to ASCII digits, or `None` if it is not one.
+pub fn normalize_guild_id(s: &str) -> Option<String> {
+    let digits = text::digits_only(s.trim())?;
+    (!digits.is_empty() && digits.len() <= MAX_GUILD_ID_DIGITS).then_some(digits)
+}
+
+impl NewComplaint {
+    /// Checks every field and returns all problems at once, or the normalised complaint.
+    /// `today` is the date against which "in the future" is judged (the caller's clock, in
+    /// Iran's time zone).
+    pub fn validate(&self, today: Date) -> Result<ComplaintFields, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let category = match self.category.as_deref().map(str::trim) {
+            None | Some("") => {
+                errors.push(FieldError::new("category", "missing_category", "choose a category"));
+                None
+            }
+            Some(name) => match Category::from_wire(name) {
+                Some(c) => Some(c),
+                None => {
+                    errors.push(FieldError::new(
+                        "category",
+                        "unknown_category",
+                        format!("unknown category {name:?}; see GET /v1/categories"),
+                    ));
+                    None
+                }
+            },
+        };
+        let description = normalize_text(self.description.as_deref().unwrap_or(""));
+        if description.is_empty() {
+            errors.push(FieldError::new("description", "description_empty", "describe what happened"));
+        } else if char_len(&description) > text::MAX_DESCRIPTION_CHARS {
+            errors.push(FieldError::new(
+                "description",
+                "description_too_long",
+                format!("at most {} characters", text::MAX_DESCRIPTION_CHARS),
+            ));
+        }
+        let guild_id = match self.guild_id.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            None => None,
+            Some(raw) => match normalize_guild_id(raw) {
+                Some(id) => Some(id),
+                None => {
+                    errors.push(FieldError::new(
+                        "guild_id",
+                        "invalid_guild_id",
+                        format!("a business ID is 1 to {MAX_GUILD_ID_DIGITS} digits"),
+                    ));
+                    None
+                }
+            },
+        };
+        let mut short = |field: &str, value: &Option<String>, max: usize| {
+            let v = normalize_optional(value.as_deref());
+            if v.as_deref().is_some_and(|v| char_len(v) > max) {
+                errors.push(FieldError::new(field, "too_long", format!("at most {max} characters")));
+            }
+            v
+        };
+        let business_name = short("business_name", &self.business_name, text::MAX_SHORT_CHARS);
+        let business_address = short("business_address", &self.business_address, text::MAX_ADDRESS_CHARS);
+        let province = short("province", &self.province, text::MAX_SHORT_CHARS);
+        let city = short("city", &self.city, text::MAX_SHORT_CHARS);
+        let incident_date = match self.incident_date.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            None => None,
+            Some(raw) => match parse_date(raw) {
+                None => {
+                    errors.push(FieldError::new("incident_date", "invalid_date", "use YYYY-MM-DD (Gregorian)"));
+                    None
+                }
+                Some(d) if d > today => {
+                    errors.push(FieldError::new("incident_date", "date_in_future", "the incident date is in the future"));
+                    None
+                }
+                Some(d) => Some(d),
+            },
+        };
+        match self.amount_rials {
+            Some(a) if a < 0 => errors.push(FieldError::new("amount_rials", "negative_amount", "the amount cannot be negative")),
+            Some(a) if a > MAX_AMOUNT_RIALS => {
+                errors.push(FieldError::new("amount_rials", "amount_too_large", "the amount is implausibly large"))
+            }
+            _ => {}
+        }
+        match (errors.is_empty(), category) {
+            (true, Some(category)) => Ok(ComplaintFields {
+                category,
+                description,
+                guild_id,
+                business_name,
+                business_address,
+                province,
+                city,
+                incident_date,
+                amount_rials: self.amount_rials,
+                wants_compensation: self.wants_compensation.unwrap_or(false),
+            }),
+            _ => Err(errors),
+        }
+    }
+
+    /// Parses `client_id`, the idempotency key of a submission.
+    pub fn parse_client_id(&self) -> Result<Option<Uuid>, FieldError> {
+        match self.client_id.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            None => Ok(None),
+            Some(s) => Uuid::parse_str(s)
+                .map(Some)
+                .map_err(|_| FieldError::new("client_id", "invalid_client_id", "client_id must be a UUID")),
+        }
+    }
+}
+
+/// `POST /v1/staff/intake`: an operator files for a caller or counter visitor.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StaffIntakeRequest {
+    /// The citizen's mobile number; they get the tracking code by SMS and see the complaint
+    /// in the app after logging in with it.
+    pub phone: String,
+    /// How the complaint reached the operator (`phone`, `counter`, `fax`, ...).
+    pub channel: String,
+    /// The complaint's fields.
+    #[serde(flatten)]
+    pub complaint: NewComplaint,
+}
+
+/// The verdict recorded by the Ta'zirat liaison (`details` of a move to `verdict`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct VerdictDetails {
+    /// Whether the Ta'zirat found a violation.
+    pub violation: bool,
+    /// Penalty imposed on the business, in rials.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub penalty_rials: Option<i64>,
+    /// Compensation awarded to the citizen, in rials.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compensation_rials: Option<i64>,
+}
+
+/// `POST /v1/staff/complaints/{tracking_code}/transition`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TransitionRequest {
+    /// Target stage wire name.
+    pub to: String,
+    /// Note for the citizen (the reason, the report summary, ...).
+    #[serde(default)]
+    pub note: Option<String>,
+    /// Note for staff only.
+    #[serde(default)]
+    pub internal_note: Option<String>,
+    /// Structured details; for `verdict`, a [`VerdictDetails`].
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub details: Option<Value>,
+}
+
+/// `POST /v1/staff/complaints/{tracking_code}/notes`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NoteRequest {
+    /// The note.
+    pub note: String,
+    /// Whether the citizen sees it (and gets an SMS about it).
+    #[serde(default)]
+    pub visible_to_citizen: bool,
+}
+
+/// `POST /v1/complaints/{tracking_code}/decision`: the citizen's answer in self-regulation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DecisionRequest {
+    /// `true`: satisfied with the business's answer (resolved); `false`: send an inspector.
+    pub accept: bool,
+    /// Optional words from the citizen.
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// `POST /v1/complaints/{tracking_code}/withdraw`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WithdrawRequest {
+    /// Optional reason.
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// `POST /v1/complaints/{tracking_code}/feedback`: a complaint about the handling itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FeedbackRequest {
+    /// 1 (very unhappy) to 5 (very happy).
+    pub rating: i64,
+    /// What the citizen wants to say.
+    #[serde(default)]
+    pub comment: Option<String>,
+    /// Put it in the supervisors' queue (the ministry's complaints centre).
+    #[serde(default)]
+    pub escalate: bool,
+}
+
+/// Feedback as stored and shown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FeedbackView {
+    /// Id.
+    pub id: i64,
+    /// 1–5.
+    pub rating: i64,
+    /// Comment.
+    pub comment: Option<String>,
+    /// Whether it went to the supervisors.
+    pub escalated: bool,
+    /// When.
+    #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub at: OffsetDateTime,
+}
+
+/// What kind of entry an event is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    /// The complaint was filed.
+    Created,
+    /// The stage changed.
+    Stage,
+    /// A note without a stage change (the business's answer, ...).
+    Note,
+}
+
+/// One entry of a complaint's history, as the citizen sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EventView {
+    /// The event's position in the feed (also the sync cursor).
+    pub seq: i64,
+    /// What kind of entry.
+    pub kind: EventKind,
+    /// The stage after the event.
+    pub stage: Stage,
+    /// The stage before, for stage changes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_stage: Option<Stage>,
+    /// Who acted: `citizen` or a role name (never a person's name).
+    pub actor: String,
+    /// When.
+    #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub at: OffsetDateTime,
+    /// The note meant for the citizen.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// Structured details (the verdict, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub details: Option<Value>,
+    /// Staff-only note; present only in staff views.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub internal_note: Option<String>,
+}
+
+/// A complaint in a list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ComplaintSummary {
+    /// The tracking code.
+    pub tracking_code: TrackingCode,
+    /// Current stage.
+    pub stage: Stage,
+    /// Category.
+    pub category: Category,
+    /// Intake channel.
+    pub channel: Channel,
+    /// Business name, if given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub business_name: Option<String>,
+    /// Filed at.
+    #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub created_at: OffsetDateTime,
+    /// Last change.
+    #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub updated_at: OffsetDateTime,
+}
+
+/// A complaint with its whole history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ComplaintDetail {
+    /// The tracking code.
+    pub tracking_code: TrackingCode,
+    /// The idempotency key it was filed with.
+    pub client_id: Uuid,
+    /// Current stage.
+    pub stage: Stage,
+    /// Category.
+    pub category: Category,
+    /// Intake channel.
+    pub channel: Channel,
+    /// Description.
+    pub description: String,
+    /// Business identification code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guild_id: Option<String>,
+    /// Business name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub business_name: Option<String>,
+    /// Business address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub business_address: Option<String>,
+    /// Province.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub province: Option<String>,
+    /// City.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub city: Option<String>,
+    /// Incident date.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Date))]
+    pub incident_date: Option<Date>,
+    /// Amount in rials.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount_rials: Option<i64>,
+    /// Compensation claim.
+    pub wants_compensation: bool,
+    /// Whether the business ID was found in the registry (`false`: flagged for the expert).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub business_known: Option<bool>,
+    /// Filed at.
+    #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub created_at: OffsetDateTime,
+    /// Last change.
+    #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub updated_at: OffsetDateTime,
+    /// History, oldest first.
+    pub events: Vec<EventView>,
+    /// Feedback the citizen gave about the handling.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub feedback: Vec<FeedbackView>,
+    /// Staff view only: the complainant's phone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+}
+
+/// `POST /v1/complaints` and intake answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SubmitResponse {
+    /// The tracking code (also sent by SMS).
+    pub tracking_code: TrackingCode,
+    /// Always `received` for a new complaint; the current stage for a resubmission.
+    pub stage: Stage,
+    /// The idempotency key.
+    pub client_id: Uuid,
+    /// When it was filed.
+    #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub created_at: OffsetDateTime,
+}
+
+/// One event in the citizen's sync feed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SyncEvent {
+    /// The complaint.
+    pub tracking_code: TrackingCode,
+    /// The event.
+    #[serde(flatten)]
+    pub event: EventView,
+}
+
+/// `GET /v1/sync` answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SyncResponse {
+    /// Events after the cursor, oldest first.
+    pub events: Vec<SyncEvent>,
+    /// Pass this as `since` next time.
+    pub cursor: i64,
+    /// Whether more events wait beyond this page.
+    pub more: bool,
+}
+
+/// An entry of a staff queue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct QueueItem {
+    /// The tracking code.
+    pub tracking_code: TrackingCode,
+    /// Current stage.
+    pub stage: Stage,
+    /// Category.
+    pub category: Category,
+    /// Intake channel.
+    pub channel: Channel,
+    /// Business name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub business_name: Option<String>,
+    /// City.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub city: Option<String>,
+    /// Compensation claim.
+    pub wants_compensation: bool,
+    /// Business ID given but not in the registry: check it.
+    pub unknown_business: bool,
+    /// When it entered its current stage.
+    #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub stage_since: OffsetDateTime,
+    /// Seconds in the current stage.
+    pub stage_age_seconds: i64,
+    /// For supervisors: the escalated feedback that put it here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub escalation: Option<FeedbackView>,
+}
+
+/// `GET /v1/staff/queue` answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct QueueResponse {
+    /// The caller's role.
+    pub role: Role,
+    /// Oldest first.
+    pub items: Vec<QueueItem>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    const TODAY: Date = date!(2026 - 11 - 28);
+
+    fn valid() -> NewComplaint {
+        NewComplaint {
+            client_id: Some(Uuid::new_v4().to_string()),
+            category: Some("no_invoice".into()),
+            description: Some("فاكتور نداد".into()),
+            ..Default::default()
+        }
+    }
+
+    fn codes(c: &NewComplaint) -> Vec<(String, String)> {
+        c.validate(TODAY).unwrap_err().into_iter().map(|e| (e.field, e.code)).collect()
+    }
+
+    #[test]
+    fn a_valid_complaint_is_normalised() {
+        let mut c = valid();
+        c.guild_id = Some("۱۲۳-۴۵۶".into());
+        c.incident_date = Some("۲۰۲۶-۱۱-۲۰".into());
+        c.business_name = Some("  فروشگاه  علي ".into());
+        let f = c.validate(TODAY).unwrap();
+        assert_eq!(f.category, Category::NoInvoice);
+        assert_eq!(f.description, "فاکتور نداد");
+        assert_eq!(f.guild_id.as_deref(), Some("123456"));
+        assert_eq!(f.business_name.as_deref(), Some("فروشگاه علی"));
+        assert_eq!(f.incident_date, Some(date!(2026 - 11 - 20)));
+        assert!(!f.wants_compensation);
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once_with_its_code() {
+        let c = NewComplaint {
+            client_id: None,
+            category: None,
+            description: Some("   ".into()),
+            guild_id: Some("12a".into()),
+            business_name: Some("x".repeat(201)),
+            incident_date: Some("2026-11-29".into()),
+            amount_rials: Some(-1),
+            ..Default::default()
+        };
+        let got = codes(&c);
+        for expected in [
+            ("category", "missing_category"),
+            ("description", "description_empty"),
+            ("guild_id", "invalid_guild_id"),
+            ("business_name", "too_long"),
+            ("incident_date", "date_in_future"),
+            ("amount_rials", "negative_amount"),
+        ] {
+            assert!(got.contains(&(expected.0.into(), expected.1.into())), "{expected:?} in {got:?}");
+        }
+        assert_eq!(got.len(), 6);
+    }
+
+    #[test]
+    fn single_field_problems() {
+        let cases: Vec<(fn(&mut NewComplaint), &str)> = vec![
+            (|c| c.category = Some("bribery".into()), "unknown_category"),
+            (|c| c.description = Some("ب".repeat(4001)), "description_too_long"),
+            (|c| c.incident_date = Some("1403/08/01".into()), "invalid_date"),
+            (|c| c.amount_rials = Some(MAX_AMOUNT_RIALS + 1), "amount_too_large"),
+            (|c| c.city = Some("ش".repeat(201)), "too_long"),
+        ];
+        for (mutate, code) in cases {
+            let mut c = valid();
+            mutate(&mut c);
+            let got = codes(&c);
+            assert_eq!(got.len(), 1, "{got:?}");
+            assert_eq!(got[0].1, code);
+        }
+    }
+
+    #[test]
+    fn client_id_must_be_a_uuid() {
+        let mut c = valid();
+        assert!(c.parse_client_id().unwrap().is_some());
+        c.client_id = Some("not-a-uuid".into());
+        assert_eq!(c.parse_client_id().unwrap_err().code, "invalid_client_id");
+        c.client_id = None;
+        assert_eq!(c.parse_client_id().unwrap(), None);
+    }
+
+    #[test]
+    fn intake_request_flattens_the_complaint() {
+        let json = r#"{"phone":"09121234567","channel":"phone","category":"fraud","description":"x"}"#;
+        let r: StaffIntakeRequest = serde_json::from_str(json).unwrap();
+        assert_eq!(r.complaint.category.as_deref(), Some("fraud"));
+    }
+}

@@ -1,0 +1,109 @@
+//! Complaint categories: the eight violations of the 124 seed article, plus `other`.
+
+use serde::{Deserialize, Serialize};
+
+/// What the citizen complains about. Wire names are the snake_case variant names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    /// Selling or concealing smuggled goods (فروش و اختفای کالای قاچاق).
+    SmuggledGoods,
+    /// Fraud or adulteration (تقلب).
+    Fraud,
+    /// Hoarding (احتکار).
+    Hoarding,
+    /// Supplying outside the distribution network (عرضه خارج از شبکه).
+    OffNetworkSupply,
+    /// Not following pricing and distribution rules (اجرا نکردن ضوابط قیمت‌گذاری و توزیع).
+    PricingViolation,
+    /// Forced or tied selling (فروش اجباری).
+    ForcedSelling,
+    /// Not displaying prices (درج نکردن قیمت).
+    NoPriceTag,
+    /// Not issuing an invoice or receipt (صادر نکردن فاکتور و صورتحساب).
+    NoInvoice,
+    /// Anything else.
+    Other,
+}
+
+impl Category {
+    /// Every category, in the order of the seed article.
+    pub const ALL: [Category; 9] = [
+        Category::SmuggledGoods,
+        Category::Fraud,
+        Category::Hoarding,
+        Category::OffNetworkSupply,
+        Category::PricingViolation,
+        Category::ForcedSelling,
+        Category::NoPriceTag,
+        Category::NoInvoice,
+        Category::Other,
+    ];
+
+    /// The wire name (`smuggled_goods`, ...).
+    pub fn wire_name(self) -> &'static str {
+        match self {
+            Category::SmuggledGoods => "smuggled_goods",
+            Category::Fraud => "fraud",
+            Category::Hoarding => "hoarding",
+            Category::OffNetworkSupply => "off_network_supply",
+            Category::PricingViolation => "pricing_violation",
+            Category::ForcedSelling => "forced_selling",
+            Category::NoPriceTag => "no_price_tag",
+            Category::NoInvoice => "no_invoice",
+            Category::Other => "other",
+        }
+    }
+
+    /// Parses a wire name.
+    pub fn from_wire(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.wire_name() == name)
+    }
+
+    /// The Persian label shown to citizens.
+    pub fn label_fa(self) -> &'static str {
+        match self {
+            Category::SmuggledGoods => "فروش و اختفای کالای قاچاق",
+            Category::Fraud => "تقلب",
+            Category::Hoarding => "احتکار",
+            Category::OffNetworkSupply => "عرضه خارج از شبکه",
+            Category::PricingViolation => "اجرا نکردن ضوابط قیمت‌گذاری و توزیع",
+            Category::ForcedSelling => "فروش اجباری",
+            Category::NoPriceTag => "درج نکردن قیمت",
+            Category::NoInvoice => "صادر نکردن فاکتور و صورتحساب",
+            Category::Other => "سایر",
+        }
+    }
+
+    /// The English label.
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Category::SmuggledGoods => "Selling or concealing smuggled goods",
+            Category::Fraud => "Fraud or adulteration",
+            Category::Hoarding => "Hoarding",
+            Category::OffNetworkSupply => "Supplying outside the distribution network",
+            Category::PricingViolation => "Not following pricing and distribution rules",
+            Category::ForcedSelling => "Forced or tied selling",
+            Category::NoPriceTag => "Not displaying prices",
+            Category::NoInvoice => "Not issuing an invoice or receipt",
+            Category::Other => "Other",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wire_names_match_serde_and_round_trip() {
+        for c in Category::ALL {
+            let json = serde_json::to_string(&c).unwrap();
+            assert_eq!(json, format!("\"{}\"", c.wire_name()));
+            assert_eq!(Category::from_wire(c.wire_name()), Some(c));
+            assert!(!c.label_fa().is_empty() && !c.label_en().is_empty());
+        }
+        assert_eq!(Category::from_wire("bribery"), None);
+    }
+}

@@ -1,0 +1,23 @@
+//! The domain model of the 124 complaint channel, shared by the server and the client.
+//!
+//! Each submodule holds one concept: [`category`], [`channel`], [`stage`], [`role`], the
+//! pure [`workflow`] rules, [`tracking`] codes, [`phone`] numbers, [`text`] normalisation,
+//! and [`api`], the request and response types of the HTTP protocol.
+
+pub mod api;
+pub mod category;
+pub mod channel;
+pub mod phone;
+pub mod role;
+pub mod stage;
+pub mod text;
+pub mod tracking;
+pub mod workflow;
+
+pub use category::Category;
+pub use channel::Channel;
+pub use phone::{PhoneError, PhoneNumber};
+pub use role::{Actor, Role};
+pub use stage::Stage;
+pub use tracking::{TrackingCode, TrackingCodeError};
+pub use workflow::{check_transition, ComplaintFacts, TransitionDenied, TransitionInput};

@@ -1,0 +1,117 @@
+//! The seven-stage life of a complaint, and its endings.
+
+use serde::{Deserialize, Serialize};
+
+/// Where a complaint stands. Wire names are the snake_case variant names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    /// Filed; the tracking code was sent by SMS (seed steps 1–2).
+    Received,
+    /// An expert is evaluating it (step 3).
+    ExpertReview,
+    /// A compensation claim, with the guild's self-regulation body (step 3).
+    SelfRegulation,
+    /// An inspector is dispatched (step 4).
+    Inspection,
+    /// The inspector recorded the inspection report (step 5).
+    InspectionReported,
+    /// A case file was sent to the Ta'zirat (step 6).
+    Taazirat,
+    /// The Ta'zirat verdict was announced (step 7).
+    Verdict,
+    /// Closed to the citizen's satisfaction.
+    Resolved,
+    /// Closed without action, with a reason.
+    Dismissed,
+    /// Withdrawn by the citizen.
+    Withdrawn,
+}
+
+impl Stage {
+    /// Every stage, in workflow order.
+    pub const ALL: [Stage; 10] = [
+        Stage::Received,
+        Stage::ExpertReview,
+        Stage::SelfRegulation,
+        Stage::Inspection,
+        Stage::InspectionReported,
+        Stage::Taazirat,
+        Stage::Verdict,
+        Stage::Resolved,
+        Stage::Dismissed,
+        Stage::Withdrawn,
+    ];
+
+    /// The wire name.
+    pub fn wire_name(self) -> &'static str {
+        match self {
+            Stage::Received => "received",
+            Stage::ExpertReview => "expert_review",
+            Stage::SelfRegulation => "self_regulation",
+            Stage::Inspection => "inspection",
+            Stage::InspectionReported => "inspection_reported",
+            Stage::Taazirat => "taazirat",
+            Stage::Verdict => "verdict",
+            Stage::Resolved => "resolved",
+            Stage::Dismissed => "dismissed",
+            Stage::Withdrawn => "withdrawn",
+        }
+    }
+
+    /// Parses a wire name.
+    pub fn from_wire(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.wire_name() == name)
+    }
+
+    /// Whether nothing can follow this stage. A verdict is final: it is the last of the seven.
+    pub fn is_final(self) -> bool {
+        matches!(self, Stage::Verdict | Stage::Resolved | Stage::Dismissed | Stage::Withdrawn)
+    }
+
+    /// The Persian label shown to citizens and used in SMS.
+    pub fn label_fa(self) -> &'static str {
+        match self {
+            Stage::Received => "ثبت شد",
+            Stage::ExpertReview => "در حال بررسی کارشناس",
+            Stage::SelfRegulation => "ارجاع به حوزه خودتنظیمی",
+            Stage::Inspection => "اعزام بازرس",
+            Stage::InspectionReported => "ثبت گزارش بازرسی",
+            Stage::Taazirat => "ارسال پرونده به تعزیرات",
+            Stage::Verdict => "اعلام رأی تعزیرات",
+            Stage::Resolved => "رسیدگی و مختومه شد",
+            Stage::Dismissed => "رد شد",
+            Stage::Withdrawn => "انصراف شاکی",
+        }
+    }
+
+    /// The English label.
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Stage::Received => "Received",
+            Stage::ExpertReview => "Under expert review",
+            Stage::SelfRegulation => "Referred to guild self-regulation",
+            Stage::Inspection => "Inspector dispatched",
+            Stage::InspectionReported => "Inspection report recorded",
+            Stage::Taazirat => "Case file sent to the Ta'zirat",
+            Stage::Verdict => "Ta'zirat verdict announced",
+            Stage::Resolved => "Resolved",
+            Stage::Dismissed => "Dismissed",
+            Stage::Withdrawn => "Withdrawn",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wire_names_match_serde() {
+        for s in Stage::ALL {
+            assert_eq!(serde_json::to_string(&s).unwrap(), format!("\"{}\"", s.wire_name()));
+            assert_eq!(Stage::from_wire(s.wire_name()), Some(s));
+        }
+    }
+}

@@ -1,0 +1,165 @@
+//! Normalisation of Persian text and digits as citizens actually type them.
+//!
+//! Phones send Persian (U+06F0..) or Arabic-Indic (U+0660..) digits, Arabic yeh (ي) and kaf (ك)
+//! instead of the Persian forms (ی, ک), tatweel (ـ) for stretching, and ZWNJ (U+200C) inside
+//! words. We store one canonical form so search, comparison and display agree.
+
+/// Maximum length, in characters, of a complaint description.
+pub const MAX_DESCRIPTION_CHARS: usize = 4000;
+/// Maximum length, in characters, of short fields (business name, city, province, ...).
+pub const MAX_SHORT_CHARS: usize = 200;
+/// Maximum length, in characters, of an address.
+pub const MAX_ADDRESS_CHARS: usize = 500;
+/// Maximum length, in characters, of a staff or citizen note.
+pub const MAX_NOTE_CHARS: usize = 4000;
+
+const ZWNJ: char = '\u{200C}';
+
+/// Maps a Persian or Arabic-Indic digit to its ASCII form; other characters are returned as is.
+pub fn ascii_digit(c: char) -> char {
+    match c {
+        '\u{06F0}'..='\u{06F9}' => char::from(b'0' + (c as u32 - 0x06F0) as u8),
+        '\u{0660}'..='\u{0669}' => char::from(b'0' + (c as u32 - 0x0660) as u8),
+        _ => c,
+    }
+}
+
+/// Replaces every Persian and Arabic-Indic digit in `s` with its ASCII digit.
+pub fn ascii_digits(s: &str) -> String {
+    s.chars().map(ascii_digit).collect()
+}
+
+/// Keeps only the digits of `s` (any script, converted to ASCII) if every other character is a
+/// separator people type between digit groups (space, dash, dot, slash, NBSP, ZWNJ, LRM/RLM);
+/// returns `None` if anything else is there.
+pub fn digits_only(s: &str) -> Option<String> {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        let d = ascii_digit(c);
+        if d.is_ascii_digit() {
+            out.push(d);
+        } else if matches!(
+            c,
+            ' ' | '-' | '.' | '/' | '_' | '\u{00A0}' | '\u{200C}' | '\u{200E}' | '\u{200F}' | '\u{2009}' | '\u{202F}' | '\t'
+        ) {
+            continue;
+        } else {
+            return None;
+        }
+    }
+    Some(out)
+}
+
+/// Normalises free text: Arabic yeh/alef maksura and kaf become Persian ی and ک, tatweel is
+/// removed, ZWNJ is kept (but not doubled or left at a word edge), control characters other
+/// than newline and tab are dropped, runs of spaces collapse, and the ends are trimmed.
+pub fn normalize_text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut last_space = false;
+    for c in s.chars() {
+        let c = match c {
+            '\u{064A}' | '\u{0649}' => '\u{06CC}', // Arabic yeh, alef maksura -> Persian yeh
+            '\u{0643}' => '\u{06A9}',              // Arabic kaf -> Persian keheh
+            '\u{0640}' => continue,                // tatweel
+            '\r' => continue,
+            c => c,
+        };
+        if c == ZWNJ {
+            // a ZWNJ only makes sense between two letters
+            if out.is_empty() || last_space || out.ends_with(ZWNJ) {
+                continue;
+            }
+            out.push(c);
+            continue;
+        }
+        if c == ' ' || c == '\u{00A0}' {
+            if out.ends_with(ZWNJ) {
+                out.pop();
+            }
+            if !last_space && !out.is_empty() {
+                out.push(' ');
+            }
+            last_space = true;
+            continue;
+        }
+        if c.is_control() && c != '\n' && c != '\t' {
+            continue;
+        }
+        if c == '\n' && out.ends_with(' ') {
+            out.pop();
+        }
+        last_space = c == '\n';
+        out.push(c);
+    }
+    while out.ends_with(|c: char| c.is_whitespace() || c == ZWNJ) {
+        out.pop();
+    }
+    out
+}
+
+/// Normalises an optional field: normalised text, or `None` when nothing is left.
+pub fn normalize_optional(s: Option<&str>) -> Option<String> {
+    s.map(normalize_text).filter(|t| !t.is_empty())
+}
+
+/// The number of characters in `s` (what the length limits count).
+pub fn char_len(s: &str) -> usize {
+    s.chars().count()
+}
+
+/// Writes `s` with Persian digits, for text shown to people (SMS bodies keep ASCII codes).
+pub fn persian_digits(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_ascii_digit() { char::from_u32(0x06F0 + (c as u32 - '0' as u32)).unwrap_or(c) } else { c })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digits_of_every_script_become_ascii() {
+        for (input, expected) in [
+            ("۰۱۲۳۴۵۶۷۸۹", "0123456789"),
+            ("٠١٢٣٤٥٦٧٨٩", "0123456789"),
+            ("12۳٤", "1234"),
+            ("abc", "abc"),
+        ] {
+            assert_eq!(ascii_digits(input), expected, "{input}");
+        }
+    }
+
+    #[test]
+    fn digits_only_accepts_separators_and_rejects_letters() {
+        for (input, expected) in [
+            ("۱۲۳ ۴۵۶-۷۸۹۰", Some("1234567890")),
+            ("12.34/56", Some("123456")),
+            ("", Some("")),
+            ("12a4", None),
+            ("+98", None),
+        ] {
+            assert_eq!(digits_only(input).as_deref(), expected, "{input}");
+        }
+    }
+
+    #[test]
+    fn arabic_letters_become_persian_and_tatweel_goes() {
+        for (input, expected) in [
+            ("كيك", "کیک"),
+            ("فروشـــگاه", "فروشگاه"),
+            ("  می\u{200C}خواهم   بروم  ", "می\u{200C}خواهم بروم"),
+            ("\u{200C}سلام\u{200C}\u{200C}دنیا\u{200C}", "سلام\u{200C}دنیا"),
+            ("خط اول  \r\nخط دوم", "خط اول\nخط دوم"),
+            ("a\u{0007}b", "ab"),
+            ("   ", ""),
+        ] {
+            assert_eq!(normalize_text(input), expected, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn persian_digits_for_display() {
+        assert_eq!(persian_digits("کد 1234"), "کد ۱۲۳۴");
+    }
+}

@@ -1,0 +1,91 @@
+//! The one error type of the HTTP API. Every failure becomes an RFC 7807 problem document
+//! (`application/problem+json`) with a stable `code`; internal details are logged, never sent.
+
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use samat_core::model::api::{FieldError, Problem};
+
+use crate::store::StoreError;
+
+/// An error answered to the client.
+#[derive(Debug)]
+pub struct ApiError {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// Stable code.
+    pub code: &'static str,
+    /// What happened and what to do.
+    pub detail: String,
+    /// Per-field problems.
+    pub fields: Vec<FieldError>,
+}
+
+/// Handler result.
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl ApiError {
+    /// An error with a status, code and detail.
+    pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
+        ApiError { status, code, detail: detail.into(), fields: Vec::new() }
+    }
+    /// 400 with a code.
+    pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, code, detail)
+    }
+    /// 422 `validation_failed` with every field problem.
+    pub fn invalid_fields(fields: Vec<FieldError>) -> Self {
+        let detail = fields.iter().map(|f| format!("{}: {}", f.field, f.message)).collect::<Vec<_>>().join("; ");
+        ApiError { status: StatusCode::UNPROCESSABLE_ENTITY, code: "validation_failed", detail, fields }
+    }
+    /// 404 for a complaint that does not exist or is not the caller's: the same answer for
+    /// both, so nobody can probe for other people's tracking codes.
+    pub fn complaint_not_found() -> Self {
+        Self::new(StatusCode::NOT_FOUND, "complaint_not_found", "no complaint of yours has this tracking code")
+    }
+    /// 401.
+    pub fn unauthorized(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", detail)
+    }
+    /// 403.
+    pub fn forbidden(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, code, detail)
+    }
+    /// 429.
+    pub fn rate_limited(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", detail)
+    }
+    /// 500, with the cause logged here and not sent.
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        tracing::error!(%cause, "internal error");
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "something went wrong on our side; please try again")
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict(msg) => ApiError::new(StatusCode::CONFLICT, "conflict", msg),
+            StoreError::StageChanged => ApiError::new(
+                StatusCode::CONFLICT,
+                "stage_changed",
+                "the complaint was moved by someone else meanwhile; reload it and try again",
+            ),
+            StoreError::Backend(msg) => ApiError::internal(msg),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let problem = Problem {
+            type_uri: format!("urn:samat:problem:{}", self.code),
+            title: self.status.canonical_reason().unwrap_or("Error").to_owned(),
+            status: self.status.as_u16(),
+            code: self.code.to_owned(),
+            detail: self.detail,
+            fields: self.fields,
+        };
+        let body = serde_json::to_vec(&problem).unwrap_or_default();
+        (self.status, [(header::CONTENT_TYPE, "application/problem+json")], body).into_response()
+    }
+}

@@ -1,0 +1,151 @@
+//! Request extractors: JSON bodies whose rejections are problem documents with codes, the
+//! caller's address, and the authenticated citizen or staff member.
+
+use std::net::{IpAddr, SocketAddr};
+
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use samat_core::model::{PhoneNumber, Role, TrackingCode};
+use serde::de::DeserializeOwned;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::store::Principal;
+
+/// A JSON body; malformed JSON, a wrong content type or a wrong field type are 400/415 with a
+/// code, never axum's plain-text rejection.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(v)) => Ok(ApiJson(v)),
+            Err(rejection) => Err(json_rejection(rejection)),
+        }
+    }
+}
+
+fn json_rejection(r: JsonRejection) -> ApiError {
+    match r {
+        JsonRejection::MissingJsonContentType(_) => ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send the body as JSON with Content-Type: application/json",
+        ),
+        JsonRejection::JsonSyntaxError(e) => ApiError::bad_request("invalid_json", format!("the body is not valid JSON: {}", e.body_text())),
+        JsonRejection::JsonDataError(e) => ApiError::bad_request("invalid_body", format!("the body has a wrong or missing field: {}", e.body_text())),
+        JsonRejection::BytesRejection(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", "the request body is too large")
+        }
+        other => ApiError::bad_request("invalid_body", other.body_text()),
+    }
+}
+
+/// Query string parameters with a coded rejection.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|q| ApiQuery(q.0))
+            .map_err(|e: QueryRejection| ApiError::bad_request("invalid_query", e.body_text()))
+    }
+}
+
+/// A tracking code from the path: Persian digits and dashes are fine; a typo is
+/// `invalid_tracking_code` before any lookup.
+pub struct CodePath(pub TrackingCode);
+
+impl<S: Send + Sync> FromRequestParts<S> for CodePath {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let axum::extract::Path(raw) = axum::extract::Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|e: PathRejection| ApiError::bad_request("invalid_path", e.body_text()))?;
+        TrackingCode::parse(&raw).map(CodePath).map_err(|e| ApiError::bad_request("invalid_tracking_code", e.to_string()))
+    }
+}
+
+/// The caller's IP: the socket peer, or the first `X-Forwarded-For` hop when the server is
+/// told it runs behind a trusted proxy.
+pub struct ClientIp(pub IpAddr);
+
+impl FromRequestParts<AppState> for ClientIp {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        if state.settings.trust_forwarded_for {
+            let forwarded = parts
+                .headers
+                .get("x-forwarded-for")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.split(',').next())
+                .and_then(|v| v.trim().parse::<IpAddr>().ok());
+            if let Some(ip) = forwarded {
+                return Ok(ClientIp(ip));
+            }
+        }
+        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+        Ok(ClientIp(peer.unwrap_or(IpAddr::from([127, 0, 0, 1]))))
+    }
+}
+
+fn bearer(parts: &Parts) -> Result<&str, ApiError> {
+    let value = parts
+        .headers
+        .get(axum::http::header::AUTHORIZATION)
+        .ok_or_else(|| ApiError::unauthorized("log in first: send Authorization: Bearer <token>"))?;
+    let value = value.to_str().map_err(|_| ApiError::unauthorized("malformed Authorization header"))?;
+    value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| ApiError::unauthorized("use Authorization: Bearer <token>"))
+}
+
+/// Resolves the bearer token of a request to its principal.
+pub async fn principal(parts: &Parts, state: &AppState) -> Result<Principal, ApiError> {
+    let token = bearer(parts)?;
+    state.sessions.resolve(&*state.store, token).await?.ok_or_else(|| ApiError::unauthorized("the session has expired or was revoked; log in again"))
+}
+
+/// An authenticated citizen.
+pub struct Citizen {
+    /// The verified phone.
+    pub phone: PhoneNumber,
+}
+
+impl FromRequestParts<AppState> for Citizen {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        match principal(parts, state).await? {
+            Principal::Citizen { phone } => Ok(Citizen { phone }),
+            Principal::Staff { .. } => Err(ApiError::forbidden("citizens_only", "this endpoint is for citizens; staff use /v1/staff/…")),
+        }
+    }
+}
+
+/// An authenticated staff member.
+pub struct Staff {
+    /// Staff id.
+    pub id: i64,
+    /// Username.
+    pub username: String,
+    /// Role.
+    pub role: Role,
+}
+
+impl FromRequestParts<AppState> for Staff {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        match principal(parts, state).await? {
+            Principal::Staff { id, username, role } => Ok(Staff { id, username, role }),
+            Principal::Citizen { .. } => Err(ApiError::forbidden("staff_only", "this endpoint is for ministry staff")),
+        }
+    }
+}

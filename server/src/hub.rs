@@ -1,0 +1,89 @@
+//! Long-poll waiters. Each citizen with a waiting `GET /v1/sync?wait=` has a `Notify`; a commit
+//! that adds an event for them wakes exactly their waiters. The hub also remembers the newest
+//! event seq per citizen, so an idle poll ("anything after my cursor?") needs no database read.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::Notify;
+
+#[derive(Default)]
+struct Entry {
+    latest: Option<i64>,
+    notify: Arc<Notify>,
+}
+
+/// The long-poll hub.
+#[derive(Default)]
+pub struct Hub {
+    entries: Mutex<HashMap<String, Entry>>,
+    waiting: AtomicI64,
+}
+
+impl Hub {
+    /// The `Notify` for `key` and the newest seq known for it, if any.
+    pub fn watch(&self, key: &str) -> (Arc<Notify>, Option<i64>) {
+        let mut map = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        let e = map.entry(key.to_owned()).or_default();
+        (e.notify.clone(), e.latest)
+    }
+
+    /// Records the newest seq read from the store (never lowers what a publish recorded).
+    pub fn remember(&self, key: &str, seq: i64) {
+        let mut map = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        let e = map.entry(key.to_owned()).or_default();
+        e.latest = Some(e.latest.map_or(seq, |l| l.max(seq)));
+    }
+
+    /// A committed event `seq` for `key`: remember it and wake the waiters.
+    pub fn publish(&self, key: &str, seq: i64) {
+        let mut map = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        let e = map.entry(key.to_owned()).or_default();
+        e.latest = Some(e.latest.map_or(seq, |l| l.max(seq)));
+        e.notify.notify_waiters();
+    }
+
+    /// Counts a waiter in (for metrics); the guard counts it out.
+    pub fn enter(self: &Arc<Self>) -> WaitGuard {
+        self.waiting.fetch_add(1, Ordering::Relaxed);
+        WaitGuard(self.clone())
+    }
+
+    /// Requests waiting now.
+    pub fn waiting(&self) -> i64 {
+        self.waiting.load(Ordering::Relaxed)
+    }
+}
+
+/// Counts one waiting request.
+pub struct WaitGuard(Arc<Hub>);
+
+impl Drop for WaitGuard {
+    fn drop(&mut self) {
+        self.0.waiting.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn publish_wakes_only_that_citizen() {
+        let hub = Hub::default();
+        let (a, _) = hub.watch("a");
+        let (b, _) = hub.watch("b");
+        let wa = a.notified();
+        let wb = b.notified();
+        tokio::pin!(wa, wb);
+        wa.as_mut().enable();
+        wb.as_mut().enable();
+        hub.publish("a", 5);
+        tokio::time::timeout(std::time::Duration::from_secs(1), wa).await.unwrap();
+        assert!(tokio::time::timeout(std::time::Duration::from_millis(50), wb).await.is_err());
+        assert_eq!(hub.watch("a").1, Some(5));
+        hub.remember("a", 3);
+        assert_eq!(hub.watch("a").1, Some(5));
+    }
+}

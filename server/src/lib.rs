@@ -1,0 +1,54 @@
+//! The Samat 124 complaint server.
+//!
+//! [`router`] builds the whole HTTP API over an [`AppState`], so tests can drive it with
+//! `tower::ServiceExt::oneshot`; [`serve`] runs it on a listener together with the SMS outbox
+//! worker until the shutdown future resolves, then drains in-flight requests.
+
+pub mod actions;
+pub mod demo;
+pub mod error;
+pub mod extract;
+pub mod hub;
+pub mod limits;
+pub mod metrics;
+pub mod notice;
+pub mod openapi;
+pub mod passwords;
+pub mod routes;
+pub mod sessions;
+pub mod sms;
+pub mod state;
+pub mod store;
+pub mod views;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+pub use routes::router;
+pub use state::{AppState, Settings};
+
+/// Serves the API on `listener` and runs the SMS worker until `shutdown` resolves; in-flight
+/// requests finish, the worker stops after its current batch.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    sms: Arc<dyn sms::SmsSender>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let worker = tokio::spawn(sms::outbox::run(state.store.clone(), sms, state.outbox_wake.clone(), state.metrics.clone(), stop_rx.clone()));
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let mut stop_for_server = stop_rx;
+    let served = axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            tokio::select! {
+                _ = shutdown => {}
+                _ = stop_for_server.changed() => {}
+            }
+        })
+        .await;
+    let _ = stop_tx.send(true);
+    let _ = worker.await;
+    served.map_err(Into::into)
+}

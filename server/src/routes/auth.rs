@@ -1,0 +1,121 @@
+//! Logging in: citizens by a one-time code sent by SMS, staff by username and password.
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::post;
+use axum::{Json, Router};
+use samat_core::model::api::{OtpRequest, OtpSent, StaffLoginRequest, TokenResponse, VerifyRequest};
+use samat_core::model::text::digits_only;
+use samat_core::model::PhoneNumber;
+use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
+
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{ApiJson, ClientIp};
+use crate::state::AppState;
+use crate::store::{NewSms, OtpCheck, Principal, SmsKind};
+use crate::{notice, passwords};
+
+/// Routes of this module.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/auth/otp", post(request_otp))
+        .route("/v1/auth/verify", post(verify_otp))
+        .route("/v1/auth/logout", post(logout))
+        .route("/v1/staff/login", post(staff_login))
+}
+
+fn parse_phone(raw: &str) -> ApiResult<PhoneNumber> {
+    PhoneNumber::parse(raw).map_err(|e| ApiError::bad_request("invalid_phone", e.to_string()))
+}
+
+fn otp_hash(phone: &PhoneNumber, code: &str) -> Vec<u8> {
+    Sha256::digest(format!("samat-otp:{}:{code}", phone.as_str()).as_bytes()).to_vec()
+}
+
+fn new_otp() -> String {
+    use rand::Rng;
+    format!("{:06}", rand::thread_rng().gen_range(0..1_000_000))
+}
+
+/// Sends a six-digit login code by SMS.
+#[utoipa::path(post, path = "/v1/auth/otp", tag = "auth", request_body = OtpRequest,
+    responses((status = 202, body = OtpSent), (status = 400, description = "invalid_phone"), (status = 429, description = "rate_limited")))]
+pub async fn request_otp(State(state): State<AppState>, ClientIp(ip): ClientIp, ApiJson(req): ApiJson<OtpRequest>) -> ApiResult<(StatusCode, Json<OtpSent>)> {
+    let phone = parse_phone(&req.phone)?;
+    if state.limits.otp_ip.check_key(&ip).is_err() {
+        return Err(ApiError::rate_limited("too many login codes requested from this network; wait and try again"));
+    }
+    if state.limits.otp_phone.check_key(&phone.as_str().to_owned()).is_err() {
+        return Err(ApiError::rate_limited("too many login codes sent to this phone; wait a few minutes"));
+    }
+    let code = new_otp();
+    let expires = OffsetDateTime::now_utc() + state.settings.otp_ttl;
+    let sms = NewSms { to: phone.clone(), text: notice::otp(&code), kind: SmsKind::Otp, token: Some(code.clone()) };
+    state.store.put_otp(&phone, otp_hash(&phone, &code), expires, sms).await?;
+    state.outbox_wake.notify_one();
+    Ok((StatusCode::ACCEPTED, Json(OtpSent { expires_in: state.settings.otp_ttl.as_secs() as u32 })))
+}
+
+/// Exchanges the SMS code for a session token.
+#[utoipa::path(post, path = "/v1/auth/verify", tag = "auth", request_body = VerifyRequest,
+    responses((status = 200, body = TokenResponse), (status = 401, description = "wrong_code or code_expired"), (status = 429, description = "too_many_attempts")))]
+pub async fn verify_otp(State(state): State<AppState>, ApiJson(req): ApiJson<VerifyRequest>) -> ApiResult<Json<TokenResponse>> {
+    let phone = parse_phone(&req.phone)?;
+    let code = digits_only(&req.code)
+        .filter(|c| c.len() == 6)
+        .ok_or_else(|| ApiError::bad_request("invalid_code", "the login code is six digits"))?;
+    let check = state
+        .store
+        .check_otp(&phone, otp_hash(&phone, &code), OffsetDateTime::now_utc(), state.settings.otp_max_attempts)
+        .await?;
+    match check {
+        OtpCheck::Valid => {
+            let token = state.sessions.create(&*state.store, Principal::Citizen { phone }).await?;
+            Ok(Json(TokenResponse { token, role: None }))
+        }
+        OtpCheck::Wrong { remaining } => {
+            Err(ApiError::new(StatusCode::UNAUTHORIZED, "wrong_code", format!("wrong code; {remaining} attempts left")))
+        }
+        OtpCheck::Expired => Err(ApiError::new(StatusCode::UNAUTHORIZED, "code_expired", "the code has expired or was already used; request a new one")),
+        OtpCheck::TooManyAttempts => Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_attempts",
+            "too many wrong codes; request a new code",
+        )),
+    }
+}
+
+/// Ends the caller's session.
+#[utoipa::path(post, path = "/v1/auth/logout", tag = "auth", responses((status = 204), (status = 401)))]
+pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<StatusCode> {
+    let token = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .ok_or_else(|| ApiError::unauthorized("send the token to revoke as Authorization: Bearer <token>"))?;
+    state.sessions.revoke(&*state.store, token.trim()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Staff log in with username and password.
+#[utoipa::path(post, path = "/v1/staff/login", tag = "staff", request_body = StaffLoginRequest,
+    responses((status = 200, body = TokenResponse), (status = 401, description = "invalid_credentials"), (status = 429)))]
+pub async fn staff_login(State(state): State<AppState>, ApiJson(req): ApiJson<StaffLoginRequest>) -> ApiResult<Json<TokenResponse>> {
+    let username = req.username.trim().to_lowercase();
+    let limiter_key = username.clone();
+    if state.limits.staff_login.check_key(&limiter_key).is_err() {
+        return Err(ApiError::rate_limited("too many logins for this account; wait 15 minutes"));
+    }
+    let account = state.store.find_staff(&username).await?;
+    let hash = account.as_ref().map(|a| a.password_hash.clone()).unwrap_or_else(|| passwords::decoy().to_owned());
+    let password = req.password;
+    let ok = tokio::task::spawn_blocking(move || passwords::verify(&password, &hash)).await.map_err(ApiError::internal)?;
+    match account {
+        Some(a) if ok && a.active => {
+            let token = state.sessions.create(&*state.store, Principal::Staff { id: a.id, username: a.username, role: a.role }).await?;
+            Ok(Json(TokenResponse { token, role: Some(a.role) }))
+        }
+        _ => Err(ApiError::new(StatusCode::UNAUTHORIZED, "invalid_credentials", "wrong username or password")),
+    }
+}

@@ -1,0 +1,159 @@
+//! The citizen's complaints: file, list, read (with ETag), answer self-regulation, withdraw,
+//! give feedback on the handling; and public tracking by code and phone.
+
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use samat_core::model::api::{
+    ComplaintDetail, ComplaintSummary, DecisionRequest, EventView, FeedbackRequest, FeedbackView, FieldError, NewComplaint, SubmitResponse,
+    WithdrawRequest,
+};
+use samat_core::model::{Actor, Channel, PhoneNumber, Stage};
+use serde::Deserialize;
+use time::OffsetDateTime;
+
+use crate::actions::{self, Move};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{ApiJson, ApiQuery, Citizen, ClientIp, CodePath};
+use crate::state::AppState;
+use crate::store::ComplaintRecord;
+use crate::views::{self, Audience};
+
+/// Routes of this module.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/complaints", post(submit).get(list))
+        .route("/v1/complaints/{tracking_code}", get(show))
+        .route("/v1/complaints/{tracking_code}/decision", post(decide))
+        .route("/v1/complaints/{tracking_code}/withdraw", post(withdraw))
+        .route("/v1/complaints/{tracking_code}/feedback", post(feedback))
+        .route("/v1/track/{tracking_code}", get(track))
+}
+
+/// The caller's own complaint, or the same 404 whether it is missing or someone else's.
+async fn own(state: &AppState, citizen: &Citizen, code: samat_core::model::TrackingCode) -> ApiResult<ComplaintRecord> {
+    match state.store.complaint(code).await? {
+        Some(c) if c.phone == citizen.phone => Ok(c),
+        _ => Err(ApiError::complaint_not_found()),
+    }
+}
+
+/// Answers a complaint's detail with an ETag, or 304 when the client's copy is current.
+pub async fn detail_response(state: &AppState, c: &ComplaintRecord, headers: &HeaderMap, audience: Audience) -> ApiResult<Response> {
+    let etag = views::etag(c, audience);
+    let matches = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+    if matches {
+        return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response());
+    }
+    let events = state.store.events(c.id).await?;
+    let fb = state.store.feedback(c.id).await?;
+    let body = views::detail(c, &events, &fb, audience);
+    Ok(([(header::ETAG, etag), (header::CACHE_CONTROL, "private, no-cache".to_owned())], Json(body)).into_response())
+}
+
+/// Files a complaint from the app. Resending the same `client_id` returns the same complaint.
+#[utoipa::path(post, path = "/v1/complaints", tag = "complaints", request_body = NewComplaint, security(("bearer" = [])),
+    responses((status = 201, body = SubmitResponse, description = "filed; tracking code sent by SMS"),
+              (status = 200, body = SubmitResponse, description = "already filed with this client_id"),
+              (status = 422, description = "validation_failed, with per-field codes"), (status = 409, description = "client_id_conflict")))]
+pub async fn submit(State(state): State<AppState>, citizen: Citizen, ApiJson(body): ApiJson<NewComplaint>) -> ApiResult<(StatusCode, Json<SubmitResponse>)> {
+    let (resp, created) = actions::file_complaint(&state, citizen.phone, Channel::App, &body, true, None).await?;
+    Ok((if created { StatusCode::CREATED } else { StatusCode::OK }, Json(resp)))
+}
+
+/// The caller's complaints, newest first.
+#[utoipa::path(get, path = "/v1/complaints", tag = "complaints", security(("bearer" = [])), responses((status = 200, body = [ComplaintSummary])))]
+pub async fn list(State(state): State<AppState>, citizen: Citizen) -> ApiResult<Json<Vec<ComplaintSummary>>> {
+    let list = state.store.complaints_of(&citizen.phone).await?;
+    Ok(Json(list.iter().map(views::summary).collect()))
+}
+
+/// One of the caller's complaints with its history. Supports `If-None-Match`.
+#[utoipa::path(get, path = "/v1/complaints/{tracking_code}", tag = "complaints", security(("bearer" = [])),
+    params(("tracking_code" = String, Path, description = "ten digits, Persian digits and dashes fine")),
+    responses((status = 200, body = ComplaintDetail), (status = 304), (status = 404, description = "complaint_not_found")))]
+pub async fn show(State(state): State<AppState>, citizen: Citizen, CodePath(code): CodePath, headers: HeaderMap) -> ApiResult<Response> {
+    let c = own(&state, &citizen, code).await?;
+    detail_response(&state, &c, &headers, Audience::Citizen).await
+}
+
+/// The citizen's answer to the business's reply in self-regulation: accept (resolved) or
+/// reject (an inspector is sent).
+#[utoipa::path(post, path = "/v1/complaints/{tracking_code}/decision", tag = "complaints", request_body = DecisionRequest, security(("bearer" = [])),
+    params(("tracking_code" = String, Path)), responses((status = 200, body = EventView), (status = 409, description = "invalid_transition")))]
+pub async fn decide(State(state): State<AppState>, citizen: Citizen, CodePath(code): CodePath, ApiJson(req): ApiJson<DecisionRequest>) -> ApiResult<Json<EventView>> {
+    let c = own(&state, &citizen, code).await?;
+    if c.stage != Stage::SelfRegulation {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "invalid_transition",
+            format!("a decision is only taken in self_regulation; this complaint is in {}", c.stage.wire_name()),
+        ));
+    }
+    let to = if req.accept { Stage::Resolved } else { Stage::Inspection };
+    let note = actions::note_field("note", req.note.as_deref())?;
+    let e = actions::move_complaint(&state, &c, Actor::Citizen, None, Move { to, note, internal_note: None, details: None }).await?;
+    views::event(&e, Audience::Citizen).map(Json).ok_or_else(|| ApiError::internal("citizen event hidden"))
+}
+
+/// Withdraws the complaint (any time before a verdict).
+#[utoipa::path(post, path = "/v1/complaints/{tracking_code}/withdraw", tag = "complaints", request_body = Option<WithdrawRequest>, security(("bearer" = [])),
+    params(("tracking_code" = String, Path)), responses((status = 200, body = EventView), (status = 409, description = "invalid_transition")))]
+pub async fn withdraw(State(state): State<AppState>, citizen: Citizen, CodePath(code): CodePath, body: axum::body::Bytes) -> ApiResult<Json<EventView>> {
+    let c = own(&state, &citizen, code).await?;
+    // The body is optional: an empty one withdraws without a reason.
+    let req: WithdrawRequest = if body.iter().all(u8::is_ascii_whitespace) {
+        WithdrawRequest::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|e| ApiError::bad_request("invalid_json", format!("the body is not a valid withdrawal: {e}")))?
+    };
+    let note = actions::note_field("note", req.note.as_deref())?;
+    let e = actions::move_complaint(&state, &c, Actor::Citizen, None, Move { to: Stage::Withdrawn, note, internal_note: None, details: None }).await?;
+    views::event(&e, Audience::Citizen).map(Json).ok_or_else(|| ApiError::internal("citizen event hidden"))
+}
+
+/// A complaint about how the complaint was handled; `escalate` sends it to the supervisors
+/// (the ministry's complaints centre).
+#[utoipa::path(post, path = "/v1/complaints/{tracking_code}/feedback", tag = "complaints", request_body = FeedbackRequest, security(("bearer" = [])),
+    params(("tracking_code" = String, Path)), responses((status = 201, body = FeedbackView), (status = 422, description = "invalid_rating")))]
+pub async fn feedback(State(state): State<AppState>, citizen: Citizen, CodePath(code): CodePath, ApiJson(req): ApiJson<FeedbackRequest>) -> ApiResult<(StatusCode, Json<FeedbackView>)> {
+    let c = own(&state, &citizen, code).await?;
+    if !(1..=5).contains(&req.rating) {
+        return Err(ApiError::invalid_fields(vec![FieldError {
+            field: "rating".into(),
+            code: "invalid_rating".into(),
+            message: "rating is 1 to 5".into(),
+        }]));
+    }
+    let comment = actions::note_field("comment", req.comment.as_deref())?;
+    let f = state.store.add_feedback(c.tracking_code, req.rating, comment, req.escalate, OffsetDateTime::now_utc()).await?;
+    Ok((StatusCode::CREATED, Json(views::feedback(&f))))
+}
+
+/// Query of the public tracking page.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct TrackQuery {
+    /// The phone the complaint was filed with.
+    pub phone: String,
+}
+
+/// Public tracking for complaints filed by phone or at a counter: answers only when the phone
+/// matches; otherwise the same 404 as a code that does not exist.
+#[utoipa::path(get, path = "/v1/track/{tracking_code}", tag = "complaints",
+    params(("tracking_code" = String, Path), TrackQuery),
+    responses((status = 200, body = ComplaintDetail), (status = 404, description = "complaint_not_found"), (status = 429)))]
+pub async fn track(State(state): State<AppState>, ClientIp(ip): ClientIp, CodePath(code): CodePath, ApiQuery(q): ApiQuery<TrackQuery>, headers: HeaderMap) -> ApiResult<Response> {
+    if state.limits.track_ip.check_key(&ip).is_err() {
+        return Err(ApiError::rate_limited("too many tracking look-ups from this network; wait a minute"));
+    }
+    let phone = PhoneNumber::parse(&q.phone).map_err(|e| ApiError::bad_request("invalid_phone", e.to_string()))?;
+    match state.store.complaint(code).await? {
+        Some(c) if c.phone == phone => detail_response(&state, &c, &headers, Audience::Citizen).await,
+        _ => Err(ApiError::complaint_not_found()),
+    }
+}

@@ -1,0 +1,52 @@
+//! The HTTP routes, one module per area, each exposing its own `router()`.
+
+pub mod auth;
+pub mod complaints;
+pub mod meta;
+pub mod staff;
+pub mod sync;
+
+use std::time::Duration;
+
+use axum::extract::Request;
+use axum::http::StatusCode;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// The whole API.
+pub fn router(state: AppState) -> Router {
+    let timeout = state.settings.request_timeout;
+    let long_poll_timeout = state.settings.max_wait + Duration::from_secs(15);
+    let limited = Router::new()
+        .merge(auth::router())
+        .merge(complaints::router())
+        .merge(staff::router())
+        .merge(meta::router())
+        .layer(axum::middleware::from_fn(move |req, next| time_limit(timeout, req, next)));
+    let polling = sync::router().layer(axum::middleware::from_fn(move |req, next| time_limit(long_poll_timeout, req, next)));
+    Router::new()
+        .merge(limited)
+        .merge(polling)
+        .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint; see /openapi.json") })
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this endpoint does not take that method")
+        })
+        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::metrics::track))
+        .layer(RequestBodyLimitLayer::new(state.settings.max_body_bytes))
+        .layer(CatchPanicLayer::custom(|_| ApiError::internal("handler panicked").into_response()))
+        .with_state(state)
+}
+
+/// Answers `503 timeout` (a problem document) when the inner handler takes longer than `limit`.
+async fn time_limit(limit: Duration, req: Request, next: Next) -> Response {
+    match tokio::time::timeout(limit, next.run(req)).await {
+        Ok(response) => response,
+        Err(_) => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "timeout", "the request took too long; try again").into_response(),
+    }
+}

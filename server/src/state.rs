@@ -1,0 +1,93 @@
+//! The shared state every handler gets: the store, settings, sessions, long-poll hub, rate
+//! limits, the outbox wake-up and metrics.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::Notify;
+
+use crate::hub::Hub;
+use crate::limits::Limits;
+use crate::metrics::Metrics;
+use crate::sessions::Sessions;
+use crate::store::Store;
+
+/// Runtime settings (built from the command line, or directly by tests).
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Login-code lifetime.
+    pub otp_ttl: Duration,
+    /// Wrong guesses allowed per code.
+    pub otp_max_attempts: i64,
+    /// Codes sent per phone per hour.
+    pub otp_per_phone_per_hour: u32,
+    /// Codes requested per IP per hour.
+    pub otp_per_ip_per_hour: u32,
+    /// Public tracking look-ups per IP per minute.
+    pub track_per_ip_per_minute: u32,
+    /// Staff login attempts per username per 15 minutes.
+    pub staff_logins_per_15min: u32,
+    /// How long a session lives.
+    pub session_ttl: Duration,
+    /// Use the first `X-Forwarded-For` hop as the client address.
+    pub trust_forwarded_for: bool,
+    /// Longest long-poll `wait`.
+    pub max_wait: Duration,
+    /// Time limit for ordinary requests (long-polls get `max_wait` on top).
+    pub request_timeout: Duration,
+    /// Largest request body.
+    pub max_body_bytes: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            otp_ttl: Duration::from_secs(120),
+            otp_max_attempts: 5,
+            otp_per_phone_per_hour: 5,
+            otp_per_ip_per_hour: 30,
+            track_per_ip_per_minute: 20,
+            staff_logins_per_15min: 10,
+            session_ttl: Duration::from_secs(90 * 24 * 3600),
+            trust_forwarded_for: false,
+            max_wait: Duration::from_secs(60),
+            request_timeout: Duration::from_secs(30),
+            max_body_bytes: 64 * 1024,
+        }
+    }
+}
+
+/// Handler state; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    /// Storage.
+    pub store: Arc<dyn Store>,
+    /// Settings.
+    pub settings: Arc<Settings>,
+    /// Session cache over the store.
+    pub sessions: Arc<Sessions>,
+    /// Long-poll waiters.
+    pub hub: Arc<Hub>,
+    /// Rate limiters.
+    pub limits: Arc<Limits>,
+    /// Wakes the SMS outbox worker after a commit queued something.
+    pub outbox_wake: Arc<Notify>,
+    /// Prometheus metrics.
+    pub metrics: Arc<Metrics>,
+}
+
+impl AppState {
+    /// State over `store` with `settings`.
+    pub fn new(store: Arc<dyn Store>, settings: Settings) -> Self {
+        let limits = Limits::new(&settings);
+        AppState {
+            store,
+            sessions: Arc::new(Sessions::new(settings.session_ttl)),
+            settings: Arc::new(settings),
+            hub: Arc::new(Hub::default()),
+            limits: Arc::new(limits),
+            outbox_wake: Arc::new(Notify::new()),
+            metrics: Arc::new(Metrics::new()),
+        }
+    }
+}

@@ -1,0 +1,373 @@
+//! Storage behind a trait. Handlers speak to [`Store`] in domain terms and never see SQL; each
+//! backend lives in its own folder with its own migrations (SQLite in [`sqlite`]), chosen by
+//! the database URL's scheme in [`open`].
+
+pub mod sqlite;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use samat_core::model::api::{ComplaintFields, VerdictDetails};
+use samat_core::model::{Actor, Category, Channel, PhoneNumber, Role, Stage, TrackingCode};
+use serde_json::Value;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// What can go wrong in storage.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A uniqueness rule was broken (username taken, client_id of another citizen, ...).
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// The complaint moved on since it was read (a concurrent transition).
+    #[error("the complaint changed stage concurrently")]
+    StageChanged,
+    /// Something is wrong with the database itself.
+    #[error("database error: {0}")]
+    Backend(String),
+}
+
+/// Result of storage calls.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Who a session belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Principal {
+    /// A citizen, known by the phone they verified.
+    Citizen {
+        /// The verified phone.
+        phone: PhoneNumber,
+    },
+    /// A staff member.
+    Staff {
+        /// Staff id.
+        id: i64,
+        /// Username.
+        username: String,
+        /// Role.
+        role: Role,
+    },
+}
+
+/// A staff account as stored.
+#[derive(Debug, Clone)]
+pub struct StaffRecord {
+    /// Id.
+    pub id: i64,
+    /// Username.
+    pub username: String,
+    /// Argon2 PHC string.
+    pub password_hash: String,
+    /// Role.
+    pub role: Role,
+    /// Whether the account may log in.
+    pub active: bool,
+}
+
+/// An SMS to queue in the outbox, in the same transaction as what caused it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewSms {
+    /// Recipient.
+    pub to: PhoneNumber,
+    /// Full text.
+    pub text: String,
+    /// `otp` (sent through the gateway's verification template) or `notice`.
+    pub kind: SmsKind,
+    /// The template token for `otp` messages (the code).
+    pub token: Option<String>,
+}
+
+/// Kinds of outgoing SMS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmsKind {
+    /// A login code.
+    Otp,
+    /// A notice about a complaint.
+    Notice,
+}
+
+impl SmsKind {
+    /// Stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SmsKind::Otp => "otp",
+            SmsKind::Notice => "notice",
+        }
+    }
+}
+
+/// An SMS waiting in the outbox.
+#[derive(Debug, Clone)]
+pub struct OutboxSms {
+    /// Outbox id, also the de-duplication key given to the gateway.
+    pub id: i64,
+    /// Recipient.
+    pub to: PhoneNumber,
+    /// Text.
+    pub text: String,
+    /// Kind.
+    pub kind: SmsKind,
+    /// Template token.
+    pub token: Option<String>,
+    /// Attempts so far.
+    pub attempts: i64,
+}
+
+/// Outcome of checking a login code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OtpCheck {
+    /// Right code; it is consumed.
+    Valid,
+    /// Wrong code; this many attempts remain.
+    Wrong {
+        /// Attempts left.
+        remaining: i64,
+    },
+    /// Expired, or never sent, or already used.
+    Expired,
+    /// Five wrong attempts: the code is burnt.
+    TooManyAttempts,
+}
+
+/// A complaint to insert.
+#[derive(Debug, Clone)]
+pub struct NewComplaintRecord {
+    /// Idempotency key.
+    pub client_id: Uuid,
+    /// The complainant.
+    pub phone: PhoneNumber,
+    /// Channel.
+    pub channel: Channel,
+    /// Validated fields.
+    pub fields: ComplaintFields,
+    /// The operator who filed it, for assisted channels.
+    pub filed_by_staff: Option<i64>,
+    /// When.
+    pub at: OffsetDateTime,
+}
+
+/// A complaint as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ComplaintRecord {
+    /// Internal id.
+    pub id: i64,
+    /// Tracking code.
+    pub tracking_code: TrackingCode,
+    /// Idempotency key.
+    pub client_id: Uuid,
+    /// Complainant.
+    pub phone: PhoneNumber,
+    /// Channel.
+    pub channel: Channel,
+    /// Category.
+    pub category: Category,
+    /// Description.
+    pub description: String,
+    /// Business ID.
+    pub guild_id: Option<String>,
+    /// Whether the business ID is in the registry.
+    pub business_known: Option<bool>,
+    /// Business name.
+    pub business_name: Option<String>,
+    /// Business address.
+    pub business_address: Option<String>,
+    /// Province.
+    pub province: Option<String>,
+    /// City.
+    pub city: Option<String>,
+    /// Incident date.
+    pub incident_date: Option<time::Date>,
+    /// Amount.
+    pub amount_rials: Option<i64>,
+    /// Compensation claim.
+    pub wants_compensation: bool,
+    /// Stage.
+    pub stage: Stage,
+    /// Since when.
+    pub stage_since: OffsetDateTime,
+    /// Filed.
+    pub created_at: OffsetDateTime,
+    /// Last change.
+    pub updated_at: OffsetDateTime,
+    /// Bumped on every change; the ETag.
+    pub version: i64,
+}
+
+/// One stored event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventRecord {
+    /// Feed position.
+    pub seq: i64,
+    /// The complaint's tracking code.
+    pub tracking_code: TrackingCode,
+    /// `created`, `stage` or `note`.
+    pub kind: samat_core::model::api::EventKind,
+    /// Before.
+    pub from_stage: Option<Stage>,
+    /// After.
+    pub stage: Stage,
+    /// Who.
+    pub actor: Actor,
+    /// Staff id of the actor.
+    pub actor_staff_id: Option<i64>,
+    /// When.
+    pub at: OffsetDateTime,
+    /// For the citizen.
+    pub note: Option<String>,
+    /// For staff.
+    pub internal_note: Option<String>,
+    /// Details.
+    pub details: Option<Value>,
+    /// Whether the citizen sees it.
+    pub visible: bool,
+}
+
+/// A stage change (or a note) to record, checked by the workflow rules beforehand.
+#[derive(Debug, Clone)]
+pub struct ChangeRecord {
+    /// The complaint.
+    pub tracking_code: TrackingCode,
+    /// The stage the rules were checked against; the write fails with
+    /// [`StoreError::StageChanged`] if the complaint is no longer there.
+    pub expected_stage: Stage,
+    /// The new stage (equal to `expected_stage` for a note).
+    pub to: Stage,
+    /// `stage` or `note`.
+    pub kind: samat_core::model::api::EventKind,
+    /// Who.
+    pub actor: Actor,
+    /// Staff id.
+    pub actor_staff_id: Option<i64>,
+    /// Note for the citizen.
+    pub note: Option<String>,
+    /// Staff-only note.
+    pub internal_note: Option<String>,
+    /// Details (verdict).
+    pub details: Option<Value>,
+    /// Whether the citizen sees it.
+    pub visible: bool,
+    /// The SMS to the complainant, if any.
+    pub sms: Option<NewSms>,
+    /// When.
+    pub at: OffsetDateTime,
+}
+
+/// Feedback as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedbackRecord {
+    /// Id.
+    pub id: i64,
+    /// The complaint.
+    pub tracking_code: TrackingCode,
+    /// 1–5.
+    pub rating: i64,
+    /// Comment.
+    pub comment: Option<String>,
+    /// In the supervisors' queue.
+    pub escalated: bool,
+    /// When.
+    pub at: OffsetDateTime,
+}
+
+/// A row of a staff queue.
+#[derive(Debug, Clone)]
+pub struct QueueRow {
+    /// The complaint.
+    pub complaint: ComplaintRecord,
+    /// The escalated feedback, for supervisors.
+    pub escalation: Option<FeedbackRecord>,
+}
+
+/// A business in the registry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BusinessRecord {
+    /// Identification code (digits).
+    pub guild_id: String,
+    /// Name.
+    pub name: String,
+    /// Guild / union.
+    pub guild: Option<String>,
+    /// Province.
+    pub province: Option<String>,
+    /// City.
+    pub city: Option<String>,
+    /// Address.
+    pub address: Option<String>,
+}
+
+/// Everything the server keeps. Implementations must make every write durable before they
+/// return (a 201 is only sent for what is on disk) and apply each write atomically.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Stores a fresh login code for `phone` (replacing any earlier one) and queues its SMS.
+    async fn put_otp(&self, phone: &PhoneNumber, code_hash: Vec<u8>, expires_at: OffsetDateTime, sms: NewSms) -> StoreResult<()>;
+    /// Checks a login code; consumes it when right, counts the attempt when wrong.
+    async fn check_otp(&self, phone: &PhoneNumber, code_hash: Vec<u8>, now: OffsetDateTime, max_attempts: i64) -> StoreResult<OtpCheck>;
+    /// Creates a session for `who`.
+    async fn create_session(&self, token_hash: Vec<u8>, who: &Principal, expires_at: OffsetDateTime) -> StoreResult<()>;
+    /// Finds a live session.
+    async fn find_session(&self, token_hash: Vec<u8>, now: OffsetDateTime) -> StoreResult<Option<Principal>>;
+    /// Revokes a session.
+    async fn revoke_session(&self, token_hash: Vec<u8>) -> StoreResult<()>;
+    /// Adds a staff account; `Conflict` if the username is taken.
+    async fn add_staff(&self, username: &str, password_hash: &str, role: Role) -> StoreResult<i64>;
+    /// Finds a staff account by username.
+    async fn find_staff(&self, username: &str) -> StoreResult<Option<StaffRecord>>;
+
+    /// Inserts a complaint with a fresh tracking code, its `created` event (whose seq is
+    /// returned) and its SMS, or returns the complaint already filed with the same `client_id`
+    /// (and no seq). `Conflict` if that `client_id` belongs to another citizen.
+    async fn insert_complaint(&self, new: NewComplaintRecord, sms: Box<dyn Fn(TrackingCode) -> NewSms + Send>) -> StoreResult<(ComplaintRecord, Option<i64>)>;
+    /// A complaint by tracking code.
+    async fn complaint(&self, code: TrackingCode) -> StoreResult<Option<ComplaintRecord>>;
+    /// A complaint's events (all of them; callers filter what the citizen may see).
+    async fn events(&self, complaint_id: i64) -> StoreResult<Vec<EventRecord>>;
+    /// A complaint's feedback.
+    async fn feedback(&self, complaint_id: i64) -> StoreResult<Vec<FeedbackRecord>>;
+    /// A citizen's complaints, newest first.
+    async fn complaints_of(&self, phone: &PhoneNumber) -> StoreResult<Vec<ComplaintRecord>>;
+    /// Records a stage change or a note, its event and its SMS in one transaction.
+    async fn record_change(&self, change: ChangeRecord) -> StoreResult<EventRecord>;
+    /// Records feedback about the handling.
+    async fn add_feedback(&self, code: TrackingCode, rating: i64, comment: Option<String>, escalate: bool, at: OffsetDateTime) -> StoreResult<FeedbackRecord>;
+    /// Marks escalated feedback as handled by a supervisor; `false` if there is no such
+    /// open escalation.
+    async fn close_escalation(&self, feedback_id: i64) -> StoreResult<bool>;
+    /// The citizen-visible events of `phone` after `since`, oldest first, at most `limit`.
+    async fn events_since(&self, phone: &PhoneNumber, since: i64, limit: i64) -> StoreResult<Vec<EventRecord>>;
+    /// The newest visible event seq of `phone` (0 when none).
+    async fn latest_seq(&self, phone: &PhoneNumber) -> StoreResult<i64>;
+    /// Open complaints in `stages`, oldest in stage first; with `escalated`, also complaints
+    /// with unhandled escalated feedback.
+    async fn queue(&self, stages: &[Stage], escalated: bool, limit: i64) -> StoreResult<Vec<QueueRow>>;
+
+    /// SMS due for sending.
+    async fn due_sms(&self, now: OffsetDateTime, limit: i64) -> StoreResult<Vec<OutboxSms>>;
+    /// Marks SMS as delivered to the gateway (and forgets OTP texts).
+    async fn sms_sent(&self, ids: Vec<i64>, at: OffsetDateTime) -> StoreResult<()>;
+    /// Records a failed attempt; `next_attempt_at: None` gives up.
+    async fn sms_failed(&self, id: i64, error: String, next_attempt_at: Option<OffsetDateTime>) -> StoreResult<()>;
+    /// Number of SMS waiting.
+    async fn pending_sms(&self) -> StoreResult<i64>;
+
+    /// Inserts or updates a business.
+    async fn upsert_business(&self, b: BusinessRecord, at: OffsetDateTime) -> StoreResult<()>;
+    /// A business by ID.
+    async fn business(&self, guild_id: &str) -> StoreResult<Option<BusinessRecord>>;
+    /// Cheap liveness check of the database.
+    async fn ping(&self) -> StoreResult<()>;
+}
+
+/// Opens the store a database URL names: `sqlite://PATH` (or `sqlite::memory:`).
+pub async fn open(url: &str) -> anyhow::Result<Arc<dyn Store>> {
+    if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+        let store = sqlite::SqliteStore::open(path).await?;
+        return Ok(Arc::new(store));
+    }
+    anyhow::bail!("unsupported database URL {url:?}: use sqlite://PATH (PostgreSQL support is planned)")
+}
+
+/// The verdict details as stored in an event.
+pub fn verdict_value(v: &VerdictDetails) -> Value {
+    serde_json::to_value(v).unwrap_or(Value::Null)
+}

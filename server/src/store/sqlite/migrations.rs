@@ -1,0 +1,172 @@
+//! The SQLite schema, one upgrade step per version, tracked in `PRAGMA user_version`.
+//! Never edit a released step: add a new one.
+
+use rusqlite::Connection;
+
+/// The upgrade steps; step `i` takes the schema from version `i` to `i + 1`.
+pub const STEPS: &[&str] = &[
+    // v1: accounts, sessions, login codes, registry, complaints, the event log, the SMS outbox.
+    r#"
+    CREATE TABLE settings (key TEXT PRIMARY KEY, value BLOB NOT NULL);
+    CREATE TABLE staff (
+        id INTEGER PRIMARY KEY,
+        username TEXT NOT NULL UNIQUE,
+        password_hash TEXT NOT NULL,
+        role TEXT NOT NULL,
+        active INTEGER NOT NULL DEFAULT 1,
+        created_at INTEGER NOT NULL
+    );
+    CREATE TABLE sessions (
+        token_hash BLOB PRIMARY KEY,
+        phone TEXT,
+        staff_id INTEGER REFERENCES staff(id),
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        revoked INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE otps (
+        phone TEXT PRIMARY KEY,
+        code_hash BLOB NOT NULL,
+        expires_at INTEGER NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER NOT NULL
+    );
+    CREATE TABLE businesses (
+        guild_id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        guild TEXT,
+        province TEXT,
+        city TEXT,
+        address TEXT,
+        updated_at INTEGER NOT NULL
+    );
+    CREATE TABLE complaints (
+        id INTEGER PRIMARY KEY,
+        tracking_code TEXT NOT NULL UNIQUE,
+        client_id TEXT NOT NULL UNIQUE,
+        phone TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        category TEXT NOT NULL,
+        description TEXT NOT NULL,
+        guild_id TEXT,
+        business_known INTEGER,
+        business_name TEXT,
+        business_address TEXT,
+        province TEXT,
+        city TEXT,
+        incident_date TEXT,
+        amount_rials INTEGER,
+        wants_compensation INTEGER NOT NULL,
+        stage TEXT NOT NULL,
+        stage_since INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        version INTEGER NOT NULL DEFAULT 1,
+        filed_by_staff INTEGER REFERENCES staff(id)
+    );
+    CREATE INDEX complaints_by_phone ON complaints(phone, created_at);
+    CREATE INDEX complaints_by_stage ON complaints(stage, stage_since);
+    CREATE TABLE events (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        complaint_id INTEGER NOT NULL REFERENCES complaints(id),
+        phone TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        from_stage TEXT,
+        to_stage TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        actor_staff_id INTEGER,
+        at INTEGER NOT NULL,
+        note TEXT,
+        internal_note TEXT,
+        details TEXT,
+        visible INTEGER NOT NULL DEFAULT 1
+    );
+    CREATE INDEX events_by_phone ON events(phone, seq) WHERE visible = 1;
+    CREATE INDEX events_by_complaint ON events(complaint_id, seq);
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,
+        recipient TEXT NOT NULL,
+        body TEXT NOT NULL,
+        token TEXT,
+        status TEXT NOT NULL DEFAULT 'pending',
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER NOT NULL,
+        last_error TEXT,
+        created_at INTEGER NOT NULL,
+        sent_at INTEGER
+    );
+    CREATE INDEX outbox_due ON outbox(next_attempt_at) WHERE status = 'pending';
+    "#,
+    // v2: complaints about the handling itself (feedback, escalated to supervisors).
+    r#"
+    CREATE TABLE feedback (
+        id INTEGER PRIMARY KEY,
+        complaint_id INTEGER NOT NULL REFERENCES complaints(id),
+        rating INTEGER NOT NULL CHECK (rating BETWEEN 1 AND 5),
+        comment TEXT,
+        escalated INTEGER NOT NULL,
+        handled INTEGER NOT NULL DEFAULT 0,
+        at INTEGER NOT NULL
+    );
+    CREATE INDEX feedback_by_complaint ON feedback(complaint_id);
+    CREATE INDEX feedback_open_escalations ON feedback(at) WHERE escalated = 1 AND handled = 0;
+    "#,
+];
+
+/// The schema version this build writes.
+pub const LATEST: i64 = STEPS.len() as i64;
+
+/// Brings the database up to `target` (normally [`LATEST`]), one step per transaction.
+pub fn migrate_to(conn: &mut Connection, target: i64) -> rusqlite::Result<i64> {
+    let mut version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if version > LATEST {
+        return Err(rusqlite::Error::InvalidParameterName(format!(
+            "database schema version {version} is newer than this server ({LATEST}); upgrade the server"
+        )));
+    }
+    while version < target {
+        let tx = conn.transaction()?;
+        tx.execute_batch(STEPS[version as usize])?;
+        tx.pragma_update(None, "user_version", version + 1)?;
+        tx.commit()?;
+        version += 1;
+    }
+    Ok(version)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn upgrades_from_version_one_keep_the_data() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.db");
+        {
+            let mut conn = Connection::open(&path).unwrap();
+            assert_eq!(migrate_to(&mut conn, 1).unwrap(), 1);
+            conn.execute(
+                "INSERT INTO complaints (tracking_code, client_id, phone, channel, category, description, wants_compensation, stage, stage_since, created_at, updated_at)
+                 VALUES ('1234567890', 'c1', '+989121234567', 'app', 'fraud', 'd', 0, 'received', 0, 0, 0)",
+                [],
+            )
+            .unwrap();
+        }
+        let mut conn = Connection::open(&path).unwrap();
+        assert_eq!(migrate_to(&mut conn, LATEST).unwrap(), LATEST);
+        let n: i64 = conn.query_row("SELECT count(*) FROM complaints", [], |r| r.get(0)).unwrap();
+        assert_eq!(n, 1);
+        // The v2 table works against v1 rows.
+        conn.execute("INSERT INTO feedback (complaint_id, rating, escalated, at) VALUES (1, 5, 0, 0)", []).unwrap();
+        // Running again is a no-op.
+        assert_eq!(migrate_to(&mut conn, LATEST).unwrap(), LATEST);
+    }
+
+    #[test]
+    fn a_newer_schema_is_refused() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.pragma_update(None, "user_version", LATEST + 1).unwrap();
+        assert!(migrate_to(&mut conn, LATEST).is_err());
+    }
+}

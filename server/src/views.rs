@@ -1,0 +1,105 @@
+//! Turning stored records into what the API returns, with the citizen's and the staff's views
+//! kept apart (internal notes and the complainant's phone are for staff only).
+
+use samat_core::model::api::{ComplaintDetail, ComplaintSummary, EventView, FeedbackView, QueueItem};
+use time::OffsetDateTime;
+
+use crate::store::{ComplaintRecord, EventRecord, FeedbackRecord, QueueRow};
+
+/// Who is looking.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    /// The complainant (or the public tracking page).
+    Citizen,
+    /// Ministry staff.
+    Staff,
+}
+
+/// An event as `audience` sees it, or `None` if hidden from them.
+pub fn event(e: &EventRecord, audience: Audience) -> Option<EventView> {
+    if audience == Audience::Citizen && !e.visible {
+        return None;
+    }
+    Some(EventView {
+        seq: e.seq,
+        kind: e.kind,
+        stage: e.stage,
+        from_stage: e.from_stage,
+        actor: e.actor.wire_name().to_owned(),
+        at: e.at,
+        note: e.note.clone(),
+        details: e.details.clone(),
+        internal_note: if audience == Audience::Staff { e.internal_note.clone() } else { None },
+    })
+}
+
+/// Feedback as shown.
+pub fn feedback(f: &FeedbackRecord) -> FeedbackView {
+    FeedbackView { id: f.id, rating: f.rating, comment: f.comment.clone(), escalated: f.escalated, at: f.at }
+}
+
+/// A complaint in a list.
+pub fn summary(c: &ComplaintRecord) -> ComplaintSummary {
+    ComplaintSummary {
+        tracking_code: c.tracking_code,
+        stage: c.stage,
+        category: c.category,
+        channel: c.channel,
+        business_name: c.business_name.clone(),
+        created_at: c.created_at,
+        updated_at: c.updated_at,
+    }
+}
+
+/// A complaint with its history.
+pub fn detail(c: &ComplaintRecord, events: &[EventRecord], fb: &[FeedbackRecord], audience: Audience) -> ComplaintDetail {
+    ComplaintDetail {
+        tracking_code: c.tracking_code,
+        client_id: c.client_id,
+        stage: c.stage,
+        category: c.category,
+        channel: c.channel,
+        description: c.description.clone(),
+        guild_id: c.guild_id.clone(),
+        business_name: c.business_name.clone(),
+        business_address: c.business_address.clone(),
+        province: c.province.clone(),
+        city: c.city.clone(),
+        incident_date: c.incident_date,
+        amount_rials: c.amount_rials,
+        wants_compensation: c.wants_compensation,
+        business_known: c.business_known,
+        created_at: c.created_at,
+        updated_at: c.updated_at,
+        events: events.iter().filter_map(|e| event(e, audience)).collect(),
+        feedback: fb.iter().map(feedback).collect(),
+        phone: (audience == Audience::Staff).then(|| c.phone.as_str().to_owned()),
+    }
+}
+
+/// A queue entry.
+pub fn queue_item(row: &QueueRow, now: OffsetDateTime) -> QueueItem {
+    let c = &row.complaint;
+    QueueItem {
+        tracking_code: c.tracking_code,
+        stage: c.stage,
+        category: c.category,
+        channel: c.channel,
+        business_name: c.business_name.clone(),
+        city: c.city.clone(),
+        wants_compensation: c.wants_compensation,
+        unknown_business: c.business_known == Some(false),
+        stage_since: c.stage_since,
+        stage_age_seconds: (now - c.stage_since).whole_seconds().max(0),
+        escalation: row.escalation.as_ref().map(feedback),
+    }
+}
+
+/// The ETag of a complaint as `audience` sees it.
+pub fn etag(c: &ComplaintRecord, audience: Audience) -> String {
+    let who = match audience {
+        Audience::Citizen => "c",
+        Audience::Staff => "s",
+    };
+    format!("\"{}-{}-{who}\"", c.tracking_code.as_str(), c.version)
+}
