@@ -59,10 +59,21 @@ pub struct Move {
     pub internal_note: Option<String>,
     /// Structured details.
     pub details: Option<Value>,
+    /// The citizen's idempotency key.
+    pub action_id: Option<uuid::Uuid>,
 }
 
 /// Checks `mv` against the rules for `actor` and records it.
 pub async fn move_complaint(state: &AppState, complaint: &ComplaintRecord, actor: Actor, staff_id: Option<i64>, mv: Move) -> ApiResult<EventRecord> {
+    if let Some(action) = mv.action_id {
+        // A retried action: answer what the first attempt did.
+        if let Some(done) = state.store.event_by_action(action).await? {
+            if done.tracking_code != complaint.tracking_code {
+                return Err(ApiError::new(StatusCode::CONFLICT, "action_id_conflict", "this action_id was used for another complaint"));
+            }
+            return Ok(done);
+        }
+    }
     let verdict = match (mv.to, &mv.details) {
         (Stage::Verdict, Some(d)) => Some(serde_json::from_value::<VerdictDetails>(d.clone()).map_err(|e| {
             ApiError::invalid_fields(vec![FieldError {
@@ -106,12 +117,18 @@ pub async fn move_complaint(state: &AppState, complaint: &ComplaintRecord, actor
             kind: SmsKind::Notice,
             token: None,
         }),
+        action_id: mv.action_id,
         at: OffsetDateTime::now_utc(),
     };
     let event = state.store.record_change(change).await?;
     state.metrics.transition();
     announce(state, &complaint.phone, event.seq);
     Ok(event)
+}
+
+/// Parses an optional `action_id`.
+pub fn action_id(raw: Option<&str>) -> ApiResult<Option<uuid::Uuid>> {
+    samat_core::model::api::parse_action_id(raw).map_err(|e| ApiError::invalid_fields(vec![e]))
 }
 
 /// Wakes the citizen's long-polls and the SMS worker after a commit.

@@ -5,6 +5,7 @@
 //! worker until the shutdown future resolves, then drains in-flight requests.
 
 pub mod actions;
+pub mod cli;
 pub mod demo;
 pub mod error;
 pub mod extract;

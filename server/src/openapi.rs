@@ -4,7 +4,7 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::routes::{auth, complaints, meta, staff, sync};
+use crate::routes::{auth, complaints, meta, photos, staff, sync};
 
 struct BearerAuth;
 
@@ -21,6 +21,7 @@ impl Modify for BearerAuth {
     paths(
         auth::request_otp, auth::verify_otp, auth::logout, auth::staff_login,
         complaints::submit, complaints::list, complaints::show, complaints::decide, complaints::withdraw, complaints::feedback, complaints::track,
+        photos::upload, photos::download, photos::staff_download,
         sync::sync,
         staff::queue, staff::show, staff::transition, staff::add_note, staff::intake, staff::close_escalation,
         meta::categories, meta::stages, meta::healthz, meta::metrics, meta::openapi,

@@ -1,10 +1,10 @@
 //! Turning stored records into what the API returns, with the citizen's and the staff's views
 //! kept apart (internal notes and the complainant's phone are for staff only).
 
-use samat_core::model::api::{ComplaintDetail, ComplaintSummary, EventView, FeedbackView, QueueItem};
+use samat_core::model::api::{ComplaintDetail, ComplaintSummary, EventView, FeedbackView, PhotoInfo, QueueItem};
 use time::OffsetDateTime;
 
-use crate::store::{ComplaintRecord, EventRecord, FeedbackRecord, QueueRow};
+use crate::store::{ComplaintRecord, EventRecord, FeedbackRecord, PhotoRecord, QueueRow};
 
 /// Who is looking.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,6 +38,11 @@ pub fn feedback(f: &FeedbackRecord) -> FeedbackView {
     FeedbackView { id: f.id, rating: f.rating, comment: f.comment.clone(), escalated: f.escalated, at: f.at }
 }
 
+/// Photo metadata as shown.
+pub fn photo(p: &PhotoRecord) -> PhotoInfo {
+    PhotoInfo { photo_id: p.photo_id, content_type: p.content_type.clone(), size: p.size, sha256: p.sha256.clone() }
+}
+
 /// A complaint in a list.
 pub fn summary(c: &ComplaintRecord) -> ComplaintSummary {
     ComplaintSummary {
@@ -52,7 +57,7 @@ pub fn summary(c: &ComplaintRecord) -> ComplaintSummary {
 }
 
 /// A complaint with its history.
-pub fn detail(c: &ComplaintRecord, events: &[EventRecord], fb: &[FeedbackRecord], audience: Audience) -> ComplaintDetail {
+pub fn detail(c: &ComplaintRecord, events: &[EventRecord], fb: &[FeedbackRecord], photos: &[PhotoRecord], audience: Audience) -> ComplaintDetail {
     ComplaintDetail {
         tracking_code: c.tracking_code,
         client_id: c.client_id,
@@ -73,6 +78,7 @@ pub fn detail(c: &ComplaintRecord, events: &[EventRecord], fb: &[FeedbackRecord]
         updated_at: c.updated_at,
         events: events.iter().filter_map(|e| event(e, audience)).collect(),
         feedback: fb.iter().map(feedback).collect(),
+        photos: photos.iter().map(photo).collect(),
         phone: (audience == Audience::Staff).then(|| c.phone.as_str().to_owned()),
     }
 }

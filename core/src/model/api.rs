@@ -370,6 +370,10 @@ pub struct DecisionRequest {
     /// Optional words from the citizen.
     #[serde(default)]
     pub note: Option<String>,
+    /// A UUID the app made for this action: resending it (after a timeout) returns the first
+    /// result instead of acting twice.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action_id: Option<String>,
 }
 
 /// `POST /v1/complaints/{tracking_code}/withdraw`.
@@ -379,6 +383,10 @@ pub struct WithdrawRequest {
     /// Optional reason.
     #[serde(default)]
     pub note: Option<String>,
+    /// A UUID the app made for this action: resending it (after a timeout) returns the first
+    /// result instead of acting twice.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action_id: Option<String>,
 }
 
 /// `POST /v1/complaints/{tracking_code}/feedback`: a complaint about the handling itself.
@@ -393,6 +401,10 @@ pub struct FeedbackRequest {
     /// Put it in the supervisors' queue (the ministry's complaints centre).
     #[serde(default)]
     pub escalate: bool,
+    /// A UUID the app made for this action: resending it (after a timeout) returns the first
+    /// result instead of acting twice.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action_id: Option<String>,
 }
 
 /// Feedback as stored and shown.
@@ -538,6 +550,9 @@ pub struct ComplaintDetail {
     /// Feedback the citizen gave about the handling.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub feedback: Vec<FeedbackView>,
+    /// Photos the server holds for it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub photos: Vec<PhotoInfo>,
     /// Staff view only: the complainant's phone.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
@@ -557,6 +572,35 @@ pub struct SubmitResponse {
     #[serde(with = "time::serde::rfc3339")]
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub created_at: OffsetDateTime,
+}
+
+/// Largest photo accepted, in bytes (the app downscales and re-encodes before upload).
+pub const MAX_PHOTO_BYTES: usize = 5 * 1024 * 1024;
+/// Most photos per complaint.
+pub const MAX_PHOTOS_PER_COMPLAINT: usize = 10;
+
+/// A photo attached to a complaint (`PUT /v1/complaints/{tracking_code}/photos/{photo_id}`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PhotoInfo {
+    /// The UUID the app gave the photo (uploads are idempotent on it).
+    pub photo_id: Uuid,
+    /// `image/jpeg`, `image/png` or `image/webp`.
+    pub content_type: String,
+    /// Size in bytes.
+    pub size: i64,
+    /// SHA-256 of the bytes, hex.
+    pub sha256: String,
+}
+
+/// Parses an `action_id` (a UUID), if given.
+pub fn parse_action_id(raw: Option<&str>) -> Result<Option<Uuid>, FieldError> {
+    match raw.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => Uuid::parse_str(s)
+            .map(Some)
+            .map_err(|_| FieldError::new("action_id", "invalid_action_id", "action_id must be a UUID")),
+    }
 }
 
 /// One event in the citizen's sync feed.

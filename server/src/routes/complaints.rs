@@ -52,7 +52,8 @@ pub async fn detail_response(state: &AppState, c: &ComplaintRecord, headers: &He
     }
     let events = state.store.events(c.id).await?;
     let fb = state.store.feedback(c.id).await?;
-    let body = views::detail(c, &events, &fb, audience);
+    let photos = state.store.photos(c.id).await?;
+    let body = views::detail(c, &events, &fb, &photos, audience);
     Ok(([(header::ETAG, etag), (header::CACHE_CONTROL, "private, no-cache".to_owned())], Json(body)).into_response())
 }
 
@@ -88,6 +89,13 @@ pub async fn show(State(state): State<AppState>, citizen: Citizen, CodePath(code
     params(("tracking_code" = String, Path)), responses((status = 200, body = EventView), (status = 409, description = "invalid_transition")))]
 pub async fn decide(State(state): State<AppState>, citizen: Citizen, CodePath(code): CodePath, ApiJson(req): ApiJson<DecisionRequest>) -> ApiResult<Json<EventView>> {
     let c = own(&state, &citizen, code).await?;
+    let retried = match actions::action_id(req.action_id.as_deref())? {
+        Some(a) => state.store.event_by_action(a).await?.filter(|e| e.tracking_code == c.tracking_code),
+        None => None,
+    };
+    if let Some(e) = retried {
+        return views::event(&e, Audience::Citizen).map(Json).ok_or_else(|| ApiError::internal("citizen event hidden"));
+    }
     if c.stage != Stage::SelfRegulation {
         return Err(ApiError::new(
             StatusCode::CONFLICT,
@@ -95,9 +103,10 @@ pub async fn decide(State(state): State<AppState>, citizen: Citizen, CodePath(co
             format!("a decision is only taken in self_regulation; this complaint is in {}", c.stage.wire_name()),
         ));
     }
+    let action_id = actions::action_id(req.action_id.as_deref())?;
     let to = if req.accept { Stage::Resolved } else { Stage::Inspection };
     let note = actions::note_field("note", req.note.as_deref())?;
-    let e = actions::move_complaint(&state, &c, Actor::Citizen, None, Move { to, note, internal_note: None, details: None }).await?;
+    let e = actions::move_complaint(&state, &c, Actor::Citizen, None, Move { to, note, internal_note: None, details: None, action_id }).await?;
     views::event(&e, Audience::Citizen).map(Json).ok_or_else(|| ApiError::internal("citizen event hidden"))
 }
 
@@ -113,7 +122,8 @@ pub async fn withdraw(State(state): State<AppState>, citizen: Citizen, CodePath(
         serde_json::from_slice(&body).map_err(|e| ApiError::bad_request("invalid_json", format!("the body is not a valid withdrawal: {e}")))?
     };
     let note = actions::note_field("note", req.note.as_deref())?;
-    let e = actions::move_complaint(&state, &c, Actor::Citizen, None, Move { to: Stage::Withdrawn, note, internal_note: None, details: None }).await?;
+    let action_id = actions::action_id(req.action_id.as_deref())?;
+    let e = actions::move_complaint(&state, &c, Actor::Citizen, None, Move { to: Stage::Withdrawn, note, internal_note: None, details: None, action_id }).await?;
     views::event(&e, Audience::Citizen).map(Json).ok_or_else(|| ApiError::internal("citizen event hidden"))
 }
 
@@ -131,7 +141,8 @@ pub async fn feedback(State(state): State<AppState>, citizen: Citizen, CodePath(
         }]));
     }
     let comment = actions::note_field("comment", req.comment.as_deref())?;
-    let f = state.store.add_feedback(c.tracking_code, req.rating, comment, req.escalate, OffsetDateTime::now_utc()).await?;
+    let action_id = actions::action_id(req.action_id.as_deref())?;
+    let f = state.store.add_feedback(c.tracking_code, req.rating, comment, req.escalate, action_id, OffsetDateTime::now_utc()).await?;
     Ok((StatusCode::CREATED, Json(views::feedback(&f))))
 }
 

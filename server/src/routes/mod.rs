@@ -3,18 +3,18 @@
 pub mod auth;
 pub mod complaints;
 pub mod meta;
+pub mod photos;
 pub mod staff;
 pub mod sync;
 
 use std::time::Duration;
 
-use axum::extract::Request;
+use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Router;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::limit::RequestBodyLimitLayer;
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -23,22 +23,25 @@ use crate::state::AppState;
 pub fn router(state: AppState) -> Router {
     let timeout = state.settings.request_timeout;
     let long_poll_timeout = state.settings.max_wait + Duration::from_secs(15);
-    let limited = Router::new()
+    // Photos come over slow mobile links.
+    let upload_timeout = Duration::from_secs(300);
+    let api = Router::new()
         .merge(auth::router())
         .merge(complaints::router())
         .merge(staff::router())
         .merge(meta::router())
         .layer(axum::middleware::from_fn(move |req, next| time_limit(timeout, req, next)));
     let polling = sync::router().layer(axum::middleware::from_fn(move |req, next| time_limit(long_poll_timeout, req, next)));
+    let small_bodies = Router::new().merge(api).merge(polling).layer(DefaultBodyLimit::max(state.settings.max_body_bytes));
+    let uploads = photos::router().layer(axum::middleware::from_fn(move |req, next| time_limit(upload_timeout, req, next)));
     Router::new()
-        .merge(limited)
-        .merge(polling)
+        .merge(small_bodies)
+        .merge(uploads)
         .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint; see /openapi.json") })
         .method_not_allowed_fallback(|| async {
             ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this endpoint does not take that method")
         })
         .layer(axum::middleware::from_fn_with_state(state.clone(), crate::metrics::track))
-        .layer(RequestBodyLimitLayer::new(state.settings.max_body_bytes))
         .layer(CatchPanicLayer::custom(|_| ApiError::internal("handler panicked").into_response()))
         .with_state(state)
 }

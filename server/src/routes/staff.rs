@@ -79,7 +79,7 @@ pub async fn transition(State(state): State<AppState>, staff: Staff, CodePath(co
     let c = existing(&state, code).await?;
     let note = actions::note_field("note", req.note.as_deref())?;
     let internal_note = actions::note_field("internal_note", req.internal_note.as_deref())?;
-    let e = actions::move_complaint(&state, &c, Actor::Staff(staff.role), Some(staff.id), Move { to, note, internal_note, details: req.details }).await?;
+    let e = actions::move_complaint(&state, &c, Actor::Staff(staff.role), Some(staff.id), Move { to, note, internal_note, details: req.details, action_id: None }).await?;
     views::event(&e, Audience::Staff).map(Json).ok_or_else(|| ApiError::internal("staff event hidden"))
 }
 
@@ -104,6 +104,7 @@ pub async fn add_note(State(state): State<AppState>, staff: Staff, CodePath(code
         details: None,
         visible,
         sms: visible.then(|| NewSms { to: c.phone.clone(), text: notice::new_note(c.tracking_code), kind: SmsKind::Notice, token: None }),
+        action_id: None,
         at: OffsetDateTime::now_utc(),
     };
     let e = state.store.record_change(change).await?;

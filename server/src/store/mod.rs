@@ -7,7 +7,7 @@ pub mod sqlite;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use samat_core::model::api::{ComplaintFields, VerdictDetails};
+use samat_core::model::api::ComplaintFields;
 use samat_core::model::{Actor, Category, Channel, PhoneNumber, Role, Stage, TrackingCode};
 use serde_json::Value;
 use time::OffsetDateTime;
@@ -248,6 +248,8 @@ pub struct ChangeRecord {
     pub visible: bool,
     /// The SMS to the complainant, if any.
     pub sms: Option<NewSms>,
+    /// The citizen's idempotency key for this action.
+    pub action_id: Option<Uuid>,
     /// When.
     pub at: OffsetDateTime,
 }
@@ -267,6 +269,32 @@ pub struct FeedbackRecord {
     pub escalated: bool,
     /// When.
     pub at: OffsetDateTime,
+}
+
+/// A stored photo's metadata.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PhotoRecord {
+    /// The app's id for it.
+    pub photo_id: Uuid,
+    /// MIME type.
+    pub content_type: String,
+    /// Size.
+    pub size: i64,
+    /// SHA-256, hex.
+    pub sha256: String,
+}
+
+/// Outcome of storing a photo.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PutPhoto {
+    /// Stored.
+    Created(PhotoRecord),
+    /// The same photo was already there.
+    Exists(PhotoRecord),
+    /// Another photo already has this id.
+    IdConflict,
+    /// The complaint already has the most photos allowed.
+    TooMany,
 }
 
 /// A row of a staff queue.
@@ -328,8 +356,17 @@ pub trait Store: Send + Sync + 'static {
     async fn complaints_of(&self, phone: &PhoneNumber) -> StoreResult<Vec<ComplaintRecord>>;
     /// Records a stage change or a note, its event and its SMS in one transaction.
     async fn record_change(&self, change: ChangeRecord) -> StoreResult<EventRecord>;
-    /// Records feedback about the handling.
-    async fn add_feedback(&self, code: TrackingCode, rating: i64, comment: Option<String>, escalate: bool, at: OffsetDateTime) -> StoreResult<FeedbackRecord>;
+    /// The event a citizen action with this idempotency key produced, if any.
+    async fn event_by_action(&self, action_id: Uuid) -> StoreResult<Option<EventRecord>>;
+    /// Records feedback about the handling; with an `action_id` already used, returns the
+    /// feedback recorded then.
+    async fn add_feedback(&self, code: TrackingCode, rating: i64, comment: Option<String>, escalate: bool, action_id: Option<Uuid>, at: OffsetDateTime) -> StoreResult<FeedbackRecord>;
+    /// Stores a photo for a complaint (idempotent on `photo_id` with the same bytes).
+    async fn put_photo(&self, complaint_id: i64, photo: PhotoRecord, bytes: Vec<u8>, max_photos: i64, at: OffsetDateTime) -> StoreResult<PutPhoto>;
+    /// A complaint's photos.
+    async fn photos(&self, complaint_id: i64) -> StoreResult<Vec<PhotoRecord>>;
+    /// One photo's type and bytes.
+    async fn photo_bytes(&self, complaint_id: i64, photo_id: Uuid) -> StoreResult<Option<(String, Vec<u8>)>>;
     /// Marks escalated feedback as handled by a supervisor; `false` if there is no such
     /// open escalation.
     async fn close_escalation(&self, feedback_id: i64) -> StoreResult<bool>;
@@ -365,9 +402,4 @@ pub async fn open(url: &str) -> anyhow::Result<Arc<dyn Store>> {
         return Ok(Arc::new(store));
     }
     anyhow::bail!("unsupported database URL {url:?}: use sqlite://PATH (PostgreSQL support is planned)")
-}
-
-/// The verdict details as stored in an event.
-pub fn verdict_value(v: &VerdictDetails) -> Value {
-    serde_json::to_value(v).unwrap_or(Value::Null)
 }

@@ -112,6 +112,24 @@ pub const STEPS: &[&str] = &[
     CREATE INDEX feedback_by_complaint ON feedback(complaint_id);
     CREATE INDEX feedback_open_escalations ON feedback(at) WHERE escalated = 1 AND handled = 0;
     "#,
+    // v3: photos, and idempotency keys for the citizen's actions (a retried decision,
+    // withdrawal or feedback returns the first result).
+    r#"
+    CREATE TABLE photos (
+        id INTEGER PRIMARY KEY,
+        complaint_id INTEGER NOT NULL REFERENCES complaints(id),
+        photo_id TEXT NOT NULL,
+        content_type TEXT NOT NULL,
+        bytes BLOB NOT NULL,
+        sha256 TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        UNIQUE (complaint_id, photo_id)
+    );
+    ALTER TABLE events ADD COLUMN action_id TEXT;
+    CREATE UNIQUE INDEX events_by_action ON events(action_id) WHERE action_id IS NOT NULL;
+    ALTER TABLE feedback ADD COLUMN action_id TEXT;
+    CREATE UNIQUE INDEX feedback_by_action ON feedback(action_id) WHERE action_id IS NOT NULL;
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -143,6 +143,12 @@ fn complaint_by_code(conn: &Connection, code: &str) -> rusqlite::Result<Option<C
         .optional()
 }
 
+fn event_by_action(conn: &Connection, action: &str) -> rusqlite::Result<Option<EventRecord>> {
+    conn.prepare_cached(&format!("SELECT {EVENT_COLUMNS} FROM events e JOIN complaints c ON c.id = e.complaint_id WHERE e.action_id = ?1"))?
+        .query_row([action], event_row)
+        .optional()
+}
+
 fn feedback_row(r: &Row, offset: usize) -> rusqlite::Result<FeedbackRecord> {
     Ok(FeedbackRecord {
         id: r.get(offset)?,
@@ -420,6 +426,11 @@ impl Store for SqliteStore {
     async fn record_change(&self, change: ChangeRecord) -> StoreResult<EventRecord> {
         self.db
             .write(move |conn| {
+                if let Some(action) = change.action_id {
+                    if let Some(done) = event_by_action(conn, &action.to_string()).map_err(backend)? {
+                        return Ok(done);
+                    }
+                }
                 let current = complaint_by_code(conn, change.tracking_code.as_str()).map_err(backend)?;
                 let Some(current) = current else { return Err(StoreError::StageChanged) };
                 if current.stage != change.expected_stage {
@@ -434,8 +445,8 @@ impl Store for SqliteStore {
                 .map_err(backend)?;
                 let details = change.details.as_ref().map(|d| d.to_string());
                 conn.prepare_cached(
-                    "INSERT INTO events (complaint_id, phone, kind, from_stage, to_stage, actor, actor_staff_id, at, note, internal_note, details, visible)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                    "INSERT INTO events (complaint_id, phone, kind, from_stage, to_stage, actor, actor_staff_id, at, note, internal_note, details, visible, action_id)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
                 )
                 .and_then(|mut s| {
                     s.execute(params![
@@ -451,6 +462,7 @@ impl Store for SqliteStore {
                         change.internal_note,
                         details,
                         change.visible,
+                        change.action_id.map(|a| a.to_string()),
                     ])
                 })
                 .map_err(backend)?;
@@ -476,18 +488,92 @@ impl Store for SqliteStore {
             .await
     }
 
-    async fn add_feedback(&self, code: TrackingCode, rating: i64, comment: Option<String>, escalate: bool, at: OffsetDateTime) -> StoreResult<FeedbackRecord> {
+    async fn event_by_action(&self, action_id: Uuid) -> StoreResult<Option<EventRecord>> {
+        self.db.read(move |conn| event_by_action(conn, &action_id.to_string()).map_err(backend)).await
+    }
+
+    async fn add_feedback(&self, code: TrackingCode, rating: i64, comment: Option<String>, escalate: bool, action_id: Option<Uuid>, at: OffsetDateTime) -> StoreResult<FeedbackRecord> {
         self.db
             .write(move |conn| {
+                let action = action_id.map(|a| a.to_string());
+                if let Some(action) = &action {
+                    let done = conn
+                        .prepare_cached(&format!("SELECT {FEEDBACK_COLUMNS} FROM feedback f JOIN complaints c ON c.id = f.complaint_id WHERE f.action_id = ?1"))
+                        .and_then(|mut s| s.query_row([action], |r| feedback_row(r, 0)).optional())
+                        .map_err(backend)?;
+                    if let Some(done) = done {
+                        return Ok(done);
+                    }
+                }
                 let current = complaint_by_code(conn, code.as_str()).map_err(backend)?.ok_or(StoreError::StageChanged)?;
                 conn.execute(
-                    "INSERT INTO feedback (complaint_id, rating, comment, escalated, at) VALUES (?1, ?2, ?3, ?4, ?5)",
-                    params![current.id, rating, comment, escalate, ms(at)],
+                    "INSERT INTO feedback (complaint_id, rating, comment, escalated, at, action_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    params![current.id, rating, comment, escalate, ms(at), action],
                 )
                 .map_err(backend)?;
                 let id = conn.last_insert_rowid();
                 conn.execute("UPDATE complaints SET version = version + 1 WHERE id = ?1", [current.id]).map_err(backend)?;
                 Ok(FeedbackRecord { id, tracking_code: code, rating, comment, escalated: escalate, at: from_ms(ms(at)) })
+            })
+            .await
+    }
+
+    async fn put_photo(&self, complaint_id: i64, photo: PhotoRecord, bytes: Vec<u8>, max_photos: i64, at: OffsetDateTime) -> StoreResult<PutPhoto> {
+        self.db
+            .write(move |conn| {
+                let id = photo.photo_id.to_string();
+                let existing: Option<String> = conn
+                    .prepare_cached("SELECT sha256 FROM photos WHERE complaint_id = ?1 AND photo_id = ?2")
+                    .and_then(|mut s| s.query_row(params![complaint_id, id], |r| r.get(0)).optional())
+                    .map_err(backend)?;
+                match existing {
+                    Some(sha) if sha == photo.sha256 => return Ok(PutPhoto::Exists(photo)),
+                    Some(_) => return Ok(PutPhoto::IdConflict),
+                    None => {}
+                }
+                let count: i64 = conn
+                    .query_row("SELECT count(*) FROM photos WHERE complaint_id = ?1", [complaint_id], |r| r.get(0))
+                    .map_err(backend)?;
+                if count >= max_photos {
+                    return Ok(PutPhoto::TooMany);
+                }
+                conn.execute(
+                    "INSERT INTO photos (complaint_id, photo_id, content_type, bytes, sha256, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    params![complaint_id, id, photo.content_type, bytes, photo.sha256, ms(at)],
+                )
+                .map_err(backend)?;
+                conn.execute("UPDATE complaints SET version = version + 1 WHERE id = ?1", [complaint_id]).map_err(backend)?;
+                Ok(PutPhoto::Created(photo))
+            })
+            .await
+    }
+
+    async fn photos(&self, complaint_id: i64) -> StoreResult<Vec<PhotoRecord>> {
+        self.db
+            .read(move |conn| {
+                conn.prepare_cached("SELECT photo_id, content_type, length(bytes), sha256 FROM photos WHERE complaint_id = ?1 ORDER BY id")
+                    .and_then(|mut s| {
+                        s.query_map([complaint_id], |r| {
+                            Ok(PhotoRecord {
+                                photo_id: Uuid::parse_str(&r.get::<_, String>(0)?).map_err(|_| bad(0, "photo id"))?,
+                                content_type: r.get(1)?,
+                                size: r.get(2)?,
+                                sha256: r.get(3)?,
+                            })
+                        })?
+                        .collect()
+                    })
+                    .map_err(backend)
+            })
+            .await
+    }
+
+    async fn photo_bytes(&self, complaint_id: i64, photo_id: Uuid) -> StoreResult<Option<(String, Vec<u8>)>> {
+        self.db
+            .read(move |conn| {
+                conn.prepare_cached("SELECT content_type, bytes FROM photos WHERE complaint_id = ?1 AND photo_id = ?2")
+                    .and_then(|mut s| s.query_row(params![complaint_id, photo_id.to_string()], |r| Ok((r.get(0)?, r.get(1)?))).optional())
+                    .map_err(backend)
             })
             .await
     }

@@ -1,0 +1,197 @@
+//! The `samat-server` command line: runs the 124 complaint server, or manages its staff
+//! accounts. Lives in the library so the end-to-end tests run exactly this code in a child
+//! process they can kill.
+
+use std::io::{BufRead, IsTerminal};
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+use samat_core::model::Role;
+use crate::sms::{self, KavenegarOptions, SmsConfig};
+use crate::{demo, passwords, store, AppState, Settings};
+
+#[derive(Parser, Debug)]
+#[command(name = "samat-server", version, about = "The 124 consumer-complaint server (intake, SMS, seven-stage workflow, staff, sync feed)")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    serve: ServeArgs,
+    /// Database URL: sqlite://PATH.
+    #[arg(long, env = "SAMAT_DATABASE", default_value = "sqlite://samat.db", global = true)]
+    database: String,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Manage staff accounts.
+    Staff {
+        #[command(subcommand)]
+        command: StaffCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum StaffCommand {
+    /// Create a staff account; the password is read from SAMAT_STAFF_PASSWORD or standard input.
+    Add {
+        /// Login name.
+        #[arg(long)]
+        username: String,
+        /// operator, expert, guild, inspector, taazirat or supervisor.
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+    },
+}
+
+fn parse_role(s: &str) -> Result<Role, String> {
+    Role::from_wire(s).ok_or_else(|| format!("unknown role {s:?}: use operator, expert, guild, inspector, taazirat or supervisor"))
+}
+
+#[derive(Args, Debug)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "SAMAT_LISTEN", default_value = "127.0.0.1:8124")]
+    listen: SocketAddr,
+    /// SMS gateway: console, file:PATH or kavenegar:API_KEY.
+    #[arg(long, env = "SAMAT_SMS", default_value = "console")]
+    sms: SmsConfig,
+    /// Seed demo businesses and one staff account per role (username = role name).
+    #[arg(long, env = "SAMAT_DEMO")]
+    demo: bool,
+    /// Password of the demo staff accounts.
+    #[arg(long, env = "SAMAT_DEMO_PASSWORD", default_value = "demo")]
+    demo_password: String,
+    /// Kavenegar API base URL.
+    #[arg(long, env = "SAMAT_KAVENEGAR_URL", default_value = "https://api.kavenegar.com")]
+    kavenegar_url: String,
+    /// Kavenegar verify/lookup template used for login codes.
+    #[arg(long, env = "SAMAT_KAVENEGAR_OTP_TEMPLATE", default_value = "samat-otp")]
+    kavenegar_otp_template: String,
+    /// Kavenegar sender line for notices (the account default when unset).
+    #[arg(long, env = "SAMAT_KAVENEGAR_SENDER")]
+    kavenegar_sender: Option<String>,
+    /// Login codes sent per phone per hour.
+    #[arg(long, env = "SAMAT_OTP_PER_PHONE_PER_HOUR", default_value_t = 5)]
+    otp_per_phone_per_hour: u32,
+    /// Login codes requested per client IP per hour.
+    #[arg(long, env = "SAMAT_OTP_PER_IP_PER_HOUR", default_value_t = 30)]
+    otp_per_ip_per_hour: u32,
+    /// Public tracking look-ups per client IP per minute.
+    #[arg(long, env = "SAMAT_TRACK_PER_IP_PER_MINUTE", default_value_t = 20)]
+    track_per_ip_per_minute: u32,
+    /// Staff login attempts per username per 15 minutes.
+    #[arg(long, env = "SAMAT_STAFF_LOGINS_PER_15MIN", default_value_t = 10)]
+    staff_logins_per_15min: u32,
+    /// Take the client address from X-Forwarded-For (only behind a proxy you run).
+    #[arg(long, env = "SAMAT_TRUST_FORWARDED_FOR")]
+    trust_forwarded_for: bool,
+    /// Session lifetime in days.
+    #[arg(long, env = "SAMAT_SESSION_DAYS", default_value_t = 90)]
+    session_days: u64,
+    /// Time limit of ordinary requests, in seconds.
+    #[arg(long, env = "SAMAT_REQUEST_TIMEOUT", default_value_t = 30)]
+    request_timeout: u64,
+}
+
+impl ServeArgs {
+    fn settings(&self) -> Settings {
+        Settings {
+            otp_per_phone_per_hour: self.otp_per_phone_per_hour,
+            otp_per_ip_per_hour: self.otp_per_ip_per_hour,
+            track_per_ip_per_minute: self.track_per_ip_per_minute,
+            staff_logins_per_15min: self.staff_logins_per_15min,
+            trust_forwarded_for: self.trust_forwarded_for,
+            session_ttl: Duration::from_secs(self.session_days.max(1) * 24 * 3600),
+            request_timeout: Duration::from_secs(self.request_timeout.max(1)),
+            ..Settings::default()
+        }
+    }
+}
+
+/// Parses the process arguments and runs the command; exits non-zero with a one-line reason
+/// on failure.
+pub async fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("SAMAT_LOG").unwrap_or_else(|_| "info".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Some(Command::Staff { command: StaffCommand::Add { username, role } }) => add_staff(&cli.database, &username, role).await,
+        None => run(&cli.database, cli.serve).await,
+    };
+    if let Err(e) = result {
+        eprintln!("samat-server: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+async fn run(database: &str, args: ServeArgs) -> anyhow::Result<()> {
+    let store = store::open(database).await?;
+    if args.demo {
+        demo::seed(&*store, &args.demo_password).await?;
+        tracing::info!("demo data ready: staff accounts {} with password from --demo-password", role_names());
+    }
+    let sender = sms::build(
+        &args.sms,
+        KavenegarOptions { base_url: args.kavenegar_url.clone(), otp_template: args.kavenegar_otp_template.clone(), sender: args.kavenegar_sender.clone() },
+    )?;
+    let listener = tokio::net::TcpListener::bind(args.listen).await.map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", args.listen))?;
+    tracing::info!("samat-server listening on http://{}", listener.local_addr()?);
+    let state = AppState::new(store, args.settings());
+    crate::serve(listener, state, sender, shutdown_signal()).await?;
+    tracing::info!("samat-server stopped");
+    Ok(())
+}
+
+fn role_names() -> String {
+    Role::ALL.iter().map(|r| r.wire_name()).collect::<Vec<_>>().join(", ")
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+async fn add_staff(database: &str, username: &str, role: Role) -> anyhow::Result<()> {
+    let username = username.trim().to_lowercase();
+    anyhow::ensure!(
+        !username.is_empty() && username.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c)),
+        "a username is letters, digits, '.', '_' or '-'"
+    );
+    let password = match std::env::var("SAMAT_STAFF_PASSWORD") {
+        Ok(p) => p,
+        Err(_) if std::io::stdin().is_terminal() => rpassword::prompt_password(format!("password for {username}: "))?,
+        Err(_) => {
+            let mut line = String::new();
+            std::io::stdin().lock().read_line(&mut line)?;
+            line.trim_end_matches(['\r', '\n']).to_owned()
+        }
+    };
+    anyhow::ensure!(
+        password.chars().count() >= passwords::MIN_PASSWORD_CHARS,
+        "the password must have at least {} characters",
+        passwords::MIN_PASSWORD_CHARS
+    );
+    let store = store::open(database).await?;
+    let hash = passwords::hash(&password)?;
+    let id = store.add_staff(&username, &hash, role).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!("created staff account {username} (id {id}, role {})", role.wire_name());
+    Ok(())
+}

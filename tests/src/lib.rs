@@ -1,0 +1,241 @@
+//! Helpers for the end-to-end tests: start the real server binary on a free port with a temp
+//! SQLite database and SMS written to a file, kill and restart it, read the SMS it sent, and
+//! speak its HTTP API as a citizen or a staff member.
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use reqwest::{Method, StatusCode};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+/// A running server process.
+pub struct Server {
+    /// `http://127.0.0.1:PORT`.
+    pub url: String,
+    /// The port (kept across restarts).
+    pub port: u16,
+    dir: tempfile::TempDir,
+    binary: PathBuf,
+    extra: Vec<String>,
+    child: Option<Child>,
+}
+
+/// A free loopback port.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
+}
+
+impl Server {
+    /// Starts `binary` with `--demo`, a temp database and file SMS, plus `extra` flags.
+    pub fn start(binary: &str, extra: &[&str]) -> Server {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let port = free_port();
+        let mut s = Server {
+            url: format!("http://127.0.0.1:{port}"),
+            port,
+            dir,
+            binary: binary.into(),
+            extra: extra.iter().map(|s| s.to_string()).collect(),
+            child: None,
+        };
+        s.spawn();
+        s
+    }
+
+    /// The folder holding the database and the SMS file.
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The SMS file.
+    pub fn sms_path(&self) -> PathBuf {
+        self.dir.path().join("sms.jsonl")
+    }
+
+    fn spawn(&mut self) {
+        let db = format!("sqlite://{}", self.dir.path().join("samat.db").display());
+        let sms = format!("file:{}", self.sms_path().display());
+        let log = std::fs::OpenOptions::new().create(true).append(true).open(self.dir.path().join("server.log")).expect("log file");
+        let child = Command::new(&self.binary)
+            .args(["--demo", "--database", &db, "--sms", &sms, "--listen", &format!("127.0.0.1:{}", self.port)])
+            .args(self.default_limits())
+            .args(&self.extra)
+            .env("SAMAT_LOG", "warn")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("start server");
+        self.child = Some(child);
+        self.wait_ready();
+    }
+
+    /// Generous rate limits so tests can log in often, unless the test sets a limit itself.
+    fn default_limits(&self) -> Vec<&'static str> {
+        [("--otp-per-ip-per-hour", "100000"), ("--otp-per-phone-per-hour", "1000"), ("--staff-logins-per-15min", "100000"), ("--track-per-ip-per-minute", "100000")]
+            .into_iter()
+            .filter(|(flag, _)| !self.extra.iter().any(|e| e == flag))
+            .flat_map(|(f, v)| [f, v])
+            .collect()
+    }
+
+    fn wait_ready(&self) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("server did not start; log:\n{}", std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default());
+    }
+
+    /// SIGKILL: no shutdown, no flush beyond what was committed.
+    pub fn kill(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    /// SIGTERM and wait for a graceful exit; returns whether it exited successfully.
+    pub fn terminate(&mut self) -> bool {
+        match self.child.take() {
+            Some(mut c) => {
+                unsafe { libc::kill(c.id() as i32, libc::SIGTERM) };
+                c.wait().map(|s| s.success()).unwrap_or(false)
+            }
+            None => true,
+        }
+    }
+
+    /// Starts the process again on the same port and database.
+    pub fn restart(&mut self) {
+        self.kill();
+        self.spawn();
+    }
+
+    /// Every SMS written so far.
+    pub fn sms(&self) -> Vec<Sms> {
+        let Ok(f) = std::fs::File::open(self.sms_path()) else { return Vec::new() };
+        BufReader::new(f).lines().map_while(Result::ok).filter_map(|l| serde_json::from_str(&l).ok()).collect()
+    }
+
+    /// Waits until an SMS to `phone` matching `pred` arrives and returns it.
+    pub async fn wait_sms(&self, phone: &str, pred: impl Fn(&Sms) -> bool) -> Sms {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(s) = self.sms().into_iter().rev().find(|s| s.to == phone && pred(s)) {
+                return s;
+            }
+            assert!(Instant::now() < deadline, "no matching SMS to {phone}; got {:?}", self.sms());
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Logs a citizen in through OTP read from the SMS file; returns their API.
+    pub async fn citizen(&self, phone: &str) -> Api {
+        let api = Api::new(&self.url, None);
+        let canonical = samat_core::model::PhoneNumber::parse(phone).expect("test phone").to_string();
+        let before = self.sms().len();
+        let (st, body) = api.call(Method::POST, "/v1/auth/otp", Some(json!({ "phone": phone }))).await;
+        assert_eq!(st, StatusCode::ACCEPTED, "{body}");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let code = loop {
+            let all = self.sms();
+            if let Some(s) = all.iter().skip(before).rev().find(|s| s.to == canonical && s.text.contains("کد ورود")) {
+                break otp_in(&s.text).expect("code in SMS");
+            }
+            assert!(Instant::now() < deadline, "no OTP SMS");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        };
+        let (st, body) = api.call(Method::POST, "/v1/auth/verify", Some(json!({ "phone": phone, "code": code }))).await;
+        assert_eq!(st, StatusCode::OK, "{body}");
+        Api::new(&self.url, body["token"].as_str().map(str::to_owned))
+    }
+
+    /// Logs in the demo staff account of `role`.
+    pub async fn staff(&self, role: &str) -> Api {
+        let api = Api::new(&self.url, None);
+        let (st, body) = api.call(Method::POST, "/v1/staff/login", Some(json!({ "username": role, "password": "demo" }))).await;
+        assert_eq!(st, StatusCode::OK, "{body}");
+        Api::new(&self.url, body["token"].as_str().map(str::to_owned))
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// The six-digit code in an OTP SMS.
+pub fn otp_in(text: &str) -> Option<String> {
+    text.split(|c: char| !c.is_ascii_digit()).find(|w| w.len() == 6).map(str::to_owned)
+}
+
+/// One line of the SMS file.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Sms {
+    /// Outbox id.
+    pub id: i64,
+    /// Recipient.
+    pub to: String,
+    /// Text.
+    pub text: String,
+}
+
+/// A thin JSON client with an optional bearer token.
+#[derive(Clone)]
+pub struct Api {
+    base: String,
+    /// The session token.
+    pub token: Option<String>,
+    http: reqwest::Client,
+}
+
+impl Api {
+    /// A client for `base`.
+    pub fn new(base: &str, token: Option<String>) -> Api {
+        Api { base: base.to_owned(), token, http: reqwest::Client::builder().timeout(Duration::from_secs(90)).build().expect("client") }
+    }
+
+    /// Sends a request and returns the status and the JSON body (`Null` when empty).
+    pub async fn call(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+        let mut req = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(t) = &self.token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.expect("request sent");
+        let status = resp.status();
+        let text = resp.text().await.unwrap_or_default();
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    }
+
+    /// GET.
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
+        self.call(Method::GET, path, None).await
+    }
+
+    /// POST with a JSON body.
+    pub async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.call(Method::POST, path, Some(body)).await
+    }
+
+    /// The underlying HTTP client, for requests this helper does not shape.
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
+    /// The base URL.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+}
