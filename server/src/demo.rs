@@ -35,6 +35,9 @@ pub async fn seed(store: &dyn Store, password: &str) -> anyhow::Result<()> {
             .await?;
     }
     for role in Role::ALL {
+        if store.find_staff(role.wire_name()).await?.is_some() {
+            continue;
+        }
         let hash = passwords::hash(password)?;
         match store.add_staff(role.wire_name(), &hash, role).await {
             Ok(_) | Err(StoreError::Conflict(_)) => {}
