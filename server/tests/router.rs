@@ -1,0 +1,133 @@
+//! Router tests: the whole API in-process through `tower::ServiceExt::oneshot`, over a temp
+//! SQLite store, reading login codes straight from the SMS outbox.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use http_body_util::BodyExt;
+use samat_server::store::{self, Store};
+use samat_server::{router, AppState, Settings};
+use serde_json::{json, Value};
+use time::OffsetDateTime;
+use tower::ServiceExt;
+
+struct App {
+    state: AppState,
+    _dir: tempfile::TempDir,
+}
+
+impl App {
+    async fn new() -> App {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        let store: Arc<dyn Store> = store::open(&url).await.unwrap();
+        App { state: AppState::new(store, Settings::default()), _dir: dir }
+    }
+
+    async fn send(&self, method: &str, uri: &str, token: Option<&str>, body: Option<Value>) -> (StatusCode, Value) {
+        let mut req = Request::builder().method(method).uri(uri);
+        if let Some(t) = token {
+            req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
+        }
+        let req = match body {
+            Some(b) => req.header(header::CONTENT_TYPE, "application/json").body(Body::from(b.to_string())).unwrap(),
+            None => req.body(Body::empty()).unwrap(),
+        };
+        let resp = router(self.state.clone()).oneshot(req).await.unwrap();
+        let status = resp.status();
+        let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+        (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+    }
+
+    /// Logs a citizen in with the code taken from the outbox.
+    async fn citizen(&self, phone: &str) -> String {
+        let (st, _) = self.send("POST", "/v1/auth/otp", None, Some(json!({"phone": phone}))).await;
+        assert_eq!(st, StatusCode::ACCEPTED);
+        let due = self.state.store.due_sms(OffsetDateTime::now_utc(), 100).await.unwrap();
+        let code = due.iter().rev().find_map(|s| s.token.clone()).expect("otp queued");
+        let (st, body) = self.send("POST", "/v1/auth/verify", None, Some(json!({"phone": phone, "code": code}))).await;
+        assert_eq!(st, StatusCode::OK, "{body}");
+        body["token"].as_str().unwrap().to_owned()
+    }
+}
+
+#[tokio::test]
+async fn categories_list_the_eight_violations_and_other() {
+    let app = App::new().await;
+    let (st, body) = app.send("GET", "/v1/categories", None, None).await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(body.as_array().unwrap().len(), 9);
+    assert_eq!(body[0]["name"], "smuggled_goods");
+    assert_eq!(body[0]["label_en"], "Selling or concealing smuggled goods");
+}
+
+#[tokio::test]
+async fn filing_queues_the_tracking_code_sms_in_the_same_transaction() {
+    let app = App::new().await;
+    let token = app.citizen("09121234567").await;
+    let client_id = uuid::Uuid::new_v4().to_string();
+    let body = json!({"client_id": client_id, "category": "forced_selling", "description": "فروش اجباری"});
+    let (st, filed) = app.send("POST", "/v1/complaints", Some(&token), Some(body.clone())).await;
+    assert_eq!(st, StatusCode::CREATED, "{filed}");
+    assert_eq!(filed["stage"], "received");
+    let code = filed["tracking_code"].as_str().unwrap();
+    let due = app.state.store.due_sms(OffsetDateTime::now_utc(), 100).await.unwrap();
+    assert_eq!(due.iter().filter(|s| s.text.contains(code)).count(), 1);
+    let (st, again) = app.send("POST", "/v1/complaints", Some(&token), Some(body)).await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(again["tracking_code"], filed["tracking_code"]);
+    let due = app.state.store.due_sms(OffsetDateTime::now_utc(), 100).await.unwrap();
+    assert_eq!(due.iter().filter(|s| s.text.contains(code)).count(), 1, "a resubmission queues no second SMS");
+}
+
+#[tokio::test]
+async fn validation_reports_every_field_at_once() {
+    let app = App::new().await;
+    let token = app.citizen("09121234568").await;
+    let (st, body) = app
+        .send("POST", "/v1/complaints", Some(&token), Some(json!({"client_id": "x", "category": "", "description": "", "amount_rials": -1})))
+        .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    let mut codes: Vec<&str> = body["fields"].as_array().unwrap().iter().map(|f| f["code"].as_str().unwrap()).collect();
+    codes.sort();
+    assert_eq!(codes, ["invalid_client_id"], "client_id is checked first: {body}");
+    let (_, body) = app
+        .send("POST", "/v1/complaints", Some(&token), Some(json!({"client_id": uuid::Uuid::new_v4(), "category": "", "description": "", "amount_rials": -1})))
+        .await;
+    let mut codes: Vec<&str> = body["fields"].as_array().unwrap().iter().map(|f| f["code"].as_str().unwrap()).collect();
+    codes.sort();
+    assert_eq!(codes, ["description_empty", "missing_category", "negative_amount"]);
+}
+
+#[tokio::test]
+async fn staff_accounts_log_in_with_their_role() {
+    let app = App::new().await;
+    let hash = samat_server::passwords::hash("s3cret-pass").unwrap();
+    app.state.store.add_staff("maryam", &hash, samat_core::model::Role::Inspector).await.unwrap();
+    let (st, body) = app.send("POST", "/v1/staff/login", None, Some(json!({"username": "Maryam", "password": "s3cret-pass"}))).await;
+    assert_eq!(st, StatusCode::OK, "{body}");
+    assert_eq!(body["role"], "inspector");
+    let token = body["token"].as_str().unwrap();
+    let (st, queue) = app.send("GET", "/v1/staff/queue", Some(token), None).await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(queue["role"], "inspector");
+}
+
+#[tokio::test]
+async fn the_sync_feed_starts_empty_and_follows_the_cursor() {
+    let app = App::new().await;
+    let token = app.citizen("09121234569").await;
+    let (_, empty) = app.send("GET", "/v1/sync", Some(&token), None).await;
+    assert_eq!(empty, json!({"events": [], "cursor": 0, "more": false}));
+    for n in 0..3 {
+        let body = json!({"client_id": uuid::Uuid::new_v4(), "category": "fraud", "description": format!("مورد {n}")});
+        app.send("POST", "/v1/complaints", Some(&token), Some(body)).await;
+    }
+    let (_, page) = app.send("GET", "/v1/sync?since=0&limit=2", Some(&token), None).await;
+    assert_eq!(page["events"].as_array().unwrap().len(), 2);
+    assert_eq!(page["more"], true);
+    let (_, rest) = app.send("GET", &format!("/v1/sync?since={}", page["cursor"]), Some(&token), None).await;
+    assert_eq!(rest["events"].as_array().unwrap().len(), 1);
+    assert_eq!(rest["more"], false);
+}
