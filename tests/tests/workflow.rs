@@ -607,3 +607,49 @@ async fn reference_data_openapi_metrics_and_graceful_shutdown() {
     assert!(metrics.contains("samat_outbox_pending"));
     assert!(srv.terminate(), "SIGTERM ends the server cleanly");
 }
+
+#[tokio::test]
+async fn staff_accounts_are_added_from_the_command_line() {
+    let srv = server();
+    let db = format!("sqlite://{}", srv.dir().join("samat.db").display());
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_e2e-server"))
+        .args(["--database", &db, "staff", "add", "--username", "Maryam.K", "--role", "inspector"])
+        .env("SAMAT_STAFF_PASSWORD", "a-long-password")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let anon = Api::new(&srv.url, None);
+    let (st, b) = anon.post("/v1/staff/login", json!({"username": "maryam.k", "password": "a-long-password"})).await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    assert_eq!(b["role"], "inspector");
+    // The same username again, a short password or an unknown role: a clear one-line error.
+    for (args, password, expected) in [
+        (["--username", "maryam.k", "--role", "inspector"], "a-long-password", "taken"),
+        (["--username", "ali", "--role", "inspector"], "short", "at least 8"),
+        (["--username", "ali", "--role", "mayor"], "a-long-password", "unknown role"),
+    ] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_e2e-server"))
+            .args(["--database", &db, "staff", "add"])
+            .args(args)
+            .env("SAMAT_STAFF_PASSWORD", password)
+            .output()
+            .unwrap();
+        assert!(!out.status.success());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(expected), "{err}");
+    }
+}
+
+#[tokio::test]
+async fn public_tracking_is_rate_limited_per_ip() {
+    let srv = Server::start(env!("CARGO_BIN_EXE_e2e-server"), &["--track-per-ip-per-minute", "3"]);
+    let citizen = srv.citizen("09121110014").await;
+    let code = file(&citizen, json!({})).await;
+    let anon = Api::new(&srv.url, None);
+    for _ in 0..3 {
+        let (st, _) = anon.get(&format!("/v1/track/{code}?phone=09121110099")).await;
+        assert_eq!(st, StatusCode::NOT_FOUND);
+    }
+    let (st, b) = anon.get(&format!("/v1/track/{code}?phone=09121110014")).await;
+    assert_eq!((st, b["code"].as_str().unwrap()), (StatusCode::TOO_MANY_REQUESTS, "rate_limited"), "guessing phones is throttled");
+}
