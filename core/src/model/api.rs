@@ -732,7 +732,8 @@ mod tests {
 
     #[test]
     fn single_field_problems() {
-        let cases: Vec<(fn(&mut NewComplaint), &str)> = vec![
+        type Mutation = fn(&mut NewComplaint);
+        let cases: Vec<(Mutation, &str)> = vec![
             (|c| c.category = Some("bribery".into()), "unknown_category"),
             (|c| c.description = Some("ب".repeat(4001)), "description_too_long"),
             (|c| c.incident_date = Some("1403/08/01".into()), "invalid_date"),

@@ -153,6 +153,20 @@ impl<'de> Deserialize<'de> for TrackingCode {
     }
 }
 
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for TrackingCode {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .pattern(Some("^[0-9]{10}$"))
+            .description(Some("Ten-digit tracking code with a Verhoeff check digit"))
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for TrackingCode {}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -236,17 +250,3 @@ mod tests {
         assert_ne!(a, b);
     }
 }
-
-#[cfg(feature = "openapi")]
-impl utoipa::PartialSchema for TrackingCode {
-    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        utoipa::openapi::ObjectBuilder::new()
-            .schema_type(utoipa::openapi::schema::Type::String)
-            .pattern(Some("^[0-9]{10}$"))
-            .description(Some("Ten-digit tracking code with a Verhoeff check digit"))
-            .into()
-    }
-}
-
-#[cfg(feature = "openapi")]
-impl utoipa::ToSchema for TrackingCode {}
