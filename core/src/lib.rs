@@ -2,6 +2,12 @@
 //!
 //! [`model`] holds the domain model and the wire protocol. It builds without any client
 //! feature, so the server compiles exactly the same types and rules as the phone: the two
-//! can never drift apart.
+//! can never drift apart. [`client`] (feature `client`, on by default) is the offline client
+//! the app embeds: drafts, photos, the sync outbox and status polling.
 
 pub mod model;
+
+#[cfg(feature = "client")]
+pub mod client;
+#[cfg(feature = "client")]
+pub use client::{Client, ClientError};

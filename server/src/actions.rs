@@ -8,23 +8,14 @@ use samat_core::model::text::{char_len, normalize_optional, MAX_NOTE_CHARS};
 use samat_core::model::workflow::{check_transition, ComplaintFacts, TransitionDenied, TransitionInput};
 use samat_core::model::{Actor, Channel, PhoneNumber, Stage};
 use serde_json::Value;
-use time::{Date, OffsetDateTime, UtcOffset};
+use time::OffsetDateTime;
 
 use crate::error::{ApiError, ApiResult};
 use crate::notice;
 use crate::state::AppState;
 use crate::store::{StoreError, ChangeRecord, ComplaintRecord, EventRecord, NewComplaintRecord, NewSms, SmsKind};
 
-/// Iran Standard Time (no daylight saving since 2022).
-pub const IRAN: UtcOffset = match UtcOffset::from_hms(3, 30, 0) {
-    Ok(o) => o,
-    Err(_) => UtcOffset::UTC,
-};
-
-/// Today's date in Iran.
-pub fn today_in_iran() -> Date {
-    OffsetDateTime::now_utc().to_offset(IRAN).date()
-}
+pub use samat_core::model::clock::today_in_iran;
 
 /// The HTTP answer for a refused move.
 pub fn denied(e: TransitionDenied) -> ApiError {

@@ -1,0 +1,147 @@
+//! The server's HTTP API as typed calls. Every non-2xx answer becomes [`Error::Http`] with
+//! the problem document's code; every transport failure becomes [`Error::Network`] (without
+//! the URL, which may hold a phone number).
+
+use std::time::Duration;
+
+use reqwest::{header, Method, RequestBuilder, StatusCode};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use super::error::{Error, Result};
+use crate::model::api::{
+    ComplaintDetail, DecisionRequest, EventView, FeedbackRequest, FeedbackView, NewComplaint, OtpRequest, OtpSent, PhotoInfo, Problem,
+    SubmitResponse, SyncResponse, TokenResponse, VerifyRequest, WithdrawRequest,
+};
+use crate::model::TrackingCode;
+
+/// Time allowed for an ordinary call.
+const CALL_TIMEOUT: Duration = Duration::from_secs(30);
+/// Time allowed for a photo upload.
+const UPLOAD_TIMEOUT: Duration = Duration::from_secs(180);
+
+/// A client of one server.
+#[derive(Clone)]
+pub struct Http {
+    base: String,
+    client: reqwest::Client,
+}
+
+impl Http {
+    /// A client for `base_url` (`https://124.example.ir`), TLS through rustls.
+    pub fn new(base_url: &str) -> Result<Http> {
+        let client = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .user_agent(concat!("samat-core/", env!("CARGO_PKG_VERSION")))
+            .build()?;
+        Ok(Http { base: base_url.trim_end_matches('/').to_owned(), client })
+    }
+
+    /// The server's base URL.
+    pub fn base_url(&self) -> &str {
+        &self.base
+    }
+
+    fn req(&self, method: Method, path: &str, token: Option<&str>) -> RequestBuilder {
+        let mut r = self.client.request(method, format!("{}{path}", self.base)).timeout(CALL_TIMEOUT);
+        if let Some(t) = token {
+            r = r.bearer_auth(t);
+        }
+        r
+    }
+
+    async fn answer<T: DeserializeOwned>(r: RequestBuilder) -> Result<T> {
+        let resp = r.send().await?;
+        let status = resp.status();
+        if status.is_success() {
+            return Ok(resp.json::<T>().await?);
+        }
+        let problem = resp.json::<Problem>().await.ok();
+        Err(Error::from_problem(status.as_u16(), problem))
+    }
+
+    async fn post<B: Serialize, T: DeserializeOwned>(&self, path: &str, token: Option<&str>, body: &B) -> Result<T> {
+        Self::answer(self.req(Method::POST, path, token).json(body)).await
+    }
+
+    /// `POST /v1/auth/otp`.
+    pub async fn request_otp(&self, phone: &str) -> Result<OtpSent> {
+        self.post("/v1/auth/otp", None, &OtpRequest { phone: phone.to_owned() }).await
+    }
+
+    /// `POST /v1/auth/verify`.
+    pub async fn verify(&self, phone: &str, code: &str) -> Result<TokenResponse> {
+        self.post("/v1/auth/verify", None, &VerifyRequest { phone: phone.to_owned(), code: code.to_owned() }).await
+    }
+
+    /// `POST /v1/auth/logout`.
+    pub async fn logout(&self, token: &str) -> Result<()> {
+        let resp = self.req(Method::POST, "/v1/auth/logout", Some(token)).send().await?;
+        match resp.status() {
+            s if s.is_success() || s == StatusCode::UNAUTHORIZED => Ok(()),
+            s => Err(Error::from_problem(s.as_u16(), resp.json().await.ok())),
+        }
+    }
+
+    /// `POST /v1/complaints`.
+    pub async fn submit(&self, token: &str, body: &NewComplaint) -> Result<SubmitResponse> {
+        self.post("/v1/complaints", Some(token), body).await
+    }
+
+    /// `PUT /v1/complaints/{code}/photos/{id}`.
+    pub async fn upload_photo(&self, token: &str, code: &str, photo_id: &str, jpeg: Vec<u8>) -> Result<PhotoInfo> {
+        let r = self
+            .req(Method::PUT, &format!("/v1/complaints/{code}/photos/{photo_id}"), Some(token))
+            .timeout(UPLOAD_TIMEOUT)
+            .header(header::CONTENT_TYPE, "image/jpeg")
+            .body(jpeg);
+        Self::answer(r).await
+    }
+
+    /// `POST /v1/complaints/{code}/decision`.
+    pub async fn decision(&self, token: &str, code: &str, body: &DecisionRequest) -> Result<EventView> {
+        self.post(&format!("/v1/complaints/{code}/decision"), Some(token), body).await
+    }
+
+    /// `POST /v1/complaints/{code}/withdraw`.
+    pub async fn withdraw(&self, token: &str, code: &str, body: &WithdrawRequest) -> Result<EventView> {
+        self.post(&format!("/v1/complaints/{code}/withdraw"), Some(token), body).await
+    }
+
+    /// `POST /v1/complaints/{code}/feedback`.
+    pub async fn feedback(&self, token: &str, code: &str, body: &FeedbackRequest) -> Result<FeedbackView> {
+        self.post(&format!("/v1/complaints/{code}/feedback"), Some(token), body).await
+    }
+
+    /// `GET /v1/sync?since=&wait=&limit=`.
+    pub async fn sync(&self, token: &str, since: i64, wait: u64, limit: u32) -> Result<SyncResponse> {
+        let r = self
+            .req(Method::GET, &format!("/v1/sync?since={since}&wait={wait}&limit={limit}"), Some(token))
+            .timeout(CALL_TIMEOUT + Duration::from_secs(wait));
+        Self::answer(r).await
+    }
+
+    /// `GET /v1/complaints/{code}` with `If-None-Match`; `None` when unchanged (304).
+    pub async fn complaint(&self, token: &str, code: TrackingCode, etag: Option<&str>) -> Result<Option<(ComplaintDetail, Option<String>)>> {
+        let mut r = self.req(Method::GET, &format!("/v1/complaints/{}", code.as_str()), Some(token));
+        if let Some(e) = etag {
+            r = r.header(header::IF_NONE_MATCH, e);
+        }
+        let resp = r.send().await?;
+        let status = resp.status();
+        if status == StatusCode::NOT_MODIFIED {
+            return Ok(None);
+        }
+        if !status.is_success() {
+            return Err(Error::from_problem(status.as_u16(), resp.json().await.ok()));
+        }
+        let etag = resp.headers().get(header::ETAG).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        Ok(Some((resp.json().await?, etag)))
+    }
+
+    /// `GET /v1/track/{code}?phone=` (no session).
+    pub async fn track(&self, code: TrackingCode, phone: &str) -> Result<ComplaintDetail> {
+        let r = self.req(Method::GET, &format!("/v1/track/{}", code.as_str()), None).query(&[("phone", phone)]);
+        Self::answer(r).await
+    }
+}

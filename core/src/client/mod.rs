@@ -1,0 +1,444 @@
+//! The offline client of the "Samat-e Ma" app.
+//!
+//! A citizen writes a complaint in a shop basement with no signal and closes the app; the
+//! complaint must still reach the server exactly once when the phone is back online, and its
+//! progress must show up without the user asking. [`Client`] keeps drafts, photos and queued
+//! work in a local SQLite database, sends the queue with idempotency keys in [`Client::sync`],
+//! and pulls the complaint's events through the server's sync feed.
+//!
+//! Every public call is async (tokio), the client is `Send + Sync` and cheap to clone, and
+//! errors are [`ClientError`].
+
+pub mod error;
+pub mod http;
+pub mod photos;
+pub mod retry;
+pub mod store;
+mod sync;
+pub mod types;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use time::OffsetDateTime;
+
+pub use self::error::ClientError;
+use self::error::{Error, Result};
+use self::http::Http;
+use self::store::outbox::{Payload, QueuedPhoto};
+use self::store::{complaints, drafts, kv, outbox, LocalDb};
+pub use self::types::*;
+use crate::model::api::{ComplaintDetail, FieldError, MAX_PHOTOS_PER_COMPLAINT};
+use crate::model::clock::today_in_iran;
+use crate::model::{PhoneNumber, TrackingCode};
+
+type Public<T> = std::result::Result<T, ClientError>;
+
+struct Inner {
+    db: LocalDb,
+    http: Http,
+    photos_dir: PathBuf,
+    /// Serialises sending, so two concurrent `sync()` calls never send the same item twice.
+    send_lock: tokio::sync::Mutex<()>,
+}
+
+/// The client. Clone it freely: clones share one database and one queue.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+/// Whether someone is logged in.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Session {
+    /// The logged-in phone (`+98…`), if any.
+    pub phone: Option<String>,
+    /// The server refused the stored session: log in again (queued work is kept).
+    pub expired: bool,
+}
+
+fn parse_code(code: &str) -> Public<TrackingCode> {
+    TrackingCode::parse(code).map_err(|e| ClientError::invalid("tracking_code", e.code(), &e.to_string()))
+}
+
+fn parse_phone(phone: &str) -> Public<PhoneNumber> {
+    PhoneNumber::parse(phone).map_err(|e| ClientError::invalid("phone", e.code(), &e.to_string()))
+}
+
+/// Checks a draft and returns every problem at once, per field, each with a stable code:
+/// the server's own rules (category, description, business ID, lengths, dates, amounts) plus
+/// the phone and the number of photos.
+pub fn validate_draft(draft: &Draft) -> Vec<FieldError> {
+    let mut problems = match draft.fields.to_new_complaint(None).validate(today_in_iran()) {
+        Ok(_) => Vec::new(),
+        Err(e) => e,
+    };
+    if let Some(p) = draft.fields.phone.as_deref().filter(|p| !p.trim().is_empty()) {
+        if let Err(e) = PhoneNumber::parse(p) {
+            problems.push(FieldError { field: "phone".into(), code: e.code().into(), message: e.to_string() });
+        }
+    }
+    if draft.photos.len() > MAX_PHOTOS_PER_COMPLAINT {
+        problems.push(FieldError {
+            field: "photos".into(),
+            code: "too_many_photos".into(),
+            message: format!("at most {MAX_PHOTOS_PER_COMPLAINT} photos"),
+        });
+    }
+    problems
+}
+
+impl Client {
+    /// Opens the client's storage in `data_dir` (created if needed) for the server at
+    /// `server_url`. Safe after a crash at any point: migrations are transactional and
+    /// half-written photo files are swept.
+    pub async fn open(data_dir: impl AsRef<Path>, server_url: &str) -> Public<Client> {
+        let data_dir = data_dir.as_ref().to_owned();
+        let photos_dir = data_dir.join("photos");
+        let db = tokio::task::spawn_blocking({
+            let data_dir = data_dir.clone();
+            let photos_dir = photos_dir.clone();
+            move || -> Result<LocalDb> {
+                std::fs::create_dir_all(&photos_dir)?;
+                let db = LocalDb::open(&data_dir.join("samat.db"))?;
+                Ok(db)
+            }
+        })
+        .await
+        .map_err(|e| ClientError::Storage { message: e.to_string() })??;
+        let http = Http::new(server_url)?;
+        let client = Client { inner: Arc::new(Inner { db, http, photos_dir, send_lock: tokio::sync::Mutex::new(()) }) };
+        client.sweep_photos().await?;
+        Ok(client)
+    }
+
+    async fn sweep_photos(&self) -> Result<()> {
+        let dir = self.inner.photos_dir.clone();
+        let referenced = self.inner.db.read(drafts::referenced_files).await?;
+        tokio::task::spawn_blocking(move || photos::sweep(&dir, &referenced)).await.map_err(|e| Error::Task(e.to_string()))??;
+        Ok(())
+    }
+
+    /// The server this client talks to.
+    pub fn server_url(&self) -> &str {
+        self.inner.http.base_url()
+    }
+
+    // ---- session ----------------------------------------------------------------------
+
+    /// Asks the server to send a login code by SMS. Persian digits are fine.
+    pub async fn request_otp(&self, phone: &str) -> Public<()> {
+        let phone = parse_phone(phone)?;
+        self.inner.http.request_otp(phone.as_str()).await?;
+        Ok(())
+    }
+
+    /// Exchanges the SMS code for a session, stored for every later call.
+    pub async fn verify_otp(&self, phone: &str, code: &str) -> Public<Session> {
+        let phone = parse_phone(phone)?;
+        let token = self.inner.http.verify(phone.as_str(), code.trim()).await?.token;
+        let p = phone.as_str().to_owned();
+        self.inner
+            .db
+            .write(move |conn| {
+                let tx = conn.transaction()?;
+                if kv::get(&tx, kv::PHONE)?.is_some_and(|old| old != p) {
+                    // Another citizen on this phone: their feed is not ours.
+                    kv::remove(&tx, kv::CURSOR)?;
+                }
+                kv::set(&tx, kv::TOKEN, &token)?;
+                kv::set(&tx, kv::PHONE, &p)?;
+                kv::remove(&tx, kv::EXPIRED)?;
+                tx.commit()?;
+                Ok(())
+            })
+            .await?;
+        self.session().await
+    }
+
+    /// The current session.
+    pub async fn session(&self) -> Public<Session> {
+        Ok(self
+            .inner
+            .db
+            .read(|conn| Ok(Session { phone: kv::get(conn, kv::PHONE)?, expired: kv::get(conn, kv::EXPIRED)?.is_some() }))
+            .await?)
+    }
+
+    /// Logs out (revoking the token on the server when reachable). Queued work stays.
+    pub async fn logout(&self) -> Public<()> {
+        let token = self.inner.db.read(|conn| kv::get(conn, kv::TOKEN)).await?;
+        if let Some(t) = &token {
+            let _ = self.inner.http.logout(t).await;
+        }
+        self.inner
+            .db
+            .write(|conn| {
+                kv::remove(conn, kv::TOKEN)?;
+                kv::remove(conn, kv::EXPIRED)?;
+                Ok(())
+            })
+            .await?;
+        Ok(())
+    }
+
+    // ---- drafts -----------------------------------------------------------------------
+
+    /// Creates a draft with `fields` (any of them may be empty).
+    pub async fn create_draft(&self, fields: DraftFields) -> Public<Draft> {
+        let id = uuid::Uuid::new_v4().to_string();
+        let draft_id = id.clone();
+        self.inner
+            .db
+            .write(move |conn| {
+                drafts::insert(conn, &draft_id, &fields, store::now())?;
+                Ok(())
+            })
+            .await?;
+        self.draft(&id).await
+    }
+
+    /// Replaces a draft's fields (the whole form). A submitted draft is frozen.
+    pub async fn update_draft(&self, id: &str, fields: DraftFields) -> Public<Draft> {
+        let current = self.draft(id).await?;
+        if current.state == DraftState::Submitted {
+            return Err(ClientError::invalid("draft", "draft_submitted", "this draft is already queued for sending"));
+        }
+        let draft_id = id.to_owned();
+        self.inner.db.write(move |conn| drafts::update(conn, &draft_id, &fields, store::now())).await?;
+        self.draft(id).await
+    }
+
+    /// A draft.
+    pub async fn draft(&self, id: &str) -> Public<Draft> {
+        let draft_id = id.to_owned();
+        self.inner
+            .db
+            .read(move |conn| drafts::get(conn, &draft_id))
+            .await?
+            .ok_or_else(|| ClientError::NotFound { what: format!("draft {id}") })
+    }
+
+    /// All drafts, newest first.
+    pub async fn drafts(&self) -> Public<Vec<Draft>> {
+        Ok(self.inner.db.read(drafts::list).await?)
+    }
+
+    /// Deletes a draft and its photos.
+    pub async fn delete_draft(&self, id: &str) -> Public<()> {
+        let draft_id = id.to_owned();
+        let files = self.inner.db.write(move |conn| drafts::delete(conn, &draft_id)).await?;
+        let files = files.ok_or_else(|| ClientError::NotFound { what: format!("draft {id}") })?;
+        for f in files {
+            let _ = std::fs::remove_file(f);
+        }
+        Ok(())
+    }
+
+    /// Adds a photo (JPEG, PNG, WebP or GIF bytes) to a draft: the client keeps its own
+    /// downscaled JPEG copy, without EXIF or GPS.
+    pub async fn add_photo(&self, draft_id: &str, bytes: Vec<u8>) -> Public<DraftPhoto> {
+        let draft = self.draft(draft_id).await?;
+        if draft.state == DraftState::Submitted {
+            return Err(ClientError::invalid("photos", "draft_submitted", "this draft is already queued for sending"));
+        }
+        if draft.photos.len() >= MAX_PHOTOS_PER_COMPLAINT {
+            return Err(ClientError::invalid("photos", "too_many_photos", "a complaint has at most 10 photos"));
+        }
+        let id = uuid::Uuid::new_v4().to_string();
+        let dir = self.inner.photos_dir.clone();
+        let photo = tokio::task::spawn_blocking(move || photos::import(&dir, &id, &bytes))
+            .await
+            .map_err(|e| ClientError::Storage { message: e.to_string() })??;
+        let (did, p) = (draft_id.to_owned(), photo.clone());
+        let stored = self.inner.db.write(move |conn| drafts::add_photo(conn, &did, &p, store::now())).await;
+        if let Err(e) = stored {
+            let _ = std::fs::remove_file(&photo.path);
+            return Err(e.into());
+        }
+        Ok(photo)
+    }
+
+    /// Adds a photo from a file.
+    pub async fn add_photo_file(&self, draft_id: &str, path: impl AsRef<Path>) -> Public<DraftPhoto> {
+        let path = path.as_ref().to_owned();
+        let bytes = tokio::task::spawn_blocking(move || -> std::io::Result<Vec<u8>> {
+            let len = std::fs::metadata(&path)?.len();
+            if len as usize > photos::MAX_SOURCE_BYTES {
+                return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, "the photo is too large"));
+            }
+            std::fs::read(&path)
+        })
+        .await
+        .map_err(|e| ClientError::Storage { message: e.to_string() })?
+        .map_err(|e| ClientError::Photo { message: format!("cannot read the photo: {e}") })?;
+        self.add_photo(draft_id, bytes).await
+    }
+
+    /// Removes a photo from a draft.
+    pub async fn remove_photo(&self, draft_id: &str, photo_id: &str) -> Public<()> {
+        let (d, p) = (draft_id.to_owned(), photo_id.to_owned());
+        let file = self.inner.db.write(move |conn| drafts::remove_photo(conn, &d, &p)).await?;
+        let file = file.ok_or_else(|| ClientError::NotFound { what: format!("photo {photo_id}") })?;
+        let _ = std::fs::remove_file(file);
+        Ok(())
+    }
+
+    /// Every problem with a draft, per field (empty when it can be submitted).
+    pub fn validate(&self, draft: &Draft) -> Vec<FieldError> {
+        validate_draft(draft)
+    }
+
+    /// Validates the draft and freezes it into the outbox with a fresh `client_id`; returns at
+    /// once, online or not. [`sync`](Client::sync) sends it.
+    pub async fn submit(&self, draft_id: &str) -> Public<OutboxItem> {
+        let draft = self.draft(draft_id).await?;
+        if draft.state == DraftState::Submitted {
+            return Err(ClientError::invalid("draft", "draft_submitted", "this draft is already queued for sending"));
+        }
+        let problems = validate_draft(&draft);
+        if !problems.is_empty() {
+            return Err(ClientError::Invalid { fields: problems });
+        }
+        let session = self.session().await?;
+        if let (Some(wanted), Some(logged)) = (draft.fields.phone.as_deref().filter(|p| !p.trim().is_empty()), session.phone.as_deref()) {
+            if PhoneNumber::parse(wanted).map(|p| p.as_str() != logged).unwrap_or(true) {
+                return Err(ClientError::invalid("phone", "phone_not_logged_in", "log in with this phone number to file under it"));
+            }
+        }
+        let client_id = uuid::Uuid::new_v4().to_string();
+        let payload = Payload::Complaint {
+            body: draft.fields.to_new_complaint(Some(client_id.clone())),
+            photos: draft.photos.iter().map(|p| QueuedPhoto { id: p.id.clone(), file: p.path.clone() }).collect(),
+        };
+        let id = draft.id.clone();
+        let outbox_id = self
+            .inner
+            .db
+            .write(move |conn| {
+                let tx = conn.transaction()?;
+                outbox::clear_failed_for_draft(&tx, &id)?;
+                let oid = outbox::insert(&tx, &client_id, Some(&id), &payload, store::now())?;
+                drafts::set_state(&tx, &id, DraftState::Submitted, None, store::now())?;
+                tx.commit()?;
+                Ok(oid)
+            })
+            .await?;
+        self.outbox_item(outbox_id).await
+    }
+
+    async fn outbox_item(&self, id: i64) -> Public<OutboxItem> {
+        let items = self.inner.db.read(outbox::list).await?;
+        items.into_iter().find(|i| i.id == id).ok_or_else(|| ClientError::NotFound { what: format!("outbox item {id}") })
+    }
+
+    /// Queued and refused work, oldest first.
+    pub async fn outbox(&self) -> Public<Vec<OutboxItem>> {
+        Ok(self.inner.db.read(outbox::list).await?)
+    }
+
+    /// Gives up a refused item. For a refused complaint, its draft stays (state `rejected`) to
+    /// be fixed and submitted again.
+    pub async fn discard(&self, outbox_id: i64) -> Public<()> {
+        let removed = self.inner.db.write(move |conn| outbox::discard_failed(conn, outbox_id)).await?;
+        match removed {
+            Some(Payload::Photo { file, .. }) => {
+                let _ = std::fs::remove_file(file);
+                Ok(())
+            }
+            Some(_) => Ok(()),
+            None => Err(ClientError::NotFound { what: format!("refused outbox item {outbox_id}") }),
+        }
+    }
+
+    /// When the next automatic retry is due, if anything is queued (for the app's scheduler).
+    pub async fn next_retry_at(&self) -> Public<Option<OffsetDateTime>> {
+        Ok(self.inner.db.read(outbox::next_due).await?)
+    }
+
+    // ---- citizen actions --------------------------------------------------------------
+
+    async fn queue_action(&self, payload: Payload) -> Public<OutboxItem> {
+        let key = uuid::Uuid::new_v4().to_string();
+        let id = self.inner.db.write(move |conn| outbox::insert(conn, &key, None, &payload, store::now())).await?;
+        self.outbox_item(id).await
+    }
+
+    /// Queues the answer to the business's reply in self-regulation: `accept` closes the
+    /// complaint, otherwise an inspector is sent.
+    pub async fn decide(&self, tracking_code: &str, accept: bool, note: Option<String>) -> Public<OutboxItem> {
+        let code = parse_code(tracking_code)?;
+        self.queue_action(Payload::Decision { tracking_code: code.to_string(), accept, note }).await
+    }
+
+    /// Queues a withdrawal.
+    pub async fn withdraw(&self, tracking_code: &str, note: Option<String>) -> Public<OutboxItem> {
+        let code = parse_code(tracking_code)?;
+        self.queue_action(Payload::Withdraw { tracking_code: code.to_string(), note }).await
+    }
+
+    /// Queues feedback about how the complaint was handled; `escalate` sends it to the
+    /// ministry's complaints centre (supervisors).
+    pub async fn feedback(&self, tracking_code: &str, rating: i64, comment: Option<String>, escalate: bool) -> Public<OutboxItem> {
+        let code = parse_code(tracking_code)?;
+        if !(1..=5).contains(&rating) {
+            return Err(ClientError::invalid("rating", "invalid_rating", "rating is 1 to 5"));
+        }
+        self.queue_action(Payload::Feedback { tracking_code: code.to_string(), rating, comment, escalate }).await
+    }
+
+    /// Public tracking of a complaint filed by phone or at a counter (no login needed).
+    pub async fn track(&self, tracking_code: &str, phone: &str) -> Public<ComplaintDetail> {
+        let code = parse_code(tracking_code)?;
+        let phone = parse_phone(phone)?;
+        Ok(self.inner.http.track(code, phone.as_str()).await?)
+    }
+
+    // ---- status -----------------------------------------------------------------------
+
+    /// The citizen's complaints known locally, newest first, with their events.
+    pub async fn complaints(&self) -> Public<Vec<LocalComplaint>> {
+        Ok(self.inner.db.read(complaints::list).await?)
+    }
+
+    /// One complaint as known locally.
+    pub async fn complaint(&self, tracking_code: &str) -> Public<LocalComplaint> {
+        let code = parse_code(tracking_code)?;
+        self.inner.db.read(move |conn| complaints::get(conn, code)).await?.ok_or_else(|| ClientError::NotFound { what: format!("complaint {code}") })
+    }
+
+    /// Events not yet shown to the user, oldest first.
+    pub async fn unseen_events(&self) -> Public<Vec<ComplaintEvent>> {
+        Ok(self.inner.db.read(complaints::unseen).await?)
+    }
+
+    /// Marks events as shown, so each is notified once.
+    pub async fn mark_seen(&self, seqs: Vec<i64>) -> Public<()> {
+        Ok(self.inner.db.write(move |conn| complaints::mark_seen(conn, &seqs)).await?)
+    }
+
+    /// Sends everything queued (at once: call it when the network comes back), then pulls new
+    /// events. `Err(Offline)` when the server is unreachable (the work stays queued),
+    /// `Err(Unauthorized)` when a login is needed.
+    pub async fn sync(&self) -> Public<SyncReport> {
+        self.sync_with(false, &|_| {}).await
+    }
+
+    /// Like [`sync`](Client::sync); `due_only` sends only items whose backoff has passed (for
+    /// background timers), and `progress` hears about each item.
+    pub async fn sync_with(&self, due_only: bool, progress: &(dyn Fn(SyncProgress) + Send + Sync)) -> Public<SyncReport> {
+        Ok(sync::run(&self.inner, due_only, progress).await?)
+    }
+
+    /// Long-polls the server for up to `seconds` (≤ 60) and returns the new events, each once.
+    pub async fn wait_for_updates(&self, seconds: u64) -> Public<Vec<ComplaintEvent>> {
+        Ok(sync::pull(&self.inner, seconds.min(60)).await?)
+    }
+
+    /// Fetches one complaint (cheaply: `If-None-Match`) and returns it as now known.
+    pub async fn refresh(&self, tracking_code: &str) -> Public<LocalComplaint> {
+        let code = parse_code(tracking_code)?;
+        sync::refresh(&self.inner, code).await?;
+        self.complaint(tracking_code).await
+    }
+}

@@ -1,0 +1,268 @@
+//! The sync engine: sends the outbox in order with each item's idempotency key, applies the
+//! retry policy to what fails, and pulls the citizen's events after the stored cursor.
+
+use rand::Rng;
+use time::OffsetDateTime;
+
+use super::error::{ClientError, Error, Result};
+use super::retry::{self, Next, Outcome};
+use super::store::outbox::{Payload, Queued};
+use super::store::{self, complaints, drafts, kv, outbox};
+use super::types::{ComplaintEvent, DraftState, OutboxKind, Rejection, SyncProgress, SyncReport};
+use super::Inner;
+use crate::model::api::{DecisionRequest, FeedbackRequest, SubmitResponse, WithdrawRequest};
+use crate::model::TrackingCode;
+
+/// The live session token, or `None` when logged out or expired.
+async fn token(inner: &Inner) -> Result<Option<String>> {
+    inner
+        .db
+        .read(|conn| Ok(if kv::get(conn, kv::EXPIRED)?.is_some() { None } else { kv::get(conn, kv::TOKEN)? }))
+        .await
+}
+
+async fn expire(inner: &Inner) -> Result<()> {
+    inner.db.write(|conn| kv::set(conn, kv::EXPIRED, "1")).await
+}
+
+/// The outcome of one attempt, and what a success returned.
+enum Sent {
+    Complaint(SubmitResponse),
+    Other,
+}
+
+fn outcome_of(e: &Error) -> Outcome {
+    match e {
+        Error::Network(_) => Outcome::Network,
+        Error::Http { status: 401, .. } => Outcome::Unauthorized,
+        Error::Http { status, code, .. } => Outcome::Status { status: *status, code: code.clone() },
+        // A local problem (the photo file vanished, ...) will not fix itself.
+        other => Outcome::Status { status: 400, code: ClientError::from(Error::Task(other.to_string())).code().to_owned() },
+    }
+}
+
+async fn send(inner: &Inner, token: &str, q: &Queued) -> Result<(Sent, u64)> {
+    let action_id = Some(q.item.key.clone());
+    match &q.payload {
+        Payload::Complaint { body, .. } => Ok((Sent::Complaint(inner.http.submit(token, body).await?), 0)),
+        Payload::Photo { tracking_code, photo_id, file } => {
+            let path = file.clone();
+            let bytes = tokio::task::spawn_blocking(move || std::fs::read(path)).await.map_err(|e| Error::Task(e.to_string()))??;
+            let n = bytes.len() as u64;
+            inner.http.upload_photo(token, tracking_code, photo_id, bytes).await?;
+            Ok((Sent::Other, n))
+        }
+        Payload::Decision { tracking_code, accept, note } => {
+            inner.http.decision(token, tracking_code, &DecisionRequest { accept: *accept, note: note.clone(), action_id }).await?;
+            Ok((Sent::Other, 0))
+        }
+        Payload::Withdraw { tracking_code, note } => {
+            inner.http.withdraw(token, tracking_code, &WithdrawRequest { note: note.clone(), action_id }).await?;
+            Ok((Sent::Other, 0))
+        }
+        Payload::Feedback { tracking_code, rating, comment, escalate } => {
+            let body = FeedbackRequest { rating: *rating, comment: comment.clone(), escalate: *escalate, action_id };
+            inner.http.feedback(token, tracking_code, &body).await?;
+            Ok((Sent::Other, 0))
+        }
+    }
+}
+
+/// Records a delivered item in one local transaction: a filed complaint becomes a local
+/// complaint, its draft goes, and its photos are queued for upload under the tracking code.
+async fn delivered(inner: &Inner, q: Queued, sent: Sent) -> Result<()> {
+    inner
+        .db
+        .write(move |conn| {
+            let tx = conn.transaction()?;
+            outbox::done(&tx, q.item.id)?;
+            match (&q.payload, sent) {
+                (Payload::Complaint { body, photos }, Sent::Complaint(resp)) => {
+                    complaints::accepted(&tx, &resp, body.category.as_deref(), body.business_name.as_deref())?;
+                    for p in photos {
+                        let photo = Payload::Photo { tracking_code: resp.tracking_code.to_string(), photo_id: p.id.clone(), file: p.file.clone() };
+                        outbox::insert(&tx, &p.id, None, &photo, store::now())?;
+                    }
+                    if let Some(d) = &q.item.draft_id {
+                        // The files now belong to the photo uploads.
+                        drafts::delete(&tx, d)?;
+                    }
+                }
+                (Payload::Photo { file, .. }, _) => {
+                    let _ = std::fs::remove_file(file);
+                }
+                _ => {}
+            }
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+}
+
+async fn refused(inner: &Inner, q: &Queued, attempts: u32, err: &Error) -> Result<()> {
+    let (code, message, fields) = match err {
+        Error::Http { code, detail, fields, .. } => (code.clone(), detail.clone(), fields.clone()),
+        other => ("local_error".to_owned(), other.to_string(), Vec::new()),
+    };
+    let rejection = Rejection { code, message, fields };
+    let (id, draft) = (q.item.id, q.item.draft_id.clone());
+    inner
+        .db
+        .write(move |conn| {
+            let tx = conn.transaction()?;
+            outbox::failed(&tx, id, attempts, &rejection)?;
+            if let Some(d) = draft {
+                drafts::set_state(&tx, &d, DraftState::Rejected, Some(&rejection), store::now())?;
+            }
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+}
+
+/// Sends the queue, then pulls. See [`super::Client::sync`].
+pub(super) async fn run(inner: &Inner, due_only: bool, progress: &(dyn Fn(SyncProgress) + Send + Sync)) -> Result<SyncReport> {
+    let mut report = SyncReport::default();
+    let Some(token) = token(inner).await? else {
+        return Err(ClientError::Unauthorized.into());
+    };
+    {
+        let _sending = inner.send_lock.lock().await;
+        let mut attempted = std::collections::HashSet::new();
+        'rounds: loop {
+            let due = due_only.then(OffsetDateTime::now_utc);
+            let batch: Vec<Queued> = inner.db.read(move |c| outbox::queued(c, due)).await?.into_iter().filter(|q| !attempted.contains(&q.item.id)).collect();
+            if batch.is_empty() {
+                break;
+            }
+            progress(SyncProgress::Sending { total: batch.len() as u32 });
+            for q in batch {
+                attempted.insert(q.item.id);
+                let attempts = q.item.attempts + 1;
+                let kind = q.item.kind;
+                let result = send(inner, &token, &q).await;
+                let jitter: f64 = rand::thread_rng().gen();
+                match result {
+                    Ok((sent, bytes)) => {
+                        delivered(inner, q, sent).await?;
+                        report.delivered += 1;
+                        progress(SyncProgress::Sent { kind, bytes });
+                    }
+                    Err(err) => {
+                        let outcome = outcome_of(&err);
+                        match retry::next(&outcome, attempts, jitter) {
+                            Next::Done => {}
+                            Next::RetryAfter(delay) => {
+                                let id = q.item.id;
+                                let at = OffsetDateTime::now_utc() + delay;
+                                inner.db.write(move |c| outbox::retry(c, id, attempts, at)).await?;
+                                // Unreachable or failing server: stop and keep the order.
+                                if outcome == Outcome::Network {
+                                    return Err(err);
+                                }
+                                break 'rounds;
+                            }
+                            Next::Failed { .. } => {
+                                refused(inner, &q, attempts, &err).await?;
+                                report.failed += 1;
+                                progress(SyncProgress::Sent { kind, bytes: 0 });
+                                if kind == OutboxKind::Complaint {
+                                    tracing::info!(code = err.to_string(), "a queued complaint was refused");
+                                }
+                            }
+                            Next::AwaitLogin => {
+                                expire(inner).await?;
+                                return Err(ClientError::Unauthorized.into());
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    match pull_with(inner, &token, 0).await {
+        Ok(events) => report.new_events = events,
+        Err(Error::Http { status: 401, .. }) => {
+            expire(inner).await?;
+            return Err(ClientError::Unauthorized.into());
+        }
+        Err(e) => return Err(e),
+    }
+    report.pending = inner.db.read(outbox::pending).await?;
+    Ok(report)
+}
+
+/// Pulls events after the cursor (long-polling up to `wait` seconds) and stores them; returns
+/// those new to this device.
+pub(super) async fn pull(inner: &Inner, wait: u64) -> Result<Vec<ComplaintEvent>> {
+    let Some(token) = token(inner).await? else {
+        return Err(ClientError::Unauthorized.into());
+    };
+    match pull_with(inner, &token, wait).await {
+        Err(Error::Http { status: 401, .. }) => {
+            expire(inner).await?;
+            Err(ClientError::Unauthorized.into())
+        }
+        other => other,
+    }
+}
+
+async fn pull_with(inner: &Inner, token: &str, mut wait: u64) -> Result<Vec<ComplaintEvent>> {
+    let mut fresh = Vec::new();
+    loop {
+        let cursor = inner.db.read(kv::cursor).await?;
+        let page = inner.http.sync(token, cursor, wait, 200).await?;
+        let more = page.more;
+        let new = inner
+            .db
+            .write(move |conn| {
+                let tx = conn.transaction()?;
+                let mut new = Vec::new();
+                for e in &page.events {
+                    if let Some(ev) = complaints::add_event(&tx, e.tracking_code, &e.event)? {
+                        new.push(ev);
+                    }
+                }
+                // The cursor only moves forward, even if two pulls overlap.
+                if page.cursor > kv::cursor(&tx)? {
+                    kv::set(&tx, kv::CURSOR, &page.cursor.to_string())?;
+                }
+                tx.commit()?;
+                Ok(new)
+            })
+            .await?;
+        fresh.extend(new);
+        if !more {
+            break;
+        }
+        wait = 0;
+    }
+    // Complaints we learnt of through the feed only (filed for us by an operator): fetch them.
+    let missing = inner.db.read(complaints::missing_detail).await?;
+    for code in missing {
+        fresh.extend(refresh_with(inner, token, code).await?);
+    }
+    Ok(fresh)
+}
+
+/// Refreshes one complaint with `If-None-Match`.
+pub(super) async fn refresh(inner: &Inner, code: TrackingCode) -> Result<Vec<ComplaintEvent>> {
+    let Some(token) = token(inner).await? else {
+        return Err(ClientError::Unauthorized.into());
+    };
+    refresh_with(inner, &token, code).await
+}
+
+async fn refresh_with(inner: &Inner, token: &str, code: TrackingCode) -> Result<Vec<ComplaintEvent>> {
+    let etag = inner.db.read(move |c| complaints::etag(c, code)).await?;
+    match inner.http.complaint(token, code, etag.as_deref()).await? {
+        None => Ok(Vec::new()),
+        Some((detail, etag)) => inner.db.write(move |conn| {
+            let tx = conn.transaction()?;
+            let fresh = complaints::store_detail(&tx, &detail, etag.as_deref())?;
+            tx.commit()?;
+            Ok(fresh)
+        })
+        .await,
+    }
+}
