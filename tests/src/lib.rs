@@ -137,6 +137,26 @@ impl Server {
         }
     }
 
+    /// The newest login code sent to `phone` after SMS number `after` (an SMS id), waiting for it.
+    pub async fn otp_for(&self, phone: &str, after: i64) -> String {
+        let canonical = samat_core::model::PhoneNumber::parse(phone).expect("test phone").to_string();
+        let sms = self.wait_sms(&canonical, |s| s.id > after && s.text.contains("کد ورود")).await;
+        otp_in(&sms.text).expect("code in SMS")
+    }
+
+    /// The id of the newest SMS so far (0 when none).
+    pub fn last_sms_id(&self) -> i64 {
+        self.sms().iter().map(|s| s.id).max().unwrap_or(0)
+    }
+
+    /// Logs a core [`samat_core::Client`] in through OTP read from the SMS file.
+    pub async fn login_client(&self, client: &samat_core::Client, phone: &str) {
+        let after = self.last_sms_id();
+        client.request_otp(phone).await.expect("otp requested");
+        let code = self.otp_for(phone, after).await;
+        client.verify_otp(phone, &code).await.expect("verified");
+    }
+
     /// Logs a citizen in through OTP read from the SMS file; returns their API.
     pub async fn citizen(&self, phone: &str) -> Api {
         let api = Api::new(&self.url, None);

@@ -131,13 +131,13 @@ pub(super) async fn run(inner: &Inner, due_only: bool, progress: &(dyn Fn(SyncPr
         let mut attempted = std::collections::HashSet::new();
         'rounds: loop {
             let due = due_only.then(OffsetDateTime::now_utc);
-            let batch: Vec<Queued> = inner.db.read(move |c| outbox::queued(c, due)).await?.into_iter().filter(|q| !attempted.contains(&q.item.id)).collect();
+            let batch: Vec<Queued> = inner.db.read(move |c| outbox::queued(c, due)).await?.into_iter().filter(|q| !attempted.contains(&q.item.key)).collect();
             if batch.is_empty() {
                 break;
             }
             progress(SyncProgress::Sending { total: batch.len() as u32 });
             for q in batch {
-                attempted.insert(q.item.id);
+                attempted.insert(q.item.key.clone());
                 let attempts = q.item.attempts + 1;
                 let kind = q.item.kind;
                 let result = send(inner, &token, &q).await;

@@ -33,7 +33,7 @@ pub const STEPS: &[&str] = &[
     // v2: the outbox of work for the server, and what the server told us back.
     r#"
     CREATE TABLE outbox (
-        id INTEGER PRIMARY KEY,
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
         kind TEXT NOT NULL,
         key TEXT NOT NULL UNIQUE,
         draft_id TEXT,
