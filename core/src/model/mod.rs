@@ -8,6 +8,7 @@ pub mod api;
 pub mod category;
 pub mod channel;
 pub mod clock;
+pub mod guild;
 pub mod phone;
 pub mod role;
 pub mod stage;
