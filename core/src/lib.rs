@@ -9,5 +9,7 @@ pub mod model;
 
 #[cfg(feature = "client")]
 pub mod client;
+#[cfg(feature = "scan")]
+pub mod scan;
 #[cfg(feature = "client")]
 pub use client::{Client, ClientError};

@@ -669,6 +669,91 @@ pub struct QueueResponse {
     pub items: Vec<QueueItem>,
 }
 
+/// A business's licence status in the registry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum LicenceStatus {
+    /// The licence is valid.
+    Active,
+    /// Suspended by the guild body or the authorities.
+    Suspended,
+    /// Expired and not renewed.
+    Expired,
+}
+
+impl LicenceStatus {
+    /// Every status.
+    pub const ALL: [LicenceStatus; 3] = [LicenceStatus::Active, LicenceStatus::Suspended, LicenceStatus::Expired];
+
+    /// Wire (and stored) name.
+    pub fn wire_name(self) -> &'static str {
+        match self {
+            LicenceStatus::Active => "active",
+            LicenceStatus::Suspended => "suspended",
+            LicenceStatus::Expired => "expired",
+        }
+    }
+
+    /// The status from its wire name.
+    pub fn from_wire(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.wire_name() == name)
+    }
+
+    /// Persian label.
+    pub fn label_fa(self) -> &'static str {
+        match self {
+            LicenceStatus::Active => "پروانه کسب معتبر",
+            LicenceStatus::Suspended => "پروانه کسب تعلیق شده",
+            LicenceStatus::Expired => "پروانه کسب منقضی شده",
+        }
+    }
+}
+
+/// A business in the registry (`GET /v1/businesses/{guild_id}`, and the items of a search).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BusinessView {
+    /// The business identification code, ASCII digits.
+    pub guild_id: String,
+    /// Name.
+    pub name: String,
+    /// The guild / union it belongs to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guild: Option<String>,
+    /// Licence (پروانه کسب) number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub licence_no: Option<String>,
+    /// Licence status; absent when the registry does not say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub licence_status: Option<LicenceStatus>,
+    /// Province.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub province: Option<String>,
+    /// City.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub city: Option<String>,
+    /// Address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+}
+
+/// `GET /v1/businesses?q=&city=&limit=` answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BusinessSearchResponse {
+    /// Matches: active licences first, then by name.
+    pub businesses: Vec<BusinessView>,
+}
+
+/// `GET /v1/keys` answer: the keys stickers are verified with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct GuildKeysResponse {
+    /// The key that signs new stickers first, then retired keys still in use on old stickers.
+    pub keys: Vec<super::guild::GuildKey>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
