@@ -139,6 +139,30 @@ impl Http {
         Ok(Some((resp.json().await?, etag)))
     }
 
+    /// `GET /v1/keys`: the sticker-signing keys.
+    pub async fn keys(&self) -> Result<Vec<crate::model::guild::GuildKey>> {
+        Ok(Self::answer::<crate::model::api::GuildKeysResponse>(self.req(Method::GET, "/v1/keys", None)).await?.keys)
+    }
+
+    /// `GET /v1/businesses/{guild_id}` with `If-None-Match`: `Ok(None)` when unchanged,
+    /// the JSON body and ETag otherwise.
+    pub async fn business(&self, guild_id: &str, etag: Option<&str>) -> Result<Option<(String, Option<String>)>> {
+        let mut r = self.req(Method::GET, &format!("/v1/businesses/{guild_id}"), None);
+        if let Some(e) = etag {
+            r = r.header(header::IF_NONE_MATCH, e);
+        }
+        let resp = r.send().await?;
+        let status = resp.status();
+        if status == StatusCode::NOT_MODIFIED {
+            return Ok(None);
+        }
+        if !status.is_success() {
+            return Err(Error::from_problem(status.as_u16(), resp.json().await.ok()));
+        }
+        let etag = resp.headers().get(header::ETAG).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        Ok(Some((resp.text().await?, etag)))
+    }
+
     /// `GET /v1/track/{code}?phone=` (no session).
     pub async fn track(&self, code: TrackingCode, phone: &str) -> Result<ComplaintDetail> {
         let r = self.req(Method::GET, &format!("/v1/track/{}", code.as_str()), None).query(&[("phone", phone)]);

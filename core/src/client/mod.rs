@@ -13,6 +13,8 @@ pub mod error;
 pub mod http;
 pub mod photos;
 pub mod retry;
+#[cfg(feature = "scan")]
+pub mod scanning;
 pub mod store;
 mod sync;
 pub mod types;
@@ -28,7 +30,8 @@ use self::http::Http;
 use self::store::outbox::{Payload, QueuedPhoto};
 use self::store::{complaints, drafts, kv, outbox, LocalDb};
 pub use self::types::*;
-use crate::model::api::{ComplaintDetail, FieldError, MAX_PHOTOS_PER_COMPLAINT};
+use crate::model::api::{normalize_guild_id, BusinessView, ComplaintDetail, FieldError, MAX_PHOTOS_PER_COMPLAINT};
+use crate::model::guild::GuildKey;
 use crate::model::clock::today_in_iran;
 use crate::model::{PhoneNumber, TrackingCode};
 
@@ -86,6 +89,17 @@ pub fn validate_draft(draft: &Draft) -> Vec<FieldError> {
         });
     }
     problems
+}
+
+/// The app-facing error for a frame or image the scanner refused.
+#[cfg(feature = "scan")]
+pub fn scan_error(e: crate::scan::ScanError) -> ClientError {
+    use crate::scan::ScanError;
+    match e {
+        ScanError::InvalidFrame(m) => ClientError::invalid("frame", "invalid_frame", &m),
+        ScanError::TooLarge(m) => ClientError::invalid("image", "image_too_large", &m),
+        ScanError::UnsupportedImage(m) => ClientError::Photo { message: m },
+    }
 }
 
 impl Client {
@@ -392,6 +406,87 @@ impl Client {
         let code = parse_code(tracking_code)?;
         let phone = parse_phone(phone)?;
         Ok(self.inner.http.track(code, phone.as_str()).await?)
+    }
+
+    // ---- guild barcodes and the business registry ----------------------------------------
+
+    /// Fetches the ministry's sticker-signing keys and caches them, so scans verify offline.
+    pub async fn refresh_keys(&self) -> Public<Vec<GuildKey>> {
+        let keys = self.inner.http.keys().await?;
+        let k = keys.clone();
+        self.inner.db.write(move |conn| store::registry::replace_keys(conn, &k)).await?;
+        Ok(keys)
+    }
+
+    /// The cached sticker-signing keys.
+    pub async fn guild_keys(&self) -> Public<Vec<GuildKey>> {
+        Ok(self.inner.db.read(store::registry::keys).await?)
+    }
+
+    /// Looks a business up by its ID: from the server when reachable (cheaply, with
+    /// `If-None-Match`), else from what was cached before. `Ok(None)` when unknown.
+    pub async fn lookup_business(&self, guild_id: &str) -> Public<Option<BusinessView>> {
+        let id = normalize_guild_id(guild_id)
+            .ok_or_else(|| ClientError::invalid("guild_id", "invalid_guild_id", "a business ID is 1 to 20 digits"))?;
+        let key = id.clone();
+        let cached = self.inner.db.read(move |conn| store::registry::business(conn, &key)).await?;
+        let body = match self.inner.http.business(&id, cached.as_ref().and_then(|c| c.1.as_deref())).await {
+            Ok(Some((body, etag))) => {
+                let (key, b) = (id.clone(), body.clone());
+                self.inner.db.write(move |conn| store::registry::put_business(conn, &key, &b, etag.as_deref())).await?;
+                Some(body)
+            }
+            Ok(None) => cached.map(|c| c.0),
+            Err(Error::Http { status: 404, .. }) => None,
+            Err(Error::Network(_)) => cached.map(|c| c.0),
+            Err(e) => return Err(e.into()),
+        };
+        Ok(body.map(|b| serde_json::from_str(&b)).transpose().map_err(Error::from)?)
+    }
+
+    /// Creates a draft for the business a guild code identifies: its ID always; its name from
+    /// a verified sticker, else from the registry (cached or fetched) — never an unverified
+    /// sticker's name; address, city and province from the registry when known.
+    #[cfg(feature = "scan")]
+    pub async fn draft_from_scan(&self, code: &scanning::GuildCode) -> Public<Draft> {
+        let business = match self.lookup_business(&code.guild_id).await {
+            Ok(b) => b,
+            Err(ClientError::Offline { .. }) => None,
+            Err(e) => return Err(e),
+        };
+        let fields = DraftFields {
+            guild_id: Some(code.guild_id.clone()),
+            business_name: if code.verified { code.name.clone() } else { None }.or_else(|| business.as_ref().map(|b| b.name.clone())),
+            business_address: business.as_ref().and_then(|b| b.address.clone()),
+            city: business.as_ref().and_then(|b| b.city.clone()),
+            province: business.as_ref().and_then(|b| b.province.clone()),
+            ..Default::default()
+        };
+        self.create_draft(fields).await
+    }
+
+    /// Scans a photo (JPEG, PNG, WebP or GIF) for QR codes and reads each as a guild code
+    /// against the cached keys. Never panics on a hostile image; work per image is bounded.
+    #[cfg(feature = "scan")]
+    pub async fn scan_image(&self, bytes: Vec<u8>) -> Public<Vec<scanning::ScannedCode>> {
+        let keys = self.guild_keys().await?;
+        tokio::task::spawn_blocking(move || crate::scan::scan_image(&bytes).map(|codes| codes.iter().map(|c| scanning::identify(c, &keys)).collect()))
+            .await
+            .map_err(|e| ClientError::Storage { message: e.to_string() })?
+            .map_err(scan_error)
+    }
+
+    /// Scans a camera frame's luma (Y) plane, `row_stride` bytes per row, as CameraX and
+    /// AVFoundation deliver it (no RGB copy).
+    #[cfg(feature = "scan")]
+    pub async fn scan_frame(&self, luma: Vec<u8>, width: u32, height: u32, row_stride: u32) -> Public<Vec<scanning::ScannedCode>> {
+        let keys = self.guild_keys().await?;
+        tokio::task::spawn_blocking(move || {
+            crate::scan::scan_frame(&luma, width, height, row_stride).map(|codes| codes.iter().map(|c| scanning::identify(c, &keys)).collect())
+        })
+        .await
+        .map_err(|e| ClientError::Storage { message: e.to_string() })?
+        .map_err(scan_error)
     }
 
     // ---- status -----------------------------------------------------------------------

@@ -69,6 +69,21 @@ pub const STEPS: &[&str] = &[
     CREATE INDEX events_by_complaint ON events(tracking_code, seq);
     CREATE INDEX events_unseen ON events(seq) WHERE seen = 0;
     "#,
+    // v3: what a scan needs offline: the ministry's sticker keys and looked-up businesses.
+    r#"
+    CREATE TABLE guild_keys (
+        key_id TEXT PRIMARY KEY,
+        algorithm TEXT NOT NULL,
+        public_key TEXT NOT NULL,
+        fetched_at INTEGER NOT NULL
+    );
+    CREATE TABLE businesses (
+        guild_id TEXT PRIMARY KEY,
+        body TEXT NOT NULL,
+        etag TEXT,
+        fetched_at INTEGER NOT NULL
+    );
+    "#,
 ];
 
 /// The version this build writes.

@@ -1,0 +1,76 @@
+//! Turning what the camera or a photo shows into a guild identification: each decoded code
+//! is read as a guild payload and checked against the ministry keys cached on the device.
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::guild::{self, GuildKey, PayloadForm};
+use crate::scan::FoundCode;
+
+/// A decoded code, with its guild reading.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScannedCode {
+    /// The decoded text.
+    pub text: String,
+    /// The four corners in the input image's pixels (top-left, top-right, bottom-right,
+    /// bottom-left of the symbol), for drawing a box on the preview.
+    pub corners: [[f32; 2]; 4],
+    /// The guild reading, or `None` when the code is something else (a web link, Wi-Fi, ...).
+    pub guild: Option<GuildCode>,
+}
+
+/// A guild code as read from a sticker.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GuildCode {
+    /// Business identification code.
+    pub guild_id: String,
+    /// The name printed in the code — only when `verified` (an altered sticker's name is never
+    /// passed on).
+    pub name: Option<String>,
+    /// Whether a known ministry key signed exactly this text.
+    pub verified: bool,
+    /// Why not, when not: `unsigned`, `unknown_key` or `bad_signature`.
+    pub reason: Option<String>,
+    /// The key that signed it.
+    pub key_id: Option<String>,
+    /// How the code was written.
+    pub form: PayloadForm,
+}
+
+/// Reads one decoded code against `keys`.
+pub fn identify(found: &FoundCode, keys: &[GuildKey]) -> ScannedCode {
+    let guild = guild::parse(&found.text).map(|p| match guild::verify(&p, keys) {
+        Ok(key_id) => GuildCode { guild_id: p.guild_id, name: p.name, verified: true, reason: None, key_id: Some(key_id), form: p.form },
+        Err(why) => GuildCode { guild_id: p.guild_id, name: None, verified: false, reason: Some(why.code().to_owned()), key_id: p.key_id, form: p.form },
+    });
+    ScannedCode { text: found.text.clone(), corners: found.corners.map(|c| [c.x, c.y]), guild }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scan::Point;
+
+    fn found(text: &str) -> FoundCode {
+        FoundCode { text: text.into(), corners: [Point { x: 1.0, y: 2.0 }; 4], structured_append: None }
+    }
+
+    #[test]
+    fn verified_unverified_and_foreign_codes() {
+        let (key, _) = guild::generate_signing_key();
+        let public = guild::public_key("k1", &key);
+        let url = guild::sticker_url("https://www.124.ir", "123456", "نانوایی", "k1", &key);
+        let ok = identify(&found(&url), std::slice::from_ref(&public));
+        let g = ok.guild.unwrap();
+        assert!(g.verified);
+        assert_eq!(g.name.as_deref(), Some("نانوایی"));
+        let tampered = identify(&found(&url.replace("123456", "123457")), std::slice::from_ref(&public)).guild.unwrap();
+        assert!(!tampered.verified);
+        assert_eq!((tampered.guild_id.as_str(), tampered.reason.as_deref(), tampered.name), ("123457", Some("bad_signature"), None));
+        let no_keys = identify(&found(&url), &[]).guild.unwrap();
+        assert_eq!(no_keys.reason.as_deref(), Some("unknown_key"));
+        let bare = identify(&found("۱۲۳۴۵۶"), &[]).guild.unwrap();
+        assert_eq!((bare.guild_id.as_str(), bare.reason.as_deref()), ("123456", Some("unsigned")));
+        assert!(identify(&found("https://example.com"), &[]).guild.is_none());
+        assert_eq!(ok.corners[0], [1.0, 2.0]);
+    }
+}
