@@ -158,6 +158,42 @@ mod tests {
         }
     }
 
+    /// Random strings over the characters that matter: digits of three scripts, separators,
+    /// Arabic and Persian letters, ZWNJ, tatweel, spaces and control characters.
+    fn random_strings(seed: u64, n: usize) -> Vec<String> {
+        use rand::{Rng, SeedableRng};
+        let alphabet: Vec<char> = "0123456789۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩ -./_\u{a0}\u{200c}\u{200e}يكیکـابپ \n\r\t\u{7}x"
+            .chars()
+            .collect();
+        let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+        (0..n).map(|_| (0..rng.gen_range(0..40)).map(|_| alphabet[rng.gen_range(0..alphabet.len())]).collect()).collect()
+    }
+
+    #[test]
+    fn digit_normalisation_properties() {
+        for s in random_strings(1, 5000) {
+            let ascii = ascii_digits(&s);
+            assert_eq!(ascii_digits(&ascii), ascii, "idempotent: {s:?}");
+            assert_eq!(ascii.chars().count(), s.chars().count(), "one char for one char: {s:?}");
+            let digits: String = ascii.chars().filter(char::is_ascii_digit).collect();
+            match digits_only(&s) {
+                Some(d) => assert_eq!(d, digits, "{s:?}"),
+                None => assert!(ascii.chars().any(|c| !c.is_ascii_digit() && !" -./_\u{a0}\u{200c}\u{200e}\u{200f}\u{2009}\u{202f}\t".contains(c)), "{s:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn text_normalisation_is_idempotent_and_clean() {
+        for s in random_strings(2, 5000) {
+            let once = normalize_text(&s);
+            assert_eq!(normalize_text(&once), once, "idempotent: {s:?}");
+            assert!(!once.contains(['ي', 'ك', 'ـ', '\r', '\u{7}']), "{once:?}");
+            assert!(!once.starts_with([' ', '\u{200c}']) && !once.ends_with([' ', '\u{200c}', '\n']), "{once:?}");
+            assert!(!once.contains("  ") && !once.contains("\u{200c}\u{200c}"), "{once:?}");
+        }
+    }
+
     #[test]
     fn persian_digits_for_display() {
         assert_eq!(persian_digits("کد 1234"), "کد ۱۲۳۴");
