@@ -9,7 +9,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 use samat_core::model::Role;
 use crate::sms::{self, KavenegarOptions, SmsConfig};
-use crate::{demo, passwords, store, AppState, Settings};
+use crate::{demo, keys, passwords, registry, store, AppState, Settings};
 
 #[derive(Parser, Debug)]
 #[command(name = "samat-server", version, about = "The 124 consumer-complaint server (intake, SMS, seven-stage workflow, staff, sync feed)")]
@@ -29,6 +29,22 @@ enum Command {
     Staff {
         #[command(subcommand)]
         command: StaffCommand,
+    },
+    /// Manage the guild registry (the businesses behind the barcodes).
+    Businesses {
+        #[command(subcommand)]
+        command: BusinessesCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum BusinessesCommand {
+    /// Import (insert or update) businesses from a UTF-8 CSV file whose header row names the
+    /// columns guild_id,name,guild,licence_no,licence_status,province,city,address in any
+    /// order (guild_id and name required). Bad rows are reported with their line and skipped.
+    Import {
+        /// The CSV file.
+        file: std::path::PathBuf,
     },
 }
 
@@ -93,6 +109,26 @@ struct ServeArgs {
     /// Time limit of ordinary requests, in seconds.
     #[arg(long, env = "SAMAT_REQUEST_TIMEOUT", default_value_t = 30)]
     request_timeout: u64,
+    /// The key that signs new guild stickers: KEY_ID:SEED, the 32-byte Ed25519 seed in base64url.
+    /// Without it (and without --demo) QR stickers cannot be issued.
+    #[arg(long, env = "SAMAT_SIGNING_KEY", value_parser = keys::parse_signing_key, hide_env_values = true)]
+    signing_key: Option<(String, ed25519_dalek::SigningKey)>,
+    /// A retired sticker key still published for verification: KEY_ID:PUBLIC (base64url);
+    /// repeat the flag, or separate with commas in the variable.
+    #[arg(long = "verify-key", env = "SAMAT_VERIFY_KEYS", value_parser = keys::parse_verify_key, value_delimiter = ',')]
+    verify_keys: Vec<samat_core::model::guild::GuildKey>,
+    /// The public site printed in guild stickers (its /g/{guild_id} page is served here).
+    #[arg(long, env = "SAMAT_PUBLIC_URL", default_value = crate::state::DEFAULT_PUBLIC_URL, value_parser = parse_public_url)]
+    public_url: String,
+}
+
+fn parse_public_url(s: &str) -> Result<String, String> {
+    let s = s.trim().trim_end_matches('/');
+    let host = s.strip_prefix("https://").or_else(|| s.strip_prefix("http://")).ok_or("the public URL starts with https:// (or http://)")?;
+    if host.is_empty() || host.contains(|c: char| c.is_whitespace() || c == '?' || c == '#') {
+        return Err(format!("{s:?} is not a site URL like https://www.124.ir"));
+    }
+    Ok(s.to_owned())
 }
 
 impl ServeArgs {
@@ -105,6 +141,7 @@ impl ServeArgs {
             trust_forwarded_for: self.trust_forwarded_for,
             session_ttl: Duration::from_secs(self.session_days.max(1) * 24 * 3600),
             request_timeout: Duration::from_secs(self.request_timeout.max(1)),
+            public_url: self.public_url.clone(),
             ..Settings::default()
         }
     }
@@ -120,6 +157,7 @@ pub async fn main() {
     let cli = Cli::parse();
     let result = match cli.command {
         Some(Command::Staff { command: StaffCommand::Add { username, role } }) => add_staff(&cli.database, &username, role).await,
+        Some(Command::Businesses { command: BusinessesCommand::Import { file } }) => import_businesses(&cli.database, &file).await,
         None => run(&cli.database, cli.serve).await,
     };
     if let Err(e) = result {
@@ -138,9 +176,19 @@ async fn run(database: &str, args: ServeArgs) -> anyhow::Result<()> {
         &args.sms,
         KavenegarOptions { base_url: args.kavenegar_url.clone(), otp_template: args.kavenegar_otp_template.clone(), sender: args.kavenegar_sender.clone() },
     )?;
+    let signing = match (&args.signing_key, args.demo) {
+        (Some(key), _) => Some(key.clone()),
+        (None, true) => Some(keys::demo_signing_key(&*store).await?),
+        (None, false) => None,
+    };
+    match &signing {
+        Some((id, _)) => tracing::info!(key_id = %id, "guild stickers are signed with key {id}"),
+        None => tracing::warn!("no --signing-key: guild sticker QR codes cannot be issued (503 no_signing_key)"),
+    }
+    let guild_keys = keys::GuildKeys::new(signing, args.verify_keys.clone());
     let listener = tokio::net::TcpListener::bind(args.listen).await.map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", args.listen))?;
     tracing::info!("samat-server listening on http://{}", listener.local_addr()?);
-    let state = AppState::new(store, args.settings());
+    let state = AppState::new(store, Settings { guild_keys, ..args.settings() });
     crate::serve(listener, state, sender, shutdown_signal()).await?;
     tracing::info!("samat-server stopped");
     Ok(())
@@ -193,5 +241,24 @@ async fn add_staff(database: &str, username: &str, role: Role) -> anyhow::Result
     let hash = passwords::hash(&password)?;
     let id = store.add_staff(&username, &hash, role).await.map_err(|e| anyhow::anyhow!("{e}"))?;
     println!("created staff account {username} (id {id}, role {})", role.wire_name());
+    Ok(())
+}
+
+async fn import_businesses(database: &str, file: &std::path::Path) -> anyhow::Result<()> {
+    let input = std::fs::File::open(file).map_err(|e| anyhow::anyhow!("cannot open {}: {e}", file.display()))?;
+    let store = store::open(database).await?;
+    let started = std::time::Instant::now();
+    let result = registry::import_csv(&*store, input).await;
+    let report = match result {
+        Ok(report) => report,
+        Err(e) => anyhow::bail!("{}: {e}", file.display()),
+    };
+    for note in &report.notes {
+        println!("note: {note}");
+    }
+    for bad in &report.skipped {
+        println!("line {}: skipped: {}", bad.line, bad.reason);
+    }
+    println!("{} ({:.1} s)", report.summary(), started.elapsed().as_secs_f64());
     Ok(())
 }

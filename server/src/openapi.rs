@@ -4,7 +4,7 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::routes::{auth, complaints, meta, photos, staff, sync};
+use crate::routes::{auth, businesses, complaints, meta, photos, staff, sync};
 
 struct BearerAuth;
 
@@ -24,9 +24,10 @@ impl Modify for BearerAuth {
         photos::upload, photos::download, photos::staff_download,
         sync::sync,
         staff::queue, staff::show, staff::transition, staff::add_note, staff::intake, staff::close_escalation,
+        businesses::show, businesses::search, businesses::keys, businesses::qr_png, businesses::page,
         meta::categories, meta::stages, meta::healthz, meta::metrics, meta::openapi,
     ),
-    components(schemas(samat_core::model::api::Problem, samat_core::model::api::VerdictDetails)),
+    components(schemas(samat_core::model::api::Problem, samat_core::model::api::VerdictDetails, samat_core::model::guild::GuildKey)),
     modifiers(&BearerAuth)
 )]
 struct ApiDoc;

@@ -7,10 +7,14 @@ use std::time::Duration;
 use tokio::sync::Notify;
 
 use crate::hub::Hub;
+use crate::keys::GuildKeys;
 use crate::limits::Limits;
 use crate::metrics::Metrics;
 use crate::sessions::Sessions;
 use crate::store::Store;
+
+/// The public site printed in stickers unless `--public-url` says otherwise.
+pub const DEFAULT_PUBLIC_URL: &str = "https://www.124.ir";
 
 /// Runtime settings (built from the command line, or directly by tests).
 #[derive(Debug, Clone)]
@@ -37,6 +41,10 @@ pub struct Settings {
     pub request_timeout: Duration,
     /// Largest request body.
     pub max_body_bytes: usize,
+    /// The public site printed in guild stickers (`https://www.124.ir`).
+    pub public_url: String,
+    /// The sticker signing key and the retired keys still published.
+    pub guild_keys: GuildKeys,
 }
 
 impl Default for Settings {
@@ -53,6 +61,8 @@ impl Default for Settings {
             max_wait: Duration::from_secs(60),
             request_timeout: Duration::from_secs(30),
             max_body_bytes: 64 * 1024,
+            public_url: DEFAULT_PUBLIC_URL.to_owned(),
+            guild_keys: GuildKeys::default(),
         }
     }
 }

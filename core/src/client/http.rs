@@ -64,6 +64,12 @@ impl Http {
         Self::answer(self.req(Method::POST, path, token).json(body)).await
     }
 
+    /// `GET /healthz`: any HTTP answer means the server is reachable.
+    pub async fn ping(&self) -> Result<()> {
+        self.client.get(format!("{}/healthz", self.base)).timeout(Duration::from_secs(8)).send().await?;
+        Ok(())
+    }
+
     /// `POST /v1/auth/otp`.
     pub async fn request_otp(&self, phone: &str) -> Result<OtpSent> {
         self.post("/v1/auth/otp", None, &OtpRequest { phone: phone.to_owned() }).await

@@ -138,6 +138,12 @@ impl Client {
         self.inner.http.base_url()
     }
 
+    /// Whether the server answers at all (`GET /healthz`), to tell "offline" from "logged
+    /// out" before asking the user to log in.
+    pub async fn ping(&self) -> Public<()> {
+        Ok(self.inner.http.ping().await?)
+    }
+
     // ---- session ----------------------------------------------------------------------
 
     /// Asks the server to send a login code by SMS. Persian digits are fine.
@@ -150,7 +156,15 @@ impl Client {
     /// Exchanges the SMS code for a session, stored for every later call.
     pub async fn verify_otp(&self, phone: &str, code: &str) -> Public<Session> {
         let phone = parse_phone(phone)?;
-        let token = self.inner.http.verify(phone.as_str(), code.trim()).await?.token;
+        let token = match self.inner.http.verify(phone.as_str(), code.trim()).await {
+            Ok(t) => t.token,
+            // A refused code is not an expired session: keep the server's reason
+            // (`wrong_code`, `code_expired`, `too_many_attempts`).
+            Err(Error::Http { status, code, detail, .. }) if status == 401 || status == 429 => {
+                return Err(ClientError::Rejected { status, code, message: detail })
+            }
+            Err(e) => return Err(e.into()),
+        };
         let p = phone.as_str().to_owned();
         self.inner
             .db
@@ -341,7 +355,8 @@ impl Client {
         self.outbox_item(outbox_id).await
     }
 
-    async fn outbox_item(&self, id: i64) -> Public<OutboxItem> {
+    /// One outbox item.
+    pub async fn outbox_item(&self, id: i64) -> Public<OutboxItem> {
         let items = self.inner.db.read(outbox::list).await?;
         items.into_iter().find(|i| i.id == id).ok_or_else(|| ClientError::NotFound { what: format!("outbox item {id}") })
     }

@@ -8,7 +8,7 @@ use super::error::{ClientError, Error, Result};
 use super::retry::{self, Next, Outcome};
 use super::store::outbox::{Payload, Queued};
 use super::store::{self, complaints, drafts, kv, outbox};
-use super::types::{ComplaintEvent, DraftState, OutboxKind, Rejection, SyncProgress, SyncReport};
+use super::types::{ComplaintEvent, DraftState, ItemResult, OutboxKind, Rejection, SyncProgress, SyncReport};
 use super::Inner;
 use crate::model::api::{DecisionRequest, FeedbackRequest, SubmitResponse, WithdrawRequest};
 use crate::model::TrackingCode;
@@ -99,25 +99,26 @@ async fn delivered(inner: &Inner, q: Queued, sent: Sent) -> Result<()> {
         .await
 }
 
-async fn refused(inner: &Inner, q: &Queued, attempts: u32, err: &Error) -> Result<()> {
+async fn refused(inner: &Inner, q: &Queued, attempts: u32, err: &Error) -> Result<Rejection> {
     let (code, message, fields) = match err {
         Error::Http { code, detail, fields, .. } => (code.clone(), detail.clone(), fields.clone()),
         other => ("local_error".to_owned(), other.to_string(), Vec::new()),
     };
     let rejection = Rejection { code, message, fields };
-    let (id, draft) = (q.item.id, q.item.draft_id.clone());
+    let (id, draft, r) = (q.item.id, q.item.draft_id.clone(), rejection.clone());
     inner
         .db
         .write(move |conn| {
             let tx = conn.transaction()?;
-            outbox::failed(&tx, id, attempts, &rejection)?;
+            outbox::failed(&tx, id, attempts, &r)?;
             if let Some(d) = draft {
-                drafts::set_state(&tx, &d, DraftState::Rejected, Some(&rejection), store::now())?;
+                drafts::set_state(&tx, &d, DraftState::Rejected, Some(&r), store::now())?;
             }
             tx.commit()?;
             Ok(())
         })
-        .await
+        .await?;
+    Ok(rejection)
 }
 
 /// Sends the queue, then pulls. See [`super::Client::sync`].
@@ -140,11 +141,24 @@ pub(super) async fn run(inner: &Inner, due_only: bool, progress: &(dyn Fn(SyncPr
                 attempted.insert(q.item.key.clone());
                 let attempts = q.item.attempts + 1;
                 let kind = q.item.kind;
+                let mut item = ItemResult {
+                    id: q.item.id,
+                    key: q.item.key.clone(),
+                    kind,
+                    delivered: false,
+                    tracking_code: q.payload.tracking_code().map(str::to_owned),
+                    error: None,
+                };
                 let result = send(inner, &token, &q).await;
                 let jitter: f64 = rand::thread_rng().gen();
                 match result {
                     Ok((sent, bytes)) => {
+                        if let Sent::Complaint(r) = &sent {
+                            item.tracking_code = Some(r.tracking_code.to_string());
+                        }
                         delivered(inner, q, sent).await?;
+                        item.delivered = true;
+                        report.items.push(item);
                         report.delivered += 1;
                         progress(SyncProgress::Sent { kind, bytes });
                     }
@@ -163,7 +177,8 @@ pub(super) async fn run(inner: &Inner, due_only: bool, progress: &(dyn Fn(SyncPr
                                 break 'rounds;
                             }
                             Next::Failed { .. } => {
-                                refused(inner, &q, attempts, &err).await?;
+                                item.error = Some(refused(inner, &q, attempts, &err).await?);
+                                report.items.push(item);
                                 report.failed += 1;
                                 progress(SyncProgress::Sent { kind, bytes: 0 });
                                 if kind == OutboxKind::Complaint {

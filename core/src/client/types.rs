@@ -222,10 +222,25 @@ pub struct SyncReport {
     pub pending: u32,
     /// New events pulled (each reported once).
     pub new_events: Vec<ComplaintEvent>,
-    /// Whether sending waits for a login.
-    pub needs_login: bool,
-    /// Whether the server could not be reached.
-    pub offline: bool,
+    /// What happened to each item this sync tried, in order.
+    pub items: Vec<ItemResult>,
+}
+
+/// The fate of one outbox item in a sync.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemResult {
+    /// Outbox id.
+    pub id: i64,
+    /// Its idempotency key.
+    pub key: String,
+    /// Kind.
+    pub kind: OutboxKind,
+    /// `true`: the server has it; `false`: refused (see `error`).
+    pub delivered: bool,
+    /// The complaint concerned (for a filed complaint, its new tracking code).
+    pub tracking_code: Option<String>,
+    /// Why it was refused.
+    pub error: Option<Rejection>,
 }
 
 /// Progress of a sync, for progress bars.

@@ -1,6 +1,7 @@
 //! The HTTP routes, one module per area, each exposing its own `router()`.
 
 pub mod auth;
+pub mod businesses;
 pub mod complaints;
 pub mod meta;
 pub mod photos;
@@ -30,6 +31,7 @@ pub fn router(state: AppState) -> Router {
         .merge(complaints::router())
         .merge(staff::router())
         .merge(meta::router())
+        .merge(businesses::router())
         .layer(axum::middleware::from_fn(move |req, next| time_limit(timeout, req, next)));
     let polling = sync::router().layer(axum::middleware::from_fn(move |req, next| time_limit(long_poll_timeout, req, next)));
     let small_bodies = Router::new().merge(api).merge(polling).layer(DefaultBodyLimit::max(state.settings.max_body_bytes));

@@ -7,7 +7,7 @@ pub mod sqlite;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use samat_core::model::api::ComplaintFields;
+use samat_core::model::api::{ComplaintFields, LicenceStatus};
 use samat_core::model::{Actor, Category, Channel, PhoneNumber, Role, Stage, TrackingCode};
 use serde_json::Value;
 use time::OffsetDateTime;
@@ -309,18 +309,127 @@ pub struct QueueRow {
 /// A business in the registry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BusinessRecord {
-    /// Identification code (digits).
+    /// Identification code (ASCII digits, normalised by `normalize_guild_id`).
     pub guild_id: String,
     /// Name.
     pub name: String,
     /// Guild / union.
     pub guild: Option<String>,
+    /// Licence number.
+    pub licence_no: Option<String>,
+    /// Licence status (`None`: the registry does not say).
+    pub licence_status: Option<LicenceStatus>,
     /// Province.
     pub province: Option<String>,
     /// City.
     pub city: Option<String>,
     /// Address.
     pub address: Option<String>,
+}
+
+/// Which optional fields of an upsert carry data. On an existing business the others keep
+/// their stored values (an import of a file without a `city` column leaves cities alone);
+/// a carried `None` clears the field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BusinessFields {
+    /// `guild`.
+    pub guild: bool,
+    /// `licence_no`.
+    pub licence_no: bool,
+    /// `licence_status`.
+    pub licence_status: bool,
+    /// `province`.
+    pub province: bool,
+    /// `city`.
+    pub city: bool,
+    /// `address`.
+    pub address: bool,
+}
+
+impl BusinessFields {
+    /// Every field.
+    pub const ALL: BusinessFields = BusinessFields { guild: true, licence_no: true, licence_status: true, province: true, city: true, address: true };
+
+    /// `new` with the fields it does not carry taken from `old`.
+    pub fn merge(self, new: BusinessRecord, old: &BusinessRecord) -> BusinessRecord {
+        let pick = |carried: bool, n: Option<String>, o: &Option<String>| if carried { n } else { o.clone() };
+        BusinessRecord {
+            guild_id: new.guild_id,
+            name: new.name,
+            guild: pick(self.guild, new.guild, &old.guild),
+            licence_no: pick(self.licence_no, new.licence_no, &old.licence_no),
+            licence_status: if self.licence_status { new.licence_status } else { old.licence_status },
+            province: pick(self.province, new.province, &old.province),
+            city: pick(self.city, new.city, &old.city),
+            address: pick(self.address, new.address, &old.address),
+        }
+    }
+}
+
+/// What an upsert did to one business.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Upserted {
+    /// It was new.
+    Inserted,
+    /// It existed and something changed.
+    Updated,
+    /// It existed exactly so.
+    Unchanged,
+}
+
+/// Folds text for the business search: normalised Persian (Arabic yeh and kaf as Persian),
+/// ASCII digits, lower case, alef and heh variants as the plain letter, no diacritics, and
+/// nothing but letters and digits (so "سوپر مارکت" finds "سوپرمارکت" and a ZWNJ never matters).
+pub fn search_key(s: &str) -> String {
+    let t = samat_core::model::text::normalize_text(s);
+    let mut out = String::with_capacity(t.len());
+    for c in t.chars() {
+        let c = match samat_core::model::text::ascii_digit(c) {
+            'أ' | 'إ' | 'آ' | 'ٱ' => 'ا',
+            'ة' | 'ۀ' | 'ە' => 'ه',
+            'ؤ' => 'و',
+            'ئ' => 'ی',
+            '\u{064B}'..='\u{065F}' | '\u{0670}' => continue,
+            c if c.is_alphanumeric() => c,
+            _ => continue,
+        };
+        out.extend(c.to_lowercase());
+    }
+    out
+}
+
+/// The Persian alphabet in dictionary order (after [`search_key`] folding).
+const PERSIAN_ORDER: &str = "ءابپتثجچحخدذرزژسشصضطظعغفقکگلمنوهی";
+
+/// A key whose byte order is Persian alphabetical order: each Persian letter of the
+/// [`search_key`] becomes a private-use character in dictionary order (after digits and
+/// Latin letters). SQLite compares it with its plain binary collation.
+pub fn sort_key(s: &str) -> String {
+    search_key(s)
+        .chars()
+        .map(|c| match PERSIAN_ORDER.chars().position(|p| p == c) {
+            Some(i) => char::from_u32(0xE000 + i as u32).unwrap_or(c),
+            None => c,
+        })
+        .collect()
+}
+
+/// The stored search keys of a business.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BusinessKeys {
+    /// [`search_key`] of the name.
+    pub name: String,
+    /// [`search_key`] of the city.
+    pub city: Option<String>,
+    /// [`sort_key`] of the name.
+    pub sort: String,
+}
+
+impl BusinessKeys {
+    /// The keys of a business with this name and city.
+    pub fn of(name: &str, city: Option<&str>) -> BusinessKeys {
+        BusinessKeys { name: search_key(name), city: city.map(search_key), sort: sort_key(name) }
+    }
 }
 
 /// Everything the server keeps. Implementations must make every write durable before they
@@ -387,10 +496,22 @@ pub trait Store: Send + Sync + 'static {
     /// Number of SMS waiting.
     async fn pending_sms(&self) -> StoreResult<i64>;
 
-    /// Inserts or updates a business.
-    async fn upsert_business(&self, b: BusinessRecord, at: OffsetDateTime) -> StoreResult<()>;
+    /// Inserts or updates a business (every field).
+    async fn upsert_business(&self, b: BusinessRecord, at: OffsetDateTime) -> StoreResult<Upserted>;
+    /// Inserts or updates businesses in order, in one write (a batch of an import); on
+    /// existing rows the optional fields not in `fields` keep their values. One outcome per row.
+    async fn upsert_businesses(&self, rows: Vec<BusinessRecord>, fields: BusinessFields, at: OffsetDateTime) -> StoreResult<Vec<Upserted>>;
     /// A business by ID.
     async fn business(&self, guild_id: &str) -> StoreResult<Option<BusinessRecord>>;
+    /// Businesses whose [`search_key`]ed name contains that of `name` and whose city contains
+    /// that of `city` (each filter only when given); active licences first, then by name in
+    /// Persian order; at most `limit`.
+    async fn search_businesses(&self, name: Option<String>, city: Option<String>, limit: i64) -> StoreResult<Vec<BusinessRecord>>;
+    /// A value of the `settings` table.
+    async fn setting(&self, key: &str) -> StoreResult<Option<Vec<u8>>>;
+    /// Stores `value` under `key` unless the key has a value already; returns the value that
+    /// is stored now (so two racing writers agree on the first).
+    async fn setting_or_insert(&self, key: &str, value: Vec<u8>) -> StoreResult<Vec<u8>>;
     /// Cheap liveness check of the database.
     async fn ping(&self) -> StoreResult<()>;
 }
@@ -402,4 +523,45 @@ pub async fn open(url: &str) -> anyhow::Result<Arc<dyn Store>> {
         return Ok(Arc::new(store));
     }
     anyhow::bail!("unsupported database URL {url:?}: use sqlite://PATH (PostgreSQL support is planned)")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn search_keys_fold_what_people_type_differently() {
+        assert_eq!(search_key("سوپرماركت  علي"), search_key("سوپرمارکت علی"));
+        assert_eq!(search_key("داروخانه\u{200C}ها"), search_key("داروخانه ها"));
+        assert_eq!(search_key("داروخانه‌ها"), "داروخانهها");
+        assert_eq!(search_key("آرایشگاه"), search_key("ارایشگاه"));
+        assert_eq!(search_key("Pars-Mobile ۱۲"), "parsmobile12");
+        assert_eq!(search_key(" - "), "");
+    }
+
+    #[test]
+    fn sort_keys_follow_the_persian_alphabet() {
+        let mut names = vec!["یاس", "گلستان", "پارس", "بهار", "چمن", "کوثر", "ژاله", "آفتاب", "Zeta", "12 فروردین"];
+        names.sort_by_key(|n| sort_key(n));
+        assert_eq!(names, ["12 فروردین", "Zeta", "آفتاب", "بهار", "پارس", "چمن", "ژاله", "کوثر", "گلستان", "یاس"]);
+    }
+
+    #[test]
+    fn merging_keeps_the_fields_a_batch_does_not_carry() {
+        let old = BusinessRecord {
+            guild_id: "1".into(),
+            name: "الف".into(),
+            guild: Some("g".into()),
+            licence_no: Some("L".into()),
+            licence_status: Some(LicenceStatus::Active),
+            province: Some("p".into()),
+            city: Some("c".into()),
+            address: Some("a".into()),
+        };
+        let new = BusinessRecord { name: "ب".into(), city: None, licence_status: None, ..old.clone() };
+        let only_city = BusinessFields { guild: false, licence_no: false, licence_status: false, province: false, city: true, address: false };
+        let merged = only_city.merge(new.clone(), &old);
+        assert_eq!(merged, BusinessRecord { name: "ب".into(), city: None, ..old.clone() });
+        assert_eq!(BusinessFields::ALL.merge(new.clone(), &old), new);
+    }
 }

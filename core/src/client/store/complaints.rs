@@ -12,6 +12,8 @@ use crate::model::{Category, Stage, TrackingCode};
 
 /// Records a complaint the server just accepted.
 pub fn accepted(conn: &Connection, r: &SubmitResponse, category: Option<&str>, business_name: Option<&str>) -> Result<()> {
+    // Stored as the server stores it, so the list reads the same before and after a refresh.
+    let business_name = crate::model::text::normalize_optional(business_name);
     conn.prepare_cached(
         "INSERT INTO complaints (tracking_code, client_id, stage, category, business_name, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (tracking_code) DO NOTHING",

@@ -49,6 +49,7 @@ impl Db {
         anyhow::ensure!(mode.eq_ignore_ascii_case("wal"), "could not switch {path:?} to WAL (got {mode})");
         configure(&conn)?;
         migrations::migrate_to(&mut conn, migrations::LATEST)?;
+        migrations::backfill(&mut conn)?;
 
         let mut readers = Vec::with_capacity(READERS);
         for _ in 0..READERS {

@@ -130,7 +130,41 @@ pub const STEPS: &[&str] = &[
     ALTER TABLE feedback ADD COLUMN action_id TEXT;
     CREATE UNIQUE INDEX feedback_by_action ON feedback(action_id) WHERE action_id IS NOT NULL;
     "#,
+    // v4: the guild registry for barcodes: licence number and status, and the search keys of
+    // the app's business picker (name and city folded by `store::search_key`, and a name key
+    // that sorts in Persian alphabetical order). Rows from before get their keys from
+    // `backfill` when the database is opened.
+    r#"
+    ALTER TABLE businesses ADD COLUMN licence_no TEXT;
+    ALTER TABLE businesses ADD COLUMN licence_status TEXT CHECK (licence_status IN ('active', 'suspended', 'expired'));
+    ALTER TABLE businesses ADD COLUMN search_name TEXT;
+    ALTER TABLE businesses ADD COLUMN search_city TEXT;
+    ALTER TABLE businesses ADD COLUMN sort_name TEXT;
+    -- The picker walks this in display order, filtering on the keys it carries, and stops at
+    -- the limit: no sort, no table row read for a business that does not match.
+    CREATE INDEX businesses_picker ON businesses(licence_status IS NOT 'active', sort_name, guild_id, search_name, search_city);
+    "#,
 ];
+
+/// Fills what the SQL steps cannot compute: the search keys of businesses stored before v4
+/// (or written by an older server), computed by the same Rust code that writes new rows.
+pub fn backfill(conn: &mut Connection) -> rusqlite::Result<usize> {
+    let tx = conn.transaction()?;
+    let rows: Vec<(String, String, Option<String>)> = {
+        let mut stmt = tx.prepare("SELECT guild_id, name, city FROM businesses WHERE search_name IS NULL OR sort_name IS NULL")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<rusqlite::Result<_>>()?;
+        rows
+    };
+    {
+        let mut update = tx.prepare("UPDATE businesses SET search_name = ?2, search_city = ?3, sort_name = ?4 WHERE guild_id = ?1")?;
+        for (guild_id, name, city) in &rows {
+            let keys = crate::store::BusinessKeys::of(name, city.as_deref());
+            update.execute(rusqlite::params![guild_id, keys.name, keys.city, keys.sort])?;
+        }
+    }
+    tx.commit()?;
+    Ok(rows.len())
+}
 
 /// The schema version this build writes.
 pub const LATEST: i64 = STEPS.len() as i64;
@@ -179,6 +213,25 @@ mod tests {
         conn.execute("INSERT INTO feedback (complaint_id, rating, escalated, at) VALUES (1, 5, 0, 0)", []).unwrap();
         // Running again is a no-op.
         assert_eq!(migrate_to(&mut conn, LATEST).unwrap(), LATEST);
+    }
+
+    #[test]
+    fn businesses_from_before_v4_get_licence_columns_and_search_keys() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate_to(&mut conn, 3).unwrap();
+        conn.execute(
+            "INSERT INTO businesses (guild_id, name, city, updated_at) VALUES ('10010010011', 'سوپرماركت علي', 'تهران', 0)",
+            [],
+        )
+        .unwrap();
+        migrate_to(&mut conn, LATEST).unwrap();
+        assert_eq!(backfill(&mut conn).unwrap(), 1);
+        let (search, status): (String, Option<String>) =
+            conn.query_row("SELECT search_name, licence_status FROM businesses", [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+        assert_eq!(search, crate::store::search_key("سوپرمارکت علی"));
+        assert_eq!(status, None);
+        assert_eq!(backfill(&mut conn).unwrap(), 0, "nothing left to fill");
+        assert!(conn.execute("UPDATE businesses SET licence_status = 'revoked'", []).is_err(), "unknown statuses are refused");
     }
 
     #[test]

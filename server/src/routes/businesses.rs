@@ -1,0 +1,405 @@
+//! The guild registry and its barcodes: look a business up (public, cacheable), search it for
+//! the app's picker, publish the sticker keys, render a business's signed sticker QR (staff),
+//! and the small public page `/g/{guild_id}` a plain phone camera opens from a sticker.
+
+use std::io::Cursor;
+
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use samat_core::model::api::{normalize_guild_id, BusinessSearchResponse, BusinessView, GuildKeysResponse, LicenceStatus};
+use samat_core::model::guild::{self, Unverified};
+use samat_core::model::text::{normalize_text, persian_digits};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{ApiQuery, Staff};
+use crate::state::AppState;
+use crate::store::{search_key, BusinessRecord};
+
+/// How long clients and proxies may keep a business record.
+pub const BUSINESS_MAX_AGE: u32 = 300;
+/// How long the published keys may be kept.
+pub const KEYS_MAX_AGE: u32 = 3600;
+/// Default and bounds of a search's `limit`.
+pub const SEARCH_LIMIT: (i64, i64, i64) = (20, 1, 50);
+/// Shortest name query, in characters (after folding).
+pub const MIN_QUERY_CHARS: usize = 2;
+/// Default pixels per QR module, and the bounds of `?scale=`.
+pub const QR_SCALE: (u32, u32, u32) = (8, 2, 20);
+/// Light modules around the code, as the QR standard asks.
+pub const QR_QUIET_ZONE: u32 = 4;
+
+/// Routes of this module.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/businesses", get(search))
+        .route("/v1/businesses/{guild_id}", get(show))
+        .route("/v1/businesses/{guild_id}/qr.png", get(qr_png))
+        .route("/v1/keys", get(keys))
+        .route("/g/{guild_id}", get(page))
+}
+
+/// The guild ID of the path, Persian digits and separators allowed.
+fn guild_id_of(raw: Result<Path<String>, PathRejection>) -> ApiResult<String> {
+    let Path(raw) = raw.map_err(|e| ApiError::bad_request("invalid_path", e.body_text()))?;
+    normalize_guild_id(&raw)
+        .ok_or_else(|| ApiError::bad_request("invalid_guild_id", "a business identification code is digits only (at most 20)"))
+}
+
+fn not_found() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "business_not_found", "no business with this identification code is in the registry")
+}
+
+/// The wire form of a stored business.
+pub fn view(b: &BusinessRecord) -> BusinessView {
+    BusinessView {
+        guild_id: b.guild_id.clone(),
+        name: b.name.clone(),
+        guild: b.guild.clone(),
+        licence_no: b.licence_no.clone(),
+        licence_status: b.licence_status,
+        province: b.province.clone(),
+        city: b.city.clone(),
+        address: b.address.clone(),
+    }
+}
+
+/// A strong ETag over the view's content: it changes exactly when what the client sees does.
+pub fn etag(v: &BusinessView) -> String {
+    let digest = Sha256::digest(serde_json::to_vec(v).unwrap_or_default());
+    let hex: String = digest.iter().take(10).map(|b| format!("{b:02x}")).collect();
+    format!("\"b-{hex}\"")
+}
+
+fn matches_etag(headers: &HeaderMap, etag: &str) -> bool {
+    headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"))
+}
+
+fn public_cache(seconds: u32) -> (header::HeaderName, String) {
+    (header::CACHE_CONTROL, format!("public, max-age={seconds}"))
+}
+
+/// A business of the registry, by identification code (Persian digits are fine).
+#[utoipa::path(get, path = "/v1/businesses/{guild_id}", tag = "businesses",
+    params(("guild_id" = String, Path, description = "business identification code, digits")),
+    responses((status = 200, body = BusinessView, headers(("ETag" = String), ("Cache-Control" = String))),
+        (status = 304, description = "If-None-Match matched"),
+        (status = 400, description = "invalid_guild_id"), (status = 404, description = "business_not_found")))]
+pub async fn show(State(state): State<AppState>, raw: Result<Path<String>, PathRejection>, headers: HeaderMap) -> ApiResult<Response> {
+    let guild_id = guild_id_of(raw)?;
+    let b = state.store.business(&guild_id).await?.ok_or_else(not_found)?;
+    let body = view(&b);
+    let etag = etag(&body);
+    let cache = public_cache(BUSINESS_MAX_AGE);
+    if matches_etag(&headers, &etag) {
+        return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, etag), cache]).into_response());
+    }
+    Ok(([(header::ETAG, etag), cache], Json(body)).into_response())
+}
+
+/// Query of `GET /v1/businesses`.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct SearchQuery {
+    /// Part of the name, at least 2 letters (Arabic and Persian letter forms, digits of any
+    /// script, spaces and ZWNJ do not matter).
+    pub q: Option<String>,
+    /// Part of the city name.
+    pub city: Option<String>,
+    /// Most results (1–50, default 20).
+    pub limit: Option<i64>,
+}
+
+/// Searches the registry by name and/or city for the app's business picker: active licences
+/// first, then by name.
+#[utoipa::path(get, path = "/v1/businesses", tag = "businesses", params(SearchQuery),
+    responses((status = 200, body = BusinessSearchResponse), (status = 400, description = "query_too_short")))]
+pub async fn search(State(state): State<AppState>, ApiQuery(q): ApiQuery<SearchQuery>) -> ApiResult<Response> {
+    let name = q.q.filter(|s| !s.trim().is_empty());
+    let city = q.city.filter(|s| !search_key(s).is_empty());
+    let too_short = match &name {
+        Some(n) => search_key(n).chars().count() < MIN_QUERY_CHARS,
+        None => city.is_none(),
+    };
+    if too_short {
+        return Err(ApiError::bad_request(
+            "query_too_short",
+            format!("give q with at least {MIN_QUERY_CHARS} letters of the business name, or a city"),
+        ));
+    }
+    let (default, min, max) = SEARCH_LIMIT;
+    let limit = q.limit.unwrap_or(default).clamp(min, max);
+    let found = state.store.search_businesses(name, city, limit).await?;
+    let body = BusinessSearchResponse { businesses: found.iter().map(view).collect() };
+    Ok(([public_cache(60)], Json(body)).into_response())
+}
+
+/// The keys guild stickers are signed with: the current signing key first, then retired keys
+/// still valid on old stickers.
+#[utoipa::path(get, path = "/v1/keys", tag = "businesses", responses((status = 200, body = GuildKeysResponse)))]
+pub async fn keys(State(state): State<AppState>) -> impl IntoResponse {
+    ([public_cache(KEYS_MAX_AGE)], Json(GuildKeysResponse { keys: state.settings.guild_keys.published() }))
+}
+
+/// Query of `GET /v1/businesses/{guild_id}/qr.png`.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct QrQuery {
+    /// Pixels per module (2–20, default 8).
+    pub scale: Option<u32>,
+}
+
+/// The business's sticker: a QR code (error correction H, 4-module quiet zone) of its signed
+/// sticker URL, as PNG. For ministry staff printing stickers.
+#[utoipa::path(get, path = "/v1/businesses/{guild_id}/qr.png", tag = "businesses", security(("bearer" = [])),
+    params(("guild_id" = String, Path), QrQuery),
+    responses((status = 200, content_type = "image/png"), (status = 400, description = "invalid_guild_id or invalid_scale"),
+        (status = 401), (status = 403, description = "staff_only"), (status = 404, description = "business_not_found"),
+        (status = 503, description = "no_signing_key")))]
+pub async fn qr_png(
+    State(state): State<AppState>,
+    _staff: Staff,
+    raw: Result<Path<String>, PathRejection>,
+    ApiQuery(q): ApiQuery<QrQuery>,
+) -> ApiResult<Response> {
+    let guild_id = guild_id_of(raw)?;
+    let (default, min, max) = QR_SCALE;
+    let scale = q.scale.unwrap_or(default);
+    if !(min..=max).contains(&scale) {
+        return Err(ApiError::bad_request("invalid_scale", format!("scale is {min} to {max} pixels per module")));
+    }
+    let b = state.store.business(&guild_id).await?.ok_or_else(not_found)?;
+    let Some((key_id, key)) = state.settings.guild_keys.signing() else {
+        return Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "no_signing_key",
+            "this server has no sticker signing key; start it with --signing-key KEY_ID:SEED (or SAMAT_SIGNING_KEY)",
+        ));
+    };
+    let url = guild::sticker_url(&state.settings.public_url, &b.guild_id, &b.name, key_id, key);
+    let png = tokio::task::spawn_blocking(move || render_qr(&url, scale)).await.map_err(ApiError::internal)??;
+    Ok((
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static("image/png")),
+            (header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=300")),
+            (header::CONTENT_DISPOSITION, HeaderValue::from_str(&format!("inline; filename=\"guild-{}.png\"", b.guild_id)).map_err(ApiError::internal)?),
+        ],
+        png,
+    )
+        .into_response())
+}
+
+/// Renders `text` as a black-on-white QR code PNG with error correction H (falling back to
+/// lower levels only for text too long for H), a 4-module quiet zone and `scale` px per module.
+pub fn render_qr(text: &str, scale: u32) -> ApiResult<Vec<u8>> {
+    use qrcode::{Color, EcLevel, QrCode};
+    let code = [EcLevel::H, EcLevel::Q, EcLevel::M, EcLevel::L]
+        .into_iter()
+        .find_map(|level| QrCode::with_error_correction_level(text.as_bytes(), level).ok())
+        .ok_or_else(|| ApiError::internal(format!("sticker text of {} bytes does not fit a QR code", text.len())))?;
+    let modules = code.width() as u32;
+    let size = (modules + 2 * QR_QUIET_ZONE) * scale;
+    let mut img = image::GrayImage::from_pixel(size, size, image::Luma([255]));
+    for (i, color) in code.to_colors().into_iter().enumerate() {
+        if color != Color::Dark {
+            continue;
+        }
+        let (mx, my) = (i as u32 % modules, i as u32 / modules);
+        let (x0, y0) = ((mx + QR_QUIET_ZONE) * scale, (my + QR_QUIET_ZONE) * scale);
+        for y in y0..y0 + scale {
+            for x in x0..x0 + scale {
+                img.put_pixel(x, y, image::Luma([0]));
+            }
+        }
+    }
+    let mut png = Vec::new();
+    img.write_to(&mut Cursor::new(&mut png), image::ImageFormat::Png).map_err(ApiError::internal)?;
+    Ok(png)
+}
+
+/// Escapes text for HTML element content and quoted attribute values.
+pub fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// What the page says about the sticker that led to it.
+enum StickerCheck {
+    /// Opened without a signed sticker URL.
+    None,
+    /// Signed by a published key over this business; the name it carries.
+    Genuine { printed_name: String },
+    /// Signed, but not verifiable or not matching: possibly forged.
+    Suspect,
+    /// Signed by a key this server does not publish.
+    UnknownKey,
+}
+
+fn check_sticker(state: &AppState, guild_id: &str, query: Option<&str>) -> StickerCheck {
+    let Some(query) = query.filter(|q| q.contains("s=")) else { return StickerCheck::None };
+    let url = format!("{}/g/{guild_id}?{query}", state.settings.public_url);
+    let Some(payload) = guild::parse(&url) else { return StickerCheck::Suspect };
+    if payload.guild_id != guild_id {
+        return StickerCheck::Suspect;
+    }
+    match guild::verify(&payload, &state.settings.guild_keys.published()) {
+        Ok(_) => StickerCheck::Genuine { printed_name: payload.name.unwrap_or_default() },
+        Err(Unverified::UnknownKey) => StickerCheck::UnknownKey,
+        Err(Unverified::Unsigned) => StickerCheck::None,
+        Err(Unverified::BadSignature) => StickerCheck::Suspect,
+    }
+}
+
+const PAGE_STYLE: &str = "body{font-family:Vazirmatn,Tahoma,sans-serif;margin:0;background:#f4f6f8;color:#1d2733;line-height:1.8}\
+main{max-width:34rem;margin:0 auto;padding:1.25rem}h1{font-size:1.5rem;margin:.5rem 0 1rem}h2{font-size:1.1rem;margin-top:1.75rem}\
+dl{background:#fff;border-radius:.75rem;padding:1rem 1.25rem;margin:0}dt{color:#5b6773;font-size:.85rem}dd{margin:0 0 .6rem}\
+.active{color:#17803d;font-weight:bold}.suspended,.expired{color:#b42318;font-weight:bold}\
+.note{border-radius:.75rem;padding:.75rem 1rem;margin:0 0 1rem}.ok{background:#e6f4ea}.warn{background:#fdecea}.info{background:#fff4d6}\
+a{color:#0b5cad}footer{color:#5b6773;font-size:.8rem;margin-top:2rem}";
+
+fn html_page(status: StatusCode, title: &str, body: &str) -> Response {
+    let html = format!(
+        "<!doctype html>\n<html lang=\"fa\" dir=\"rtl\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>{PAGE_STYLE}</style>\n</head>\n\
+         <body>\n<main>\n{body}\n<footer>سامانه ۱۲۴ رسیدگی به شکایات مردمی، وزارت صنعت، معدن و تجارت</footer>\n</main>\n</body>\n</html>\n",
+        escape_html(title)
+    );
+    (
+        status,
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CACHE_CONTROL, if status.is_success() { "public, max-age=300" } else { "public, max-age=60" }),
+            (header::CONTENT_SECURITY_POLICY, "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'"),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            (header::REFERRER_POLICY, "no-referrer"),
+        ],
+        Html(html),
+    )
+        .into_response()
+}
+
+fn how_to_complain(public_url: &str) -> String {
+    let site = escape_html(public_url);
+    let host = escape_html(public_url.split("://").nth(1).unwrap_or(public_url));
+    format!(
+        "<h2>شکایت از این واحد صنفی</h2>\n<ul>\n\
+         <li>با شماره <a href=\"tel:124\">۱۲۴</a> تماس بگیرید و شناسه صنفی بالا را بگویید.</li>\n\
+         <li>در اپلیکیشن «صمت ما» همین بارکد را اسکن کنید تا این واحد صنفی خودکار در شکایت شما ثبت شود.</li>\n\
+         <li>کد رهگیری شکایت با پیامک برایتان فرستاده می‌شود؛ پیگیری در اپلیکیشن یا در <a href=\"{site}\">{host}</a>.</li>\n\
+         </ul>"
+    )
+}
+
+/// The page a phone camera opens from a sticker: the business, its licence status and how to
+/// complain, in Persian. No JavaScript.
+#[utoipa::path(get, path = "/g/{guild_id}", tag = "businesses",
+    params(("guild_id" = String, Path)),
+    responses((status = 200, content_type = "text/html"), (status = 404, content_type = "text/html")))]
+pub async fn page(State(state): State<AppState>, Path(raw): Path<String>, RawQuery(query): RawQuery) -> Response {
+    let found = match normalize_guild_id(&raw) {
+        Some(id) => state.store.business(&id).await.map(|b| b.map(|b| (id, b))),
+        None => Ok(None),
+    };
+    let (guild_id, b) = match found {
+        Ok(Some(found)) => found,
+        Ok(None) => {
+            let shown = escape_html(&persian_digits(&normalize_text(&raw)));
+            let body = format!(
+                "<h1>واحد صنفی پیدا نشد</h1>\n<p class=\"note warn\">شناسه صنفی «{shown}» در سامانه ثبت نشده است. \
+                 اگر این بارکد روی یک واحد صنفی نصب شده، ممکن است جعلی باشد.</p>\n{}",
+                how_to_complain(&state.settings.public_url)
+            );
+            return html_page(StatusCode::NOT_FOUND, "واحد صنفی پیدا نشد", &body);
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "business page lookup failed");
+            let body = "<h1>خطای موقت</h1>\n<p>لطفاً چند لحظه بعد دوباره تلاش کنید یا با ۱۲۴ تماس بگیرید.</p>";
+            return html_page(StatusCode::SERVICE_UNAVAILABLE, "خطای موقت", body);
+        }
+    };
+    let sticker = match check_sticker(&state, &guild_id, query.as_deref()) {
+        StickerCheck::None => String::new(),
+        StickerCheck::Genuine { printed_name } if search_key(&printed_name) == search_key(&b.name) => {
+            "<p class=\"note ok\">این برچسب را وزارت صمت صادر کرده و معتبر است.</p>\n".to_owned()
+        }
+        StickerCheck::Genuine { printed_name } => format!(
+            "<p class=\"note info\">این برچسب معتبر است، اما نام روی آن («{}») با نام کنونی در سامانه فرق دارد.</p>\n",
+            escape_html(&printed_name)
+        ),
+        StickerCheck::UnknownKey => "<p class=\"note info\">اصالت این برچسب قابل بررسی نیست.</p>\n".to_owned(),
+        StickerCheck::Suspect => {
+            "<p class=\"note warn\">هشدار: این برچسب با امضای وزارت صمت مطابقت ندارد و ممکن است جعلی باشد. لطفاً به ۱۲۴ اطلاع دهید.</p>\n"
+                .to_owned()
+        }
+    };
+    let mut rows = format!("<dt>شناسه صنفی</dt><dd>{}</dd>\n", escape_html(&persian_digits(&b.guild_id)));
+    let mut row = |label: &str, value: Option<String>| {
+        if let Some(v) = value.filter(|v| !v.is_empty()) {
+            rows.push_str(&format!("<dt>{label}</dt><dd>{}</dd>\n", escape_html(&v)));
+        }
+    };
+    row("صنف / اتحادیه", b.guild.clone());
+    let place = match (&b.city, &b.province) {
+        (Some(c), Some(p)) if c != p => Some(format!("{c}، {p}")),
+        (Some(c), _) => Some(c.clone()),
+        (None, p) => p.clone(),
+    };
+    row("شهر", place);
+    row("نشانی", b.address.clone());
+    row("شماره پروانه کسب", b.licence_no.as_deref().map(persian_digits));
+    let status = match b.licence_status {
+        Some(s) => format!("<dd class=\"{}\">{}</dd>", s.wire_name(), s.label_fa()),
+        None => "<dd>نامشخص</dd>".to_owned(),
+    };
+    rows.push_str(&format!("<dt>وضعیت پروانه</dt>{status}\n"));
+    let warning = match b.licence_status {
+        Some(LicenceStatus::Suspended | LicenceStatus::Expired) => {
+            "<p class=\"note warn\">این واحد صنفی پروانه کسب معتبر ندارد. می‌توانید آن را به ۱۲۴ گزارش دهید.</p>\n"
+        }
+        _ => "",
+    };
+    let body = format!(
+        "<h1>{}</h1>\n{sticker}{warning}<dl>\n{rows}</dl>\n{}",
+        escape_html(&b.name),
+        how_to_complain(&state.settings.public_url)
+    );
+    html_page(StatusCode::OK, &format!("{} — سامانه ۱۲۴", b.name), &body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_escaping_covers_markup_and_quotes() {
+        assert_eq!(escape_html(r#"<script>alert('x')</script> & "q""#), "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;");
+    }
+
+    #[test]
+    fn qr_codes_have_the_quiet_zone_and_scale() {
+        let png = render_qr("https://www.124.ir/g/1", 3).unwrap();
+        let img = image::load_from_memory(&png).unwrap().to_luma8();
+        // A QR code is 17 + 4 × version modules wide, plus 4 light ones on each side.
+        let modules = img.width() / 3 - 8;
+        assert_eq!(img.width() % 3, 0);
+        assert_eq!((modules - 17) % 4, 0, "{modules}");
+        assert_eq!(img.get_pixel(11, 11).0, [255], "the quiet zone is light");
+        assert_eq!(img.get_pixel(12, 12).0, [0], "the finder pattern starts after it");
+    }
+}
