@@ -1,0 +1,108 @@
+//! The client process killed mid-sync, again and again (SIGKILL at random moments, as a phone
+//! kills a backgrounded app): afterwards every submitted draft exists on the server exactly
+//! once, every photo arrived, and nothing was lost locally.
+
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use samat_core::client::DraftFields;
+use samat_core::Client;
+use samat_tests::Server;
+use serde_json::Value;
+
+const DRAFTS: usize = 80;
+const WITH_PHOTO: usize = 12;
+const KILLS: usize = 25;
+
+fn samat(data: &std::path::Path, server: &str, args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_e2e-samat"));
+    c.arg("--data-dir").arg(data).args(["--server", server]).args(args).stdin(Stdio::null());
+    c
+}
+
+fn json_of(out: std::process::Output) -> Value {
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn png(seed: u8) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(900, 700, |x, y| image::Rgb([(x as u8).wrapping_add(seed), (y % 200) as u8, seed]));
+    let mut out = Vec::new();
+    image::DynamicImage::ImageRgb8(img).write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png).unwrap();
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_killed_mid_sync_many_times_loses_and_doubles_nothing() {
+    let srv = Server::start(env!("CARGO_BIN_EXE_e2e-server"), &[]);
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+
+    // Log in through the CLI, in two steps as a script would.
+    let after = srv.last_sms_id();
+    let out = samat(data, &srv.url, &["--json", "login", "09124440001", "--no-wait"]).output().unwrap();
+    json_of(out);
+    let code = srv.otp_for("09124440001", after).await;
+    json_of(samat(data, &srv.url, &["--json", "verify", &code]).output().unwrap());
+
+    // Drafts (some with a photo) submitted while "offline": only queued.
+    {
+        let client = Client::open(data, "http://127.0.0.1:9").await.unwrap();
+        for n in 0..DRAFTS {
+            let d = client
+                .create_draft(DraftFields {
+                    category: Some("no_price_tag".into()),
+                    description: Some(format!("قیمت درج نشده بود؛ مورد {n}")),
+                    ..Default::default()
+                })
+                .await
+                .unwrap();
+            if n < WITH_PHOTO {
+                client.add_photo(&d.id, png(n as u8)).await.unwrap();
+            }
+            client.submit(&d.id).await.unwrap();
+        }
+    }
+
+    // Kill `samat sync` at random moments, many times in a row.
+    let mut killed = 0;
+    for round in 0..KILLS {
+        let mut child = samat(data, &srv.url, &["sync"]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+        let delay = 6 + (round as u64 * 7) % 30;
+        tokio::time::sleep(Duration::from_millis(delay)).await;
+        if child.try_wait().unwrap().is_none() {
+            child.kill().unwrap(); // SIGKILL
+            killed += 1;
+        }
+        let _ = child.wait();
+    }
+    eprintln!("{killed} of {KILLS} syncs were killed mid-flight");
+    assert!(killed >= 5, "the kills must land on syncs at work ({killed})");
+
+    // One clean sync finishes the job.
+    let report = json_of(samat(data, &srv.url, &["--json", "sync"]).output().unwrap());
+    assert_eq!(report["pending"], 0, "{report}");
+    let list = json_of(samat(data, &srv.url, &["--json", "list"]).output().unwrap());
+    assert_eq!(list["outbox"].as_array().unwrap().len(), 0, "{list}");
+    assert_eq!(list["drafts"].as_array().unwrap().len(), 0, "every draft became a complaint");
+    let local = list["complaints"].as_array().unwrap();
+    assert_eq!(local.len(), DRAFTS);
+    for c in local {
+        assert!(c["tracking_code"].as_str().is_some() && c["stage"] == "received", "{c}");
+    }
+
+    // The server holds each exactly once, and every photo.
+    let api = srv.citizen("09124440001").await;
+    let (_, on_server) = api.get("/v1/complaints").await;
+    let on_server = on_server.as_array().unwrap();
+    assert_eq!(on_server.len(), DRAFTS, "exactly once each");
+    let mut photos = 0;
+    for c in on_server {
+        let (_, d) = api.get(&format!("/v1/complaints/{}", c["tracking_code"].as_str().unwrap())).await;
+        photos += d["photos"].as_array().map_or(0, |p| p.len());
+    }
+    assert_eq!(photos, WITH_PHOTO, "every photo uploaded once");
+    // No photo file is left behind once uploaded.
+    let leftover = std::fs::read_dir(data.join("photos")).unwrap().count();
+    assert_eq!(leftover, 0);
+}
