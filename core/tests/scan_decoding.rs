@@ -184,3 +184,27 @@ fn structured_append_parts_assemble_across_images() {
     }
     assert_eq!(merged.as_deref(), Some(expected.as_str()));
 }
+
+/// Corners come in the symbol's own order — top-left, top-right, bottom-right, bottom-left —
+/// so an app can draw the box as a polygon and knows which way up the sticker is.
+#[test]
+fn corners_are_in_symbol_order_whatever_the_rotation() {
+    for degrees in [0.0f32, 90.0, 180.0, 270.0] {
+        let mut f = common::Frame::filled(640, 640, 235);
+        let painted = f.paint_qr(TEXT, 220, 220, 5);
+        let frame = if degrees == 0.0 { f } else { f.rotated(degrees) };
+        // Where the rotation about the frame centre took each painted corner.
+        let (s, c) = (-degrees).to_radians().sin_cos();
+        let expected = painted.map(|(x, y)| {
+            let (dx, dy) = (x - 320.0, y - 320.0);
+            (c * dx + s * dy + 320.0, -s * dx + c * dy + 320.0)
+        });
+        let codes = scan_frame(&frame.data, 640, 640, 640).unwrap();
+        assert_eq!(codes.len(), 1, "{degrees}°");
+        for (i, (ex, ey)) in expected.iter().enumerate() {
+            let p = codes[0].corners[i];
+            let off = ((p.x - ex).powi(2) + (p.y - ey).powi(2)).sqrt();
+            assert!(off < 8.0, "{degrees}°: corner {i} at ({}, {}), expected ({ex}, {ey}); all: {:?}", p.x, p.y, codes[0].corners);
+        }
+    }
+}

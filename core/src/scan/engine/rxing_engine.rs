@@ -133,7 +133,9 @@ fn to_detection(result: &RXingResult) -> Option<Detection> {
     if points.len() < 4 {
         return None;
     }
-    let corners = std::array::from_fn(|i| Point {
+    // The cpp-port sampler gives top-left, top-right, bottom-left, bottom-right; the API
+    // promises a polygon (top-left, top-right, bottom-right, bottom-left).
+    let corners = [0, 1, 3, 2].map(|i| Point {
         x: points[i].x,
         y: points[i].y,
     });
