@@ -303,3 +303,30 @@ fn usage_errors_exit_2_and_reference_lists_work_offline() {
     assert_eq!(status["logged_in"], false);
     assert_eq!(status["outbox"]["queued"], 0);
 }
+
+#[test]
+fn scan_prints_one_json_object_per_image_and_keeps_going_past_a_bad_file() {
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/qr-corpus/zxing/qrcode-1");
+    let (image, expected) = (corpus.join("1.png"), corpus.join("1.txt"));
+    if !image.exists() {
+        eprintln!("corpus missing at {}, skipping", image.display());
+        return;
+    }
+    let expected = std::fs::read_to_string(expected).unwrap();
+    let s = Samat::new();
+    let missing = s.dir.path().join("missing.png");
+    let (a, b) = (image.to_str().unwrap(), missing.to_str().unwrap());
+    let run = s.run(&["--json", "scan", a, b]);
+    assert_eq!(run.code, 1, "one file could not be read: {}", run.stderr);
+    let lines: Vec<Value> = run.stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 2, "{}", run.stdout);
+    assert_eq!(lines[0]["file"], a);
+    let code = &lines[0]["codes"][0];
+    assert_eq!(code["text"], expected.as_str());
+    assert_eq!(code["corners"].as_array().unwrap().len(), 4);
+    assert!(code["corners"][0].as_array().unwrap().len() == 2);
+    assert!(code["guild"].is_null(), "a plain URL is not a guild code");
+    assert_eq!(lines[1]["file"], b);
+    assert!(lines[1]["error"].as_str().is_some());
+    assert!(run.stderr.contains("1 of 2 files could not be scanned"));
+}
