@@ -552,3 +552,55 @@ impl Client {
         self.complaint(tracking_code).await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_client_can_be_shared_across_threads() {
+        fn assert_send_sync<T: Send + Sync + Clone + 'static>() {}
+        assert_send_sync::<Client>();
+    }
+
+    #[tokio::test]
+    async fn a_corrupt_database_is_a_storage_error_not_a_crash() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("samat.db"), b"this is not a sqlite database, just bytes that pretend").unwrap();
+        match Client::open(dir.path(), "http://127.0.0.1:9").await {
+            Err(ClientError::Storage { .. }) => {}
+            Err(other) => panic!("expected a storage error, got {other:?}"),
+            Ok(_) => panic!("a corrupt database must not open"),
+        }
+    }
+
+    #[tokio::test]
+    async fn drafts_survive_reopening_and_validate_every_field_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let client = Client::open(dir.path(), "http://127.0.0.1:9").await.unwrap();
+        let d = client
+            .create_draft(DraftFields {
+                description: Some("".into()),
+                incident_date: Some("2999-01-01".into()),
+                amount_rials: Some(-3),
+                phone: Some("0912".into()),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        let mut codes: Vec<String> = client.validate(&d).into_iter().map(|f| f.code).collect();
+        codes.sort();
+        assert_eq!(codes, ["date_in_future", "description_empty", "invalid_phone", "missing_category", "negative_amount"]);
+        match client.submit(&d.id).await {
+            Err(ClientError::Invalid { fields }) => assert_eq!(fields.len(), 5),
+            other => panic!("{other:?}"),
+        }
+        drop(client);
+        let client = Client::open(dir.path(), "http://127.0.0.1:9").await.unwrap();
+        let again = client.draft(&d.id).await.unwrap();
+        assert_eq!(again.fields, d.fields);
+        assert_eq!(client.drafts().await.unwrap().len(), 1);
+        client.delete_draft(&d.id).await.unwrap();
+        assert!(matches!(client.draft(&d.id).await, Err(ClientError::NotFound { .. })));
+    }
+}
