@@ -260,3 +260,39 @@ async fn complaints_filed_by_an_operator_reach_the_app_and_public_tracking() {
     assert_eq!(local.category, Some(samat_core::model::Category::SmuggledGoods), "the detail was fetched");
     assert_eq!(local.detail.unwrap().channel, samat_core::model::Channel::Counter);
 }
+
+#[tokio::test]
+async fn a_push_and_a_sync_report_each_event_once_even_offline() {
+    let mut srv = server();
+    let dir = tempfile::tempdir().unwrap();
+    let client = Client::open(dir.path(), &srv.url).await.unwrap();
+    srv.login_client(&client, "09123330006").await;
+    let d = client.create_draft(fields("تقلب در وزن")).await.unwrap();
+    client.submit(&d.id).await.unwrap();
+    client.sync().await.unwrap();
+    let code = client.complaints().await.unwrap()[0].tracking_code.to_string();
+    client.mark_seen(client.unseen_events().await.unwrap().iter().map(|e| e.event.seq).collect()).await.unwrap();
+
+    let expert = srv.staff("expert").await;
+    let (_, ev) = expert.post(&format!("/v1/staff/complaints/{code}/transition"), json!({"to": "expert_review"})).await;
+    let payload = json!({"tracking_code": code, "stage": "expert_review", "cursor": ev["seq"]}).to_string();
+    let n = client.handle_push(&payload).await.unwrap().expect("something to show");
+    assert_eq!(n.stage.wire_name(), "expert_review");
+    assert!(n.title_fa.contains("شکایت") && !n.body_fa.is_empty());
+    assert!(client.handle_push(&payload).await.unwrap().is_none(), "the same push twice shows nothing new");
+    assert!(client.sync().await.unwrap().new_events.is_empty(), "the sync does not report it again");
+
+    // Offline: the push's own stage is shown, and the sync later does not repeat it.
+    let (_, ev) = expert.post(&format!("/v1/staff/complaints/{code}/transition"), json!({"to": "inspection"})).await;
+    let payload = json!({"tracking_code": code, "stage": "inspection", "cursor": ev["seq"].to_string()}).to_string();
+    srv.kill();
+    let n = client.handle_push(&payload).await.unwrap().expect("shown offline");
+    assert_eq!(n.stage.wire_name(), "inspection");
+    srv.restart();
+    let report = client.sync().await.unwrap();
+    assert!(report.new_events.is_empty(), "{:?}", report.new_events);
+    let local = client.complaint(&code).await.unwrap();
+    assert_eq!(local.stage.wire_name(), "inspection");
+    assert_eq!(local.events.last().unwrap().event.actor, "expert", "the placeholder got the server's details");
+    assert_eq!(client.handle_push("{}").await.unwrap_err().code(), "validation_failed");
+}

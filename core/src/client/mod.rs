@@ -12,6 +12,7 @@
 pub mod error;
 pub mod http;
 pub mod photos;
+pub mod push;
 pub mod retry;
 #[cfg(feature = "scan")]
 pub mod scanning;
@@ -502,6 +503,48 @@ impl Client {
         .await
         .map_err(|e| ClientError::Storage { message: e.to_string() })?
         .map_err(scan_error)
+    }
+
+    // ---- push ---------------------------------------------------------------------------
+
+    /// Handles a push payload (Web Push / UnifiedPush message, FCM `data`, APNs payload):
+    /// syncs to read the details and returns what to show, or `None` when there is nothing
+    /// new (a sync already reported it). Each event is reported once, whichever of the push
+    /// and a sync brings it first; the events shown are marked seen. Offline, the push's own
+    /// stage is shown and the later sync does not repeat it.
+    pub async fn handle_push(&self, payload: &str) -> Public<Option<push::Notification>> {
+        let msg = push::PushMessage::parse(payload).ok_or_else(|| ClientError::invalid("payload", "invalid_push", "not a Samat push message"))?;
+        let pulled = sync::pull(&self.inner, 0).await;
+        let code = msg.tracking_code;
+        let offline_placeholder = match pulled {
+            Ok(_) => false,
+            Err(e) => match ClientError::from(e) {
+                ClientError::Offline { .. } | ClientError::Unauthorized | ClientError::Server { .. } => {
+                    let (stage, seq) = (msg.stage, msg.cursor);
+                    self.inner.db.write(move |conn| complaints::add_pushed(conn, code, stage, seq)).await?
+                }
+                other => return Err(other),
+            },
+        };
+        let shown = self
+            .inner
+            .db
+            .write(move |conn| {
+                let tx = conn.transaction()?;
+                let unseen = complaints::unseen_of(&tx, code)?;
+                complaints::mark_seen(&tx, &unseen.iter().map(|e| e.event.seq).collect::<Vec<_>>())?;
+                tx.commit()?;
+                Ok(unseen)
+            })
+            .await?;
+        let latest = shown.iter().filter(|e| e.event.kind != crate::model::api::EventKind::Note).next_back().or(shown.last());
+        let (stage, seq) = match (latest, offline_placeholder) {
+            (Some(e), _) => (e.event.stage, e.event.seq),
+            (None, true) => (msg.stage, msg.cursor),
+            (None, false) => return Ok(None),
+        };
+        let (title_fa, body_fa) = push::notification_text(code, stage);
+        Ok(Some(push::Notification { tracking_code: code, stage, title_fa, body_fa, seq }))
     }
 
     // ---- status -----------------------------------------------------------------------

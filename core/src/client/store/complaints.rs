@@ -22,19 +22,60 @@ pub fn accepted(conn: &Connection, r: &SubmitResponse, category: Option<&str>, b
     Ok(())
 }
 
-/// Stores an event if new; returns it (unseen) when it was new. Keeps the complaint's stage in
-/// step with its newest event.
+/// Stores an event if new; returns it (unseen) when it was new. An event already known (or
+/// the placeholder a push left) gets the server's full text but keeps its `seen` flag, so it
+/// is never reported twice. Keeps the complaint's stage in step with its newest event.
 pub fn add_event(conn: &Connection, code: TrackingCode, event: &EventView) -> Result<Option<ComplaintEvent>> {
-    let inserted = conn
-        .prepare_cached("INSERT INTO events (seq, tracking_code, body) VALUES (?1, ?2, ?3) ON CONFLICT (seq) DO NOTHING")?
-        .execute(params![event.seq, code.as_str(), serde_json::to_string(event)?])?;
+    let body = serde_json::to_string(event)?;
+    let known: Option<String> = conn.prepare_cached("SELECT body FROM events WHERE seq = ?1")?.query_row([event.seq], |r| r.get(0)).optional()?;
+    let fresh = match known {
+        Some(old) => {
+            if old != body {
+                conn.prepare_cached("UPDATE events SET body = ?2, tracking_code = ?3 WHERE seq = ?1")?.execute(params![event.seq, body, code.as_str()])?;
+            }
+            false
+        }
+        None => {
+            conn.prepare_cached("INSERT INTO events (seq, tracking_code, body) VALUES (?1, ?2, ?3)")?.execute(params![event.seq, code.as_str(), body])?;
+            true
+        }
+    };
     conn.prepare_cached(
         "INSERT INTO complaints (tracking_code, stage, last_seq, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4)
          ON CONFLICT (tracking_code) DO UPDATE SET stage = excluded.stage, last_seq = excluded.last_seq, updated_at = excluded.updated_at
          WHERE excluded.last_seq > complaints.last_seq",
     )?
     .execute(params![code.as_str(), event.stage.wire_name(), event.seq, ms(event.at)])?;
-    Ok((inserted == 1).then(|| ComplaintEvent { tracking_code: code, event: event.clone(), seen: false }))
+    Ok(fresh.then(|| ComplaintEvent { tracking_code: code, event: event.clone(), seen: false }))
+}
+
+/// Records what a push announced when the details cannot be fetched (offline): an event
+/// already marked seen, so the notification shown now is not repeated when the sync brings
+/// the real event. `false` if the event was already known.
+pub fn add_pushed(conn: &Connection, code: TrackingCode, stage: Stage, seq: i64) -> Result<bool> {
+    let exists: bool = conn.prepare_cached("SELECT 1 FROM events WHERE seq = ?1")?.exists([seq])?;
+    if exists {
+        return Ok(false);
+    }
+    let placeholder = EventView {
+        seq,
+        kind: crate::model::api::EventKind::Stage,
+        stage,
+        from_stage: None,
+        actor: String::new(),
+        at: now(),
+        note: None,
+        details: None,
+        internal_note: None,
+    };
+    add_event(conn, code, &placeholder)?;
+    mark_seen(conn, &[seq])?;
+    Ok(true)
+}
+
+/// The unseen events of one complaint, oldest first.
+pub fn unseen_of(conn: &Connection, code: TrackingCode) -> Result<Vec<ComplaintEvent>> {
+    Ok(unseen(conn)?.into_iter().filter(|e| e.tracking_code == code).collect())
 }
 
 /// Stores a full detail and its ETag (and any events in it not seen before).

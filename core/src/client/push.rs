@@ -1,0 +1,101 @@
+//! Push messages: what the server sends when a complaint moves (only the tracking code, the
+//! new stage and the event cursor — never personal data), and what the app should show for
+//! it. The app syncs to read the details; each event is reported once, whether the push or a
+//! sync brought it first.
+
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::model::text::persian_digits;
+use crate::model::{Stage, TrackingCode};
+
+/// The body of a push (Web Push payload, FCM `data`, or the custom keys of an APNs payload).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushMessage {
+    /// The complaint that changed.
+    pub tracking_code: TrackingCode,
+    /// Its new stage.
+    pub stage: Stage,
+    /// The event's position in the citizen's feed.
+    #[serde(deserialize_with = "number_or_string")]
+    pub cursor: i64,
+}
+
+/// FCM `data` values are strings; Web Push JSON carries numbers. Accept both.
+fn number_or_string<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum N {
+        Num(i64),
+        Str(String),
+    }
+    match N::deserialize(d)? {
+        N::Num(n) => Ok(n),
+        N::Str(s) => s.trim().parse().map_err(serde::de::Error::custom),
+    }
+}
+
+impl PushMessage {
+    /// Parses a push payload: the JSON object itself, or an APNs payload carrying the keys at
+    /// the top level next to `aps`.
+    pub fn parse(payload: &str) -> Option<PushMessage> {
+        serde_json::from_str(payload.trim()).ok()
+    }
+}
+
+/// What to show for a complaint's news.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notification {
+    /// The complaint.
+    pub tracking_code: TrackingCode,
+    /// The stage reached.
+    pub stage: Stage,
+    /// Persian title.
+    pub title_fa: String,
+    /// Persian body.
+    pub body_fa: String,
+    /// The newest event shown (mark-seen position).
+    pub seq: i64,
+}
+
+/// The Persian title and body for a complaint reaching `stage`.
+pub fn notification_text(code: TrackingCode, stage: Stage) -> (String, String) {
+    let title = format!("شکایت {}", persian_digits(&code.grouped()));
+    let body = match stage {
+        Stage::Verdict => "رأی تعزیرات درباره شکایت شما صادر شد. برای دیدن رأی، شکایت را باز کنید.".to_owned(),
+        Stage::SelfRegulation => "پاسخ واحد صنفی آماده است؛ اعلام کنید راضی هستید یا خیر.".to_owned(),
+        Stage::Inspection => "بازرس برای رسیدگی به محل اعزام می‌شود.".to_owned(),
+        s => format!("وضعیت جدید: {}", s.label_fa()),
+    };
+    (title, body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payloads_from_every_provider_parse() {
+        let code = TrackingCode::generate(&mut rand::thread_rng());
+        for payload in [
+            format!(r#"{{"tracking_code":"{code}","stage":"verdict","cursor":42}}"#),
+            format!(r#"{{"tracking_code":"{code}","stage":"verdict","cursor":"42"}}"#),
+            format!(r#"{{"aps":{{"alert":{{"title":"x"}}}},"tracking_code":"{code}","stage":"verdict","cursor":42}}"#),
+        ] {
+            let m = PushMessage::parse(&payload).unwrap();
+            assert_eq!((m.tracking_code, m.stage, m.cursor), (code, Stage::Verdict, 42), "{payload}");
+        }
+        for bad in ["", "{}", "not json", r#"{"tracking_code":"123","stage":"verdict","cursor":1}"#, r#"{"tracking_code":"x","stage":"nope","cursor":1}"#] {
+            assert!(PushMessage::parse(bad).is_none(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn every_stage_has_persian_text_with_the_code() {
+        let code = TrackingCode::generate(&mut rand::thread_rng());
+        for stage in Stage::ALL {
+            let (title, body) = notification_text(code, stage);
+            assert!(title.contains(&persian_digits(&code.as_str()[..3])), "{title}");
+            assert!(!body.is_empty());
+        }
+    }
+}
