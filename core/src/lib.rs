@@ -9,6 +9,8 @@ pub mod model;
 
 #[cfg(feature = "client")]
 pub mod client;
+#[cfg(feature = "sqlite")]
+pub mod schema;
 #[cfg(feature = "scan")]
 pub mod scan;
 #[cfg(feature = "client")]

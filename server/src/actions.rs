@@ -122,10 +122,11 @@ pub fn action_id(raw: Option<&str>) -> ApiResult<Option<uuid::Uuid>> {
     samat_core::model::api::parse_action_id(raw).map_err(|e| ApiError::invalid_fields(vec![e]))
 }
 
-/// Wakes the citizen's long-polls and the SMS worker after a commit.
+/// Wakes the citizen's long-polls and the SMS and push workers after a commit.
 pub fn announce(state: &AppState, phone: &PhoneNumber, seq: i64) {
     state.hub.publish(phone.as_str(), seq);
     state.outbox_wake.notify_one();
+    state.push_wake.notify_one();
 }
 
 /// Files a complaint for `phone` through `channel` (idempotent on `client_id`). Returns the

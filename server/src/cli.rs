@@ -9,6 +9,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 use samat_core::model::Role;
 use crate::sms::{self, KavenegarOptions, SmsConfig};
+use crate::push::{self, apns, fcm, PushConfig, VapidKey};
 use crate::{demo, keys, passwords, registry, store, AppState, Settings};
 
 #[derive(Parser, Debug)]
@@ -120,6 +121,43 @@ struct ServeArgs {
     /// The public site printed in guild stickers (its /g/{guild_id} page is served here).
     #[arg(long, env = "SAMAT_PUBLIC_URL", default_value = crate::state::DEFAULT_PUBLIC_URL, value_parser = parse_public_url)]
     public_url: String,
+    /// The VAPID key that signs UnifiedPush / Web Push requests: the P-256 private key as its
+    /// 32-byte scalar in base64url. Without it (and without --demo) UnifiedPush is off.
+    #[arg(long, env = "SAMAT_VAPID_KEY", value_parser = VapidKey::parse, hide_env_values = true)]
+    vapid_key: Option<VapidKey>,
+    /// The operator contact in VAPID tokens: mailto:ADDRESS or an https:// URL.
+    #[arg(long, env = "SAMAT_VAPID_SUBJECT", default_value = push::DEFAULT_VAPID_SUBJECT, value_parser = push::parse_vapid_subject)]
+    vapid_subject: String,
+    /// Accept UnifiedPush endpoints on private, loopback and link-local addresses and over
+    /// plain http (tests, closed networks). Off, such endpoints are refused (SSRF).
+    #[arg(long, env = "SAMAT_PUSH_ALLOW_PRIVATE_ENDPOINTS")]
+    push_allow_private_endpoints: bool,
+    /// The Firebase service-account JSON file (project_id, client_email, private_key, token_uri);
+    /// without it FCM devices are skipped.
+    #[arg(long, env = "SAMAT_FCM_SERVICE_ACCOUNT")]
+    fcm_service_account: Option<std::path::PathBuf>,
+    /// FCM API base URL (tests point it at a fake).
+    #[arg(long, env = "SAMAT_FCM_BASE_URL", default_value = fcm::DEFAULT_BASE_URL, hide = true)]
+    fcm_base_url: String,
+    /// The APNs auth key (.p8 file, EC P-256); with --apns-key-id, --apns-team-id and
+    /// --apns-topic. Without it APNs devices are skipped.
+    #[arg(long, env = "SAMAT_APNS_KEY", requires_all = ["apns_key_id", "apns_team_id", "apns_topic"])]
+    apns_key: Option<std::path::PathBuf>,
+    /// The APNs key's id (10 characters, from the Apple developer account).
+    #[arg(long, env = "SAMAT_APNS_KEY_ID")]
+    apns_key_id: Option<String>,
+    /// The Apple developer team id.
+    #[arg(long, env = "SAMAT_APNS_TEAM_ID")]
+    apns_team_id: Option<String>,
+    /// The iOS app's bundle id (apns-topic).
+    #[arg(long, env = "SAMAT_APNS_TOPIC")]
+    apns_topic: Option<String>,
+    /// Use the APNs sandbox (development builds of the app).
+    #[arg(long, env = "SAMAT_APNS_SANDBOX")]
+    apns_sandbox: bool,
+    /// APNs base URL (tests point it at a fake; overrides --apns-sandbox).
+    #[arg(long, env = "SAMAT_APNS_BASE_URL", hide = true)]
+    apns_base_url: Option<String>,
 }
 
 fn parse_public_url(s: &str) -> Result<String, String> {
@@ -132,6 +170,38 @@ fn parse_public_url(s: &str) -> Result<String, String> {
 }
 
 impl ServeArgs {
+    /// The push configuration, reading the FCM and APNs key files (the VAPID key is added by
+    /// `run`, which may make a demo one).
+    fn push_config(&self) -> anyhow::Result<PushConfig> {
+        let fcm = match &self.fcm_service_account {
+            Some(path) => Some(std::sync::Arc::new(fcm::FcmConfig::from_file(path, &self.fcm_base_url)?)),
+            None => None,
+        };
+        let apns = match &self.apns_key {
+            Some(path) => {
+                let pem = std::fs::read(path).map_err(|e| anyhow::anyhow!("cannot read --apns-key {}: {e}", path.display()))?;
+                let base = self.apns_base_url.clone().unwrap_or_else(|| if self.apns_sandbox { apns::SANDBOX_URL } else { apns::PRODUCTION_URL }.to_owned());
+                let config = apns::ApnsConfig::new(
+                    &pem,
+                    self.apns_key_id.clone().unwrap_or_default(),
+                    self.apns_team_id.clone().unwrap_or_default(),
+                    self.apns_topic.clone().unwrap_or_default(),
+                    base,
+                )
+                .map_err(|e| anyhow::anyhow!("--apns-key {}: {e}", path.display()))?;
+                Some(std::sync::Arc::new(config))
+            }
+            None => None,
+        };
+        Ok(PushConfig {
+            vapid: self.vapid_key.clone(),
+            vapid_subject: self.vapid_subject.clone(),
+            allow_private_endpoints: self.push_allow_private_endpoints,
+            fcm,
+            apns,
+        })
+    }
+
     fn settings(&self) -> Settings {
         Settings {
             otp_per_phone_per_hour: self.otp_per_phone_per_hour,
@@ -186,12 +256,32 @@ async fn run(database: &str, args: ServeArgs) -> anyhow::Result<()> {
         None => tracing::warn!("no --signing-key: guild sticker QR codes cannot be issued (503 no_signing_key)"),
     }
     let guild_keys = keys::GuildKeys::new(signing, args.verify_keys.clone());
+    let mut push = args.push_config()?;
+    if push.vapid.is_none() && args.demo {
+        push.vapid = Some(push::demo_vapid_key(&*store).await?);
+    }
+    log_push(&push);
     let listener = tokio::net::TcpListener::bind(args.listen).await.map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", args.listen))?;
     tracing::info!("samat-server listening on http://{}", listener.local_addr()?);
-    let state = AppState::new(store, Settings { guild_keys, ..args.settings() });
+    let state = AppState::new(store, Settings { guild_keys, push, ..args.settings() });
     crate::serve(listener, state, sender, shutdown_signal()).await?;
     tracing::info!("samat-server stopped");
     Ok(())
+}
+
+fn log_push(push: &PushConfig) {
+    let on: Vec<&str> = [("unifiedpush", push.vapid.is_some()), ("fcm", push.fcm.is_some()), ("apns", push.apns.is_some())]
+        .into_iter()
+        .filter_map(|(name, on)| on.then_some(name))
+        .collect();
+    if on.is_empty() {
+        tracing::warn!("no push service configured (--vapid-key, --fcm-service-account, --apns-key): apps follow complaints by long-poll only");
+    } else {
+        tracing::info!("push via {}", on.join(", "));
+    }
+    if push.allow_private_endpoints {
+        tracing::warn!("--push-allow-private-endpoints: UnifiedPush endpoints on private and loopback addresses are accepted");
+    }
 }
 
 fn role_names() -> String {

@@ -1,8 +1,8 @@
 //! The Samat 124 complaint server.
 //!
 //! [`router`] builds the whole HTTP API over an [`AppState`], so tests can drive it with
-//! `tower::ServiceExt::oneshot`; [`serve`] runs it on a listener together with the SMS outbox
-//! worker until the shutdown future resolves, then drains in-flight requests.
+//! `tower::ServiceExt::oneshot`; [`serve`] runs it on a listener together with the SMS and
+//! push outbox workers until the shutdown future resolves, then drains in-flight requests.
 
 pub mod actions;
 pub mod cli;
@@ -16,6 +16,7 @@ pub mod metrics;
 pub mod notice;
 pub mod openapi;
 pub mod passwords;
+pub mod push;
 pub mod registry;
 pub mod routes;
 pub mod sessions;
@@ -31,16 +32,19 @@ use std::sync::Arc;
 pub use routes::router;
 pub use state::{AppState, Settings};
 
-/// Serves the API on `listener` and runs the SMS worker until `shutdown` resolves; in-flight
-/// requests finish, the worker stops after its current batch.
+/// Serves the API on `listener` and runs the SMS and push workers until `shutdown` resolves;
+/// in-flight requests finish, the workers stop after their current batch.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     sms: Arc<dyn sms::SmsSender>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    let pusher = Arc::new(push::Pusher::new(&state.settings.push)?);
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let worker = tokio::spawn(sms::outbox::run(state.store.clone(), sms, state.outbox_wake.clone(), state.metrics.clone(), stop_rx.clone()));
+    let push_worker =
+        tokio::spawn(push::outbox::run(state.store.clone(), pusher, state.push_wake.clone(), state.metrics.clone(), stop_rx.clone()));
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     let mut stop_for_server = stop_rx;
     let served = axum::serve(listener, app)
@@ -53,5 +57,6 @@ pub async fn serve(
         .await;
     let _ = stop_tx.send(true);
     let _ = worker.await;
+    let _ = push_worker.await;
     served.map_err(Into::into)
 }

@@ -1,5 +1,6 @@
 //! Prometheus metrics (`GET /metrics`): requests by route and status with latency, complaints
-//! filed by channel, SMS results, and gauges read at scrape time.
+//! filed by channel, SMS results, push attempts by provider and result, and gauges read at
+//! scrape time.
 
 use std::sync::atomic::AtomicI64;
 use std::time::Instant;
@@ -34,6 +35,12 @@ struct ChannelLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct PushLabels {
+    provider: String,
+    result: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct ResultLabels {
     result: String,
 }
@@ -46,7 +53,9 @@ pub struct Metrics {
     complaints: Family<ChannelLabels, Counter>,
     transitions: Counter,
     sms: Family<ResultLabels, Counter>,
+    pushes: Family<PushLabels, Counter>,
     outbox_pending: Gauge<i64, AtomicI64>,
+    push_pending: Gauge<i64, AtomicI64>,
     sync_waiters: Gauge<i64, AtomicI64>,
 }
 
@@ -67,16 +76,20 @@ impl Metrics {
         let complaints = Family::<ChannelLabels, Counter>::default();
         let transitions = Counter::default();
         let sms = Family::<ResultLabels, Counter>::default();
+        let pushes = Family::<PushLabels, Counter>::default();
         let outbox_pending = Gauge::<i64, AtomicI64>::default();
+        let push_pending = Gauge::<i64, AtomicI64>::default();
         let sync_waiters = Gauge::<i64, AtomicI64>::default();
         registry.register("http_requests", "HTTP requests by route and status", requests.clone());
         registry.register("http_request_duration_seconds", "HTTP request latency by route", latency.clone());
         registry.register("complaints_filed", "Complaints filed, by channel", complaints.clone());
         registry.register("stage_transitions", "Stage changes recorded", transitions.clone());
         registry.register("sms_attempts", "SMS send attempts by result", sms.clone());
+        registry.register("push_attempts", "Push delivery attempts by provider (unifiedpush, fcm, apns) and result", pushes.clone());
         registry.register("outbox_pending", "SMS waiting in the outbox", outbox_pending.clone());
+        registry.register("push_outbox_pending", "Pushes waiting in the outbox", push_pending.clone());
         registry.register("sync_waiters", "Long-poll requests waiting", sync_waiters.clone());
-        Metrics { registry, requests, latency, complaints, transitions, sms, outbox_pending, sync_waiters }
+        Metrics { registry, requests, latency, complaints, transitions, sms, pushes, outbox_pending, push_pending, sync_waiters }
     }
 
     /// A complaint was filed through `channel`.
@@ -94,9 +107,16 @@ impl Metrics {
         self.sms.get_or_create(&ResultLabels { result: if ok { "sent" } else { "failed" }.into() }).inc();
     }
 
+    /// A push attempt through `provider` ended with `result` (`sent`, `device_gone`,
+    /// `rejected`, `throttled`, `failed`, `skipped`).
+    pub fn push_attempt(&self, provider: &str, result: &str) {
+        self.pushes.get_or_create(&PushLabels { provider: provider.to_owned(), result: result.to_owned() }).inc();
+    }
+
     /// The text exposition, with gauges set from the given readings.
-    pub fn render(&self, outbox_pending: i64, sync_waiters: i64) -> String {
+    pub fn render(&self, outbox_pending: i64, push_pending: i64, sync_waiters: i64) -> String {
         self.outbox_pending.set(outbox_pending);
+        self.push_pending.set(push_pending);
         self.sync_waiters.set(sync_waiters);
         let mut out = String::new();
         if prometheus_client::encoding::text::encode(&mut out, &self.registry).is_err() {

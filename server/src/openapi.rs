@@ -4,7 +4,7 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::routes::{auth, businesses, complaints, meta, photos, staff, sync};
+use crate::routes::{auth, businesses, complaints, devices, meta, photos, staff, sync};
 
 struct BearerAuth;
 
@@ -25,9 +25,11 @@ impl Modify for BearerAuth {
         sync::sync,
         staff::queue, staff::show, staff::transition, staff::add_note, staff::intake, staff::close_escalation,
         businesses::show, businesses::search, businesses::keys, businesses::qr_png, businesses::page,
+        devices::register, devices::list, devices::unregister, devices::vapid_key,
         meta::categories, meta::stages, meta::healthz, meta::metrics, meta::openapi,
     ),
-    components(schemas(samat_core::model::api::Problem, samat_core::model::api::VerdictDetails, samat_core::model::guild::GuildKey)),
+    components(schemas(samat_core::model::api::Problem, samat_core::model::api::VerdictDetails, samat_core::model::guild::GuildKey,
+        samat_core::model::api::PushMessage)),
     modifiers(&BearerAuth)
 )]
 struct ApiDoc;

@@ -1,5 +1,5 @@
 //! The shared state every handler gets: the store, settings, sessions, long-poll hub, rate
-//! limits, the outbox wake-up and metrics.
+//! limits, the SMS and push outbox wake-ups and metrics.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,6 +10,7 @@ use crate::hub::Hub;
 use crate::keys::GuildKeys;
 use crate::limits::Limits;
 use crate::metrics::Metrics;
+use crate::push::PushConfig;
 use crate::sessions::Sessions;
 use crate::store::Store;
 
@@ -45,6 +46,8 @@ pub struct Settings {
     pub public_url: String,
     /// The sticker signing key and the retired keys still published.
     pub guild_keys: GuildKeys,
+    /// Push services and their keys.
+    pub push: PushConfig,
 }
 
 impl Default for Settings {
@@ -63,6 +66,7 @@ impl Default for Settings {
             max_body_bytes: 64 * 1024,
             public_url: DEFAULT_PUBLIC_URL.to_owned(),
             guild_keys: GuildKeys::default(),
+            push: PushConfig::default(),
         }
     }
 }
@@ -82,6 +86,8 @@ pub struct AppState {
     pub limits: Arc<Limits>,
     /// Wakes the SMS outbox worker after a commit queued something.
     pub outbox_wake: Arc<Notify>,
+    /// Wakes the push outbox worker after a commit queued something.
+    pub push_wake: Arc<Notify>,
     /// Prometheus metrics.
     pub metrics: Arc<Metrics>,
 }
@@ -97,6 +103,7 @@ impl AppState {
             hub: Arc::new(Hub::default()),
             limits: Arc::new(limits),
             outbox_wake: Arc::new(Notify::new()),
+            push_wake: Arc::new(Notify::new()),
             metrics: Arc::new(Metrics::new()),
         }
     }

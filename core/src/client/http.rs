@@ -127,33 +127,10 @@ impl Http {
         Self::answer(r).await
     }
 
-    /// `GET /v1/complaints/{code}` with `If-None-Match`; `None` when unchanged (304).
-    pub async fn complaint(&self, token: &str, code: TrackingCode, etag: Option<&str>) -> Result<Option<(ComplaintDetail, Option<String>)>> {
-        let mut r = self.req(Method::GET, &format!("/v1/complaints/{}", code.as_str()), Some(token));
-        if let Some(e) = etag {
-            r = r.header(header::IF_NONE_MATCH, e);
-        }
-        let resp = r.send().await?;
-        let status = resp.status();
-        if status == StatusCode::NOT_MODIFIED {
-            return Ok(None);
-        }
-        if !status.is_success() {
-            return Err(Error::from_problem(status.as_u16(), resp.json().await.ok()));
-        }
-        let etag = resp.headers().get(header::ETAG).and_then(|v| v.to_str().ok()).map(str::to_owned);
-        Ok(Some((resp.json().await?, etag)))
-    }
-
-    /// `GET /v1/keys`: the sticker-signing keys.
-    pub async fn keys(&self) -> Result<Vec<crate::model::guild::GuildKey>> {
-        Ok(Self::answer::<crate::model::api::GuildKeysResponse>(self.req(Method::GET, "/v1/keys", None)).await?.keys)
-    }
-
-    /// `GET /v1/businesses/{guild_id}` with `If-None-Match`: `Ok(None)` when unchanged,
-    /// the JSON body and ETag otherwise.
-    pub async fn business(&self, guild_id: &str, etag: Option<&str>) -> Result<Option<(String, Option<String>)>> {
-        let mut r = self.req(Method::GET, &format!("/v1/businesses/{guild_id}"), None);
+    /// A conditional GET: `Ok(None)` when the server says the copy with `etag` is current
+    /// (304), else the body and its new ETag.
+    async fn get_if_changed(&self, path: &str, token: Option<&str>, etag: Option<&str>) -> Result<Option<(String, Option<String>)>> {
+        let mut r = self.req(Method::GET, path, token);
         if let Some(e) = etag {
             r = r.header(header::IF_NONE_MATCH, e);
         }
@@ -167,6 +144,44 @@ impl Http {
         }
         let etag = resp.headers().get(header::ETAG).and_then(|v| v.to_str().ok()).map(str::to_owned);
         Ok(Some((resp.text().await?, etag)))
+    }
+
+    /// `GET /v1/complaints/{code}` with `If-None-Match`; `None` when unchanged (304).
+    pub async fn complaint(&self, token: &str, code: TrackingCode, etag: Option<&str>) -> Result<Option<(ComplaintDetail, Option<String>)>> {
+        match self.get_if_changed(&format!("/v1/complaints/{}", code.as_str()), Some(token), etag).await? {
+            None => Ok(None),
+            Some((body, etag)) => Ok(Some((serde_json::from_str(&body)?, etag))),
+        }
+    }
+
+    /// `GET /v1/keys`: the sticker-signing keys.
+    pub async fn keys(&self) -> Result<Vec<crate::model::guild::GuildKey>> {
+        Ok(Self::answer::<crate::model::api::GuildKeysResponse>(self.req(Method::GET, "/v1/keys", None)).await?.keys)
+    }
+
+    /// `GET /v1/businesses/{guild_id}` with `If-None-Match`: `Ok(None)` when unchanged,
+    /// the JSON body and ETag otherwise.
+    pub async fn business(&self, guild_id: &str, etag: Option<&str>) -> Result<Option<(String, Option<String>)>> {
+        self.get_if_changed(&format!("/v1/businesses/{guild_id}"), None, etag).await
+    }
+
+    /// `POST /v1/devices`: registers this device's push target.
+    pub async fn register_device(&self, token: &str, target: &crate::model::api::PushTarget) -> Result<crate::model::api::DeviceView> {
+        self.post("/v1/devices", Some(token), target).await
+    }
+
+    /// `DELETE /v1/devices/{id}`.
+    pub async fn unregister_device(&self, token: &str, id: i64) -> Result<()> {
+        let resp = self.req(Method::DELETE, &format!("/v1/devices/{id}"), Some(token)).send().await?;
+        match resp.status() {
+            s if s.is_success() => Ok(()),
+            s => Err(Error::from_problem(s.as_u16(), resp.json().await.ok())),
+        }
+    }
+
+    /// `GET /v1/push/vapid`: the key a UnifiedPush/Web Push subscription is made with.
+    pub async fn vapid_key(&self) -> Result<String> {
+        Ok(Self::answer::<crate::model::api::VapidKeyResponse>(self.req(Method::GET, "/v1/push/vapid", None)).await?.public_key)
     }
 
     /// `GET /v1/track/{code}?phone=` (no session).

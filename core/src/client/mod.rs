@@ -507,6 +507,42 @@ impl Client {
 
     // ---- push ---------------------------------------------------------------------------
 
+    /// The server's VAPID public key (base64url), to create a UnifiedPush / Web Push
+    /// subscription with (`applicationServerKey`).
+    pub async fn push_vapid_key(&self) -> Public<String> {
+        Ok(self.inner.http.vapid_key().await?)
+    }
+
+    /// Registers where this device receives pushes (a UnifiedPush subscription, an FCM token
+    /// or an APNs token) and remembers its id; a token another account registered moves here.
+    pub async fn register_push(&self, target: crate::model::api::PushTarget) -> Public<crate::model::api::DeviceView> {
+        let token = self.session_token().await?;
+        let device = self.inner.http.register_device(&token, &target).await?;
+        let id = device.id.to_string();
+        self.inner.db.write(move |conn| kv::set(conn, kv::PUSH_DEVICE, &id)).await?;
+        Ok(device)
+    }
+
+    /// Unregisters this device's push target (the one last registered), if any.
+    pub async fn unregister_push(&self) -> Public<()> {
+        let Some(id) = self.inner.db.read(|conn| kv::get(conn, kv::PUSH_DEVICE)).await? else { return Ok(()) };
+        let token = self.session_token().await?;
+        match self.inner.http.unregister_device(&token, id.parse().unwrap_or(0)).await {
+            Ok(()) | Err(Error::Http { status: 404, .. }) => {}
+            Err(e) => return Err(e.into()),
+        }
+        self.inner.db.write(|conn| kv::remove(conn, kv::PUSH_DEVICE)).await?;
+        Ok(())
+    }
+
+    async fn session_token(&self) -> Public<String> {
+        self.inner
+            .db
+            .read(|conn| Ok(if kv::get(conn, kv::EXPIRED)?.is_some() { None } else { kv::get(conn, kv::TOKEN)? }))
+            .await?
+            .ok_or(ClientError::Unauthorized)
+    }
+
     /// Handles a push payload (Web Push / UnifiedPush message, FCM `data`, APNs payload):
     /// syncs to read the details and returns what to show, or `None` when there is nothing
     /// new (a sync already reported it). Each event is reported once, whichever of the push
@@ -537,7 +573,7 @@ impl Client {
                 Ok(unseen)
             })
             .await?;
-        let latest = shown.iter().filter(|e| e.event.kind != crate::model::api::EventKind::Note).next_back().or(shown.last());
+        let latest = shown.iter().rfind(|e| e.event.kind != crate::model::api::EventKind::Note).or(shown.last());
         let (stage, seq) = match (latest, offline_placeholder) {
             (Some(e), _) => (e.event.stage, e.event.seq),
             (None, true) => (msg.stage, msg.cursor),

@@ -3,44 +3,12 @@
 //! it. The app syncs to read the details; each event is reported once, whether the push or a
 //! sync brought it first.
 
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 
 use crate::model::text::persian_digits;
 use crate::model::{Stage, TrackingCode};
 
-/// The body of a push (Web Push payload, FCM `data`, or the custom keys of an APNs payload).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PushMessage {
-    /// The complaint that changed.
-    pub tracking_code: TrackingCode,
-    /// Its new stage.
-    pub stage: Stage,
-    /// The event's position in the citizen's feed.
-    #[serde(deserialize_with = "number_or_string")]
-    pub cursor: i64,
-}
-
-/// FCM `data` values are strings; Web Push JSON carries numbers. Accept both.
-fn number_or_string<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum N {
-        Num(i64),
-        Str(String),
-    }
-    match N::deserialize(d)? {
-        N::Num(n) => Ok(n),
-        N::Str(s) => s.trim().parse().map_err(serde::de::Error::custom),
-    }
-}
-
-impl PushMessage {
-    /// Parses a push payload: the JSON object itself, or an APNs payload carrying the keys at
-    /// the top level next to `aps`.
-    pub fn parse(payload: &str) -> Option<PushMessage> {
-        serde_json::from_str(payload.trim()).ok()
-    }
-}
+pub use crate::model::api::PushMessage;
 
 /// What to show for a complaint's news.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

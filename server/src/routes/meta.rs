@@ -70,8 +70,9 @@ pub async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
 #[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, content_type = "text/plain")))]
 pub async fn metrics(State(state): State<AppState>) -> ApiResult<impl IntoResponse> {
     let pending = state.store.pending_sms().await?;
+    let pushes = state.store.pending_pushes().await?;
     state.limits.shrink();
-    let body = state.metrics.render(pending, state.hub.waiting());
+    let body = state.metrics.render(pending, pushes, state.hub.waiting());
     Ok(([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], body))
 }
 

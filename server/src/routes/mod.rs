@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod businesses;
 pub mod complaints;
+pub mod devices;
 pub mod meta;
 pub mod photos;
 pub mod staff;
@@ -32,6 +33,7 @@ pub fn router(state: AppState) -> Router {
         .merge(staff::router())
         .merge(meta::router())
         .merge(businesses::router())
+        .merge(devices::router())
         .layer(axum::middleware::from_fn(move |req, next| time_limit(timeout, req, next)));
     let polling = sync::router().layer(axum::middleware::from_fn(move |req, next| time_limit(long_poll_timeout, req, next)));
     let small_bodies = Router::new().merge(api).merge(polling).layer(DefaultBodyLimit::max(state.settings.max_body_bytes));

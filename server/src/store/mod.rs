@@ -7,7 +7,7 @@ pub mod sqlite;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use samat_core::model::api::{ComplaintFields, LicenceStatus};
+use samat_core::model::api::{ComplaintFields, LicenceStatus, PushKind, PushMessage};
 use samat_core::model::{Actor, Category, Channel, PhoneNumber, Role, Stage, TrackingCode};
 use serde_json::Value;
 use time::OffsetDateTime;
@@ -111,6 +111,121 @@ pub struct OutboxSms {
     pub token: Option<String>,
     /// Attempts so far.
     pub attempts: i64,
+}
+
+/// Where a device's pushes go, as stored.
+#[derive(Clone, PartialEq, Eq)]
+pub enum DeviceTarget {
+    /// A Web Push subscription: endpoint URL, the device's P-256 public key (65 bytes,
+    /// uncompressed) and its 16-byte authentication secret.
+    UnifiedPush {
+        /// Endpoint URL.
+        endpoint: String,
+        /// `p256dh`, decoded.
+        p256dh: Vec<u8>,
+        /// `auth`, decoded.
+        auth: Vec<u8>,
+    },
+    /// An FCM registration token.
+    Fcm {
+        /// The token.
+        token: String,
+    },
+    /// An APNs device token (lower-case hex).
+    Apns {
+        /// The token.
+        token: String,
+    },
+}
+
+impl DeviceTarget {
+    /// The push service.
+    pub fn kind(&self) -> PushKind {
+        match self {
+            DeviceTarget::UnifiedPush { .. } => PushKind::UnifiedPush,
+            DeviceTarget::Fcm { .. } => PushKind::Fcm,
+            DeviceTarget::Apns { .. } => PushKind::Apns,
+        }
+    }
+
+    /// The endpoint URL or token: what is unique across accounts.
+    pub fn address(&self) -> &str {
+        match self {
+            DeviceTarget::UnifiedPush { endpoint, .. } => endpoint,
+            DeviceTarget::Fcm { token } | DeviceTarget::Apns { token } => token,
+        }
+    }
+}
+
+impl std::fmt::Debug for DeviceTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Endpoints and tokens are capabilities: never in a log line.
+        write!(f, "DeviceTarget::{}", self.kind().wire_name())
+    }
+}
+
+/// A registered device.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceRecord {
+    /// Id.
+    pub id: i64,
+    /// The citizen it belongs to.
+    pub phone: PhoneNumber,
+    /// Where its pushes go.
+    pub target: DeviceTarget,
+    /// Registered by this citizen.
+    pub created_at: OffsetDateTime,
+    /// Last registered.
+    pub updated_at: OffsetDateTime,
+}
+
+/// What registering a device did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Registration {
+    /// A target nobody had registered.
+    New,
+    /// The caller had it already (its keys are refreshed).
+    Refreshed,
+    /// Another account had it: it is the caller's now, and that account's pending pushes to it
+    /// are dropped.
+    Moved,
+}
+
+/// A push waiting in the outbox, with its device.
+#[derive(Debug, Clone)]
+pub struct OutboxPush {
+    /// Outbox id.
+    pub id: i64,
+    /// The device.
+    pub device: DeviceRecord,
+    /// What to say.
+    pub message: PushMessage,
+    /// Attempts so far.
+    pub attempts: i64,
+    /// When it was queued.
+    pub created_at: OffsetDateTime,
+}
+
+/// How a push attempt ended, as recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PushRecord {
+    /// The push service accepted it.
+    Sent,
+    /// Not delivered; try again at `next_attempt_at`, or give up when `None`.
+    Failed {
+        /// Why.
+        error: String,
+        /// When to try again.
+        next_attempt_at: Option<OffsetDateTime>,
+    },
+    /// Not attempted: the device's push service is not configured on this server.
+    Skipped {
+        /// Why.
+        reason: String,
+    },
+    /// The push service says the device no longer exists: forget the device (and what is
+    /// still queued for it).
+    DeviceGone,
 }
 
 /// Outcome of checking a login code.
@@ -495,6 +610,20 @@ pub trait Store: Send + Sync + 'static {
     async fn sms_failed(&self, id: i64, error: String, next_attempt_at: Option<OffsetDateTime>) -> StoreResult<()>;
     /// Number of SMS waiting.
     async fn pending_sms(&self) -> StoreResult<i64>;
+
+    /// Registers a push target for `phone` (see [`Registration`]); keeps at most
+    /// `max_per_phone` devices per citizen, forgetting the least recently registered.
+    async fn register_device(&self, phone: &PhoneNumber, target: DeviceTarget, at: OffsetDateTime, max_per_phone: i64) -> StoreResult<(DeviceRecord, Registration)>;
+    /// A citizen's devices, oldest first.
+    async fn devices_of(&self, phone: &PhoneNumber) -> StoreResult<Vec<DeviceRecord>>;
+    /// Forgets a device of `phone` and its queued pushes; `false` if `phone` has no such device.
+    async fn delete_device(&self, phone: &PhoneNumber, id: i64) -> StoreResult<bool>;
+    /// Pushes due for sending, oldest first.
+    async fn due_pushes(&self, now: OffsetDateTime, limit: i64) -> StoreResult<Vec<OutboxPush>>;
+    /// Records how attempts ended, in one write.
+    async fn pushes_finished(&self, results: Vec<(i64, PushRecord)>, at: OffsetDateTime) -> StoreResult<()>;
+    /// Number of pushes waiting.
+    async fn pending_pushes(&self) -> StoreResult<i64>;
 
     /// Inserts or updates a business (every field).
     async fn upsert_business(&self, b: BusinessRecord, at: OffsetDateTime) -> StoreResult<Upserted>;

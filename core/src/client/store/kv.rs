@@ -12,6 +12,8 @@ pub const PHONE: &str = "session.phone";
 pub const EXPIRED: &str = "session.expired";
 /// The sync cursor.
 pub const CURSOR: &str = "sync.cursor";
+/// The id of this device's registered push target.
+pub const PUSH_DEVICE: &str = "push.device";
 
 /// Reads a value.
 pub fn get(conn: &Connection, key: &str) -> Result<Option<String>> {

@@ -96,21 +96,10 @@ pub fn migrate(conn: &mut Connection) -> Result<i64> {
 
 /// Upgrades to `target`.
 pub fn migrate_to(conn: &mut Connection, target: i64) -> Result<i64> {
-    let mut version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    if version > LATEST {
-        return Err(crate::client::error::ClientError::Storage {
-            message: format!("the local database is from a newer app version ({version} > {LATEST})"),
-        }
-        .into());
-    }
-    while version < target {
-        let tx = conn.transaction()?;
-        tx.execute_batch(STEPS[version as usize])?;
-        tx.pragma_update(None, "user_version", version + 1)?;
-        tx.commit()?;
-        version += 1;
-    }
-    Ok(version)
+    crate::schema::migrate_to(conn, STEPS, target).map_err(|e| match e {
+        crate::schema::MigrateError::Sqlite(e) => e.into(),
+        newer => crate::client::error::ClientError::Storage { message: newer.to_string() }.into(),
+    })
 }
 
 #[cfg(test)]

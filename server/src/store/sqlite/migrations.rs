@@ -144,6 +144,36 @@ pub const STEPS: &[&str] = &[
     -- the limit: no sort, no table row read for a business that does not match.
     CREATE INDEX businesses_picker ON businesses(licence_status IS NOT 'active', sort_name, guild_id, search_name, search_city);
     "#,
+    // v5: push targets and the push outbox. A target (endpoint URL or token) is registered
+    // once: registering it from another account moves the row to that account. Each stage
+    // change queues one push per device of the complainant, in the SMS's transaction.
+    r#"
+    CREATE TABLE devices (
+        id INTEGER PRIMARY KEY,
+        phone TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('unifiedpush', 'fcm', 'apns')),
+        target TEXT NOT NULL,
+        p256dh BLOB,
+        auth BLOB,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        UNIQUE (kind, target)
+    );
+    CREATE INDEX devices_by_phone ON devices(phone, id);
+    CREATE TABLE push_outbox (
+        id INTEGER PRIMARY KEY,
+        device_id INTEGER NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
+        payload TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sent', 'failed', 'skipped')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER NOT NULL,
+        last_error TEXT,
+        created_at INTEGER NOT NULL,
+        sent_at INTEGER
+    );
+    CREATE INDEX push_outbox_due ON push_outbox(next_attempt_at) WHERE status = 'pending';
+    CREATE INDEX push_outbox_by_device ON push_outbox(device_id);
+    "#,
 ];
 
 /// Fills what the SQL steps cannot compute: the search keys of businesses stored before v4
@@ -170,21 +200,8 @@ pub fn backfill(conn: &mut Connection) -> rusqlite::Result<usize> {
 pub const LATEST: i64 = STEPS.len() as i64;
 
 /// Brings the database up to `target` (normally [`LATEST`]), one step per transaction.
-pub fn migrate_to(conn: &mut Connection, target: i64) -> rusqlite::Result<i64> {
-    let mut version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    if version > LATEST {
-        return Err(rusqlite::Error::InvalidParameterName(format!(
-            "database schema version {version} is newer than this server ({LATEST}); upgrade the server"
-        )));
-    }
-    while version < target {
-        let tx = conn.transaction()?;
-        tx.execute_batch(STEPS[version as usize])?;
-        tx.pragma_update(None, "user_version", version + 1)?;
-        tx.commit()?;
-        version += 1;
-    }
-    Ok(version)
+pub fn migrate_to(conn: &mut Connection, target: i64) -> Result<i64, samat_core::schema::MigrateError> {
+    samat_core::schema::migrate_to(conn, STEPS, target)
 }
 
 #[cfg(test)]
@@ -232,6 +249,22 @@ mod tests {
         assert_eq!(status, None);
         assert_eq!(backfill(&mut conn).unwrap(), 0, "nothing left to fill");
         assert!(conn.execute("UPDATE businesses SET licence_status = 'revoked'", []).is_err(), "unknown statuses are refused");
+    }
+
+    #[test]
+    fn push_targets_are_unique_and_take_their_queue_along() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.pragma_update(None, "foreign_keys", "ON").unwrap();
+        migrate_to(&mut conn, 4).unwrap();
+        migrate_to(&mut conn, LATEST).unwrap();
+        conn.execute("INSERT INTO devices (phone, kind, target, created_at, updated_at) VALUES ('+989121234567', 'fcm', 'tok', 0, 0)", []).unwrap();
+        let dup = conn.execute("INSERT INTO devices (phone, kind, target, created_at, updated_at) VALUES ('+989120000000', 'fcm', 'tok', 0, 0)", []);
+        assert!(dup.is_err(), "one row per target: another account moves it");
+        assert!(conn.execute("INSERT INTO devices (phone, kind, target, created_at, updated_at) VALUES ('+989120000000', 'gcm', 'x', 0, 0)", []).is_err());
+        conn.execute("INSERT INTO push_outbox (device_id, payload, next_attempt_at, created_at) VALUES (1, '{}', 0, 0)", []).unwrap();
+        conn.execute("DELETE FROM devices WHERE id = 1", []).unwrap();
+        let left: i64 = conn.query_row("SELECT count(*) FROM push_outbox", [], |r| r.get(0)).unwrap();
+        assert_eq!(left, 0);
     }
 
     #[test]

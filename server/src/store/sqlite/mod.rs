@@ -8,7 +8,7 @@ use std::path::Path;
 
 use async_trait::async_trait;
 use rusqlite::{params, Connection, OptionalExtension, Row};
-use samat_core::model::api::{EventKind, LicenceStatus};
+use samat_core::model::api::{EventKind, LicenceStatus, PushKind, PushMessage};
 use samat_core::model::{Actor, Category, Channel, PhoneNumber, Role, Stage, TrackingCode};
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -135,6 +135,33 @@ fn queue_sms(conn: &Connection, sms: &NewSms, now: i64) -> rusqlite::Result<()> 
     )?
     .execute(params![sms.kind.as_str(), sms.to.as_str(), sms.text, sms.token, now])?;
     Ok(())
+}
+
+/// Queues a push about `message` to every device of `phone`; returns how many.
+fn queue_push(conn: &Connection, phone: &str, message: &PushMessage, now: i64) -> rusqlite::Result<usize> {
+    let payload = serde_json::to_string(message).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+    conn.prepare_cached(
+        "INSERT INTO push_outbox (device_id, payload, next_attempt_at, created_at) SELECT id, ?2, ?3, ?3 FROM devices WHERE phone = ?1",
+    )?
+    .execute(params![phone, payload, now])
+}
+
+const DEVICE_COLUMNS: &str = "d.id, d.phone, d.kind, d.target, d.p256dh, d.auth, d.created_at, d.updated_at";
+const DEVICE_WIDTH: usize = 8;
+
+fn device_row(r: &Row) -> rusqlite::Result<DeviceRecord> {
+    let target: String = r.get(3)?;
+    let target = match PushKind::from_wire(&r.get::<_, String>(2)?) {
+        Some(PushKind::UnifiedPush) => DeviceTarget::UnifiedPush { endpoint: target, p256dh: r.get(4)?, auth: r.get(5)? },
+        Some(PushKind::Fcm) => DeviceTarget::Fcm { token: target },
+        Some(PushKind::Apns) => DeviceTarget::Apns { token: target },
+        None => return Err(bad(2, "device kind")),
+    };
+    Ok(DeviceRecord { id: r.get(0)?, phone: phone_at(r, 1)?, target, created_at: from_ms(r.get(6)?), updated_at: from_ms(r.get(7)?) })
+}
+
+fn device_by_id(conn: &Connection, id: i64) -> rusqlite::Result<Option<DeviceRecord>> {
+    conn.prepare_cached(&format!("SELECT {DEVICE_COLUMNS} FROM devices d WHERE d.id = ?1"))?.query_row([id], device_row).optional()
 }
 
 fn complaint_by_code(conn: &Connection, code: &str) -> rusqlite::Result<Option<ComplaintRecord>> {
@@ -439,6 +466,8 @@ impl Store for SqliteStore {
                 .map_err(backend)?;
                 let seq = conn.last_insert_rowid();
                 queue_sms(conn, &sms(code), now).map_err(backend)?;
+                queue_push(conn, new.phone.as_str(), &PushMessage { tracking_code: code, stage: Stage::Received, cursor: seq }, now)
+                    .map_err(backend)?;
                 let record = complaint_by_code(conn, code.as_str()).map_err(backend)?.ok_or_else(|| StoreError::Backend("inserted complaint vanished".into()))?;
                 Ok((record, Some(seq)))
             })
@@ -529,7 +558,10 @@ impl Store for SqliteStore {
                 .map_err(backend)?;
                 let seq = conn.last_insert_rowid();
                 if let Some(sms) = &change.sms {
+                    // Whatever the citizen hears of by SMS, their devices hear of by push.
                     queue_sms(conn, sms, now).map_err(backend)?;
+                    let message = PushMessage { tracking_code: current.tracking_code, stage: change.to, cursor: seq };
+                    queue_push(conn, current.phone.as_str(), &message, now).map_err(backend)?;
                 }
                 Ok(EventRecord {
                     seq,
@@ -772,6 +804,138 @@ impl Store for SqliteStore {
     async fn pending_sms(&self) -> StoreResult<i64> {
         self.db
             .read(|conn| conn.query_row("SELECT count(*) FROM outbox WHERE status = 'pending'", [], |r| r.get(0)).map_err(backend))
+            .await
+    }
+
+    async fn register_device(&self, phone: &PhoneNumber, target: DeviceTarget, at: OffsetDateTime, max_per_phone: i64) -> StoreResult<(DeviceRecord, Registration)> {
+        let phone = phone.as_str().to_owned();
+        self.db
+            .write(move |conn| {
+                let now = ms(at);
+                let (p256dh, auth) = match &target {
+                    DeviceTarget::UnifiedPush { p256dh, auth, .. } => (Some(p256dh.clone()), Some(auth.clone())),
+                    _ => (None, None),
+                };
+                let kind = target.kind().wire_name();
+                let existing: Option<(i64, String)> = conn
+                    .prepare_cached("SELECT id, phone FROM devices WHERE kind = ?1 AND target = ?2")
+                    .and_then(|mut s| s.query_row(params![kind, target.address()], |r| Ok((r.get(0)?, r.get(1)?))).optional())
+                    .map_err(backend)?;
+                let (id, registration) = match existing {
+                    None => {
+                        conn.prepare_cached(
+                            "INSERT INTO devices (phone, kind, target, p256dh, auth, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+                        )
+                        .and_then(|mut s| s.execute(params![phone, kind, target.address(), p256dh, auth, now]))
+                        .map_err(backend)?;
+                        (conn.last_insert_rowid(), Registration::New)
+                    }
+                    Some((id, owner)) if owner == phone => {
+                        conn.execute("UPDATE devices SET p256dh = ?2, auth = ?3, updated_at = ?4 WHERE id = ?1", params![id, p256dh, auth, now])
+                            .map_err(backend)?;
+                        (id, Registration::Refreshed)
+                    }
+                    Some((id, _)) => {
+                        // The phone changed hands (or accounts): the old owner's news must not
+                        // reach it, not even what is already queued.
+                        conn.execute("DELETE FROM push_outbox WHERE device_id = ?1 AND status = 'pending'", [id]).map_err(backend)?;
+                        conn.execute(
+                            "UPDATE devices SET phone = ?2, p256dh = ?3, auth = ?4, created_at = ?5, updated_at = ?5 WHERE id = ?1",
+                            params![id, phone, p256dh, auth, now],
+                        )
+                        .map_err(backend)?;
+                        (id, Registration::Moved)
+                    }
+                };
+                conn.execute(
+                    "DELETE FROM devices WHERE phone = ?1 AND id NOT IN (SELECT id FROM devices WHERE phone = ?1 ORDER BY updated_at DESC, id DESC LIMIT ?2)",
+                    params![phone, max_per_phone.max(1)],
+                )
+                .map_err(backend)?;
+                let record = device_by_id(conn, id).map_err(backend)?.ok_or_else(|| StoreError::Backend("registered device vanished".into()))?;
+                Ok((record, registration))
+            })
+            .await
+    }
+
+    async fn devices_of(&self, phone: &PhoneNumber) -> StoreResult<Vec<DeviceRecord>> {
+        let phone = phone.as_str().to_owned();
+        self.db
+            .read(move |conn| {
+                conn.prepare_cached(&format!("SELECT {DEVICE_COLUMNS} FROM devices d WHERE d.phone = ?1 ORDER BY d.id"))
+                    .and_then(|mut s| s.query_map([phone], device_row)?.collect())
+                    .map_err(backend)
+            })
+            .await
+    }
+
+    async fn delete_device(&self, phone: &PhoneNumber, id: i64) -> StoreResult<bool> {
+        let phone = phone.as_str().to_owned();
+        self.db
+            .write(move |conn| {
+                let n = conn.execute("DELETE FROM devices WHERE id = ?1 AND phone = ?2", params![id, phone]).map_err(backend)?;
+                Ok(n == 1)
+            })
+            .await
+    }
+
+    async fn due_pushes(&self, now: OffsetDateTime, limit: i64) -> StoreResult<Vec<OutboxPush>> {
+        self.db
+            .read(move |conn| {
+                conn.prepare_cached(&format!(
+                    "SELECT {DEVICE_COLUMNS}, o.id, o.payload, o.attempts, o.created_at FROM push_outbox o JOIN devices d ON d.id = o.device_id
+                     WHERE o.status = 'pending' AND o.next_attempt_at <= ?1 ORDER BY o.next_attempt_at, o.id LIMIT ?2"
+                ))
+                .and_then(|mut s| {
+                    s.query_map(params![ms(now), limit], |r| {
+                        let payload: String = r.get(DEVICE_WIDTH + 1)?;
+                        Ok(OutboxPush {
+                            device: device_row(r)?,
+                            id: r.get(DEVICE_WIDTH)?,
+                            message: serde_json::from_str(&payload).map_err(|_| bad(DEVICE_WIDTH + 1, "push payload"))?,
+                            attempts: r.get(DEVICE_WIDTH + 2)?,
+                            created_at: from_ms(r.get(DEVICE_WIDTH + 3)?),
+                        })
+                    })?
+                    .collect()
+                })
+                .map_err(backend)
+            })
+            .await
+    }
+
+    async fn pushes_finished(&self, results: Vec<(i64, PushRecord)>, at: OffsetDateTime) -> StoreResult<()> {
+        self.db
+            .write(move |conn| {
+                let now = ms(at);
+                for (id, result) in results {
+                    match result {
+                        PushRecord::Sent => conn
+                            .prepare_cached("UPDATE push_outbox SET status = 'sent', attempts = attempts + 1, sent_at = ?2, last_error = NULL WHERE id = ?1")
+                            .and_then(|mut s| s.execute(params![id, now])),
+                        PushRecord::Failed { error, next_attempt_at: Some(next) } => conn
+                            .prepare_cached("UPDATE push_outbox SET attempts = attempts + 1, last_error = ?2, next_attempt_at = ?3 WHERE id = ?1")
+                            .and_then(|mut s| s.execute(params![id, error, ms(next)])),
+                        PushRecord::Failed { error, next_attempt_at: None } => conn
+                            .prepare_cached("UPDATE push_outbox SET status = 'failed', attempts = attempts + 1, last_error = ?2 WHERE id = ?1")
+                            .and_then(|mut s| s.execute(params![id, error])),
+                        PushRecord::Skipped { reason } => conn
+                            .prepare_cached("UPDATE push_outbox SET status = 'skipped', last_error = ?2 WHERE id = ?1")
+                            .and_then(|mut s| s.execute(params![id, reason])),
+                        PushRecord::DeviceGone => conn
+                            .prepare_cached("DELETE FROM devices WHERE id = (SELECT device_id FROM push_outbox WHERE id = ?1)")
+                            .and_then(|mut s| s.execute([id])),
+                    }
+                    .map_err(backend)?;
+                }
+                Ok(())
+            })
+            .await
+    }
+
+    async fn pending_pushes(&self) -> StoreResult<i64> {
+        self.db
+            .read(|conn| conn.query_row("SELECT count(*) FROM push_outbox WHERE status = 'pending'", [], |r| r.get(0)).map_err(backend))
             .await
     }
 
