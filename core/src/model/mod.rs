@@ -9,6 +9,8 @@ pub mod category;
 pub mod channel;
 pub mod clock;
 pub mod guild;
+pub mod jalali;
+pub mod labels;
 pub mod phone;
 pub mod role;
 pub mod stage;

@@ -1,0 +1,167 @@
+package ir.samat.sample
+
+import android.app.Application
+import androidx.lifecycle.AndroidViewModel
+import androidx.lifecycle.viewModelScope
+import ir.samat.ffi.CategoryInfo
+import ir.samat.ffi.Draft
+import ir.samat.ffi.DraftFields
+import ir.samat.ffi.GuildCode
+import ir.samat.ffi.LocalComplaint
+import ir.samat.ffi.SamatClient
+import ir.samat.ffi.SamatException
+import ir.samat.ffi.categories
+import ir.samat.persianMessage
+import ir.samat.updates
+import kotlinx.coroutines.Job
+import kotlinx.coroutines.flow.MutableStateFlow
+import kotlinx.coroutines.flow.StateFlow
+import kotlinx.coroutines.flow.update
+import kotlinx.coroutines.launch
+
+sealed interface Screen {
+    data object Loading : Screen
+    data object Login : Screen
+    data object List : Screen
+    data object NewComplaint : Screen
+    data object Scan : Screen
+    data class Detail(val trackingCode: String) : Screen
+}
+
+data class UiState(
+    val screen: Screen = Screen.Loading,
+    val phone: String = "",
+    val codeSent: Boolean = false,
+    val complaints: List<LocalComplaint> = emptyList(),
+    val queued: Int = 0,
+    val draft: Draft? = null,
+    val scanned: GuildCode? = null,
+    val categoryList: List<CategoryInfo> = categories(),
+    /** A Persian message for the last failure (from the library's error codes). */
+    val message: String? = null,
+    val busy: Boolean = false,
+)
+
+/**
+ * Holds the one SamatClient of the app. Everything the screens do is a call on it; errors
+ * become the Persian message the library provides.
+ */
+class SamatViewModel(app: Application) : AndroidViewModel(app) {
+    private val _state = MutableStateFlow(UiState())
+    val state: StateFlow<UiState> = _state
+    lateinit var client: SamatClient
+        private set
+    private var following: Job? = null
+
+    init {
+        viewModelScope.launch {
+            try {
+                client = SamatClient.open(app.filesDir.absolutePath, BuildConfig.SERVER_URL)
+                if (client.session().phone == null) show(Screen.Login) else start()
+            } catch (e: SamatException) {
+                // E.g. the phone's storage failed: say so instead of crashing.
+                _state.update { it.copy(message = e.persianMessage) }
+            }
+        }
+    }
+
+    fun show(screen: Screen) = _state.update { it.copy(screen = screen, message = null) }
+
+    private fun act(block: suspend () -> Unit) {
+        viewModelScope.launch {
+            _state.update { it.copy(busy = true, message = null) }
+            try {
+                block()
+            } catch (e: SamatException) {
+                // Invalid input: every field's own Persian message; otherwise the error's.
+                val text = if (e is SamatException.Invalid) e.fields.joinToString("\n") { it.messageFa } else e.persianMessage
+                _state.update { it.copy(message = text) }
+                if (e is SamatException.Unauthorized) show(Screen.Login)
+            } finally {
+                _state.update { it.copy(busy = false) }
+            }
+        }
+    }
+
+    // ---- login ----
+
+    fun requestCode(phone: String) = act {
+        client.requestOtp(phone)
+        _state.update { it.copy(phone = phone, codeSent = true) }
+    }
+
+    fun verify(code: String) = act {
+        client.verifyOtp(_state.value.phone, code)
+        start()
+    }
+
+    /** After login: show the list, send what waits, and follow the complaints. */
+    private suspend fun start() {
+        show(Screen.List)
+        reload()
+        following?.cancel()
+        following = viewModelScope.launch {
+            client.updates(onError = { e -> _state.update { it.copy(message = e.persianMessage) } }).collect { events ->
+                reload()
+                client.markSeen(events.map { it.seq })
+            }
+        }
+        act {
+            client.sync()
+            reload()
+        }
+    }
+
+    private suspend fun reload() {
+        val complaints = client.complaints()
+        val queued = client.outbox().size
+        _state.update { it.copy(complaints = complaints, queued = queued) }
+    }
+
+    // ---- a new complaint ----
+
+    /** A new complaint starts with the camera on the shop's guild QR (or without it). */
+    fun newComplaint() = _state.update { it.copy(draft = null, scanned = null, screen = Screen.Scan, message = null) }
+
+    /** The camera found a guild code: a draft with the business from the sticker or the registry. */
+    fun scanned(code: GuildCode) = act {
+        val draft = client.draftFromScan(code)
+        _state.update { it.copy(draft = draft, scanned = code, screen = Screen.NewComplaint) }
+    }
+
+    fun skipScan() = act {
+        val draft = client.createDraft(DraftFields())
+        _state.update { it.copy(draft = draft, screen = Screen.NewComplaint) }
+    }
+
+    fun addPhoto(jpeg: ByteArray) = act {
+        val draft = _state.value.draft ?: return@act
+        client.addPhoto(draft.id, jpeg)
+        _state.update { it.copy(draft = client.draft(draft.id)) }
+    }
+
+    /** Saves the form and queues it; it is sent now if online, else on the next sync. */
+    fun submit(fields: DraftFields) = act {
+        val draft = _state.value.draft ?: return@act
+        _state.update { it.copy(draft = client.updateDraft(draft.id, fields)) }
+        client.submit(draft.id)
+        _state.update { it.copy(draft = null, screen = Screen.List) }
+        try {
+            client.sync()
+        } catch (e: SamatException.Offline) {
+            // Queued: sent on the next sync.
+        }
+        reload()
+    }
+
+    fun open(trackingCode: String) = act {
+        show(Screen.Detail(trackingCode))
+        runCatching { client.refresh(trackingCode) }
+        reload()
+    }
+
+    override fun onCleared() {
+        following?.cancel()
+        if (::client.isInitialized) client.close()
+    }
+}

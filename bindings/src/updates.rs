@@ -1,0 +1,180 @@
+//! Following a citizen's complaints: a foreign listener, and a task on the crate's runtime
+//! that long-polls the server and hands it each batch of new events. uniffi cannot cancel a
+//! future from Kotlin or Swift, so the task is owned by a [`SubscriptionHandle`] whose
+//! `cancel()` — or its destruction — stops it.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use samat_core::Client;
+use tokio::runtime::Handle;
+use tokio::task::AbortHandle;
+
+use crate::error::SamatError;
+use crate::records::{all, ComplaintEvent};
+
+/// How long one long-poll waits on the server.
+const POLL_SECONDS: u64 = 30;
+/// An empty answer sooner than this means the server did not wait: pause before asking again.
+const MIN_EMPTY_POLL: Duration = Duration::from_secs(1);
+
+/// Implemented by the app (Kotlin, Swift) to hear about its complaints. Called on a
+/// background thread, one call at a time; keep it short (post to the UI thread).
+#[uniffi::export(foreign)]
+pub trait ComplaintUpdatesListener: Send + Sync {
+    /// New events (each delivered once across the app's lifetime), oldest first.
+    fn on_events(&self, events: Vec<ComplaintEvent>);
+    /// Polling failed (`Offline`, `Unauthorized`, ...); it goes on with backoff. Called once
+    /// per kind of failure in a row, not on every retry.
+    fn on_error(&self, error: SamatError);
+}
+
+/// A running subscription. `cancel()` stops it; so does destroying the handle.
+#[derive(uniffi::Object)]
+pub struct SubscriptionHandle {
+    task: AbortHandle,
+}
+
+#[uniffi::export]
+impl SubscriptionHandle {
+    /// Stops the subscription; the listener is called no more after the call in progress.
+    pub fn cancel(&self) {
+        self.task.abort();
+    }
+
+    /// Whether it is still running.
+    pub fn is_active(&self) -> bool {
+        !self.task.is_finished()
+    }
+}
+
+impl Drop for SubscriptionHandle {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Spawns the polling task on `runtime`.
+pub(crate) fn subscribe(runtime: &Handle, client: Client, listener: Arc<dyn ComplaintUpdatesListener>) -> SubscriptionHandle {
+    let task = runtime.spawn(poll_forever(client, listener));
+    SubscriptionHandle { task: task.abort_handle() }
+}
+
+async fn poll_forever(client: Client, listener: Arc<dyn ComplaintUpdatesListener>) {
+    let mut failures = 0u32;
+    let mut last_error: Option<String> = None;
+    loop {
+        let started = Instant::now();
+        match client.wait_for_updates(POLL_SECONDS).await {
+            Ok(events) => {
+                failures = 0;
+                last_error = None;
+                if events.is_empty() {
+                    if started.elapsed() < MIN_EMPTY_POLL {
+                        tokio::time::sleep(MIN_EMPTY_POLL).await;
+                    }
+                    continue;
+                }
+                let events: Vec<ComplaintEvent> = all(events);
+                let l = listener.clone();
+                deliver(move || l.on_events(events)).await;
+            }
+            Err(e) => {
+                let error = SamatError::from(e);
+                failures = failures.saturating_add(1);
+                let delay = retry_delay(failures, &error);
+                let code = error.code();
+                if last_error.as_deref() != Some(code.as_str()) {
+                    let l = listener.clone();
+                    deliver(move || l.on_error(error)).await;
+                }
+                last_error = Some(code);
+                tokio::time::sleep(delay).await;
+            }
+        }
+    }
+}
+
+/// Calls the foreign listener off the runtime's threads (foreign code may block, or call back
+/// into the library), and survives it throwing: uniffi turns an exception in a callback into
+/// a panic, which stays inside the blocking task.
+async fn deliver(call: impl FnOnce() + Send + 'static) {
+    if tokio::task::spawn_blocking(call).await.is_err() {
+        tracing::warn!("the updates listener failed; polling goes on");
+    }
+}
+
+/// How long to wait before polling again after `failures` failures in a row, the last being
+/// `error`: doubling from 1 s to a minute while offline or the server fails; a steady 5 s
+/// while logged out (that check is local, so the first poll after a login is prompt).
+pub(crate) fn retry_delay(failures: u32, error: &SamatError) -> Duration {
+    match error {
+        SamatError::Unauthorized => Duration::from_secs(5),
+        _ => Duration::from_secs(1u64 << failures.saturating_sub(1).min(6)).min(Duration::from_secs(60)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+
+    #[derive(Default)]
+    struct Recorder {
+        errors: Mutex<Vec<String>>,
+    }
+
+    impl ComplaintUpdatesListener for Recorder {
+        fn on_events(&self, _events: Vec<ComplaintEvent>) {}
+        fn on_error(&self, error: SamatError) {
+            self.errors.lock().unwrap().push(error.code());
+        }
+    }
+
+    async fn wait_until(mut done: impl FnMut() -> bool) {
+        for _ in 0..500 {
+            if done() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        panic!("timed out");
+    }
+
+    #[tokio::test]
+    async fn dropping_the_handle_stops_polling_and_releases_the_listener() {
+        let dir = tempfile::tempdir().unwrap();
+        let client = Client::open(dir.path(), "http://127.0.0.1:9").await.unwrap();
+        let recorder = Arc::new(Recorder::default());
+        let listener: Arc<dyn ComplaintUpdatesListener> = recorder.clone();
+        let handle = subscribe(&Handle::current(), client, listener);
+        // Logged out: told once, then a quiet retry every few seconds.
+        wait_until(|| !recorder.errors.lock().unwrap().is_empty()).await;
+        assert_eq!(*recorder.errors.lock().unwrap(), vec!["unauthorized".to_owned()]);
+        assert!(handle.is_active());
+        drop(handle);
+        // The task let go of its listener: nothing will call it again.
+        wait_until(|| Arc::strong_count(&recorder) == 1).await;
+    }
+
+    #[tokio::test]
+    async fn cancel_stops_the_task() {
+        let dir = tempfile::tempdir().unwrap();
+        let client = Client::open(dir.path(), "http://127.0.0.1:9").await.unwrap();
+        let handle = subscribe(&Handle::current(), client, Arc::new(Recorder::default()));
+        handle.cancel();
+        wait_until(|| !handle.is_active()).await;
+    }
+
+    #[test]
+    fn backoff_doubles_to_a_minute_and_logged_out_polls_steadily() {
+        let offline = SamatError::Offline { detail: String::new() };
+        let table = [(1, 1), (2, 2), (3, 4), (4, 8), (5, 16), (6, 32), (7, 60), (8, 60), (1000, 60)];
+        for (failures, secs) in table {
+            assert_eq!(retry_delay(failures, &offline), Duration::from_secs(secs), "{failures}");
+        }
+        for failures in [1, 10, u32::MAX] {
+            assert_eq!(retry_delay(failures, &SamatError::Unauthorized), Duration::from_secs(5));
+        }
+    }
+}

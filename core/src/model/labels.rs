@@ -1,0 +1,168 @@
+//! What the app shows a person for a stable code: error and field-problem messages in Persian
+//! (and English), and who acted on a complaint. Stage, category, channel and licence labels
+//! live with their types (`Stage::label_fa`, ...).
+//!
+//! Codes are the ones the server's problem documents and the client's `ClientError::code()`
+//! carry, so one table serves every platform; an unknown code gets a general message rather
+//! than the raw code.
+
+use super::role::Role;
+
+/// A code and its messages.
+struct Message {
+    code: &'static str,
+    fa: &'static str,
+    en: &'static str,
+}
+
+const fn m(code: &'static str, fa: &'static str, en: &'static str) -> Message {
+    Message { code, fa, en }
+}
+
+/// Every known code. Client-side codes first, then the server's, then per-field problems.
+const MESSAGES: &[Message] = &[
+    // The client (`ClientError::code()`).
+    m("offline", "اتصال به اینترنت برقرار نیست. کارهای شما ذخیره شده و با برقراری اتصال ارسال می‌شود.", "You are offline. Your work is saved and will be sent when you are back online."),
+    m("unauthorized", "لطفاً دوباره با شماره همراه و کد پیامکی وارد شوید. چیزی از دست نمی‌رود.", "Please log in again with your phone number and the SMS code. Nothing is lost."),
+    m("validation_failed", "برخی از اطلاعات فرم درست نیست. موارد مشخص‌شده را اصلاح کنید.", "Some of the form is not right. Please correct the marked fields."),
+    m("not_found", "مورد درخواستی پیدا نشد.", "Not found."),
+    m("server_error", "سامانه موقتاً پاسخ نمی‌دهد. بعداً دوباره تلاش می‌شود.", "The service is not answering right now. It will be retried later."),
+    m("invalid_photo", "این فایل تصویر قابل خواندن نیست. یک عکس JPEG یا PNG انتخاب کنید.", "This image cannot be read. Please choose a JPEG or PNG photo."),
+    m("storage", "ذخیره‌سازی روی گوشی با مشکل روبه‌رو شد. فضای خالی گوشی را بررسی کنید.", "The phone's storage failed. Please check the free space."),
+    m("internal", "خطای پیش‌بینی‌نشده‌ای رخ داد. لطفاً دوباره تلاش کنید.", "Something unexpected went wrong. Please try again."),
+    m("draft_submitted", "این پیش‌نویس قبلاً برای ارسال ثبت شده است.", "This draft is already queued for sending."),
+    m("phone_not_logged_in", "برای ثبت شکایت با این شماره، ابتدا با همین شماره وارد شوید.", "Log in with this phone number to file under it."),
+    m("invalid_frame", "تصویر دوربین قابل پردازش نیست.", "The camera frame cannot be processed."),
+    m("image_too_large", "تصویر بیش از حد بزرگ است.", "The image is too large."),
+    m("invalid_push", "پیام دریافتی از سامانه قابل خواندن نیست.", "The notification could not be read."),
+    // The server's problem codes.
+    m("rate_limited", "تعداد درخواست‌ها زیاد است. چند دقیقه دیگر تلاش کنید.", "Too many requests. Please try again in a few minutes."),
+    m("wrong_code", "کد واردشده درست نیست.", "The code is not right."),
+    m("code_expired", "کد منقضی شده است. کد تازه‌ای درخواست کنید.", "The code has expired. Please ask for a new one."),
+    m("too_many_attempts", "تعداد تلاش‌ها بیش از حد مجاز بود. کد تازه‌ای درخواست کنید.", "Too many attempts. Please ask for a new code."),
+    m("invalid_code", "کد واردشده درست نیست.", "The code is not right."),
+    m("invalid_phone", "شماره همراه معتبر نیست. یک شماره ۱۱ رقمی که با ۰۹ شروع می‌شود وارد کنید.", "Not a valid mobile number: enter 11 digits starting with 09."),
+    m("invalid_tracking_code", "کد رهگیری معتبر نیست.", "Not a valid tracking code."),
+    m("complaint_not_found", "شکایتی با این کد رهگیری پیدا نشد.", "No complaint has this tracking code."),
+    m("invalid_transition", "این اقدام در مرحله فعلی شکایت ممکن نیست.", "This action is not possible at the complaint's current stage."),
+    m("stage_changed", "وضعیت شکایت در این فاصله تغییر کرده است. صفحه را تازه کنید.", "The complaint changed meanwhile. Please refresh."),
+    m("role_not_allowed", "شما اجازه این اقدام را ندارید.", "You are not allowed to do this."),
+    m("citizens_only", "این بخش فقط برای شهروندان است.", "This is for citizens only."),
+    m("client_id_conflict", "این شکایت قبلاً با اطلاعات دیگری ثبت شده است.", "This complaint was already filed with different details."),
+    m("action_id_conflict", "این درخواست قبلاً با اطلاعات دیگری ثبت شده است.", "This request was already made with different details."),
+    m("photo_id_conflict", "این عکس قبلاً با محتوای دیگری ارسال شده است.", "This photo was already sent with different content."),
+    m("invalid_image", "فایل ارسالی تصویر معتبری نیست.", "The file is not a valid image."),
+    m("unsupported_media_type", "این نوع فایل پشتیبانی نمی‌شود.", "This kind of file is not supported."),
+    m("business_not_found", "واحد صنفی با این شناسه پیدا نشد.", "No business has this ID."),
+    m("invalid_credentials", "نام کاربری یا گذرواژه درست نیست.", "Wrong username or password."),
+    // Per-field problems.
+    m("missing_category", "نوع تخلف را انتخاب کنید.", "Choose what the violation is."),
+    m("unknown_category", "نوع تخلف انتخاب‌شده معتبر نیست.", "The chosen violation type is not valid."),
+    m("description_empty", "شرح شکایت را بنویسید.", "Describe what happened."),
+    m("description_too_long", "شرح شکایت بیش از حد طولانی است.", "The description is too long."),
+    m("too_long", "این متن بیش از حد طولانی است.", "This text is too long."),
+    m("invalid_guild_id", "شناسه صنفی معتبر نیست (۱ تا ۲۰ رقم).", "Not a valid business ID (1 to 20 digits)."),
+    m("invalid_date", "تاریخ معتبر نیست.", "Not a valid date."),
+    m("date_in_future", "تاریخ رخداد نمی‌تواند در آینده باشد.", "The date cannot be in the future."),
+    m("negative_amount", "مبلغ نمی‌تواند منفی باشد.", "The amount cannot be negative."),
+    m("amount_too_large", "مبلغ بیش از حد بزرگ است.", "The amount is too large."),
+    m("too_many_photos", "حداکثر ۱۰ عکس می‌توانید پیوست کنید.", "At most 10 photos."),
+    m("invalid_rating", "امتیاز باید از ۱ تا ۵ باشد.", "The rating is 1 to 5."),
+    m("invalid_client_id", "شناسه درخواست معتبر نیست.", "Not a valid request ID."),
+    m("missing_client_id", "شناسه درخواست ارسال نشده است.", "The request ID is missing."),
+    m("note_empty", "متن یادداشت را بنویسید.", "Write the note."),
+];
+
+const FALLBACK_FA: &str = "درخواست انجام نشد. لطفاً دوباره تلاش کنید.";
+const FALLBACK_EN: &str = "The request could not be completed. Please try again.";
+
+/// The Persian message for a stable error or field-problem code; a general message for a code
+/// this version does not know.
+pub fn error_message_fa(code: &str) -> &'static str {
+    MESSAGES.iter().find(|e| e.code == code).map_or(FALLBACK_FA, |e| e.fa)
+}
+
+/// The English message for a stable error or field-problem code.
+pub fn error_message_en(code: &str) -> &'static str {
+    MESSAGES.iter().find(|e| e.code == code).map_or(FALLBACK_EN, |e| e.en)
+}
+
+/// Whether this version has a message of its own for `code`.
+pub fn is_known_code(code: &str) -> bool {
+    MESSAGES.iter().any(|e| e.code == code)
+}
+
+/// Who acted on an event, in Persian: `citizen` is the user themself ("شما"), a staff role its
+/// title, anything else "سامانه".
+pub fn actor_label_fa(actor: &str) -> &'static str {
+    match actor {
+        "citizen" => "شما",
+        other => Role::from_wire(other).map_or("سامانه", Role::label_fa),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{PhoneNumber, TrackingCode};
+
+    #[test]
+    fn every_code_has_one_entry_and_both_languages() {
+        for (i, e) in MESSAGES.iter().enumerate() {
+            assert!(!e.fa.is_empty() && !e.en.is_empty(), "{}", e.code);
+            assert!(MESSAGES[i + 1..].iter().all(|o| o.code != e.code), "{} twice", e.code);
+        }
+    }
+
+    #[test]
+    fn codes_the_core_produces_have_their_own_message() {
+        let produced = [
+            PhoneNumber::parse("12").unwrap_err().code(),
+            TrackingCode::parse("x").unwrap_err().code(),
+            "offline",
+            "unauthorized",
+            "validation_failed",
+            "not_found",
+            "server_error",
+            "invalid_photo",
+            "storage",
+        ];
+        for code in produced {
+            assert!(is_known_code(code), "{code}");
+        }
+        assert_eq!(error_message_fa("no_such_code"), FALLBACK_FA);
+        assert_eq!(error_message_en("offline"), MESSAGES[0].en);
+    }
+
+    #[test]
+    fn every_form_problem_has_its_own_message() {
+        use crate::model::api::NewComplaint;
+        let long = "ب".repeat(10_000);
+        let bad = [
+            NewComplaint::default(),
+            NewComplaint {
+                category: Some("bribery".into()),
+                description: Some(long.clone()),
+                guild_id: Some("x".into()),
+                business_name: Some(long),
+                incident_date: Some("2999-01-01".into()),
+                amount_rials: Some(-1),
+                ..Default::default()
+            },
+            NewComplaint { incident_date: Some("1404-13-01".into()), amount_rials: Some(i64::MAX), ..Default::default() },
+        ];
+        let today = time::macros::date!(2026 - 01 - 01);
+        for body in bad {
+            for problem in body.validate(today).unwrap_err() {
+                assert!(is_known_code(&problem.code), "{}", problem.code);
+            }
+        }
+    }
+
+    #[test]
+    fn actors_read_as_people_not_wire_names() {
+        assert_eq!(actor_label_fa("citizen"), "شما");
+        assert_eq!(actor_label_fa("inspector"), "بازرس");
+        assert_eq!(actor_label_fa("system"), "سامانه");
+    }
+}
