@@ -64,30 +64,8 @@ pub fn plan(outcome: &Outcome, attempts: i64, age: Duration) -> Plan {
 }
 
 /// Runs until `shutdown` turns true.
-pub async fn run(store: Arc<dyn Store>, pusher: Arc<Pusher>, wake: Arc<Notify>, metrics: Arc<Metrics>, mut shutdown: watch::Receiver<bool>) {
-    loop {
-        if *shutdown.borrow() {
-            return;
-        }
-        let notified = wake.notified();
-        tokio::pin!(notified);
-        notified.as_mut().enable();
-        let more = match deliver_due(&*store, &pusher, &metrics).await {
-            Ok(n) => n == BATCH,
-            Err(e) => {
-                tracing::warn!(error = %e, "push outbox: could not read or update the queue");
-                false
-            }
-        };
-        if more {
-            continue;
-        }
-        tokio::select! {
-            _ = &mut notified => {}
-            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
-            _ = shutdown.changed() => {}
-        }
-    }
+pub async fn run(store: Arc<dyn Store>, pusher: Arc<Pusher>, wake: Arc<Notify>, metrics: Arc<Metrics>, shutdown: watch::Receiver<bool>) {
+    crate::worker::drain("push outbox", BATCH, wake, shutdown, || deliver_due(&*store, &pusher, &metrics)).await
 }
 
 /// Sends one batch of due pushes and records each result as soon as it is known (so a crash

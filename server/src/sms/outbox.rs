@@ -36,30 +36,8 @@ pub fn retry_delay(kind: SmsKind, attempts: i64, error: &SendError) -> Option<Du
 
 /// Runs until `shutdown` turns true: sends due messages whenever woken and at least every
 /// second.
-pub async fn run(store: Arc<dyn Store>, sender: Arc<dyn SmsSender>, wake: Arc<Notify>, metrics: Arc<Metrics>, mut shutdown: watch::Receiver<bool>) {
-    loop {
-        if *shutdown.borrow() {
-            return;
-        }
-        let notified = wake.notified();
-        tokio::pin!(notified);
-        notified.as_mut().enable();
-        let more = match deliver_due(&*store, &*sender, &metrics).await {
-            Ok(n) => n == BATCH,
-            Err(e) => {
-                tracing::warn!(error = %e, "outbox: could not read or update the queue");
-                false
-            }
-        };
-        if more {
-            continue;
-        }
-        tokio::select! {
-            _ = &mut notified => {}
-            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
-            _ = shutdown.changed() => {}
-        }
-    }
+pub async fn run(store: Arc<dyn Store>, sender: Arc<dyn SmsSender>, wake: Arc<Notify>, metrics: Arc<Metrics>, shutdown: watch::Receiver<bool>) {
+    crate::worker::drain("SMS outbox", BATCH, wake, shutdown, || deliver_due(&*store, &*sender, &metrics)).await
 }
 
 const BATCH: usize = 64;
