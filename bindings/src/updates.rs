@@ -3,6 +3,7 @@
 //! future from Kotlin or Swift, so the task is owned by a [`SubscriptionHandle`] whose
 //! `cancel()` — or its destruction — stops it.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -22,7 +23,8 @@ const MIN_EMPTY_POLL: Duration = Duration::from_secs(1);
 /// background thread, one call at a time; keep it short (post to the UI thread).
 #[uniffi::export(foreign)]
 pub trait ComplaintUpdatesListener: Send + Sync {
-    /// New events (each delivered once across the app's lifetime), oldest first.
+    /// New events, oldest first: every event not yet marked seen, each delivered once per
+    /// subscription — also those a `sync()` or a push brought in meanwhile.
     fn on_events(&self, events: Vec<ComplaintEvent>);
     /// Polling failed (`Offline`, `Unauthorized`, ...); it goes on with backoff. Called once
     /// per kind of failure in a row, not on every retry.
@@ -33,51 +35,67 @@ pub trait ComplaintUpdatesListener: Send + Sync {
 #[derive(uniffi::Object)]
 pub struct SubscriptionHandle {
     task: AbortHandle,
+    /// Checked right before each call into the listener, so none starts after `cancel()`.
+    cancelled: Arc<AtomicBool>,
 }
 
 #[uniffi::export]
 impl SubscriptionHandle {
     /// Stops the subscription; the listener is called no more after the call in progress.
     pub fn cancel(&self) {
+        self.cancelled.store(true, Ordering::SeqCst);
         self.task.abort();
     }
 
     /// Whether it is still running.
     pub fn is_active(&self) -> bool {
-        !self.task.is_finished()
+        !self.cancelled.load(Ordering::SeqCst) && !self.task.is_finished()
     }
 }
 
 impl Drop for SubscriptionHandle {
     fn drop(&mut self) {
-        self.task.abort();
+        self.cancel();
     }
 }
 
 /// Spawns the polling task on `runtime`.
 pub(crate) fn subscribe(runtime: &Handle, client: Client, listener: Arc<dyn ComplaintUpdatesListener>) -> SubscriptionHandle {
-    let task = runtime.spawn(poll_forever(client, listener));
-    SubscriptionHandle { task: task.abort_handle() }
+    let cancelled = Arc::new(AtomicBool::new(false));
+    let task = runtime.spawn(poll_forever(client, listener, cancelled.clone()));
+    SubscriptionHandle { task: task.abort_handle(), cancelled }
 }
 
-async fn poll_forever(client: Client, listener: Arc<dyn ComplaintUpdatesListener>) {
+async fn poll_forever(client: Client, listener: Arc<dyn ComplaintUpdatesListener>, cancelled: Arc<AtomicBool>) {
     let mut failures = 0u32;
     let mut last_error: Option<String> = None;
+    // The newest event handed to this listener: whichever call pulled an event (this poll, an
+    // app's `sync()`, a push), the listener hears of it once while it is unseen.
+    let mut delivered_up_to = 0i64;
     loop {
         let started = Instant::now();
         match client.wait_for_updates(POLL_SECONDS).await {
-            Ok(events) => {
+            Ok(_) => {
                 failures = 0;
                 last_error = None;
-                if events.is_empty() {
+                let unseen = client.unseen_events().await.unwrap_or_default();
+                let fresh: Vec<_> = unseen.into_iter().filter(|e| e.event.seq > delivered_up_to).collect();
+                if fresh.is_empty() {
                     if started.elapsed() < MIN_EMPTY_POLL {
                         tokio::time::sleep(MIN_EMPTY_POLL).await;
                     }
                     continue;
                 }
-                let events: Vec<ComplaintEvent> = all(events);
+                delivered_up_to = fresh.iter().map(|e| e.event.seq).max().unwrap_or(delivered_up_to);
+                let events: Vec<ComplaintEvent> = all(fresh);
                 let l = listener.clone();
-                deliver(move || l.on_events(events)).await;
+                let stop = cancelled.clone();
+                deliver(move || {
+                    if !stop.load(Ordering::SeqCst) {
+                        l.on_events(events)
+                    }
+                })
+                .await;
             }
             Err(e) => {
                 let error = SamatError::from(e);
@@ -86,7 +104,13 @@ async fn poll_forever(client: Client, listener: Arc<dyn ComplaintUpdatesListener
                 let code = error.code();
                 if last_error.as_deref() != Some(code.as_str()) {
                     let l = listener.clone();
-                    deliver(move || l.on_error(error)).await;
+                    let stop = cancelled.clone();
+                    deliver(move || {
+                        if !stop.load(Ordering::SeqCst) {
+                            l.on_error(error)
+                        }
+                    })
+                    .await;
                 }
                 last_error = Some(code);
                 tokio::time::sleep(delay).await;

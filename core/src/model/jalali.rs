@@ -37,7 +37,7 @@ impl JalaliDate {
 
     /// The Jalali day an instant falls on in Iran (UTC+03:30), whatever the phone's time zone.
     pub fn of_instant(at: OffsetDateTime) -> JalaliDate {
-        JalaliDate::from_gregorian(at.to_offset(IRAN).date())
+        JalaliDate::from_gregorian(in_iran(at).date())
     }
 
     /// The Gregorian date of this day, or `None` when it does not exist (month 13, 31 Mehr, ...).
@@ -71,7 +71,7 @@ fn iso(date: Date) -> IcuDate<icu_calendar::Iso> {
 
 /// `۷ آذر ۱۴۰۵، ۱۴:۰۵` in Iran's time: how the app shows when something happened.
 pub fn format_instant_fa(at: OffsetDateTime) -> String {
-    let local = at.to_offset(IRAN);
+    let local = in_iran(at);
     let day = JalaliDate::from_gregorian(local.date());
     format!("{}، {}", day.format_long_fa(), persian_digits(&format!("{:02}:{:02}", local.hour(), local.minute())))
 }
@@ -80,6 +80,12 @@ pub fn format_instant_fa(at: OffsetDateTime) -> String {
 pub fn format_day_with_weekday_fa(date: Date) -> String {
     let weekday = WEEKDAYS_FA[date.weekday().number_days_from_monday() as usize];
     format!("{weekday} {}", JalaliDate::from_gregorian(date).format_long_fa())
+}
+
+/// `at` in Iran's time; at the very edge of the representable range (where the offset
+/// would overflow) the instant is kept as it is rather than panicking.
+fn in_iran(at: OffsetDateTime) -> OffsetDateTime {
+    at.checked_to_offset(IRAN).unwrap_or(at)
 }
 
 /// An instant given as milliseconds since the Unix epoch (what the mobile bindings pass).
@@ -147,6 +153,20 @@ mod tests {
             assert_eq!(j.to_gregorian(), Some(d));
             previous = j;
             d = d.next_day().unwrap();
+        }
+    }
+}
+
+#[cfg(test)]
+mod edge_tests {
+    use super::*;
+
+    #[test]
+    fn the_last_instants_of_the_calendar_do_not_panic() {
+        for ms in [253_402_300_799_000i64, -377_705_116_800_000, i64::MAX, i64::MIN] {
+            let at = instant_from_millis(ms);
+            let _ = format_instant_fa(at);
+            let _ = JalaliDate::of_instant(at);
         }
     }
 }

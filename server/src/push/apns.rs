@@ -146,7 +146,7 @@ impl Apns {
             .await;
         let response = match sent {
             Ok(r) => r,
-            Err(e) => return Outcome::Temporary(format!("APNs unreachable: {}", super::error_chain(&e))),
+            Err(e) => return Outcome::Temporary(format!("APNs unreachable: {}", super::error_chain(&e.without_url()))),
         };
         let status = response.status();
         let wait = retry_after(response.headers());

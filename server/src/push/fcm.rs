@@ -118,7 +118,9 @@ pub fn classify(status: StatusCode, body: &Value, wait: Option<Duration>) -> Out
     if status.is_success() {
         return Outcome::Delivered;
     }
-    if status == StatusCode::NOT_FOUND || has("UNREGISTERED") || has("SENDER_ID_MISMATCH") {
+    // Only FCM's own verdict drops a device: a bare 404 (a wrong project id or base URL)
+    // must not wipe every FCM device.
+    if has("UNREGISTERED") || has("SENDER_ID_MISMATCH") {
         return Outcome::DeviceGone(what);
     }
     if status == StatusCode::BAD_REQUEST && has("INVALID_ARGUMENT") && message.to_ascii_lowercase().contains("token") {
@@ -167,7 +169,7 @@ impl Fcm {
             .form(&[("grant_type", GRANT_TYPE), ("assertion", assertion.as_str())])
             .send()
             .await
-            .map_err(|e| Outcome::Temporary(format!("token endpoint unreachable: {}", super::error_chain(&e))))?;
+            .map_err(|e| Outcome::Temporary(format!("token endpoint unreachable: {}", super::error_chain(&e.without_url()))))?;
         let status = response.status();
         let body: Value = response.json().await.unwrap_or(Value::Null);
         let (Some(token), true) = (body["access_token"].as_str(), status.is_success()) else {
@@ -190,7 +192,7 @@ impl Fcm {
         let sent = self.http.post(url).bearer_auth(&access).json(&message_body(token, message)).send().await;
         let response = match sent {
             Ok(r) => r,
-            Err(e) => return Outcome::Temporary(format!("FCM unreachable: {}", super::error_chain(&e))),
+            Err(e) => return Outcome::Temporary(format!("FCM unreachable: {}", super::error_chain(&e.without_url()))),
         };
         let status = response.status();
         let wait = retry_after(response.headers());

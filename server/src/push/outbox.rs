@@ -84,12 +84,21 @@ pub async fn deliver_due(store: &dyn Store, pusher: &Pusher, metrics: &Metrics) 
         for push in pushes {
             let outcome = pusher.send(&push).await;
             let gone = matches!(outcome, Outcome::DeviceGone(_));
-            let throttled = matches!(outcome, Outcome::Throttled { .. });
             let record = record_for(&push, outcome, metrics);
+            let retry_at = match &record {
+                PushRecord::Failed { next_attempt_at: Some(at), .. } => Some(*at),
+                _ => None,
+            };
             store.pushes_finished(vec![(push.id, record)], OffsetDateTime::now_utc()).await?;
-            if gone || throttled {
-                // Gone: whatever else was queued for the device went with it. Throttled: the
-                // rest waits for a later round rather than hitting the service again now.
+            if let Some(at) = retry_at {
+                // Throttled or failing: the device's later pushes wait with it, so the service
+                // is not hit again now and a newer stage never overtakes the one retried
+                // (they share a Topic, and the last one delivered is what stands).
+                store.postpone_device_pushes(push.device.id, at).await?;
+                break;
+            }
+            if gone {
+                // Whatever else was queued for the device went with it.
                 break;
             }
         }

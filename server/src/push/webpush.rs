@@ -220,8 +220,12 @@ impl WebPush {
     pub fn new(key: VapidKey, subject: String, allow_private: bool) -> anyhow::Result<WebPush> {
         let mut builder = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
+            // A system proxy would resolve the endpoint's host itself, past the public-only
+            // resolver: never use one for citizen-supplied endpoints.
+            .no_proxy()
             .connect_timeout(Duration::from_secs(10))
-            .timeout(Duration::from_secs(30))
+            // A slow endpoint must not hold up everyone else's pushes for long.
+            .timeout(Duration::from_secs(10))
             .user_agent(concat!("samat-server/", env!("CARGO_PKG_VERSION")));
         if !allow_private {
             builder = builder.dns_resolver(Arc::new(super::ssrf::PublicOnlyResolver)).https_only(true);
@@ -276,7 +280,7 @@ impl WebPush {
             .await;
         let response = match sent {
             Ok(r) => r,
-            Err(e) => return Outcome::Temporary(format!("push service unreachable: {}", super::error_chain(&e))),
+            Err(e) => return Outcome::Temporary(format!("push service unreachable: {}", super::error_chain(&e.without_url()))),
         };
         let status = response.status();
         let wait = retry_after(response.headers());

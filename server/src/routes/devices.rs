@@ -63,8 +63,12 @@ async fn validate(target: PushTarget, allow_private: bool) -> ApiResult<DeviceTa
                 }
             }
             if let Some(why) = not_allowed {
-                let mut e = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "endpoint_not_allowed", format!("this push endpoint cannot be used: {why}"));
-                e.fields = vec![field_error("endpoint", "endpoint_not_allowed", why)];
+                // The reason (which may name an internal address) stays in the log: telling it
+                // to the caller would let anyone map the ministry's internal DNS.
+                tracing::info!(reason = %why, "push endpoint refused");
+                let public = "use the https endpoint your UnifiedPush distributor gave; this one is not reachable from the internet";
+                let mut e = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "endpoint_not_allowed", format!("this push endpoint cannot be used: {public}"));
+                e.fields = vec![field_error("endpoint", "endpoint_not_allowed", public.to_owned())];
                 return Err(e);
             }
             match (p256dh, auth) {

@@ -622,6 +622,9 @@ pub trait Store: Send + Sync + 'static {
     async fn due_pushes(&self, now: OffsetDateTime, limit: i64) -> StoreResult<Vec<OutboxPush>>;
     /// Records how attempts ended, in one write.
     async fn pushes_finished(&self, results: Vec<(i64, PushRecord)>, at: OffsetDateTime) -> StoreResult<()>;
+    /// Holds every pending push of a device until at least `until` (after a throttle or a
+    /// failure, so later pushes neither hammer the service nor overtake the one retried).
+    async fn postpone_device_pushes(&self, device_id: i64, until: OffsetDateTime) -> StoreResult<()>;
     /// Number of pushes waiting.
     async fn pending_pushes(&self) -> StoreResult<i64>;
 

@@ -904,6 +904,19 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn postpone_device_pushes(&self, device_id: i64, until: OffsetDateTime) -> StoreResult<()> {
+        self.db
+            .write(move |conn| {
+                conn.execute(
+                    "UPDATE push_outbox SET next_attempt_at = max(next_attempt_at, ?2) WHERE device_id = ?1 AND status = 'pending'",
+                    params![device_id, ms(until)],
+                )
+                .map_err(backend)?;
+                Ok(())
+            })
+            .await
+    }
+
     async fn pushes_finished(&self, results: Vec<(i64, PushRecord)>, at: OffsetDateTime) -> StoreResult<()> {
         self.db
             .write(move |conn| {
