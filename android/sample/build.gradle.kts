@@ -1,12 +1,23 @@
 // A small Jetpack Compose app over the `samat` library: login with the SMS code, a new
 // complaint with a camera scan of the guild QR and a photo, the list with stages, the detail
-// with its history. Persian strings and right-to-left layout.
+// with its history, and push notifications of its progress. Persian strings and right-to-left
+// layout.
 import org.jetbrains.kotlin.gradle.dsl.JvmTarget
 
 plugins {
     id("com.android.application")
     id("org.jetbrains.kotlin.android")
     id("org.jetbrains.kotlin.plugin.compose")
+    id("com.google.gms.google-services") version "4.4.4" apply false
+}
+
+// FCM is optional. It needs the Firebase project's google-services.json in this folder
+// (android/sample/google-services.json, for application id ir.samat.sample); the plugin that reads
+// it is applied only when the file is there. Without it the app builds and runs the same: push
+// comes through UnifiedPush when a distributor is installed, else the long-poll keeps an open app
+// current (Push.fcmAvailable is false when Firebase was not configured).
+if (file("google-services.json").exists()) {
+    apply(plugin = "com.google.gms.google-services")
 }
 
 android {
@@ -32,7 +43,7 @@ android {
     buildTypes {
         release {
             isMinifyEnabled = true
-            proguardFiles(getDefaultProguardFile("proguard-android-optimize.txt"))
+            proguardFiles(getDefaultProguardFile("proguard-android-optimize.txt"), "proguard-rules.pro")
         }
     }
 
@@ -59,4 +70,11 @@ dependencies {
     implementation("androidx.camera:camera-camera2:1.4.1")
     implementation("androidx.camera:camera-lifecycle:1.4.1")
     implementation("androidx.camera:camera-view:1.4.1")
+    implementation("androidx.lifecycle:lifecycle-runtime-ktx:2.8.7")
+    implementation("androidx.core:core:1.15.0") // NotificationCompat, notification channels
+    // Push: UnifiedPush (no Google services needed; connector 3.x: PushService, Web Push keys and
+    // decryption built in) and FCM (Google Play services; see google-services.json above).
+    implementation("org.unifiedpush.android:connector:3.1.2")
+    implementation("com.google.firebase:firebase-messaging:25.1.3")
+    implementation("com.google.android.gms:play-services-base:18.9.0") // GoogleApiAvailability
 }

@@ -1,8 +1,8 @@
 import Foundation
 import Samat
 
-/// Holds the app's one SamatClient. Every screen action is a call on it; failures become the
-/// Persian message the library provides.
+/// Holds the app's one SamatClient (also used by the push callbacks in Push.swift). Every screen
+/// action is a call on it; failures become the Persian message the library provides.
 @MainActor
 final class AppModel: ObservableObject {
     enum Screen: Equatable {
@@ -22,19 +22,38 @@ final class AppModel: ObservableObject {
     let categoryList = categories()
 
     private(set) var client: SamatClient?
+    private var opening: Task<SamatClient, Error>?
     private var following: Task<Void, Never>?
+    /// A complaint a notification asked to open before the login finished.
+    private var pendingDetail: String?
 
     func start() async {
-        let dir = FileManager.default.urls(for: .applicationSupportDirectory, in: .userDomainMask)[0].appendingPathComponent("samat")
-        let server = Bundle.main.object(forInfoDictionaryKey: "SamatServerURL") as? String ?? "http://127.0.0.1:8124"
         await act {
-            let client = try await SamatClient.open(dataDir: dir.path, serverUrl: server)
-            self.client = client
+            let client = try await openClient()
             if try await client.session().phone == nil {
                 self.screen = .login
             } else {
                 await self.loggedIn()
             }
+        }
+    }
+
+    /// The client, opened once: by the first screen, or by a push that woke the app first.
+    func openClient() async throws -> SamatClient {
+        if let client { return client }
+        let opening = self.opening ?? Task {
+            let dir = FileManager.default.urls(for: .applicationSupportDirectory, in: .userDomainMask)[0].appendingPathComponent("samat")
+            let server = Bundle.main.object(forInfoDictionaryKey: "SamatServerURL") as? String ?? "http://127.0.0.1:8124"
+            return try await SamatClient.open(dataDir: dir.path, serverUrl: server)
+        }
+        self.opening = opening
+        do {
+            let client = try await opening.value
+            self.client = client
+            return client
+        } catch {
+            self.opening = nil // e.g. storage trouble: the next call tries again
+            throw error
         }
     }
 
@@ -69,10 +88,16 @@ final class AppModel: ObservableObject {
         }
     }
 
-    /// After login: the list, what waits is sent, and the complaints are followed.
+    /// After login: the list, what waits is sent, the complaints are followed, and pushes are
+    /// asked for.
     private func loggedIn() async {
         screen = .list
         await reload()
+        if let code = pendingDetail {
+            pendingDetail = nil
+            await open(code)
+        }
+        Task { await enablePush() } // asks the user: not awaited, so the list goes on meanwhile
         following?.cancel()
         if let client {
             following = Task { [weak self] in
@@ -140,6 +165,14 @@ final class AppModel: ObservableObject {
                 // Queued: sent on the next sync.
             }
             await reload()
+        }
+    }
+
+    /// A tapped notification: its complaint, now or right after the login.
+    func openFromNotification(_ trackingCode: String) async {
+        switch screen {
+        case .loading, .login: pendingDetail = trackingCode
+        default: await open(trackingCode)
         }
     }
 

@@ -40,11 +40,14 @@ data class UiState(
     /** A Persian message for the last failure (from the library's error codes). */
     val message: String? = null,
     val busy: Boolean = false,
+    /** Someone is logged in: the activity then asks for notifications and registers for push. */
+    val loggedIn: Boolean = false,
 )
 
 /**
- * Holds the one SamatClient of the app. Everything the screens do is a call on it; errors
- * become the Persian message the library provides.
+ * The screens' state over the app's one SamatClient (opened by [SamatHolder], which the push
+ * services share). Everything the screens do is a call on it; errors become the Persian message
+ * the library provides.
  */
 class SamatViewModel(app: Application) : AndroidViewModel(app) {
     private val _state = MutableStateFlow(UiState())
@@ -52,11 +55,18 @@ class SamatViewModel(app: Application) : AndroidViewModel(app) {
     lateinit var client: SamatClient
         private set
     private var following: Job? = null
+    private var pushes: Job? = null
+
+    /** A complaint a notification asked to open before the login finished. */
+    private var pendingDetail: String? = null
+
+    /** Whether the activity already set up push in this process (it survives rotation here). */
+    var pushSetUp = false
 
     init {
         viewModelScope.launch {
             try {
-                client = SamatClient.open(app.filesDir.absolutePath, BuildConfig.SERVER_URL)
+                client = SamatHolder.client(app)
                 if (client.session().phone == null) show(Screen.Login) else start()
             } catch (e: SamatException) {
                 // E.g. the phone's storage failed: say so instead of crashing.
@@ -98,6 +108,7 @@ class SamatViewModel(app: Application) : AndroidViewModel(app) {
     /** After login: show the list, send what waits, and follow the complaints. */
     private suspend fun start() {
         show(Screen.List)
+        _state.update { it.copy(loggedIn = true) }
         reload()
         following?.cancel()
         following = viewModelScope.launch {
@@ -106,10 +117,30 @@ class SamatViewModel(app: Application) : AndroidViewModel(app) {
                 client.markSeen(events.map { it.seq })
             }
         }
+        // A push handled while the list is open (the library synced and marked it seen): show it.
+        pushes?.cancel()
+        pushes = viewModelScope.launch {
+            SamatHolder.pushes.collect { _ ->
+                try {
+                    reload()
+                } catch (e: SamatException) {
+                    _state.update { it.copy(message = e.persianMessage) }
+                }
+            }
+        }
+        pendingDetail?.let {
+            pendingDetail = null
+            open(it)
+        }
         act {
             client.sync()
             reload()
         }
+    }
+
+    /** A tapped notification: its complaint, now or right after the login. */
+    fun openFromNotification(trackingCode: String) {
+        if (_state.value.loggedIn) open(trackingCode) else pendingDetail = trackingCode
     }
 
     private suspend fun reload() {
@@ -162,6 +193,7 @@ class SamatViewModel(app: Application) : AndroidViewModel(app) {
 
     override fun onCleared() {
         following?.cancel()
-        if (::client.isInitialized) client.close()
+        pushes?.cancel()
+        // The client stays open: it is the process's (SamatHolder), and a push may still need it.
     }
 }
