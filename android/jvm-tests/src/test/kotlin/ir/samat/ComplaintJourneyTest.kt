@@ -104,6 +104,8 @@ class ComplaintJourneyTest {
         assertEquals(Stage.RECEIVED, complaint.stage)
         assertEquals(Stage.RECEIVED, report.newEvents.single().stage)
         assertEquals(code, report.items.first { it.kind == OutboxKind.COMPLAINT }.trackingCode)
+        // The app showed what the sync brought, and clears it (the listener hears unseen events).
+        app.markSeen(report.newEvents.map { it.seq })
 
         // Staff move it; the listener hears it.
         val expert = server.staffToken("expert")
