@@ -46,6 +46,7 @@ pub async fn serve(
     let worker = tokio::spawn(sms::outbox::run(state.store.clone(), sms, state.outbox_wake.clone(), state.metrics.clone(), stop_rx.clone()));
     let push_worker =
         tokio::spawn(push::outbox::run(state.store.clone(), pusher, state.push_wake.clone(), state.metrics.clone(), stop_rx.clone()));
+    let pruner = tokio::spawn(prune_outboxes(state.store.clone(), state.settings.outbox_retention, stop_rx.clone()));
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     let mut stop_for_server = stop_rx;
     let served = axum::serve(listener, app)
@@ -59,5 +60,26 @@ pub async fn serve(
     let _ = stop_tx.send(true);
     let _ = worker.await;
     let _ = push_worker.await;
+    let _ = pruner.await;
     served.map_err(Into::into)
+}
+
+/// Hourly, forgets finished SMS and pushes older than `retention` (the tables would otherwise
+/// grow by a row per stage change per device forever), until shutdown.
+async fn prune_outboxes(store: Arc<dyn store::Store>, retention: std::time::Duration, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = shutdown.changed() => return,
+        }
+        if *shutdown.borrow() {
+            return;
+        }
+        match store.prune_outboxes(time::OffsetDateTime::now_utc() - retention).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(rows = n, "pruned finished SMS and pushes"),
+            Err(e) => tracing::warn!(error = %e, "could not prune the outboxes"),
+        }
+    }
 }

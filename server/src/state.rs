@@ -48,6 +48,8 @@ pub struct Settings {
     pub guild_keys: GuildKeys,
     /// Push services and their keys.
     pub push: PushConfig,
+    /// How long sent (or given-up) SMS and pushes are kept before they are pruned.
+    pub outbox_retention: Duration,
 }
 
 impl Default for Settings {
@@ -67,6 +69,7 @@ impl Default for Settings {
             public_url: DEFAULT_PUBLIC_URL.to_owned(),
             guild_keys: GuildKeys::default(),
             push: PushConfig::default(),
+            outbox_retention: Duration::from_secs(7 * 24 * 3600),
         }
     }
 }

@@ -131,3 +131,20 @@ async fn the_sync_feed_starts_empty_and_follows_the_cursor() {
     assert_eq!(rest["events"].as_array().unwrap().len(), 1);
     assert_eq!(rest["more"], false);
 }
+
+#[tokio::test]
+async fn finished_sms_are_pruned_and_pending_ones_kept() {
+    let app = App::new().await;
+    let token = app.citizen("09121234570").await;
+    let body = json!({"client_id": uuid::Uuid::new_v4(), "category": "fraud", "description": "کم‌فروشی"});
+    app.send("POST", "/v1/complaints", Some(&token), Some(body)).await;
+    let store = &app.state.store;
+    let due = store.due_sms(OffsetDateTime::now_utc(), 100).await.unwrap();
+    assert_eq!(due.len(), 2, "the login code and the tracking code");
+    // The login code went out; the tracking code is still waiting.
+    store.sms_sent(vec![due[0].id], OffsetDateTime::now_utc()).await.unwrap();
+    let later = OffsetDateTime::now_utc() + time::Duration::seconds(1);
+    assert_eq!(store.prune_outboxes(later).await.unwrap(), 1);
+    assert_eq!(store.pending_sms().await.unwrap(), 1, "pending work is never pruned");
+    assert_eq!(store.prune_outboxes(later).await.unwrap(), 0);
+}

@@ -645,7 +645,7 @@ async fn a_device_registered_by_another_citizen_moves_to_them() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pushes_survive_a_kill_mid_delivery() {
-    let (fakes, mut srv, events) = thirty_changes_in_flight().await;
+    let (fakes, mut srv, events) = changes_in_flight(10).await;
     srv.kill();
     let at_kill = fakes.fake.received().len();
     assert!(at_kill < 2 * events.len(), "the kill came too late to test anything ({at_kill} delivered)");
@@ -661,10 +661,11 @@ async fn pushes_survive_a_kill_mid_delivery() {
 }
 
 /// A restart the ordinary way (SIGTERM, as systemd or an operator does it): the worker
-/// finishes the pushes in flight and records them, so each arrives exactly once.
+/// finishes the batch in flight and records it, so each push arrives exactly once. More
+/// pushes are queued than one batch holds, so some are still waiting at the restart.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pushes_survive_a_graceful_restart_exactly_once() {
-    let (fakes, mut srv, events) = thirty_changes_in_flight().await;
+    let (fakes, mut srv, events) = changes_in_flight(40).await;
     assert!(srv.terminate(), "SIGTERM ends the server cleanly");
     assert!(fakes.fake.received().len() < 2 * events.len(), "the restart came too late to test anything");
     srv.restart();
@@ -673,9 +674,10 @@ async fn pushes_survive_a_graceful_restart_exactly_once() {
     }
 }
 
-/// Ten complaints moved twice each (30 events) for a citizen with a UnifiedPush and an FCM
-/// device, the fake answering slowly so pushes are still queued when the test returns.
-async fn thirty_changes_in_flight() -> (Fakes, Server, BTreeMap<i64, (String, String)>) {
+/// `complaints` complaints moved twice each (three events apiece) for a citizen with a
+/// UnifiedPush and an FCM device, the fake answering slowly so pushes are still queued when
+/// the test returns.
+async fn changes_in_flight(complaints: usize) -> (Fakes, Server, BTreeMap<i64, (String, String)>) {
     let fakes = start_fakes().await;
     *fakes.fake.delay.lock().unwrap() = Duration::from_millis(40);
     let srv = fakes.server().await;
@@ -683,13 +685,13 @@ async fn thirty_changes_in_flight() -> (Fakes, Server, BTreeMap<i64, (String, St
     must_register(&citizen, fakes.subscription("crash-1")).await;
     must_register(&citizen, json!({"kind": "fcm", "token": "fcm-crash-1"})).await;
     let expert = srv.staff("expert").await;
-    for _ in 0..10 {
+    for _ in 0..complaints {
         let code = file(&citizen).await;
         must_move(&expert, &code, json!({"to": "expert_review"})).await;
         must_move(&expert, &code, json!({"to": "inspection"})).await;
     }
     let events = feed(&citizen).await;
-    assert_eq!(events.len(), 30);
+    assert_eq!(events.len(), 3 * complaints);
     wait_until(&fakes, "some pushes delivered", 20, || fakes.fake.received().len() >= 4).await;
     (fakes, srv, events)
 }

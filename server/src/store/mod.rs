@@ -627,6 +627,9 @@ pub trait Store: Send + Sync + 'static {
     async fn postpone_device_pushes(&self, device_id: i64, until: OffsetDateTime) -> StoreResult<()>;
     /// Number of pushes waiting.
     async fn pending_pushes(&self) -> StoreResult<i64>;
+    /// Forgets SMS and pushes that were finished (sent, given up, skipped) before `before`;
+    /// what is still pending is never touched. Returns how many rows went.
+    async fn prune_outboxes(&self, before: OffsetDateTime) -> StoreResult<i64>;
 
     /// Inserts or updates a business (every field).
     async fn upsert_business(&self, b: BusinessRecord, at: OffsetDateTime) -> StoreResult<Upserted>;

@@ -904,6 +904,35 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn prune_outboxes(&self, before: OffsetDateTime) -> StoreResult<i64> {
+        let mut total = 0;
+        // Small batches, so the writer never holds up complaints for long.
+        loop {
+            let n = self
+                .db
+                .write(move |conn| {
+                    let sms = conn
+                        .execute(
+                            "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE status <> 'pending' AND created_at < ?1 LIMIT 2000)",
+                            [ms(before)],
+                        )
+                        .map_err(backend)?;
+                    let push = conn
+                        .execute(
+                            "DELETE FROM push_outbox WHERE id IN (SELECT id FROM push_outbox WHERE status <> 'pending' AND created_at < ?1 LIMIT 2000)",
+                            [ms(before)],
+                        )
+                        .map_err(backend)?;
+                    Ok((sms + push) as i64)
+                })
+                .await?;
+            total += n;
+            if n == 0 {
+                return Ok(total);
+            }
+        }
+    }
+
     async fn postpone_device_pushes(&self, device_id: i64, until: OffsetDateTime) -> StoreResult<()> {
         self.db
             .write(move |conn| {
