@@ -33,7 +33,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// The caller's own complaint, or the same 404 whether it is missing or someone else's.
-async fn own(state: &AppState, citizen: &Citizen, code: samat_core::model::TrackingCode) -> ApiResult<ComplaintRecord> {
+pub(crate) async fn own(state: &AppState, citizen: &Citizen, code: samat_core::model::TrackingCode) -> ApiResult<ComplaintRecord> {
     match state.store.complaint(code).await? {
         Some(c) if c.phone == citizen.phone => Ok(c),
         _ => Err(ApiError::complaint_not_found()),

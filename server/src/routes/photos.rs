@@ -17,6 +17,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{Citizen, Staff};
 use crate::state::AppState;
 use crate::store::{ComplaintRecord, PhotoRecord, PutPhoto};
+use crate::routes::complaints::own;
 use crate::views;
 
 /// Routes of this module (with their own, larger body limit).
@@ -43,13 +44,6 @@ pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
         Some("image/webp")
     } else {
         None
-    }
-}
-
-async fn own(state: &AppState, citizen: &Citizen, code: TrackingCode) -> ApiResult<ComplaintRecord> {
-    match state.store.complaint(code).await? {
-        Some(c) if c.phone == citizen.phone => Ok(c),
-        _ => Err(ApiError::complaint_not_found()),
     }
 }
 
