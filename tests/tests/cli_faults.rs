@@ -11,8 +11,8 @@ use samat_tests::Server;
 use serde_json::Value;
 
 const DRAFTS: usize = 80;
-const WITH_PHOTO: usize = 12;
-const KILLS: usize = 25;
+const WITH_PHOTO: usize = 30;
+const KILLS: usize = 40;
 
 fn samat(data: &std::path::Path, server: &str, args: &[&str]) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_e2e-samat"));

@@ -209,6 +209,39 @@ async fn a_rejection_leaves_the_draft_recoverable() {
 }
 
 #[tokio::test]
+async fn a_photo_upload_whose_file_is_gone_is_delivered_only_if_the_server_has_it() {
+    let srv = server();
+    let dir = tempfile::tempdir().unwrap();
+    let client = Client::open(dir.path(), &srv.url).await.unwrap();
+    srv.login_client(&client, "09123330006").await;
+    let d = client.create_draft(fields("بدون فاکتور")).await.unwrap();
+    let photo = client.add_photo(&d.id, png()).await.unwrap();
+    client.submit(&d.id).await.unwrap();
+    assert_eq!(client.sync().await.unwrap().delivered, 2, "the complaint and its photo");
+    let code = client.complaints().await.unwrap()[0].tracking_code.to_string();
+    // The state an app killed between removing an uploaded file and recording the upload
+    // left behind: the upload still queued, its file gone. And one the server never got.
+    let unknown = uuid::Uuid::new_v4().to_string();
+    {
+        let conn = rusqlite::Connection::open(dir.path().join("samat.db")).unwrap();
+        for id in [&photo.id, &unknown] {
+            let payload = json!({"type": "photo", "tracking_code": code, "photo_id": id, "file": dir.path().join("photos/gone.jpg")});
+            conn.execute(
+                "INSERT INTO outbox (kind, key, tracking_code, payload, next_attempt_at, created_at, updated_at) VALUES ('photo', ?1, ?2, ?3, 0, 0, 0)",
+                rusqlite::params![id, code, payload.to_string()],
+            )
+            .unwrap();
+        }
+    }
+    let report = client.sync().await.unwrap();
+    assert_eq!((report.delivered, report.failed, report.pending), (1, 1, 0), "{report:?}");
+    let left = client.outbox().await.unwrap();
+    assert_eq!(left.len(), 1);
+    assert_eq!((left[0].key.as_str(), left[0].state), (unknown.as_str(), OutboxState::Failed));
+    assert_eq!(left[0].last_error.as_ref().unwrap().code, "local_error");
+}
+
+#[tokio::test]
 async fn an_expired_session_waits_for_a_new_login_without_losing_work() {
     let srv = server();
     let dir = tempfile::tempdir().unwrap();

@@ -47,7 +47,16 @@ async fn send(inner: &Inner, token: &str, q: &Queued) -> Result<(Sent, u64)> {
         Payload::Complaint { body, .. } => Ok((Sent::Complaint(inner.http.submit(token, body).await?), 0)),
         Payload::Photo { tracking_code, photo_id, file } => {
             let path = file.clone();
-            let bytes = tokio::task::spawn_blocking(move || std::fs::read(path)).await.map_err(|e| Error::Task(e.to_string()))??;
+            let read = tokio::task::spawn_blocking(move || std::fs::read(path)).await.map_err(|e| Error::Task(e.to_string()))?;
+            let bytes = match read {
+                Ok(bytes) => bytes,
+                // The file goes only once the upload is recorded, but an older version of the
+                // app removed it first: if the server already has the photo, it is delivered.
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound && server_has_photo(inner, token, tracking_code, photo_id).await? => {
+                    return Ok((Sent::Other, 0));
+                }
+                Err(e) => return Err(e.into()),
+            };
             let n = bytes.len() as u64;
             inner.http.upload_photo(token, tracking_code, photo_id, bytes).await?;
             Ok((Sent::Other, n))
@@ -68,9 +77,22 @@ async fn send(inner: &Inner, token: &str, q: &Queued) -> Result<(Sent, u64)> {
     }
 }
 
+/// Whether the complaint on the server already holds the photo.
+async fn server_has_photo(inner: &Inner, token: &str, tracking_code: &str, photo_id: &str) -> Result<bool> {
+    let Ok(code) = TrackingCode::parse(tracking_code) else { return Ok(false) };
+    let detail = inner.http.complaint(token, code, None).await?;
+    Ok(detail.is_some_and(|(d, _)| d.photos.iter().any(|p| p.photo_id.to_string() == photo_id)))
+}
+
 /// Records a delivered item in one local transaction: a filed complaint becomes a local
 /// complaint, its draft goes, and its photos are queued for upload under the tracking code.
 async fn delivered(inner: &Inner, q: Queued, sent: Sent) -> Result<()> {
+    // An uploaded photo's file goes only after the commit: were the app killed in between, the
+    // retry must still find it (the server takes the same photo again as a no-op).
+    let uploaded = match &q.payload {
+        Payload::Photo { file, .. } => Some(file.clone()),
+        _ => None,
+    };
     inner
         .db
         .write(move |conn| {
@@ -88,15 +110,17 @@ async fn delivered(inner: &Inner, q: Queued, sent: Sent) -> Result<()> {
                         drafts::delete(&tx, d)?;
                     }
                 }
-                (Payload::Photo { file, .. }, _) => {
-                    let _ = std::fs::remove_file(file);
-                }
                 _ => {}
             }
             tx.commit()?;
             Ok(())
         })
-        .await
+        .await?;
+    if let Some(file) = uploaded {
+        // A file left behind by a kill right here is swept on the next open.
+        let _ = tokio::task::spawn_blocking(move || std::fs::remove_file(file)).await;
+    }
+    Ok(())
 }
 
 async fn refused(inner: &Inner, q: &Queued, attempts: u32, err: &Error) -> Result<Rejection> {

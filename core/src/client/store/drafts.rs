@@ -3,6 +3,7 @@
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::{from_ms, ms};
+use super::outbox::Payload;
 use crate::client::error::Result;
 use crate::client::types::{Draft, DraftFields, DraftPhoto, DraftState, Rejection};
 
@@ -119,14 +120,16 @@ pub fn referenced_files(conn: &Connection) -> Result<std::collections::HashSet<S
     let mut set: std::collections::HashSet<String> =
         conn.prepare("SELECT file FROM draft_photos")?.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
     let queued: Vec<String> = conn
-        .prepare("SELECT payload FROM outbox WHERE kind = 'photo'")?
+        .prepare("SELECT payload FROM outbox WHERE kind IN ('photo', 'complaint')")?
         .query_map([], |r| r.get::<_, String>(0))?
         .collect::<rusqlite::Result<_>>()?;
     for p in queued {
-        if let Ok(v) = serde_json::from_str::<serde_json::Value>(&p) {
-            if let Some(f) = v["file"].as_str() {
-                set.insert(f.to_owned());
+        match serde_json::from_str::<Payload>(&p) {
+            Ok(Payload::Photo { file, .. }) => {
+                set.insert(file);
             }
+            Ok(Payload::Complaint { photos, .. }) => set.extend(photos.into_iter().map(|p| p.file)),
+            _ => {}
         }
     }
     Ok(set)
