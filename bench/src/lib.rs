@@ -47,9 +47,7 @@ pub async fn citizen_tokens(store: &dyn Store, n: usize) -> anyhow::Result<Vec<S
     for i in 0..n {
         let phone = PhoneNumber::parse(&format!("0935{:07}", i))?;
         let token = new_token();
-        store
-            .create_session(token_hash(&token), &Principal::Citizen { phone }, time::OffsetDateTime::now_utc() + Duration::from_secs(3600))
-            .await?;
+        store.create_session(token_hash(&token), &Principal::Citizen { phone }, time::OffsetDateTime::now_utc() + Duration::from_secs(3600)).await?;
         out.push(token);
     }
     Ok(out)

@@ -6,9 +6,9 @@ use std::sync::Arc;
 use samat_core::client::scanning;
 use samat_core::Client;
 
-use crate::records::{PushDevice, PushTarget, 
-    all, Business, ComplaintDetail, ComplaintEvent, Draft, DraftFields, DraftPhoto, FieldProblem, GuildCode, GuildKey, LocalComplaint,
-    OutboxItem, PushNotification, Result, ScannedCode, Session, SyncReport,
+use crate::records::{
+    all, Business, ComplaintDetail, ComplaintEvent, Draft, DraftFields, DraftPhoto, FieldProblem, GuildCode, GuildKey, LocalComplaint, OutboxItem, PushDevice,
+    PushNotification, PushTarget, Result, ScannedCode, Session, SyncReport,
 };
 use crate::runtime;
 use crate::updates::{self, ComplaintUpdatesListener, SubscriptionHandle};

@@ -96,9 +96,7 @@ pub fn jalali_day(at_ms: i64) -> JalaliDay {
 /// none when the day does not exist. For a Jalali date picker.
 #[uniffi::export]
 pub fn jalali_to_iso_date(day: JalaliDay) -> Option<String> {
-    JalaliDate { year: day.year, month: day.month, day: day.day }
-        .to_gregorian()
-        .map(|d| format!("{:04}-{:02}-{:02}", d.year(), d.month() as u8, d.day()))
+    JalaliDate { year: day.year, month: day.month, day: day.day }.to_gregorian().map(|d| format!("{:04}-{:02}-{:02}", d.year(), d.month() as u8, d.day()))
 }
 
 /// A Gregorian `YYYY-MM-DD` as a Solar Hijri day; none when it is not a date.

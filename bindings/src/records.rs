@@ -61,9 +61,11 @@ macro_rules! mirror_enum {
     };
 }
 
-mirror_enum!(Stage, samat_core::model::Stage, [
-    Received, ExpertReview, SelfRegulation, Inspection, InspectionReported, Taazirat, Verdict, Resolved, Dismissed, Withdrawn
-]);
+mirror_enum!(
+    Stage,
+    samat_core::model::Stage,
+    [Received, ExpertReview, SelfRegulation, Inspection, InspectionReported, Taazirat, Verdict, Resolved, Dismissed, Withdrawn]
+);
 
 /// What the citizen complains about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
@@ -88,9 +90,11 @@ pub enum Category {
     Other,
 }
 
-mirror_enum!(Category, samat_core::model::Category, [
-    SmuggledGoods, Fraud, Hoarding, OffNetworkSupply, PricingViolation, ForcedSelling, NoPriceTag, NoInvoice, Other
-]);
+mirror_enum!(
+    Category,
+    samat_core::model::Category,
+    [SmuggledGoods, Fraud, Hoarding, OffNetworkSupply, PricingViolation, ForcedSelling, NoPriceTag, NoInvoice, Other]
+);
 
 /// How a complaint reached the ministry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
@@ -612,11 +616,7 @@ impl From<api::ComplaintDetail> for ComplaintDetail {
                 .into_iter()
                 .map(|f| Feedback { id: f.id, rating: f.rating, comment: f.comment, escalated: f.escalated, at_ms: ms(f.at) })
                 .collect(),
-            photos: d
-                .photos
-                .into_iter()
-                .map(|p| ServerPhoto { photo_id: p.photo_id.to_string(), content_type: p.content_type, size: p.size })
-                .collect(),
+            photos: d.photos.into_iter().map(|p| ServerPhoto { photo_id: p.photo_id.to_string(), content_type: p.content_type, size: p.size }).collect(),
             tracking_code: code,
         }
     }
@@ -671,14 +671,7 @@ pub struct ItemResult {
 
 impl From<core::ItemResult> for ItemResult {
     fn from(i: core::ItemResult) -> Self {
-        ItemResult {
-            id: i.id,
-            key: i.key,
-            kind: i.kind.into(),
-            delivered: i.delivered,
-            tracking_code: i.tracking_code,
-            error: i.error.map(Into::into),
-        }
+        ItemResult { id: i.id, key: i.key, kind: i.kind.into(), delivered: i.delivered, tracking_code: i.tracking_code, error: i.error.map(Into::into) }
     }
 }
 

@@ -237,10 +237,8 @@ pub struct Amount(pub Option<i64>);
 
 /// Parses `--amount`: digits in any script, with `,` `٬` `_` or spaces between groups.
 pub fn parse_amount(s: &str) -> Result<Amount, String> {
-    let cleaned: String = samat_core::model::text::ascii_digits(s.trim())
-        .chars()
-        .filter(|c| !matches!(c, ',' | '\u{066C}' | '_' | ' ' | '\u{00A0}' | '\u{202F}'))
-        .collect();
+    let cleaned: String =
+        samat_core::model::text::ascii_digits(s.trim()).chars().filter(|c| !matches!(c, ',' | '\u{066C}' | '_' | ' ' | '\u{00A0}' | '\u{202F}')).collect();
     if cleaned.is_empty() {
         return Ok(Amount(None));
     }

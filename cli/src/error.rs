@@ -58,19 +58,16 @@ impl From<ClientError> for CliError {
         let code = e.code().to_owned();
         match e {
             ClientError::Offline { .. } => CliError::new(&code, "server unreachable"),
-            ClientError::Unauthorized => {
-                CliError::new(&code, "not logged in, or the session expired: run `samat login PHONE` (queued work is kept)")
-            }
+            ClientError::Unauthorized => CliError::new(&code, "not logged in, or the session expired: run `samat login PHONE` (queued work is kept)"),
             ClientError::Rejected { code: c, message, .. } => CliError::new(
                 &code,
                 if message.is_empty() { format!("the server refused it ({c})") } else { format!("the server refused it ({c}): {message}") },
             ),
             ClientError::Invalid { fields } => CliError { code, message: format!("invalid input: {}", describe_fields(&fields)), fields },
             ClientError::NotFound { what } => CliError::new(&code, format!("not found: {what}")),
-            ClientError::Server { status, message } => CliError::new(
-                &code,
-                if message.is_empty() { format!("server error {status}") } else { format!("server error {status}: {message}") },
-            ),
+            ClientError::Server { status, message } => {
+                CliError::new(&code, if message.is_empty() { format!("server error {status}") } else { format!("server error {status}: {message}") })
+            }
             ClientError::Photo { message } => CliError::new(&code, format!("photo problem: {message}")),
             ClientError::Storage { message } => CliError::new(&code, format!("local storage problem: {message}")),
         }

@@ -38,8 +38,7 @@ impl Output {
     /// otherwise the text `text` builds.
     pub fn emit<T: Serialize + ?Sized>(&self, value: &T, text: impl FnOnce() -> String) {
         if self.json {
-            let doc =
-                serde_json::to_string_pretty(value).unwrap_or_else(|e| format!("{{\"error\":{{\"code\":\"json\",\"message\":\"{e}\"}}}}"));
+            let doc = serde_json::to_string_pretty(value).unwrap_or_else(|e| format!("{{\"error\":{{\"code\":\"json\",\"message\":\"{e}\"}}}}"));
             write_stdout(&format!("{doc}\n"));
         } else {
             let mut s = text();

@@ -24,8 +24,7 @@ struct Run {
 
 impl Run {
     fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}):\n{}\nstderr: {}", self.stdout, self.stderr))
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}):\n{}\nstderr: {}", self.stdout, self.stderr))
     }
 
     fn ok(self) -> Run {
@@ -188,9 +187,7 @@ fn submit_of_an_invalid_draft_lists_every_field_and_code() {
     let run = s.run(&["submit", &id]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert_eq!(run.stderr.lines().count(), 1, "{:?}", run.stderr);
-    for code in
-        ["category: missing_category", "description: description_empty", "incident_date: date_in_future", "amount_rials: negative_amount"]
-    {
+    for code in ["category: missing_category", "description: description_empty", "incident_date: date_in_future", "amount_rials: negative_amount"] {
         assert!(run.stderr.contains(code), "{code} missing from {:?}", run.stderr);
     }
     let run = s.run(&["submit", &id, "--json"]);
@@ -253,8 +250,7 @@ fn actions_queue_offline_and_say_so() {
     assert!(doc["message"].as_str().unwrap().starts_with("server unreachable:"), "{doc}");
     let text = s.run(&["decide", "5973453081", "reject"]).ok().stdout;
     assert!(text.contains("server unreachable") && text.contains("queued; will be sent when online"), "{text}");
-    let kinds: Vec<Value> =
-        s.run(&["list", "--json"]).ok().json()["outbox"].as_array().unwrap().iter().map(|i| i["kind"].clone()).collect();
+    let kinds: Vec<Value> = s.run(&["list", "--json"]).ok().json()["outbox"].as_array().unwrap().iter().map(|i| i["kind"].clone()).collect();
     assert_eq!(kinds, vec![Value::from("withdraw"), Value::from("decision")]);
 
     // A mistyped code is caught locally; a bad rating too.

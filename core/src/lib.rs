@@ -9,9 +9,9 @@ pub mod model;
 
 #[cfg(feature = "client")]
 pub mod client;
-#[cfg(feature = "sqlite")]
-pub mod schema;
 #[cfg(feature = "scan")]
 pub mod scan;
+#[cfg(feature = "sqlite")]
+pub mod schema;
 #[cfg(feature = "client")]
 pub use client::{Client, ClientError};

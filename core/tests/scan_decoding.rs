@@ -16,16 +16,8 @@ fn scan(f: &Frame) -> Vec<FoundCode> {
 fn assert_corners_near(code: &FoundCode, expected: [(f32, f32); 4], tolerance: f32) {
     // The reported order follows the symbol, so compare as sets.
     for (ex, ey) in expected {
-        let nearest = code
-            .corners
-            .iter()
-            .map(|p| ((p.x - ex).powi(2) + (p.y - ey).powi(2)).sqrt())
-            .fold(f32::MAX, f32::min);
-        assert!(
-            nearest < tolerance,
-            "corner ({ex}, {ey}) off by {nearest}: {:?}",
-            code.corners
-        );
+        let nearest = code.corners.iter().map(|p| ((p.x - ex).powi(2) + (p.y - ey).powi(2)).sqrt()).fold(f32::MAX, f32::min);
+        assert!(nearest < tolerance, "corner ({ex}, {ey}) off by {nearest}: {:?}", code.corners);
     }
 }
 
@@ -71,10 +63,7 @@ fn decodes_rotated_codes() {
     f.paint_qr(TEXT, 190, 190, 5);
     for degrees in [90.0, 180.0, 270.0, 30.0, 45.0, 137.0] {
         let codes = scan(&f.rotated(degrees));
-        assert!(
-            codes.iter().any(|c| c.text == TEXT),
-            "rotation {degrees}: {codes:?}"
-        );
+        assert!(codes.iter().any(|c| c.text == TEXT), "rotation {degrees}: {codes:?}");
     }
 }
 
@@ -121,12 +110,7 @@ fn decodes_every_supported_container() {
     f.paint_qr(TEXT, 80, 40, 4);
     let gray = image::GrayImage::from_raw(320, 240, f.data.clone()).unwrap();
     let rgb = image::DynamicImage::ImageLuma8(gray).to_rgb8();
-    for format in [
-        image::ImageFormat::Png,
-        image::ImageFormat::Jpeg,
-        image::ImageFormat::Gif,
-        image::ImageFormat::WebP,
-    ] {
+    for format in [image::ImageFormat::Png, image::ImageFormat::Jpeg, image::ImageFormat::Gif, image::ImageFormat::WebP] {
         let mut bytes = std::io::Cursor::new(Vec::new());
         rgb.write_to(&mut bytes, format).expect("encode");
         let codes = scan_image(&bytes.into_inner()).expect("decodes");
@@ -147,10 +131,7 @@ fn corpus_file(rel: &str) -> Option<Vec<u8>> {
 
 #[test]
 fn shift_jis_text_is_decoded() {
-    let (Some(img), Some(txt)) = (
-        corpus_file("zxing/qrcode-2/16.png"),
-        corpus_file("zxing/qrcode-2/16.txt"),
-    ) else {
+    let (Some(img), Some(txt)) = (corpus_file("zxing/qrcode-2/16.png"), corpus_file("zxing/qrcode-2/16.txt")) else {
         return;
     };
     let expected = String::from_utf8(txt).unwrap();

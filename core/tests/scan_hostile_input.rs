@@ -8,35 +8,20 @@ use samat_core::scan::{scan_frame, scan_image, ScanError};
 
 #[test]
 fn zero_sized_frame_is_invalid() {
-    assert!(matches!(
-        scan_frame(&[], 0, 0, 0),
-        Err(ScanError::InvalidFrame(_))
-    ));
-    assert!(matches!(
-        scan_frame(&[0; 10], 0, 10, 1),
-        Err(ScanError::InvalidFrame(_))
-    ));
+    assert!(matches!(scan_frame(&[], 0, 0, 0), Err(ScanError::InvalidFrame(_))));
+    assert!(matches!(scan_frame(&[0; 10], 0, 10, 1), Err(ScanError::InvalidFrame(_))));
 }
 
 #[test]
 fn stride_smaller_than_width_is_invalid() {
-    assert!(matches!(
-        scan_frame(&[0; 100], 10, 10, 9),
-        Err(ScanError::InvalidFrame(_))
-    ));
+    assert!(matches!(scan_frame(&[0; 100], 10, 10, 9), Err(ScanError::InvalidFrame(_))));
 }
 
 #[test]
 fn short_buffer_is_invalid() {
-    assert!(matches!(
-        scan_frame(&[0; 99], 10, 10, 10),
-        Err(ScanError::InvalidFrame(_))
-    ));
+    assert!(matches!(scan_frame(&[0; 99], 10, 10, 10), Err(ScanError::InvalidFrame(_))));
     // Padded stride: needs 9 full rows plus one row of `width`.
-    assert!(matches!(
-        scan_frame(&[0; 9 * 16 + 9], 10, 10, 16),
-        Err(ScanError::InvalidFrame(_))
-    ));
+    assert!(matches!(scan_frame(&[0; 9 * 16 + 9], 10, 10, 16), Err(ScanError::InvalidFrame(_))));
     assert!(scan_frame(&[0; 9 * 16 + 10], 10, 10, 16).is_ok());
 }
 
@@ -64,11 +49,7 @@ fn png_chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
         for &b in bytes {
             crc ^= u32::from(b);
             for _ in 0..8 {
-                crc = if crc & 1 != 0 {
-                    (crc >> 1) ^ 0xEDB8_8320
-                } else {
-                    crc >> 1
-                };
+                crc = if crc & 1 != 0 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
             }
         }
         !crc
@@ -89,11 +70,7 @@ fn png_with_header(width: u32, height: u32, bit_depth: u8, color_type: u8) -> Ve
     ihdr.extend_from_slice(&[bit_depth, color_type, 0, 0, 0]);
     png_chunk(&mut png, b"IHDR", &ihdr);
     // A tiny, valid zlib stream (a few zero bytes) standing in for the pixel data.
-    png_chunk(
-        &mut png,
-        b"IDAT",
-        &[0x78, 0x9c, 0x63, 0x60, 0x00, 0x00, 0x00, 0x02, 0x00, 0x01],
-    );
+    png_chunk(&mut png, b"IDAT", &[0x78, 0x9c, 0x63, 0x60, 0x00, 0x00, 0x00, 0x02, 0x00, 0x01]);
     png_chunk(&mut png, b"IEND", &[]);
     png
 }
@@ -125,11 +102,7 @@ fn decompression_bomb_within_limits_is_scanned_quickly() {
     let start = Instant::now();
     let r = scan_image(&bomb);
     assert_eq!(r, Ok(vec![]));
-    assert!(
-        start.elapsed() < Duration::from_secs(20),
-        "took {:?}",
-        start.elapsed()
-    );
+    assert!(start.elapsed() < Duration::from_secs(20), "took {:?}", start.elapsed());
 }
 
 #[test]
@@ -139,11 +112,7 @@ fn pure_noise_frame_finds_nothing_in_bounded_time() {
     let start = Instant::now();
     let codes = scan_frame(&frame, w, h, w).expect("valid frame");
     assert!(codes.is_empty(), "{codes:?}");
-    assert!(
-        start.elapsed() < Duration::from_secs(10),
-        "took {:?}",
-        start.elapsed()
-    );
+    assert!(start.elapsed() < Duration::from_secs(10), "took {:?}", start.elapsed());
 }
 
 /// A `w`x`h` frame tiled with 7x7-module finder-like squares (no valid code), `module` px

@@ -13,7 +13,7 @@ use time::OffsetDateTime;
 use crate::error::{ApiError, ApiResult};
 use crate::notice;
 use crate::state::AppState;
-use crate::store::{StoreError, ChangeRecord, ComplaintRecord, EventRecord, NewComplaintRecord, NewSms, SmsKind};
+use crate::store::{ChangeRecord, ComplaintRecord, EventRecord, NewComplaintRecord, NewSms, SmsKind, StoreError};
 
 pub use samat_core::model::clock::today_in_iran;
 
@@ -102,12 +102,7 @@ pub async fn move_complaint(state: &AppState, complaint: &ComplaintRecord, actor
         internal_note: mv.internal_note,
         details,
         visible: true,
-        sms: Some(NewSms {
-            to: complaint.phone.clone(),
-            text: notice::stage_changed(complaint.tracking_code, mv.to),
-            kind: SmsKind::Notice,
-            token: None,
-        }),
+        sms: Some(NewSms { to: complaint.phone.clone(), text: notice::stage_changed(complaint.tracking_code, mv.to), kind: SmsKind::Notice, token: None }),
         action_id: mv.action_id,
         at: OffsetDateTime::now_utc(),
     };

@@ -6,11 +6,11 @@ use std::io::{BufRead, IsTerminal};
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use crate::push::{self, apns, fcm, PushConfig, VapidKey};
+use crate::sms::{self, KavenegarOptions, SmsConfig};
+use crate::{demo, keys, passwords, registry, store, AppState, Settings};
 use clap::{Args, Parser, Subcommand};
 use samat_core::model::Role;
-use crate::sms::{self, KavenegarOptions, SmsConfig};
-use crate::push::{self, apns, fcm, PushConfig, VapidKey};
-use crate::{demo, keys, passwords, registry, store, AppState, Settings};
 
 #[derive(Parser, Debug)]
 #[command(name = "samat-server", version, about = "The 124 consumer-complaint server (intake, SMS, seven-stage workflow, staff, sync feed)")]
@@ -322,11 +322,7 @@ async fn add_staff(database: &str, username: &str, role: Role) -> anyhow::Result
             line.trim_end_matches(['\r', '\n']).to_owned()
         }
     };
-    anyhow::ensure!(
-        password.chars().count() >= passwords::MIN_PASSWORD_CHARS,
-        "the password must have at least {} characters",
-        passwords::MIN_PASSWORD_CHARS
-    );
+    anyhow::ensure!(password.chars().count() >= passwords::MIN_PASSWORD_CHARS, "the password must have at least {} characters", passwords::MIN_PASSWORD_CHARS);
     let store = store::open(database).await?;
     let hash = passwords::hash(&password)?;
     let id = store.add_staff(&username, &hash, role).await.map_err(|e| anyhow::anyhow!("{e}"))?;

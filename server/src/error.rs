@@ -65,11 +65,9 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::Conflict(msg) => ApiError::new(StatusCode::CONFLICT, "conflict", msg),
-            StoreError::StageChanged => ApiError::new(
-                StatusCode::CONFLICT,
-                "stage_changed",
-                "the complaint was moved by someone else meanwhile; reload it and try again",
-            ),
+            StoreError::StageChanged => {
+                ApiError::new(StatusCode::CONFLICT, "stage_changed", "the complaint was moved by someone else meanwhile; reload it and try again")
+            }
             StoreError::Backend(msg) => ApiError::internal(msg),
         }
     }

@@ -30,11 +30,9 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
 
 fn json_rejection(r: JsonRejection) -> ApiError {
     match r {
-        JsonRejection::MissingJsonContentType(_) => ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            "send the body as JSON with Content-Type: application/json",
-        ),
+        JsonRejection::MissingJsonContentType(_) => {
+            ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "send the body as JSON with Content-Type: application/json")
+        }
         JsonRejection::JsonSyntaxError(e) => ApiError::bad_request("invalid_json", format!("the body is not valid JSON: {}", e.body_text())),
         JsonRejection::JsonDataError(e) => ApiError::bad_request("invalid_body", format!("the body has a wrong or missing field: {}", e.body_text())),
         JsonRejection::BytesRejection(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
@@ -95,10 +93,8 @@ impl FromRequestParts<AppState> for ClientIp {
 }
 
 fn bearer(parts: &Parts) -> Result<&str, ApiError> {
-    let value = parts
-        .headers
-        .get(axum::http::header::AUTHORIZATION)
-        .ok_or_else(|| ApiError::unauthorized("log in first: send Authorization: Bearer <token>"))?;
+    let value =
+        parts.headers.get(axum::http::header::AUTHORIZATION).ok_or_else(|| ApiError::unauthorized("log in first: send Authorization: Bearer <token>"))?;
     let value = value.to_str().map_err(|_| ApiError::unauthorized("malformed Authorization header"))?;
     value
         .strip_prefix("Bearer ")

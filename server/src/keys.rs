@@ -83,11 +83,8 @@ pub fn parse_signing_key(s: &str) -> Result<(String, SigningKey), String> {
 /// Parses `--verify-key KEY_ID:PUBLIC`.
 pub fn parse_verify_key(s: &str) -> Result<GuildKey, String> {
     let (id, public) = split_pair(s, "PUBLIC")?;
-    let bytes: [u8; 32] = URL_SAFE_NO_PAD
-        .decode(public)
-        .ok()
-        .and_then(|b| b.try_into().ok())
-        .ok_or("the public key must be 32 bytes in base64url without padding")?;
+    let bytes: [u8; 32] =
+        URL_SAFE_NO_PAD.decode(public).ok().and_then(|b| b.try_into().ok()).ok_or("the public key must be 32 bytes in base64url without padding")?;
     VerifyingKey::from_bytes(&bytes).map_err(|_| "not a valid Ed25519 public key".to_owned())?;
     Ok(GuildKey { key_id: id.to_owned(), algorithm: "Ed25519".into(), public_key: public.to_owned() })
 }

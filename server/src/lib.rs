@@ -44,8 +44,7 @@ pub async fn serve(
     let pusher = Arc::new(push::Pusher::new(&state.settings.push)?);
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let worker = tokio::spawn(sms::outbox::run(state.store.clone(), sms, state.outbox_wake.clone(), state.metrics.clone(), stop_rx.clone()));
-    let push_worker =
-        tokio::spawn(push::outbox::run(state.store.clone(), pusher, state.push_wake.clone(), state.metrics.clone(), stop_rx.clone()));
+    let push_worker = tokio::spawn(push::outbox::run(state.store.clone(), pusher, state.push_wake.clone(), state.metrics.clone(), stop_rx.clone()));
     let pruner = tokio::spawn(prune_outboxes(state.store.clone(), state.settings.outbox_retention, stop_rx.clone()));
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     let mut stop_for_server = stop_rx;

@@ -10,10 +10,7 @@ pub fn otp(code: &str) -> String {
 
 /// The tracking code of a new complaint (seed step 2).
 pub fn filed(code: TrackingCode) -> String {
-    format!(
-        "سامانه ۱۲۴ وزارت صمت: شکایت شما ثبت شد.\nکد رهگیری: {}\nپیگیری: اپلیکیشن صمت ما یا 124.ir",
-        code.as_str()
-    )
+    format!("سامانه ۱۲۴ وزارت صمت: شکایت شما ثبت شد.\nکد رهگیری: {}\nپیگیری: اپلیکیشن صمت ما یا 124.ir", code.as_str())
 }
 
 /// A stage change (every stage is announced by SMS with the tracking code).

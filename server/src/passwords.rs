@@ -10,10 +10,7 @@ pub const MIN_PASSWORD_CHARS: usize = 8;
 /// Hashes a password (Argon2id, default parameters, random salt).
 pub fn hash(password: &str) -> anyhow::Result<String> {
     let salt = SaltString::generate(&mut OsRng);
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| anyhow::anyhow!("hashing failed: {e}"))
+    Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(|e| anyhow::anyhow!("hashing failed: {e}"))
 }
 
 /// Whether `password` matches the PHC string `stored`.

@@ -86,11 +86,7 @@ impl Layout {
         }
         let missing: Vec<&str> = [0, 1].iter().filter(|&&c| at[c].is_none()).map(|&c| COLUMNS[c]).collect();
         if !missing.is_empty() {
-            return Err(ImportError::Header(format!(
-                "no {} column; the first row must name the columns: {}",
-                missing.join(" or "),
-                COLUMNS.join(",")
-            )));
+            return Err(ImportError::Header(format!("no {} column; the first row must name the columns: {}", missing.join(" or "), COLUMNS.join(","))));
         }
         Ok(Layout { at, width: header.len() })
     }
@@ -219,7 +215,13 @@ pub async fn import_csv(store: &dyn Store, input: impl Read) -> Result<ImportRep
     Ok(report)
 }
 
-async fn flush(store: &dyn Store, batch: &mut Vec<BusinessRecord>, fields: BusinessFields, at: OffsetDateTime, report: &mut ImportReport) -> Result<(), ImportError> {
+async fn flush(
+    store: &dyn Store,
+    batch: &mut Vec<BusinessRecord>,
+    fields: BusinessFields,
+    at: OffsetDateTime,
+    report: &mut ImportReport,
+) -> Result<(), ImportError> {
     if batch.is_empty() {
         return Ok(());
     }

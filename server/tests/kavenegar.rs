@@ -15,7 +15,11 @@ use std::collections::HashMap;
 
 type Seen = Arc<Mutex<Vec<(String, String, HashMap<String, String>)>>>;
 
-async fn fake(State((seen, status)): State<(Seen, i64)>, Path((key, method)): Path<(String, String)>, Form(form): Form<HashMap<String, String>>) -> Json<Value> {
+async fn fake(
+    State((seen, status)): State<(Seen, i64)>,
+    Path((key, method)): Path<(String, String)>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Json<Value> {
     seen.lock().unwrap().push((key, method, form));
     Json(json!({"return": {"status": status, "message": "پیام"}, "entries": []}))
 }

@@ -85,9 +85,8 @@ async fn filing_queues_the_tracking_code_sms_in_the_same_transaction() {
 async fn validation_reports_every_field_at_once() {
     let app = App::new().await;
     let token = app.citizen("09121234568").await;
-    let (st, body) = app
-        .send("POST", "/v1/complaints", Some(&token), Some(json!({"client_id": "x", "category": "", "description": "", "amount_rials": -1})))
-        .await;
+    let (st, body) =
+        app.send("POST", "/v1/complaints", Some(&token), Some(json!({"client_id": "x", "category": "", "description": "", "amount_rials": -1}))).await;
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
     let mut codes: Vec<&str> = body["fields"].as_array().unwrap().iter().map(|f| f["code"].as_str().unwrap()).collect();
     codes.sort();

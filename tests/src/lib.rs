@@ -76,11 +76,16 @@ impl Server {
 
     /// Generous rate limits so tests can log in often, unless the test sets a limit itself.
     fn default_limits(&self) -> Vec<&'static str> {
-        [("--otp-per-ip-per-hour", "100000"), ("--otp-per-phone-per-hour", "1000"), ("--staff-logins-per-15min", "100000"), ("--track-per-ip-per-minute", "100000")]
-            .into_iter()
-            .filter(|(flag, _)| !self.extra.iter().any(|e| e == flag))
-            .flat_map(|(f, v)| [f, v])
-            .collect()
+        [
+            ("--otp-per-ip-per-hour", "100000"),
+            ("--otp-per-phone-per-hour", "1000"),
+            ("--staff-logins-per-15min", "100000"),
+            ("--track-per-ip-per-minute", "100000"),
+        ]
+        .into_iter()
+        .filter(|(flag, _)| !self.extra.iter().any(|e| e == flag))
+        .flat_map(|(f, v)| [f, v])
+        .collect()
     }
 
     fn wait_ready(&self) {

@@ -139,10 +139,12 @@ async fn concurrent_syncs_and_a_server_killed_mid_sync_never_double_a_complaint(
         client.submit(&d.id).await.unwrap();
     }
     // Kill the server while four syncs race each other.
-    let racers: Vec<_> = (0..4).map(|_| {
-        let c = client.clone();
-        tokio::spawn(async move { c.sync().await })
-    }).collect();
+    let racers: Vec<_> = (0..4)
+        .map(|_| {
+            let c = client.clone();
+            tokio::spawn(async move { c.sync().await })
+        })
+        .collect();
     tokio::time::sleep(Duration::from_millis(30)).await;
     tokio::task::block_in_place(|| srv.kill());
     for r in racers {
@@ -150,10 +152,12 @@ async fn concurrent_syncs_and_a_server_killed_mid_sync_never_double_a_complaint(
     }
     eprintln!("{} of {DRAFTS} still queued after the kill", client.outbox().await.unwrap().len());
     tokio::task::block_in_place(|| srv.restart());
-    let racers: Vec<_> = (0..4).map(|_| {
-        let c = client.clone();
-        tokio::spawn(async move { c.sync().await })
-    }).collect();
+    let racers: Vec<_> = (0..4)
+        .map(|_| {
+            let c = client.clone();
+            tokio::spawn(async move { c.sync().await })
+        })
+        .collect();
     for r in racers {
         r.await.unwrap().unwrap();
     }

@@ -42,12 +42,7 @@ async fn acknowledged_complaints_survive_sigkill_exactly_once() {
                 let body = json!({"client_id": client_id, "category": "pricing_violation", "description": format!("گران‌فروشی شماره {n}")});
                 let deadline = Instant::now() + Duration::from_secs(120);
                 loop {
-                    let sent = quick
-                        .post(format!("{}/v1/complaints", citizen.base()))
-                        .bearer_auth(citizen.token.as_ref().unwrap())
-                        .json(&body)
-                        .send()
-                        .await;
+                    let sent = quick.post(format!("{}/v1/complaints", citizen.base())).bearer_auth(citizen.token.as_ref().unwrap()).json(&body).send().await;
                     if let Ok(resp) = sent {
                         let status = resp.status();
                         if status == StatusCode::CREATED || status == StatusCode::OK {

@@ -774,9 +774,7 @@ async fn the_client_registers_and_turns_a_push_into_one_notification() {
 
     let d = client
         .create_draft(samat_core::client::DraftFields {
-            category: Some("hoarding".into()),
-            description: Some("احتکار برنج".into()),
-            ..Default::default()
+            category: Some("hoarding".into()), description: Some("احتکار برنج".into()), ..Default::default()
         })
         .await
         .unwrap();

@@ -84,13 +84,7 @@ async fn the_command_line_signing_key_signs_and_retired_keys_are_published() {
     assert_eq!(keys, [expected, retired]);
 
     let expert = srv.staff("expert").await;
-    let resp = expert
-        .http()
-        .get(format!("{}/v1/businesses/10010010011/qr.png", srv.url))
-        .bearer_auth(expert.token.as_deref().unwrap())
-        .send()
-        .await
-        .unwrap();
+    let resp = expert.http().get(format!("{}/v1/businesses/10010010011/qr.png", srv.url)).bearer_auth(expert.token.as_deref().unwrap()).send().await.unwrap();
     assert_eq!(resp.status(), StatusCode::OK);
     assert_eq!(resp.headers()["content-type"], "image/png");
     let png = resp.bytes().await.unwrap();

@@ -12,13 +12,7 @@ const SHOP: &str = "10010010011";
 
 async fn sticker(srv: &Server) -> DynamicImage {
     let staff = srv.staff("operator").await;
-    let resp = staff
-        .http()
-        .get(format!("{}/v1/businesses/{SHOP}/qr.png", srv.url))
-        .bearer_auth(staff.token.as_ref().unwrap())
-        .send()
-        .await
-        .unwrap();
+    let resp = staff.http().get(format!("{}/v1/businesses/{SHOP}/qr.png", srv.url)).bearer_auth(staff.token.as_ref().unwrap()).send().await.unwrap();
     assert_eq!(resp.status(), StatusCode::OK);
     assert_eq!(resp.headers()["content-type"], "image/png");
     image::load_from_memory(&resp.bytes().await.unwrap()).unwrap()
@@ -91,7 +85,10 @@ async fn a_server_issued_sticker_is_identified_and_verified_through_camera_damag
         ("png as issued".into(), encode(&printed, ImageFormat::Png)),
         ("jpeg q55".into(), encode(&printed, ImageFormat::Jpeg)),
         ("scaled 0.5".into(), encode(&printed.resize(printed.width() / 2, printed.height() / 2, image::imageops::FilterType::Triangle), ImageFormat::Png)),
-        ("scaled 1.7".into(), encode(&printed.resize(printed.width() * 17 / 10, printed.height() * 17 / 10, image::imageops::FilterType::Triangle), ImageFormat::Jpeg)),
+        (
+            "scaled 1.7".into(),
+            encode(&printed.resize(printed.width() * 17 / 10, printed.height() * 17 / 10, image::imageops::FilterType::Triangle), ImageFormat::Jpeg),
+        ),
         ("rotated 90".into(), encode(&printed.rotate90(), ImageFormat::Png)),
         ("rotated 180".into(), encode(&printed.rotate180(), ImageFormat::Jpeg)),
         ("blurred".into(), encode(&DynamicImage::ImageLuma8(image::imageops::blur(&gray, 1.2)), ImageFormat::Jpeg)),

@@ -72,9 +72,7 @@ async fn whole_path_from_otp_to_verdict() {
 
     // The guild body records the business's answer as a note the citizen sees.
     let guild = srv.staff("guild").await;
-    let (st, _) = guild
-        .post(&format!("/v1/staff/complaints/{code}/notes"), json!({"note": "فروشنده حاضر به پرداخت نیست", "visible_to_citizen": true}))
-        .await;
+    let (st, _) = guild.post(&format!("/v1/staff/complaints/{code}/notes"), json!({"note": "فروشنده حاضر به پرداخت نیست", "visible_to_citizen": true})).await;
     assert_eq!(st, StatusCode::CREATED);
 
     // The citizen is not satisfied: an inspector goes (seed step 4).
@@ -98,10 +96,7 @@ async fn whole_path_from_otp_to_verdict() {
     let (st, detail) = citizen.get(&format!("/v1/complaints/{code}")).await;
     assert_eq!(st, StatusCode::OK);
     assert_eq!(detail["stage"], "verdict");
-    assert_eq!(
-        stages_of(&detail["events"]),
-        ["received", "expert_review", "self_regulation", "inspection", "inspection_reported", "taazirat", "verdict"]
-    );
+    assert_eq!(stages_of(&detail["events"]), ["received", "expert_review", "self_regulation", "inspection", "inspection_reported", "taazirat", "verdict"]);
     assert!(!detail.to_string().contains("عکس‌ها در پرونده"), "internal note leaked: {detail}");
     assert!(detail.get("phone").is_none());
     let verdict = detail["events"].as_array().unwrap().last().unwrap();
@@ -172,9 +167,8 @@ async fn every_forbidden_transition_is_refused_with_its_code() {
         for (role, api) in &staff {
             for to in Stage::ALL {
                 let allowed = movers(*stage, to);
-                let permitted = allowed.is_some_and(|m| {
-                    m.contains(&Actor::Staff(*role)) || (*role == Role::Supervisor && m.iter().any(|a| matches!(a, Actor::Staff(_))))
-                });
+                let permitted =
+                    allowed.is_some_and(|m| m.contains(&Actor::Staff(*role)) || (*role == Role::Supervisor && m.iter().any(|a| matches!(a, Actor::Staff(_)))));
                 if permitted {
                     continue; // legal moves are exercised elsewhere; here only refusals
                 }
@@ -370,9 +364,7 @@ async fn bad_input_gets_a_clear_4xx_code_never_a_5xx() {
 }
 
 fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| if b.is_ascii_alphanumeric() || b == b'-' { (b as char).to_string() } else { format!("%{b:02X}") })
-        .collect()
+    s.bytes().map(|b| if b.is_ascii_alphanumeric() || b == b'-' { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
 }
 
 #[tokio::test]
@@ -380,10 +372,7 @@ async fn operator_intake_reaches_the_citizen_app_and_public_tracking() {
     let srv = server();
     let operator = srv.staff("operator").await;
     let (st, body) = operator
-        .post(
-            "/v1/staff/intake",
-            json!({"phone": "0912-111-0008", "channel": "phone", "category": "hoarding", "description": "احتکار روغن در انبار مغازه"}),
-        )
+        .post("/v1/staff/intake", json!({"phone": "0912-111-0008", "channel": "phone", "category": "hoarding", "description": "احتکار روغن در انبار مغازه"}))
         .await;
     assert_eq!(st, StatusCode::CREATED, "{body}");
     let code = body["tracking_code"].as_str().unwrap().to_owned();

@@ -55,9 +55,7 @@ const SIZE_TARGET: u64 = 6_000_000;
 
 /// `cargo rustc` arguments that build the shipped library of `crate_type` for `target`.
 fn ship_args(crate_type: &str, target: Option<&str>) -> Vec<String> {
-    let mut args: Vec<String> = ["rustc", "--locked", "-p", "samat-ffi", "--profile", SHIP_PROFILE, "--crate-type", crate_type]
-        .map(String::from)
-        .to_vec();
+    let mut args: Vec<String> = ["rustc", "--locked", "-p", "samat-ffi", "--profile", SHIP_PROFILE, "--crate-type", crate_type].map(String::from).to_vec();
     if let Some(t) = target {
         args.extend(["--target".to_owned(), t.to_owned()]);
     }

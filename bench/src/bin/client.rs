@@ -116,13 +116,31 @@ async fn main() -> anyhow::Result<()> {
     assert_eq!(report.delivered, 100, "{report:?}");
 
     println!("client-core benchmark (SQLite WAL synchronous=FULL, disk under {})", base.display());
-    println!("  draft save (update):  p50 {:.3} ms  p99 {:.3} ms  (target p50 <= 1 ms): {}", pct(&saves, 0.5), pct(&saves, 0.99), verdict(pct(&saves, 0.5) <= 1.0));
+    println!(
+        "  draft save (update):  p50 {:.3} ms  p99 {:.3} ms  (target p50 <= 1 ms): {}",
+        pct(&saves, 0.5),
+        pct(&saves, 0.99),
+        verdict(pct(&saves, 0.5) <= 1.0)
+    );
     println!("  draft create:         p50 {:.3} ms  p99 {:.3} ms", pct(&creates, 0.5), pct(&creates, 0.99));
-    println!("  Client::open, 1,000 complaints / 10,000 events: median {:.2} ms, max {:.2} ms (target <= 50 ms): {}", pct(&opens, 0.5), pct(&opens, 1.0), verdict(pct(&opens, 0.5) <= 50.0));
-    println!("  sync of 100 queued complaints over loopback: {:.0} ms (target <= 2000 ms): {}", sync_time.as_secs_f64() * 1000.0, verdict(sync_time <= Duration::from_secs(2)));
+    println!(
+        "  Client::open, 1,000 complaints / 10,000 events: median {:.2} ms, max {:.2} ms (target <= 50 ms): {}",
+        pct(&opens, 0.5),
+        pct(&opens, 1.0),
+        verdict(pct(&opens, 0.5) <= 50.0)
+    );
+    println!(
+        "  sync of 100 queued complaints over loopback: {:.0} ms (target <= 2000 ms): {}",
+        sync_time.as_secs_f64() * 1000.0,
+        verdict(sync_time <= Duration::from_secs(2))
+    );
     Ok(())
 }
 
 fn verdict(ok: bool) -> &'static str {
-    if ok { "MET" } else { "NOT MET" }
+    if ok {
+        "MET"
+    } else {
+        "NOT MET"
+    }
 }

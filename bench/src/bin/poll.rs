@@ -63,7 +63,12 @@ async fn main() -> anyhow::Result<()> {
     let (b, p) = (bare_result.rate(), poll_result.rate());
     println!("idle sync-poll benchmark ({clients} concurrent keep-alive clients, {seconds} s each, same process and load generator)");
     println!("  bare axum handler:   {b:>10.0} req/s  p50 {:.2} ms  p99 {:.2} ms", bare_result.pct_ms(0.5), bare_result.pct_ms(0.99));
-    println!("  GET /v1/sync (idle): {p:>10.0} req/s  p50 {:.2} ms  p99 {:.2} ms  ({} failed)", poll_result.pct_ms(0.5), poll_result.pct_ms(0.99), poll_result.failed);
+    println!(
+        "  GET /v1/sync (idle): {p:>10.0} req/s  p50 {:.2} ms  p99 {:.2} ms  ({} failed)",
+        poll_result.pct_ms(0.5),
+        poll_result.pct_ms(0.99),
+        poll_result.failed
+    );
     println!("  sync / bare = {:.2} (target >= 0.70): {}", p / b, if p >= 0.7 * b { "MET" } else { "NOT MET" });
     Ok(())
 }

@@ -50,11 +50,7 @@ fn raise_fd_limit() -> u64 {
 /// Resident memory of this process in bytes (`VmRSS`).
 fn rss_bytes() -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-        .map_or(0, |kb| kb * 1024)
+    status.lines().find_map(|l| l.strip_prefix("VmRSS:")).and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok()).map_or(0, |kb| kb * 1024)
 }
 
 fn now_ns() -> u128 {
@@ -90,14 +86,16 @@ fn phone(i: usize) -> PhoneNumber {
 }
 
 async fn file_directly(store: &dyn Store, who: PhoneNumber) -> anyhow::Result<()> {
-    let body = NewComplaint {
-        client_id: None,
-        category: Some("fraud".into()),
-        description: Some("تقلب در فروش".into()),
-        ..NewComplaint::default()
-    };
+    let body = NewComplaint { client_id: None, category: Some("fraud".into()), description: Some("تقلب در فروش".into()), ..NewComplaint::default() };
     let fields = body.validate(samat_core::model::clock::today_in_iran()).map_err(|e| anyhow::anyhow!("{e:?}"))?;
-    let record = NewComplaintRecord { client_id: uuid::Uuid::new_v4(), phone: who.clone(), channel: samat_core::model::Channel::App, fields, filed_by_staff: None, at: time::OffsetDateTime::now_utc() };
+    let record = NewComplaintRecord {
+        client_id: uuid::Uuid::new_v4(),
+        phone: who.clone(),
+        channel: samat_core::model::Channel::App,
+        fields,
+        filed_by_staff: None,
+        at: time::OffsetDateTime::now_utc(),
+    };
     let sms = Box::new(move |_| NewSms { to: who.clone(), text: "ثبت شد".into(), kind: SmsKind::Notice, token: None });
     store.insert_complaint(record, sms).await?;
     Ok(())
@@ -182,7 +180,9 @@ async fn waiters(n: usize) -> anyhow::Result<()> {
             let p = phone(i);
             file_directly(&*store, p.clone()).await?;
             let token = new_token();
-            store.create_session(token_hash(&token), &Principal::Citizen { phone: p.clone() }, time::OffsetDateTime::now_utc() + Duration::from_secs(3600)).await?;
+            store
+                .create_session(token_hash(&token), &Principal::Citizen { phone: p.clone() }, time::OffsetDateTime::now_utc() + Duration::from_secs(3600))
+                .await?;
             let code = store.complaints_of(&p).await?.first().map(|c| c.tracking_code.as_str().to_owned()).unwrap_or_default();
             let cursor = store.latest_seq(&p).await?;
             anyhow::Ok((token, code, cursor))
@@ -273,8 +273,7 @@ async fn waiters(n: usize) -> anyhow::Result<()> {
     }
     let _ = child.wait();
     let sent_at = sent_at.lock().unwrap().clone();
-    let mut latency_ms: Vec<f64> =
-        answered.iter().map(|(&i, &t)| (t.saturating_sub(sent_at[i])) as f64 / 1e6).collect();
+    let mut latency_ms: Vec<f64> = answered.iter().map(|(&i, &t)| (t.saturating_sub(sent_at[i])) as f64 / 1e6).collect();
     latency_ms.sort_by(|a, b| a.total_cmp(b));
     commit_ms.sort_by(|a, b| a.total_cmp(b));
     println!(
@@ -299,10 +298,8 @@ async fn waiters(n: usize) -> anyhow::Result<()> {
 async fn clients(url: &str, list: &str) -> anyhow::Result<()> {
     raise_fd_limit();
     let addr = url.trim_start_matches("http://").to_owned();
-    let rows: Vec<(String, i64)> = std::fs::read_to_string(list)?
-        .lines()
-        .filter_map(|l| l.split_once(' ').and_then(|(t, c)| Some((t.to_owned(), c.parse().ok()?))))
-        .collect();
+    let rows: Vec<(String, i64)> =
+        std::fs::read_to_string(list)?.lines().filter_map(|l| l.split_once(' ').and_then(|(t, c)| Some((t.to_owned(), c.parse().ok()?)))).collect();
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(usize, u128)>();
     let mut tasks = Vec::with_capacity(rows.len());
     for (i, (token, cursor)) in rows.into_iter().enumerate() {

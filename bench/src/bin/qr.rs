@@ -15,18 +15,8 @@ use std::time::{Duration, Instant};
 use samat_core::scan::{scan_frame, scan_image, StructuredAppendAssembler};
 
 const SETS: &[(&str, &[&str])] = &[
-    (
-        "zxing",
-        &[
-            "qrcode-1", "qrcode-2", "qrcode-3", "qrcode-4", "qrcode-5", "qrcode-6",
-        ],
-    ),
-    (
-        "zxing-cpp",
-        &[
-            "qrcode-1", "qrcode-2", "qrcode-3", "qrcode-4", "qrcode-5", "qrcode-6",
-        ],
-    ),
+    ("zxing", &["qrcode-1", "qrcode-2", "qrcode-3", "qrcode-4", "qrcode-5", "qrcode-6"]),
+    ("zxing-cpp", &["qrcode-1", "qrcode-2", "qrcode-3", "qrcode-4", "qrcode-5", "qrcode-6"]),
 ];
 
 #[derive(Default)]
@@ -74,15 +64,8 @@ impl Tally {
 }
 
 fn images_in(dir: &Path) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
-        .unwrap_or_default();
-    files.retain(|p| {
-        matches!(
-            p.extension().and_then(|e| e.to_str()),
-            Some("png" | "jpg" | "jpeg" | "gif" | "webp")
-        )
-    });
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir).map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect()).unwrap_or_default();
+    files.retain(|p| matches!(p.extension().and_then(|e| e.to_str()), Some("png" | "jpg" | "jpeg" | "gif" | "webp")));
     files.sort();
     files
 }
@@ -121,10 +104,7 @@ fn bench_folder(dir: &Path, verbose: bool) -> Tally {
             tally.image_ok += 1;
         }
         if verbose && !ok {
-            let got: Vec<_> = codes
-                .iter()
-                .map(|c| c.text.chars().take(40).collect::<String>())
-                .collect();
+            let got: Vec<_> = codes.iter().map(|c| c.text.chars().take(40).collect::<String>()).collect();
             println!("  MISS {} ({w}x{h}) got {got:?}", path.display());
         }
     }
@@ -197,15 +177,8 @@ fn synthetic_frame(background: Background, text: Option<&str>) -> Vec<u8> {
         let (x0, y0) = (500, 150);
         for y in 0..side {
             for x in 0..side {
-                let (mx, my) = (
-                    (x / module) as isize - quiet as isize,
-                    (y / module) as isize - quiet as isize,
-                );
-                let dark = mx >= 0
-                    && my >= 0
-                    && (mx as usize) < n
-                    && (my as usize) < n
-                    && colors[my as usize * n + mx as usize] == qrcode::Color::Dark;
+                let (mx, my) = ((x / module) as isize - quiet as isize, (y / module) as isize - quiet as isize);
+                let dark = mx >= 0 && my >= 0 && (mx as usize) < n && (my as usize) < n && colors[my as usize * n + mx as usize] == qrcode::Color::Dark;
                 let base: u8 = if dark { 40 } else { 210 };
                 frame[(y0 + y) * w + x0 + x] = base.saturating_add(noise.next() % 24);
             }
@@ -219,9 +192,7 @@ fn time_frame(frame: &[u8], runs: usize) -> (f64, f64, usize) {
     let mut found = 0;
     for _ in 0..runs {
         let start = Instant::now();
-        found = scan_frame(frame, 1280, 720, 1280)
-            .map(|c| c.len())
-            .unwrap_or(0);
+        found = scan_frame(frame, 1280, 720, 1280).map(|c| c.len()).unwrap_or(0);
         times.push(start.elapsed().as_secs_f64() * 1e3);
     }
     times.sort_by(f64::total_cmp);
@@ -244,11 +215,7 @@ fn main() {
             set_tally.add(&t);
             t.row(&format!("{set}/{folder}"));
         }
-        let label = if *set == "zxing-cpp" {
-            "zxing-cpp single codes"
-        } else {
-            "zxing TOTAL"
-        };
+        let label = if *set == "zxing-cpp" { "zxing-cpp single codes" } else { "zxing TOTAL" };
         set_tally.row(&format!("== {label}"));
         let target = if *set == "zxing-cpp" { 91.2 } else { 92.2 };
         println!("   target: >= {target}% (what zxing-cpp 3.1 reads on this set), median < 2 ms per image");
@@ -258,23 +225,14 @@ fn main() {
     let (merged_ok, parts, merged) = structured_append_folder(&root.join("zxing-cpp/qrcode-7"));
     println!(
         "zxing-cpp/qrcode-7 (structured append, 4 images): {parts} parts read, merged message {}",
-        if merged_ok {
-            "MATCHES".to_string()
-        } else {
-            format!("does NOT match ({} chars)", merged.map_or(0, |m| m.len()))
-        }
+        if merged_ok { "MATCHES".to_string() } else { format!("does NOT match ({} chars)", merged.map_or(0, |m| m.len())) }
     );
 
     let text = "https://example.com/samat/bench?frame=1280x720";
-    for (name, bg) in [
-        ("scene", Background::Scene),
-        ("heavy noise", Background::HeavyNoise),
-    ] {
+    for (name, bg) in [("scene", Background::Scene), ("heavy noise", Background::HeavyNoise)] {
         for (what, content) in [("no code", None), ("one code", Some(text))] {
             let (med, p90, n) = time_frame(&synthetic_frame(bg, content), 30);
-            println!(
-                "1280x720 {name:<11} {what:<8}: median {med:>6.2} ms  p90 {p90:>6.2} ms  ({n} codes)"
-            );
+            println!("1280x720 {name:<11} {what:<8}: median {med:>6.2} ms  p90 {p90:>6.2} ms  ({n} codes)");
         }
     }
 

@@ -59,7 +59,9 @@ async fn send_now(ctx: &Ctx, item: OutboxItem) -> CliResult {
             }
             Some(_) => ("queued", Some("retrying"), format!("{what} for {code} queued; the server did not take it yet, `samat sync` retries")),
         },
-        Err(ClientError::Offline { .. }) => ("queued", Some("offline"), format!("server unreachable: {what} for {code} queued; will be sent when online (`samat sync`)")),
+        Err(ClientError::Offline { .. }) => {
+            ("queued", Some("offline"), format!("server unreachable: {what} for {code} queued; will be sent when online (`samat sync`)"))
+        }
         Err(ClientError::Unauthorized) if !ctx.server_reachable().await => (
             "queued",
             Some("offline"),

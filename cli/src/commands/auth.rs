@@ -51,18 +51,13 @@ async fn finish(ctx: &Ctx, phone: &str, code: &str) -> CliResult {
     if code.is_empty() {
         return Err(CliError::new("missing_code", "no code given: finish with `samat verify CODE`"));
     }
-    let session = ctx
-        .client
-        .verify_otp(phone, code)
-        .await
-        .map_err(|e| match e {
-            // wrong_code, code_expired, too_many_attempts: say which, and what to do.
-            ClientError::Rejected { code, message, .. } if matches!(code.as_str(), "wrong_code" | "code_expired" | "too_many_attempts") => CliError::new(
-                &code,
-                format!("{message}: check the SMS and run `samat verify CODE`, or get a new code with `samat login PHONE`"),
-            ),
-            other => CliError::or_offline(other, "the code was not checked; run `samat verify CODE` when online"),
-        })?;
+    let session = ctx.client.verify_otp(phone, code).await.map_err(|e| match e {
+        // wrong_code, code_expired, too_many_attempts: say which, and what to do.
+        ClientError::Rejected { code, message, .. } if matches!(code.as_str(), "wrong_code" | "code_expired" | "too_many_attempts") => {
+            CliError::new(&code, format!("{message}: check the SMS and run `samat verify CODE`, or get a new code with `samat login PHONE`"))
+        }
+        other => CliError::or_offline(other, "the code was not checked; run `samat verify CODE` when online"),
+    })?;
     let _ = std::fs::remove_file(ctx.pending_login_path());
     print_session(ctx, &session);
     Ok(())
@@ -71,14 +66,11 @@ async fn finish(ctx: &Ctx, phone: &str, code: &str) -> CliResult {
 /// Prints a session, with the phone masked.
 pub fn print_session(ctx: &Ctx, session: &Session) {
     let phone = session.phone.as_deref().map(masked_phone);
-    ctx.out.emit(
-        &json!({ "logged_in": phone.is_some() && !session.expired, "phone": phone, "expired": session.expired }),
-        || match &phone {
-            Some(p) if session.expired => format!("session of {p} expired: run `samat login PHONE`"),
-            Some(p) => format!("logged in as {p}"),
-            None => "not logged in".to_owned(),
-        },
-    );
+    ctx.out.emit(&json!({ "logged_in": phone.is_some() && !session.expired, "phone": phone, "expired": session.expired }), || match &phone {
+        Some(p) if session.expired => format!("session of {p} expired: run `samat login PHONE`"),
+        Some(p) => format!("logged in as {p}"),
+        None => "not logged in".to_owned(),
+    });
 }
 
 /// Prompts "SMS code: " on stderr and reads one line from stdin (a terminal or a pipe).

@@ -70,10 +70,8 @@ pub async fn attach(ctx: &Ctx, id: &str, photos: &[PathBuf]) -> CliResult {
     }
     let draft = ctx.client.draft(&draft.id).await?;
     ctx.out.emit(&draft, || {
-        let mut s: String = added
-            .iter()
-            .map(|p| format!("attached photo {} ({}×{}, {} bytes)\n", p.id, p.width, p.height, group_digits(p.size as i64)))
-            .collect();
+        let mut s: String =
+            added.iter().map(|p| format!("attached photo {} ({}×{}, {} bytes)\n", p.id, p.width, p.height, group_digits(p.size as i64))).collect();
         s.push_str(&draft_text(&draft));
         s
     });

@@ -45,9 +45,7 @@ pub async fn run(cli: Cli, out: Output) -> CliResult {
         Command::Watch { once, wait } => watch::watch(&ctx, once, wait).await,
         Command::Decide { tracking_code, answer, note } => actions::decide(&ctx, &tracking_code, answer, note).await,
         Command::Withdraw { tracking_code, note } => actions::withdraw(&ctx, &tracking_code, note).await,
-        Command::Feedback { tracking_code, rating, comment, escalate } => {
-            actions::feedback(&ctx, &tracking_code, rating, comment, escalate).await
-        }
+        Command::Feedback { tracking_code, rating, comment, escalate } => actions::feedback(&ctx, &tracking_code, rating, comment, escalate).await,
         Command::Track { tracking_code, phone } => status::track(&ctx, &tracking_code, &phone).await,
         Command::Events { mark_seen } => status::events(&ctx, mark_seen).await,
         Command::Seen { seqs } => status::seen(&ctx, seqs).await,

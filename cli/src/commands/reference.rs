@@ -9,18 +9,15 @@ use crate::output::Output;
 
 /// Prints the categories: wire name (for `--category`), Persian and English label.
 pub fn categories(out: Output) -> CliResult {
-    let list: Vec<_> =
-        Category::ALL.iter().map(|c| json!({ "name": c.wire_name(), "label_fa": c.label_fa(), "label_en": c.label_en() })).collect();
+    let list: Vec<_> = Category::ALL.iter().map(|c| json!({ "name": c.wire_name(), "label_fa": c.label_fa(), "label_en": c.label_en() })).collect();
     out.emit(&list, || Category::ALL.iter().map(|c| format!("{:<20} {} ({})\n", c.wire_name(), c.label_fa(), c.label_en())).collect());
     Ok(())
 }
 
 /// Prints the stages in workflow order, marking the final ones.
 pub fn stages(out: Output) -> CliResult {
-    let list: Vec<_> = Stage::ALL
-        .iter()
-        .map(|s| json!({ "name": s.wire_name(), "label_fa": s.label_fa(), "label_en": s.label_en(), "final": s.is_final() }))
-        .collect();
+    let list: Vec<_> =
+        Stage::ALL.iter().map(|s| json!({ "name": s.wire_name(), "label_fa": s.label_fa(), "label_en": s.label_en(), "final": s.is_final() })).collect();
     out.emit(&list, || {
         Stage::ALL
             .iter()

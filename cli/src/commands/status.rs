@@ -10,9 +10,7 @@ use samat_core::ClientError;
 
 use crate::context::Ctx;
 use crate::error::{CliError, CliResult};
-use crate::output::{
-    category_label, event_block, event_json, event_line, group_digits, masked_phone, outbox_line, stage_label, time_label, wire_name,
-};
+use crate::output::{category_label, event_block, event_json, event_line, group_digits, masked_phone, outbox_line, stage_label, time_label, wire_name};
 
 /// The session (phone masked) and counts of what is stored locally.
 pub async fn status(ctx: &Ctx) -> CliResult {
@@ -137,21 +135,10 @@ pub async fn show(ctx: &Ctx, code: &str) -> CliResult {
 
 /// Public tracking with the phone the complaint was filed under.
 pub async fn track(ctx: &Ctx, code: &str, phone: &str) -> CliResult {
-    let detail = ctx
-        .client
-        .track(code, phone)
-        .await
-        .map_err(|e| CliError::or_offline(e, "could not look the complaint up; try again when online"))?;
+    let detail = ctx.client.track(code, phone).await.map_err(|e| CliError::or_offline(e, "could not look the complaint up; try again when online"))?;
     ctx.out.emit(&detail, || {
         let events: Vec<EventView> = detail.events.clone();
-        complaint_text(
-            detail.tracking_code.grouped(),
-            detail.stage,
-            Some(detail.category),
-            detail.business_name.as_deref(),
-            Some(&detail),
-            &events,
-        )
+        complaint_text(detail.tracking_code.grouped(), detail.stage, Some(detail.category), detail.business_name.as_deref(), Some(&detail), &events)
     });
     Ok(())
 }

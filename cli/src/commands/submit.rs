@@ -16,15 +16,11 @@ pub async fn submit(ctx: &Ctx, id: &str) -> CliResult {
         return Err(CliError { code: "validation_failed".into(), message, fields: problems });
     }
     let item = ctx.client.submit(&draft.id).await.map_err(|e| match e {
-        ClientError::Invalid { fields } => CliError {
-            code: "validation_failed".into(),
-            message: format!("draft {} cannot be submitted: {}", draft.id, describe_fields(&fields)),
-            fields,
-        },
+        ClientError::Invalid { fields } => {
+            CliError { code: "validation_failed".into(), message: format!("draft {} cannot be submitted: {}", draft.id, describe_fields(&fields)), fields }
+        }
         other => other.into(),
     })?;
-    ctx.out.emit(&item, || {
-        format!("queued draft {} for sending: {}\nrun `samat sync` to send it (it waits here while offline)", draft.id, outbox_line(&item))
-    });
+    ctx.out.emit(&item, || format!("queued draft {} for sending: {}\nrun `samat sync` to send it (it waits here while offline)", draft.id, outbox_line(&item)));
     Ok(())
 }

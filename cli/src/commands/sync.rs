@@ -21,11 +21,7 @@ pub async fn sync(ctx: &Ctx) -> CliResult {
         move |p: SyncProgress| match p {
             SyncProgress::Sending { total } => bar.inc_length(u64::from(total)),
             SyncProgress::Sent { kind, bytes } => {
-                bar.set_message(if bytes > 0 {
-                    format!("{} ({} KiB)", kind_label(kind), bytes.div_ceil(1024))
-                } else {
-                    kind_label(kind).to_owned()
-                });
+                bar.set_message(if bytes > 0 { format!("{} ({} KiB)", kind_label(kind), bytes.div_ceil(1024)) } else { kind_label(kind).to_owned() });
                 bar.inc(1);
             }
         }

@@ -174,10 +174,7 @@ mod tests {
         let cases: Vec<(Error, &str)> = vec![
             (Error::Network("connection refused".into()), "offline"),
             (Error::from_problem(401, None), "unauthorized"),
-            (
-                Error::Http { status: 409, code: "invalid_transition".into(), detail: "x".into(), fields: vec![] },
-                "invalid_transition",
-            ),
+            (Error::Http { status: 409, code: "invalid_transition".into(), detail: "x".into(), fields: vec![] }, "invalid_transition"),
             (
                 Error::Http {
                     status: 422,

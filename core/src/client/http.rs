@@ -10,8 +10,8 @@ use serde::Serialize;
 
 use super::error::{Error, Result};
 use crate::model::api::{
-    ComplaintDetail, DecisionRequest, EventView, FeedbackRequest, FeedbackView, NewComplaint, OtpRequest, OtpSent, PhotoInfo, Problem,
-    SubmitResponse, SyncResponse, TokenResponse, VerifyRequest, WithdrawRequest,
+    ComplaintDetail, DecisionRequest, EventView, FeedbackRequest, FeedbackView, NewComplaint, OtpRequest, OtpSent, PhotoInfo, Problem, SubmitResponse,
+    SyncResponse, TokenResponse, VerifyRequest, WithdrawRequest,
 };
 use crate::model::TrackingCode;
 
@@ -30,10 +30,8 @@ pub struct Http {
 impl Http {
     /// A client for `base_url` (`https://124.example.ir`), TLS through rustls.
     pub fn new(base_url: &str) -> Result<Http> {
-        let client = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(10))
-            .user_agent(concat!("samat-core/", env!("CARGO_PKG_VERSION")))
-            .build()?;
+        let client =
+            reqwest::Client::builder().connect_timeout(Duration::from_secs(10)).user_agent(concat!("samat-core/", env!("CARGO_PKG_VERSION"))).build()?;
         Ok(Http { base: base_url.trim_end_matches('/').to_owned(), client })
     }
 
@@ -121,9 +119,8 @@ impl Http {
 
     /// `GET /v1/sync?since=&wait=&limit=`.
     pub async fn sync(&self, token: &str, since: i64, wait: u64, limit: u32) -> Result<SyncResponse> {
-        let r = self
-            .req(Method::GET, &format!("/v1/sync?since={since}&wait={wait}&limit={limit}"), Some(token))
-            .timeout(CALL_TIMEOUT + Duration::from_secs(wait));
+        let r =
+            self.req(Method::GET, &format!("/v1/sync?since={since}&wait={wait}&limit={limit}"), Some(token)).timeout(CALL_TIMEOUT + Duration::from_secs(wait));
         Self::answer(r).await
     }
 

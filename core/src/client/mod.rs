@@ -32,8 +32,8 @@ use self::store::outbox::{Payload, QueuedPhoto};
 use self::store::{complaints, drafts, kv, outbox, LocalDb};
 pub use self::types::*;
 use crate::model::api::{normalize_guild_id, BusinessView, ComplaintDetail, FieldError, MAX_PHOTOS_PER_COMPLAINT};
-use crate::model::guild::GuildKey;
 use crate::model::clock::today_in_iran;
+use crate::model::guild::GuildKey;
 use crate::model::{PhoneNumber, TrackingCode};
 
 type Public<T> = std::result::Result<T, ClientError>;
@@ -83,11 +83,7 @@ pub fn validate_draft(draft: &Draft) -> Vec<FieldError> {
         }
     }
     if draft.photos.len() > MAX_PHOTOS_PER_COMPLAINT {
-        problems.push(FieldError {
-            field: "photos".into(),
-            code: "too_many_photos".into(),
-            message: format!("at most {MAX_PHOTOS_PER_COMPLAINT} photos"),
-        });
+        problems.push(FieldError { field: "photos".into(), code: "too_many_photos".into(), message: format!("at most {MAX_PHOTOS_PER_COMPLAINT} photos") });
     }
     problems
 }
@@ -187,11 +183,7 @@ impl Client {
 
     /// The current session.
     pub async fn session(&self) -> Public<Session> {
-        Ok(self
-            .inner
-            .db
-            .read(|conn| Ok(Session { phone: kv::get(conn, kv::PHONE)?, expired: kv::get(conn, kv::EXPIRED)?.is_some() }))
-            .await?)
+        Ok(self.inner.db.read(|conn| Ok(Session { phone: kv::get(conn, kv::PHONE)?, expired: kv::get(conn, kv::EXPIRED)?.is_some() })).await?)
     }
 
     /// Logs out (revoking the token on the server when reachable). Queued work stays.
@@ -241,11 +233,7 @@ impl Client {
     /// A draft.
     pub async fn draft(&self, id: &str) -> Public<Draft> {
         let draft_id = id.to_owned();
-        self.inner
-            .db
-            .read(move |conn| drafts::get(conn, &draft_id))
-            .await?
-            .ok_or_else(|| ClientError::NotFound { what: format!("draft {id}") })
+        self.inner.db.read(move |conn| drafts::get(conn, &draft_id)).await?.ok_or_else(|| ClientError::NotFound { what: format!("draft {id}") })
     }
 
     /// All drafts, newest first.
@@ -276,9 +264,8 @@ impl Client {
         }
         let id = uuid::Uuid::new_v4().to_string();
         let dir = self.inner.photos_dir.clone();
-        let photo = tokio::task::spawn_blocking(move || photos::import(&dir, &id, &bytes))
-            .await
-            .map_err(|e| ClientError::Storage { message: e.to_string() })??;
+        let photo =
+            tokio::task::spawn_blocking(move || photos::import(&dir, &id, &bytes)).await.map_err(|e| ClientError::Storage { message: e.to_string() })??;
         let (did, p) = (draft_id.to_owned(), photo.clone());
         let stored = self.inner.db.write(move |conn| drafts::add_photo(conn, &did, &p, store::now())).await;
         if let Err(e) = stored {
@@ -442,8 +429,7 @@ impl Client {
     /// Looks a business up by its ID: from the server when reachable (cheaply, with
     /// `If-None-Match`), else from what was cached before. `Ok(None)` when unknown.
     pub async fn lookup_business(&self, guild_id: &str) -> Public<Option<BusinessView>> {
-        let id = normalize_guild_id(guild_id)
-            .ok_or_else(|| ClientError::invalid("guild_id", "invalid_guild_id", "a business ID is 1 to 20 digits"))?;
+        let id = normalize_guild_id(guild_id).ok_or_else(|| ClientError::invalid("guild_id", "invalid_guild_id", "a business ID is 1 to 20 digits"))?;
         let key = id.clone();
         let cached = self.inner.db.read(move |conn| store::registry::business(conn, &key)).await?;
         let body = match self.inner.http.business(&id, cached.as_ref().and_then(|c| c.1.as_deref())).await {

@@ -46,9 +46,7 @@ pub fn process(bytes: &[u8]) -> Result<(Vec<u8>, u32, u32)> {
     }
     let rgb = img.to_rgb8();
     let mut out = Vec::with_capacity(256 * 1024);
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, JPEG_QUALITY)
-        .encode_image(&rgb)
-        .map_err(|e| Error::Image(e.to_string()))?;
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, JPEG_QUALITY).encode_image(&rgb).map_err(|e| Error::Image(e.to_string()))?;
     Ok((out, rgb.width(), rgb.height()))
 }
 

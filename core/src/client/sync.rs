@@ -15,10 +15,7 @@ use crate::model::TrackingCode;
 
 /// The live session token, or `None` when logged out or expired.
 async fn token(inner: &Inner) -> Result<Option<String>> {
-    inner
-        .db
-        .read(|conn| Ok(if kv::get(conn, kv::EXPIRED)?.is_some() { None } else { kv::get(conn, kv::TOKEN)? }))
-        .await
+    inner.db.read(|conn| Ok(if kv::get(conn, kv::EXPIRED)?.is_some() { None } else { kv::get(conn, kv::TOKEN)? })).await
 }
 
 async fn expire(inner: &Inner) -> Result<()> {
@@ -296,12 +293,16 @@ async fn refresh_with(inner: &Inner, token: &str, code: TrackingCode) -> Result<
     let etag = inner.db.read(move |c| complaints::etag(c, code)).await?;
     match inner.http.complaint(token, code, etag.as_deref()).await? {
         None => Ok(Vec::new()),
-        Some((detail, etag)) => inner.db.write(move |conn| {
-            let tx = conn.transaction()?;
-            let fresh = complaints::store_detail(&tx, &detail, etag.as_deref())?;
-            tx.commit()?;
-            Ok(fresh)
-        })
-        .await,
+        Some((detail, etag)) => {
+            inner
+                .db
+                .write(move |conn| {
+                    let tx = conn.transaction()?;
+                    let fresh = complaints::store_detail(&tx, &detail, etag.as_deref())?;
+                    tx.commit()?;
+                    Ok(fresh)
+                })
+                .await
+        }
     }
 }

@@ -143,9 +143,7 @@ impl OutboxKind {
 
     /// Parses a stored name.
     pub fn parse(s: &str) -> Option<Self> {
-        [OutboxKind::Complaint, OutboxKind::Photo, OutboxKind::Decision, OutboxKind::Withdraw, OutboxKind::Feedback]
-            .into_iter()
-            .find(|k| k.as_str() == s)
+        [OutboxKind::Complaint, OutboxKind::Photo, OutboxKind::Decision, OutboxKind::Withdraw, OutboxKind::Feedback].into_iter().find(|k| k.as_str() == s)
     }
 }
 

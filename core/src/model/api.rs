@@ -211,11 +211,7 @@ impl NewComplaint {
             Some(name) => match Category::from_wire(name) {
                 Some(c) => Some(c),
                 None => {
-                    errors.push(FieldError::new(
-                        "category",
-                        "unknown_category",
-                        format!("unknown category {name:?}; see GET /v1/categories"),
-                    ));
+                    errors.push(FieldError::new("category", "unknown_category", format!("unknown category {name:?}; see GET /v1/categories")));
                     None
                 }
             },
@@ -224,22 +220,14 @@ impl NewComplaint {
         if description.is_empty() {
             errors.push(FieldError::new("description", "description_empty", "describe what happened"));
         } else if char_len(&description) > text::MAX_DESCRIPTION_CHARS {
-            errors.push(FieldError::new(
-                "description",
-                "description_too_long",
-                format!("at most {} characters", text::MAX_DESCRIPTION_CHARS),
-            ));
+            errors.push(FieldError::new("description", "description_too_long", format!("at most {} characters", text::MAX_DESCRIPTION_CHARS)));
         }
         let guild_id = match self.guild_id.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             None => None,
             Some(raw) => match normalize_guild_id(raw) {
                 Some(id) => Some(id),
                 None => {
-                    errors.push(FieldError::new(
-                        "guild_id",
-                        "invalid_guild_id",
-                        format!("a business ID is 1 to {MAX_GUILD_ID_DIGITS} digits"),
-                    ));
+                    errors.push(FieldError::new("guild_id", "invalid_guild_id", format!("a business ID is 1 to {MAX_GUILD_ID_DIGITS} digits")));
                     None
                 }
             },
@@ -271,9 +259,7 @@ impl NewComplaint {
         };
         match self.amount_rials {
             Some(a) if a < 0 => errors.push(FieldError::new("amount_rials", "negative_amount", "the amount cannot be negative")),
-            Some(a) if a > MAX_AMOUNT_RIALS => {
-                errors.push(FieldError::new("amount_rials", "amount_too_large", "the amount is implausibly large"))
-            }
+            Some(a) if a > MAX_AMOUNT_RIALS => errors.push(FieldError::new("amount_rials", "amount_too_large", "the amount is implausibly large")),
             _ => {}
         }
         match (errors.is_empty(), category) {
@@ -297,9 +283,7 @@ impl NewComplaint {
     pub fn parse_client_id(&self) -> Result<Option<Uuid>, FieldError> {
         match self.client_id.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             None => Ok(None),
-            Some(s) => Uuid::parse_str(s)
-                .map(Some)
-                .map_err(|_| FieldError::new("client_id", "invalid_client_id", "client_id must be a UUID")),
+            Some(s) => Uuid::parse_str(s).map(Some).map_err(|_| FieldError::new("client_id", "invalid_client_id", "client_id must be a UUID")),
         }
     }
 }
@@ -597,9 +581,7 @@ pub struct PhotoInfo {
 pub fn parse_action_id(raw: Option<&str>) -> Result<Option<Uuid>, FieldError> {
     match raw.map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(None),
-        Some(s) => Uuid::parse_str(s)
-            .map(Some)
-            .map_err(|_| FieldError::new("action_id", "invalid_action_id", "action_id must be a UUID")),
+        Some(s) => Uuid::parse_str(s).map(Some).map_err(|_| FieldError::new("action_id", "invalid_action_id", "action_id must be a UUID")),
     }
 }
 

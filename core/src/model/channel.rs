@@ -27,16 +27,8 @@ pub enum Channel {
 
 impl Channel {
     /// Every channel.
-    pub const ALL: [Channel; 8] = [
-        Channel::App,
-        Channel::Web,
-        Channel::Phone,
-        Channel::Counter,
-        Channel::Sms,
-        Channel::Fax,
-        Channel::Email,
-        Channel::Voicemail,
-    ];
+    pub const ALL: [Channel; 8] =
+        [Channel::App, Channel::Web, Channel::Phone, Channel::Counter, Channel::Sms, Channel::Fax, Channel::Email, Channel::Voicemail];
 
     /// The wire name (`app`, `phone`, ...).
     pub fn wire_name(self) -> &'static str {

@@ -22,8 +22,16 @@ const fn m(code: &'static str, fa: &'static str, en: &'static str) -> Message {
 /// Every known code. Client-side codes first, then the server's, then per-field problems.
 const MESSAGES: &[Message] = &[
     // The client (`ClientError::code()`).
-    m("offline", "اتصال به اینترنت برقرار نیست. کارهای شما ذخیره شده و با برقراری اتصال ارسال می‌شود.", "You are offline. Your work is saved and will be sent when you are back online."),
-    m("unauthorized", "لطفاً دوباره با شماره همراه و کد پیامکی وارد شوید. چیزی از دست نمی‌رود.", "Please log in again with your phone number and the SMS code. Nothing is lost."),
+    m(
+        "offline",
+        "اتصال به اینترنت برقرار نیست. کارهای شما ذخیره شده و با برقراری اتصال ارسال می‌شود.",
+        "You are offline. Your work is saved and will be sent when you are back online.",
+    ),
+    m(
+        "unauthorized",
+        "لطفاً دوباره با شماره همراه و کد پیامکی وارد شوید. چیزی از دست نمی‌رود.",
+        "Please log in again with your phone number and the SMS code. Nothing is lost.",
+    ),
     m("validation_failed", "برخی از اطلاعات فرم درست نیست. موارد مشخص‌شده را اصلاح کنید.", "Some of the form is not right. Please correct the marked fields."),
     m("not_found", "مورد درخواستی پیدا نشد.", "Not found."),
     m("server_error", "سامانه موقتاً پاسخ نمی‌دهد. بعداً دوباره تلاش می‌شود.", "The service is not answering right now. It will be retried later."),
@@ -41,7 +49,11 @@ const MESSAGES: &[Message] = &[
     m("code_expired", "کد منقضی شده است. کد تازه‌ای درخواست کنید.", "The code has expired. Please ask for a new one."),
     m("too_many_attempts", "تعداد تلاش‌ها بیش از حد مجاز بود. کد تازه‌ای درخواست کنید.", "Too many attempts. Please ask for a new code."),
     m("invalid_code", "کد واردشده درست نیست.", "The code is not right."),
-    m("invalid_phone", "شماره همراه معتبر نیست. یک شماره ۱۱ رقمی که با ۰۹ شروع می‌شود وارد کنید.", "Not a valid mobile number: enter 11 digits starting with 09."),
+    m(
+        "invalid_phone",
+        "شماره همراه معتبر نیست. یک شماره ۱۱ رقمی که با ۰۹ شروع می‌شود وارد کنید.",
+        "Not a valid mobile number: enter 11 digits starting with 09.",
+    ),
     m("invalid_tracking_code", "کد رهگیری معتبر نیست.", "Not a valid tracking code."),
     m("complaint_not_found", "شکایتی با این کد رهگیری پیدا نشد.", "No complaint has this tracking code."),
     m("invalid_transition", "این اقدام در مرحله فعلی شکایت ممکن نیست.", "This action is not possible at the complaint's current stage."),

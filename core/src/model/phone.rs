@@ -126,13 +126,13 @@ mod tests {
     fn non_mobile_or_malformed_numbers_are_rejected() {
         for input in [
             "",
-            "02112345678",   // Tehran landline
-            "0912123456",    // too short
-            "091212345678",  // too long
-            "+19121234567",  // not Iran
+            "02112345678",  // Tehran landline
+            "0912123456",   // too short
+            "091212345678", // too long
+            "+19121234567", // not Iran
             "+989121234567x",
-            "0912l234567",   // letter l
-            "98912123456",   // 98 prefix but one digit short
+            "0912l234567", // letter l
+            "98912123456", // 98 prefix but one digit short
             "++989121234567",
             "8121234567",
         ] {

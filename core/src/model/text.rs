@@ -38,10 +38,7 @@ pub fn digits_only(s: &str) -> Option<String> {
         let d = ascii_digit(c);
         if d.is_ascii_digit() {
             out.push(d);
-        } else if matches!(
-            c,
-            ' ' | '-' | '.' | '/' | '_' | '\u{00A0}' | '\u{200C}' | '\u{200E}' | '\u{200F}' | '\u{2009}' | '\u{202F}' | '\t'
-        ) {
+        } else if matches!(c, ' ' | '-' | '.' | '/' | '_' | '\u{00A0}' | '\u{200C}' | '\u{200E}' | '\u{200F}' | '\u{2009}' | '\u{202F}' | '\t') {
             continue;
         } else {
             return None;
@@ -109,9 +106,7 @@ pub fn char_len(s: &str) -> usize {
 
 /// Writes `s` with Persian digits, for text shown to people (SMS bodies keep ASCII codes).
 pub fn persian_digits(s: &str) -> String {
-    s.chars()
-        .map(|c| if c.is_ascii_digit() { char::from_u32(0x06F0 + (c as u32 - '0' as u32)).unwrap_or(c) } else { c })
-        .collect()
+    s.chars().map(|c| if c.is_ascii_digit() { char::from_u32(0x06F0 + (c as u32 - '0' as u32)).unwrap_or(c) } else { c }).collect()
 }
 
 #[cfg(test)]
@@ -120,25 +115,14 @@ mod tests {
 
     #[test]
     fn digits_of_every_script_become_ascii() {
-        for (input, expected) in [
-            ("۰۱۲۳۴۵۶۷۸۹", "0123456789"),
-            ("٠١٢٣٤٥٦٧٨٩", "0123456789"),
-            ("12۳٤", "1234"),
-            ("abc", "abc"),
-        ] {
+        for (input, expected) in [("۰۱۲۳۴۵۶۷۸۹", "0123456789"), ("٠١٢٣٤٥٦٧٨٩", "0123456789"), ("12۳٤", "1234"), ("abc", "abc")] {
             assert_eq!(ascii_digits(input), expected, "{input}");
         }
     }
 
     #[test]
     fn digits_only_accepts_separators_and_rejects_letters() {
-        for (input, expected) in [
-            ("۱۲۳ ۴۵۶-۷۸۹۰", Some("1234567890")),
-            ("12.34/56", Some("123456")),
-            ("", Some("")),
-            ("12a4", None),
-            ("+98", None),
-        ] {
+        for (input, expected) in [("۱۲۳ ۴۵۶-۷۸۹۰", Some("1234567890")), ("12.34/56", Some("123456")), ("", Some("")), ("12a4", None), ("+98", None)] {
             assert_eq!(digits_only(input).as_deref(), expected, "{input}");
         }
     }
@@ -162,9 +146,7 @@ mod tests {
     /// Arabic and Persian letters, ZWNJ, tatweel, spaces and control characters.
     fn random_strings(seed: u64, n: usize) -> Vec<String> {
         use rand::{Rng, SeedableRng};
-        let alphabet: Vec<char> = "0123456789۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩ -./_\u{a0}\u{200c}\u{200e}يكیکـابپ \n\r\t\u{7}x"
-            .chars()
-            .collect();
+        let alphabet: Vec<char> = "0123456789۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩ -./_\u{a0}\u{200c}\u{200e}يكیکـابپ \n\r\t\u{7}x".chars().collect();
         let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
         (0..n).map(|_| (0..rng.gen_range(0..40)).map(|_| alphabet[rng.gen_range(0..alphabet.len())]).collect()).collect()
     }

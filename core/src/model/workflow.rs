@@ -107,9 +107,7 @@ pub fn check_transition(actor: Actor, complaint: &ComplaintFacts, input: &Transi
         return Err(TransitionDenied::ActorNotAllowed(actor));
     }
     match (from, to) {
-        (Stage::ExpertReview, Stage::SelfRegulation) if !complaint.wants_compensation => {
-            Err(TransitionDenied::NotCompensationClaim)
-        }
+        (Stage::ExpertReview, Stage::SelfRegulation) if !complaint.wants_compensation => Err(TransitionDenied::NotCompensationClaim),
         (_, Stage::Dismissed) if !input.has_note => Err(TransitionDenied::ReasonRequired),
         (_, Stage::InspectionReported) if !input.has_note => Err(TransitionDenied::ReportRequired),
         (_, Stage::Taazirat) if !input.has_note => Err(TransitionDenied::CaseFileRequired),
@@ -245,9 +243,8 @@ mod tests {
     fn every_role_queue_holds_stages_it_can_act_on() {
         for role in Role::ALL {
             for &stage in queue_stages(role) {
-                let acts = Stage::ALL.iter().any(|&to| {
-                    movers(stage, to).is_some_and(|m| m.contains(&Actor::Staff(role)) || role == Role::Supervisor)
-                }) || (role == Role::Guild && stage == SelfRegulation)
+                let acts = Stage::ALL.iter().any(|&to| movers(stage, to).is_some_and(|m| m.contains(&Actor::Staff(role)) || role == Role::Supervisor))
+                    || (role == Role::Guild && stage == SelfRegulation)
                     || (role == Role::Operator && stage == Received);
                 assert!(acts, "{role:?} queue has {stage:?}");
             }

@@ -21,15 +21,9 @@ pub(crate) fn decode_to_gray(bytes: &[u8]) -> Result<Gray, ScanError> {
     if bytes.is_empty() {
         return Err(ScanError::UnsupportedImage("empty input".into()));
     }
-    let format = image::guess_format(bytes)
-        .map_err(|e| ScanError::UnsupportedImage(format!("unknown image format: {e}")))?;
-    if !matches!(
-        format,
-        ImageFormat::Jpeg | ImageFormat::Png | ImageFormat::WebP | ImageFormat::Gif
-    ) {
-        return Err(ScanError::UnsupportedImage(format!(
-            "{format:?} is not supported"
-        )));
+    let format = image::guess_format(bytes).map_err(|e| ScanError::UnsupportedImage(format!("unknown image format: {e}")))?;
+    if !matches!(format, ImageFormat::Jpeg | ImageFormat::Png | ImageFormat::WebP | ImageFormat::Gif) {
+        return Err(ScanError::UnsupportedImage(format!("{format:?} is not supported")));
     }
     let mut limits = Limits::default();
     limits.max_image_width = Some(MAX_IMAGE_SIDE);
@@ -49,9 +43,5 @@ pub(crate) fn decode_to_gray(bytes: &[u8]) -> Result<Gray, ScanError> {
     })?;
     let luma = image.into_luma8();
     let (width, height) = (luma.width() as usize, luma.height() as usize);
-    Ok(Gray {
-        data: luma.into_raw(),
-        width,
-        height,
-    })
+    Ok(Gray { data: luma.into_raw(), width, height })
 }

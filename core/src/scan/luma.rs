@@ -19,34 +19,20 @@ impl<'a> LumaView<'a> {
     /// `stride` (as camera APIs often hand out), but must hold `width` pixels.
     pub fn new(data: &'a [u8], width: u32, height: u32, stride: u32) -> Result<Self, ScanError> {
         if width == 0 || height == 0 {
-            return Err(ScanError::InvalidFrame(format!(
-                "empty frame {width}x{height}"
-            )));
+            return Err(ScanError::InvalidFrame(format!("empty frame {width}x{height}")));
         }
         if stride < width {
-            return Err(ScanError::InvalidFrame(format!(
-                "row stride {stride} < width {width}"
-            )));
+            return Err(ScanError::InvalidFrame(format!("row stride {stride} < width {width}")));
         }
         let pixels = u64::from(width) * u64::from(height);
         if pixels > MAX_FRAME_PIXELS {
-            return Err(ScanError::TooLarge(format!(
-                "frame {width}x{height} exceeds {MAX_FRAME_PIXELS} pixels"
-            )));
+            return Err(ScanError::TooLarge(format!("frame {width}x{height} exceeds {MAX_FRAME_PIXELS} pixels")));
         }
         let needed = u64::from(stride) * u64::from(height - 1) + u64::from(width);
         if (data.len() as u64) < needed {
-            return Err(ScanError::InvalidFrame(format!(
-                "buffer holds {} bytes, {width}x{height} with stride {stride} needs {needed}",
-                data.len()
-            )));
+            return Err(ScanError::InvalidFrame(format!("buffer holds {} bytes, {width}x{height} with stride {stride} needs {needed}", data.len())));
         }
-        Ok(Self {
-            data,
-            width: width as usize,
-            height: height as usize,
-            stride: stride as usize,
-        })
+        Ok(Self { data, width: width as usize, height: height as usize, stride: stride as usize })
     }
 
     pub fn width(&self) -> usize {
@@ -75,11 +61,7 @@ impl<'a> LumaView<'a> {
         for y in 0..self.height {
             data.extend_from_slice(self.row(y));
         }
-        Gray {
-            data,
-            width: self.width,
-            height: self.height,
-        }
+        Gray { data, width: self.width, height: self.height }
     }
 
     /// Box-filter downscale by an integer `factor` (>= 1), dropping partial edge blocks.
@@ -99,19 +81,12 @@ impl<'a> LumaView<'a> {
             for y in oy * fy..oy * fy + fy {
                 let row = self.row(y);
                 for (ox, sum) in sums.iter_mut().enumerate() {
-                    *sum += row[ox * fx..ox * fx + fx]
-                        .iter()
-                        .map(|&p| u32::from(p))
-                        .sum::<u32>();
+                    *sum += row[ox * fx..ox * fx + fx].iter().map(|&p| u32::from(p)).sum::<u32>();
                 }
             }
             data.extend(sums.iter().map(|&s| ((s + area / 2) / area) as u8));
         }
-        Gray {
-            data,
-            width: w,
-            height: h,
-        }
+        Gray { data, width: w, height: h }
     }
 }
 
@@ -125,12 +100,7 @@ pub(crate) struct Gray {
 
 impl Gray {
     pub fn view(&self) -> LumaView<'_> {
-        LumaView {
-            data: &self.data,
-            width: self.width,
-            height: self.height,
-            stride: self.width,
-        }
+        LumaView { data: &self.data, width: self.width, height: self.height, stride: self.width }
     }
 }
 
@@ -162,11 +132,7 @@ impl LumaView<'_> {
                 data.push(((top * wy + bottom * (4 - wy) + 8) / 16) as u8);
             }
         }
-        Gray {
-            data,
-            width: ow,
-            height: oh,
-        }
+        Gray { data, width: ow, height: oh }
     }
 }
 
@@ -182,22 +148,10 @@ mod tests {
 
     #[test]
     fn rejects_bad_geometry() {
-        assert!(matches!(
-            LumaView::new(&[], 0, 0, 0),
-            Err(ScanError::InvalidFrame(_))
-        ));
-        assert!(matches!(
-            LumaView::new(&[0; 100], 10, 10, 9),
-            Err(ScanError::InvalidFrame(_))
-        ));
-        assert!(matches!(
-            LumaView::new(&[0; 99], 10, 10, 10),
-            Err(ScanError::InvalidFrame(_))
-        ));
-        assert!(matches!(
-            LumaView::new(&[0; 10], 100_000, 100_000, 100_000),
-            Err(ScanError::TooLarge(_))
-        ));
+        assert!(matches!(LumaView::new(&[], 0, 0, 0), Err(ScanError::InvalidFrame(_))));
+        assert!(matches!(LumaView::new(&[0; 100], 10, 10, 9), Err(ScanError::InvalidFrame(_))));
+        assert!(matches!(LumaView::new(&[0; 99], 10, 10, 10), Err(ScanError::InvalidFrame(_))));
+        assert!(matches!(LumaView::new(&[0; 10], 100_000, 100_000, 100_000), Err(ScanError::TooLarge(_))));
         // Short last row is fine.
         assert!(LumaView::new(&[0; 12 * 9 + 10], 10, 10, 12).is_ok());
     }

@@ -49,14 +49,8 @@ pub struct FoundCode {
 impl FoundCode {
     /// Centre of the four corners.
     pub fn center(&self) -> Point {
-        let (sx, sy) = self
-            .corners
-            .iter()
-            .fold((0.0, 0.0), |(x, y), p| (x + p.x, y + p.y));
-        Point {
-            x: sx / 4.0,
-            y: sy / 4.0,
-        }
+        let (sx, sy) = self.corners.iter().fold((0.0, 0.0), |(x, y), p| (x + p.x, y + p.y));
+        Point { x: sx / 4.0, y: sy / 4.0 }
     }
 
     /// Approximate side length in pixels (mean of the two diagonals / sqrt 2).
@@ -87,12 +81,7 @@ pub enum ScanError {
 /// (no RGB conversion); it is only copied when rows are padded or for downscaled retries.
 /// Returns an empty vector when no code is found. Frames above [`MAX_FRAME_PIXELS`] are
 /// refused with [`ScanError::TooLarge`].
-pub fn scan_frame(
-    luma: &[u8],
-    width: u32,
-    height: u32,
-    row_stride: u32,
-) -> Result<Vec<FoundCode>, ScanError> {
+pub fn scan_frame(luma: &[u8], width: u32, height: u32, row_stride: u32) -> Result<Vec<FoundCode>, ScanError> {
     let view = luma::LumaView::new(luma, width, height, row_stride)?;
     Ok(finish(pipeline::run(view)))
 }

@@ -51,11 +51,7 @@ struct Pass {
 }
 
 const fn pass(decoder: Decoder, size: Size, inverted: bool) -> Pass {
-    Pass {
-        decoder,
-        size,
-        inverted,
-    }
+    Pass { decoder, size, inverted }
 }
 
 const HYBRID: Decoder = Decoder::Rxing(Threshold::Hybrid);
@@ -102,17 +98,11 @@ impl Variant {
 
 /// The variant `pass` scans for a `w`x`h` input, or `None` if the pass does not apply.
 fn resolve(pass: &Pass, w: usize, h: usize) -> Option<Variant> {
-    let cap = if pass.decoder == Decoder::Rqrr {
-        MAX_RQRR_SIDE
-    } else {
-        MAX_WORK_SIDE
-    };
+    let cap = if pass.decoder == Decoder::Rqrr { MAX_RQRR_SIDE } else { MAX_WORK_SIDE };
     match pass.size {
         Size::Work => Some(Variant::Downscaled(factor_for(w, h, cap))),
         Size::AtMost(side) => Some(Variant::Downscaled(factor_for(w, h, side.min(cap)))),
-        Size::Factor(f) => {
-            (w.min(h) / f >= MIN_SIDE && w.max(h) / f <= cap).then_some(Variant::Downscaled(f))
-        }
+        Size::Factor(f) => (w.min(h) / f >= MIN_SIDE && w.max(h) / f <= cap).then_some(Variant::Downscaled(f)),
         Size::DoubledBelow(limit) => (w.max(h) <= limit.min(cap / 2)).then_some(Variant::Doubled),
     }
 }
@@ -152,11 +142,7 @@ impl<'a> Variants<'a> {
 /// Runs the pass list on `input` and returns the codes in input coordinates.
 pub(crate) fn run(input: LumaView<'_>) -> Vec<FoundCode> {
     let (w, h) = (input.width(), input.height());
-    let mut variants = Variants {
-        input,
-        downscaled: Vec::new(),
-        doubled: None,
-    };
+    let mut variants = Variants { input, downscaled: Vec::new(), doubled: None };
     let mut tried: Vec<(Decoder, Variant, bool)> = Vec::new();
     let mut found: Vec<FoundCode> = Vec::new();
 
@@ -187,14 +173,7 @@ pub(crate) fn run(input: LumaView<'_>) -> Vec<FoundCode> {
 
 /// Maps a detection from a variant's pixels to the input's.
 fn to_input_coords(d: Detection, scale: f32) -> FoundCode {
-    FoundCode {
-        text: d.text,
-        corners: d.corners.map(|p| Point {
-            x: p.x * scale,
-            y: p.y * scale,
-        }),
-        structured_append: d.structured_append,
-    }
+    FoundCode { text: d.text, corners: d.corners.map(|p| Point { x: p.x * scale, y: p.y * scale }), structured_append: d.structured_append }
 }
 
 /// Adds `code` unless the same text was already found at about the same place, or
@@ -202,9 +181,7 @@ fn to_input_coords(d: Detection, scale: f32) -> FoundCode {
 fn add_unique(found: &mut Vec<FoundCode>, code: FoundCode) {
     let center = code.center();
     let size = code.size();
-    let duplicate = found
-        .iter()
-        .any(|f| f.text == code.text && f.center().distance(&center) < size.max(f.size()) / 2.0);
+    let duplicate = found.iter().any(|f| f.text == code.text && f.center().distance(&center) < size.max(f.size()) / 2.0);
     if !duplicate && found.len() < MAX_CODES {
         found.push(code);
     }

@@ -49,15 +49,12 @@ impl StructuredAppendAssembler {
 
     /// The whole message if every part has been collected.
     pub fn merged(&self) -> Option<String> {
-        (self.count > 0 && self.parts.len() == usize::from(self.count))
-            .then(|| self.parts.values().map(String::as_str).collect())
+        (self.count > 0 && self.parts.len() == usize::from(self.count)).then(|| self.parts.values().map(String::as_str).collect())
     }
 
     /// Indices still missing from the current message.
     pub fn missing(&self) -> Vec<u8> {
-        (0..self.count)
-            .filter(|i| !self.parts.contains_key(i))
-            .collect()
+        (0..self.count).filter(|i| !self.parts.contains_key(i)).collect()
     }
 }
 
@@ -81,17 +78,8 @@ pub(crate) fn merge_complete_sets(codes: &mut Vec<FoundCode>) {
         for p in all {
             (x0, y0, x1, y1) = (x0.min(p.x), y0.min(p.y), x1.max(p.x), y1.max(p.y));
         }
-        let corners = [
-            Point { x: x0, y: y0 },
-            Point { x: x1, y: y0 },
-            Point { x: x1, y: y1 },
-            Point { x: x0, y: y1 },
-        ];
-        merged.push(FoundCode {
-            text,
-            corners,
-            structured_append: None,
-        });
+        let corners = [Point { x: x0, y: y0 }, Point { x: x1, y: y0 }, Point { x: x1, y: y1 }, Point { x: x0, y: y1 }];
+        merged.push(FoundCode { text, corners, structured_append: None });
     }
     codes.extend(merged);
 }
@@ -101,11 +89,7 @@ mod tests {
     use super::*;
 
     fn part(index: u8, count: u8, text: &str) -> FoundCode {
-        FoundCode {
-            text: text.into(),
-            corners: [Point { x: 0.0, y: 0.0 }; 4],
-            structured_append: Some(StructuredAppend { index, count }),
-        }
+        FoundCode { text: text.into(), corners: [Point { x: 0.0, y: 0.0 }; 4], structured_append: Some(StructuredAppend { index, count }) }
     }
 
     #[test]

@@ -11,11 +11,7 @@ pub struct Frame {
 
 impl Frame {
     pub fn filled(width: usize, height: usize, value: u8) -> Self {
-        Frame {
-            data: vec![value; width * height],
-            width,
-            height,
-        }
+        Frame { data: vec![value; width * height], width, height }
     }
 
     /// Paints `text` as a QR code with its top-left module corner at (`x0`, `y0`), `module`
@@ -29,8 +25,7 @@ impl Frame {
         for y in y0 - quiet..y0 + n * module + quiet {
             for x in x0 - quiet..x0 + n * module + quiet {
                 let inside = x >= x0 && y >= y0 && x < x0 + n * module && y < y0 + n * module;
-                let dark = inside
-                    && colors[((y - y0) / module) * n + (x - x0) / module] == qrcode::Color::Dark;
+                let dark = inside && colors[((y - y0) / module) * n + (x - x0) / module] == qrcode::Color::Dark;
                 self.data[y * self.width + x] = if dark { 20 } else { 235 };
             }
         }
@@ -56,10 +51,7 @@ impl Frame {
                 let (ix, iy) = (sx as usize, sy as usize);
                 let (fx, fy) = (sx - ix as f32, sy - iy as f32);
                 let p = |xx: usize, yy: usize| f32::from(self.data[yy * self.width + xx]);
-                let v = p(ix, iy) * (1.0 - fx) * (1.0 - fy)
-                    + p(ix + 1, iy) * fx * (1.0 - fy)
-                    + p(ix, iy + 1) * (1.0 - fx) * fy
-                    + p(ix + 1, iy + 1) * fx * fy;
+                let v = p(ix, iy) * (1.0 - fx) * (1.0 - fy) + p(ix + 1, iy) * fx * (1.0 - fy) + p(ix, iy + 1) * (1.0 - fx) * fy + p(ix + 1, iy + 1) * fx * fy;
                 out.data[y * self.width + x] = v.round() as u8;
             }
         }
@@ -68,12 +60,9 @@ impl Frame {
 
     /// Encodes the frame as an 8-bit grayscale PNG.
     pub fn to_png(&self) -> Vec<u8> {
-        let img =
-            image::GrayImage::from_raw(self.width as u32, self.height as u32, self.data.clone())
-                .expect("buffer size");
+        let img = image::GrayImage::from_raw(self.width as u32, self.height as u32, self.data.clone()).expect("buffer size");
         let mut out = std::io::Cursor::new(Vec::new());
-        img.write_to(&mut out, image::ImageFormat::Png)
-            .expect("encode png");
+        img.write_to(&mut out, image::ImageFormat::Png).expect("encode png");
         out.into_inner()
     }
 }

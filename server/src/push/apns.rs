@@ -102,10 +102,8 @@ pub struct Apns {
 impl Apns {
     /// A sender for `config`; HTTP/2 only (prior knowledge on a plain-http test base URL).
     pub fn new(config: Arc<ApnsConfig>) -> anyhow::Result<Apns> {
-        let mut builder = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(Duration::from_secs(10))
-            .timeout(Duration::from_secs(30));
+        let mut builder =
+            reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).connect_timeout(Duration::from_secs(10)).timeout(Duration::from_secs(30));
         if config.base_url.starts_with("http://") {
             builder = builder.http2_prior_knowledge();
         }

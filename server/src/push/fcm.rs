@@ -216,7 +216,8 @@ mod tests {
         let unregistered = json!({"error": {"code": 404, "status": "NOT_FOUND", "message": "Requested entity was not found.",
             "details": [{"@type": "type.googleapis.com/google.firebase.fcm.v1.FcmError", "errorCode": "UNREGISTERED"}]}});
         assert!(gone(404, unregistered));
-        let bad_token = json!({"error": {"code": 400, "status": "INVALID_ARGUMENT", "message": "The registration token is not a valid FCM registration token"}});
+        let bad_token =
+            json!({"error": {"code": 400, "status": "INVALID_ARGUMENT", "message": "The registration token is not a valid FCM registration token"}});
         assert!(gone(400, bad_token));
         let bad_message = json!({"error": {"code": 400, "status": "INVALID_ARGUMENT", "message": "Invalid value at 'message.android.ttl'"}});
         assert!(matches!(classify(StatusCode::BAD_REQUEST, &bad_message, None), Outcome::Rejected(_)));

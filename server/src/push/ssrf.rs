@@ -199,10 +199,10 @@ mod tests {
             ("::ffff:10.0.0.1", false),
             ("::ffff:8.8.8.8", true),
             ("::127.0.0.1", false),
-            ("64:ff9b::a00:1", false),   // NAT64 of 10.0.0.1
-            ("64:ff9b::808:808", true),  // NAT64 of 8.8.8.8
-            ("2002:7f00:1::1", false),   // 6to4 of 127.0.0.1
-            ("2002:808:808::1", true),   // 6to4 of 8.8.8.8
+            ("64:ff9b::a00:1", false),  // NAT64 of 10.0.0.1
+            ("64:ff9b::808:808", true), // NAT64 of 8.8.8.8
+            ("2002:7f00:1::1", false),  // 6to4 of 127.0.0.1
+            ("2002:808:808::1", true),  // 6to4 of 8.8.8.8
         ] {
             let ip: IpAddr = addr.parse().unwrap();
             assert_eq!(address_allowed(ip), allowed, "{addr}");

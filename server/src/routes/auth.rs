@@ -62,27 +62,16 @@ pub async fn request_otp(State(state): State<AppState>, ClientIp(ip): ClientIp, 
     responses((status = 200, body = TokenResponse), (status = 401, description = "wrong_code or code_expired"), (status = 429, description = "too_many_attempts")))]
 pub async fn verify_otp(State(state): State<AppState>, ApiJson(req): ApiJson<VerifyRequest>) -> ApiResult<Json<TokenResponse>> {
     let phone = parse_phone(&req.phone)?;
-    let code = digits_only(&req.code)
-        .filter(|c| c.len() == 6)
-        .ok_or_else(|| ApiError::bad_request("invalid_code", "the login code is six digits"))?;
-    let check = state
-        .store
-        .check_otp(&phone, otp_hash(&phone, &code), OffsetDateTime::now_utc(), state.settings.otp_max_attempts)
-        .await?;
+    let code = digits_only(&req.code).filter(|c| c.len() == 6).ok_or_else(|| ApiError::bad_request("invalid_code", "the login code is six digits"))?;
+    let check = state.store.check_otp(&phone, otp_hash(&phone, &code), OffsetDateTime::now_utc(), state.settings.otp_max_attempts).await?;
     match check {
         OtpCheck::Valid => {
             let token = state.sessions.create(&*state.store, Principal::Citizen { phone }).await?;
             Ok(Json(TokenResponse { token, role: None }))
         }
-        OtpCheck::Wrong { remaining } => {
-            Err(ApiError::new(StatusCode::UNAUTHORIZED, "wrong_code", format!("wrong code; {remaining} attempts left")))
-        }
+        OtpCheck::Wrong { remaining } => Err(ApiError::new(StatusCode::UNAUTHORIZED, "wrong_code", format!("wrong code; {remaining} attempts left"))),
         OtpCheck::Expired => Err(ApiError::new(StatusCode::UNAUTHORIZED, "code_expired", "the code has expired or was already used; request a new one")),
-        OtpCheck::TooManyAttempts => Err(ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "too_many_attempts",
-            "too many wrong codes; request a new code",
-        )),
+        OtpCheck::TooManyAttempts => Err(ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", "too many wrong codes; request a new code")),
     }
 }
 

@@ -47,8 +47,7 @@ pub fn router() -> Router<AppState> {
 /// The guild ID of the path, Persian digits and separators allowed.
 fn guild_id_of(raw: Result<Path<String>, PathRejection>) -> ApiResult<String> {
     let Path(raw) = raw.map_err(|e| ApiError::bad_request("invalid_path", e.body_text()))?;
-    normalize_guild_id(&raw)
-        .ok_or_else(|| ApiError::bad_request("invalid_guild_id", "a business identification code is digits only (at most 20)"))
+    normalize_guild_id(&raw).ok_or_else(|| ApiError::bad_request("invalid_guild_id", "a business identification code is digits only (at most 20)"))
 }
 
 fn not_found() -> ApiError {
@@ -77,10 +76,7 @@ pub fn etag(v: &BusinessView) -> String {
 }
 
 fn matches_etag(headers: &HeaderMap, etag: &str) -> bool {
-    headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"))
+    headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"))
 }
 
 fn public_cache(seconds: u32) -> (header::HeaderName, String) {
@@ -129,10 +125,7 @@ pub async fn search(State(state): State<AppState>, ApiQuery(q): ApiQuery<SearchQ
         None => city.is_none(),
     };
     if too_short {
-        return Err(ApiError::bad_request(
-            "query_too_short",
-            format!("give q with at least {MIN_QUERY_CHARS} letters of the business name, or a city"),
-        ));
+        return Err(ApiError::bad_request("query_too_short", format!("give q with at least {MIN_QUERY_CHARS} letters of the business name, or a city")));
     }
     let (default, min, max) = SEARCH_LIMIT;
     let limit = q.limit.unwrap_or(default).clamp(min, max);
@@ -338,14 +331,12 @@ pub async fn page(State(state): State<AppState>, Path(raw): Path<String>, RawQue
         StickerCheck::Genuine { printed_name } if search_key(&printed_name) == search_key(&b.name) => {
             "<p class=\"note ok\">این برچسب را وزارت صمت صادر کرده و معتبر است.</p>\n".to_owned()
         }
-        StickerCheck::Genuine { printed_name } => format!(
-            "<p class=\"note info\">این برچسب معتبر است، اما نام روی آن («{}») با نام کنونی در سامانه فرق دارد.</p>\n",
-            escape_html(&printed_name)
-        ),
+        StickerCheck::Genuine { printed_name } => {
+            format!("<p class=\"note info\">این برچسب معتبر است، اما نام روی آن («{}») با نام کنونی در سامانه فرق دارد.</p>\n", escape_html(&printed_name))
+        }
         StickerCheck::UnknownKey => "<p class=\"note info\">اصالت این برچسب قابل بررسی نیست.</p>\n".to_owned(),
         StickerCheck::Suspect => {
-            "<p class=\"note warn\">هشدار: این برچسب با امضای وزارت صمت مطابقت ندارد و ممکن است جعلی باشد. لطفاً به ۱۲۴ اطلاع دهید.</p>\n"
-                .to_owned()
+            "<p class=\"note warn\">هشدار: این برچسب با امضای وزارت صمت مطابقت ندارد و ممکن است جعلی باشد. لطفاً به ۱۲۴ اطلاع دهید.</p>\n".to_owned()
         }
     };
     let mut rows = format!("<dt>شناسه صنفی</dt><dd>{}</dd>\n", escape_html(&persian_digits(&b.guild_id)));
@@ -374,11 +365,7 @@ pub async fn page(State(state): State<AppState>, Path(raw): Path<String>, RawQue
         }
         _ => "",
     };
-    let body = format!(
-        "<h1>{}</h1>\n{sticker}{warning}<dl>\n{rows}</dl>\n{}",
-        escape_html(&b.name),
-        how_to_complain(&state.settings.public_url)
-    );
+    let body = format!("<h1>{}</h1>\n{sticker}{warning}<dl>\n{rows}</dl>\n{}", escape_html(&b.name), how_to_complain(&state.settings.public_url));
     html_page(StatusCode::OK, &format!("{} — سامانه ۱۲۴", b.name), &body)
 }
 

@@ -7,8 +7,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use samat_core::model::api::{
-    ComplaintDetail, ComplaintSummary, DecisionRequest, EventView, FeedbackRequest, FeedbackView, FieldError, NewComplaint, SubmitResponse,
-    WithdrawRequest,
+    ComplaintDetail, ComplaintSummary, DecisionRequest, EventView, FeedbackRequest, FeedbackView, FieldError, NewComplaint, SubmitResponse, WithdrawRequest,
 };
 use samat_core::model::{Actor, Channel, PhoneNumber, Stage};
 use serde::Deserialize;
@@ -43,10 +42,7 @@ pub(crate) async fn own(state: &AppState, citizen: &Citizen, code: samat_core::m
 /// Answers a complaint's detail with an ETag, or 304 when the client's copy is current.
 pub async fn detail_response(state: &AppState, c: &ComplaintRecord, headers: &HeaderMap, audience: Audience) -> ApiResult<Response> {
     let etag = views::etag(c, audience);
-    let matches = headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+    let matches = headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
     if matches {
         return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response());
     }
@@ -87,7 +83,12 @@ pub async fn show(State(state): State<AppState>, citizen: Citizen, CodePath(code
 /// reject (an inspector is sent).
 #[utoipa::path(post, path = "/v1/complaints/{tracking_code}/decision", tag = "complaints", request_body = DecisionRequest, security(("bearer" = [])),
     params(("tracking_code" = String, Path)), responses((status = 200, body = EventView), (status = 409, description = "invalid_transition")))]
-pub async fn decide(State(state): State<AppState>, citizen: Citizen, CodePath(code): CodePath, ApiJson(req): ApiJson<DecisionRequest>) -> ApiResult<Json<EventView>> {
+pub async fn decide(
+    State(state): State<AppState>,
+    citizen: Citizen,
+    CodePath(code): CodePath,
+    ApiJson(req): ApiJson<DecisionRequest>,
+) -> ApiResult<Json<EventView>> {
     let c = own(&state, &citizen, code).await?;
     let retried = match actions::action_id(req.action_id.as_deref())? {
         Some(a) => state.store.event_by_action(a).await?.filter(|e| e.tracking_code == c.tracking_code),
@@ -123,7 +124,8 @@ pub async fn withdraw(State(state): State<AppState>, citizen: Citizen, CodePath(
     };
     let note = actions::note_field("note", req.note.as_deref())?;
     let action_id = actions::action_id(req.action_id.as_deref())?;
-    let e = actions::move_complaint(&state, &c, Actor::Citizen, None, Move { to: Stage::Withdrawn, note, internal_note: None, details: None, action_id }).await?;
+    let e =
+        actions::move_complaint(&state, &c, Actor::Citizen, None, Move { to: Stage::Withdrawn, note, internal_note: None, details: None, action_id }).await?;
     views::event(&e, Audience::Citizen).map(Json).ok_or_else(|| ApiError::internal("citizen event hidden"))
 }
 
@@ -131,14 +133,15 @@ pub async fn withdraw(State(state): State<AppState>, citizen: Citizen, CodePath(
 /// (the ministry's complaints centre).
 #[utoipa::path(post, path = "/v1/complaints/{tracking_code}/feedback", tag = "complaints", request_body = FeedbackRequest, security(("bearer" = [])),
     params(("tracking_code" = String, Path)), responses((status = 201, body = FeedbackView), (status = 422, description = "invalid_rating")))]
-pub async fn feedback(State(state): State<AppState>, citizen: Citizen, CodePath(code): CodePath, ApiJson(req): ApiJson<FeedbackRequest>) -> ApiResult<(StatusCode, Json<FeedbackView>)> {
+pub async fn feedback(
+    State(state): State<AppState>,
+    citizen: Citizen,
+    CodePath(code): CodePath,
+    ApiJson(req): ApiJson<FeedbackRequest>,
+) -> ApiResult<(StatusCode, Json<FeedbackView>)> {
     let c = own(&state, &citizen, code).await?;
     if !(1..=5).contains(&req.rating) {
-        return Err(ApiError::invalid_fields(vec![FieldError {
-            field: "rating".into(),
-            code: "invalid_rating".into(),
-            message: "rating is 1 to 5".into(),
-        }]));
+        return Err(ApiError::invalid_fields(vec![FieldError { field: "rating".into(), code: "invalid_rating".into(), message: "rating is 1 to 5".into() }]));
     }
     let comment = actions::note_field("comment", req.comment.as_deref())?;
     let action_id = actions::action_id(req.action_id.as_deref())?;
@@ -158,7 +161,13 @@ pub struct TrackQuery {
 #[utoipa::path(get, path = "/v1/track/{tracking_code}", tag = "complaints",
     params(("tracking_code" = String, Path), TrackQuery),
     responses((status = 200, body = ComplaintDetail), (status = 404, description = "complaint_not_found"), (status = 429)))]
-pub async fn track(State(state): State<AppState>, ClientIp(ip): ClientIp, CodePath(code): CodePath, ApiQuery(q): ApiQuery<TrackQuery>, headers: HeaderMap) -> ApiResult<Response> {
+pub async fn track(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    CodePath(code): CodePath,
+    ApiQuery(q): ApiQuery<TrackQuery>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
     if state.limits.track_ip.check_key(&ip).is_err() {
         return Err(ApiError::rate_limited("too many tracking look-ups from this network; wait a minute"));
     }

@@ -23,10 +23,7 @@ const MAX_FCM_TOKEN_LEN: usize = 4096;
 
 /// Routes of this module.
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/devices", post(register).get(list))
-        .route("/v1/devices/{id}", delete(unregister))
-        .route("/v1/push/vapid", get(vapid_key))
+    Router::new().route("/v1/devices", post(register).get(list)).route("/v1/devices/{id}", delete(unregister)).route("/v1/push/vapid", get(vapid_key))
 }
 
 fn field_error(field: &str, code: &str, message: impl Into<String>) -> FieldError {
@@ -79,7 +76,11 @@ async fn validate(target: PushTarget, allow_private: bool) -> ApiResult<DeviceTa
         PushTarget::Fcm { token } => {
             let token = token.trim().to_owned();
             if token.is_empty() || token.len() > MAX_FCM_TOKEN_LEN || !token.bytes().all(|b| b.is_ascii_graphic()) {
-                return Err(ApiError::invalid_fields(vec![field_error("token", "invalid_token", "an FCM registration token is printable ASCII, at most 4096 characters")]));
+                return Err(ApiError::invalid_fields(vec![field_error(
+                    "token",
+                    "invalid_token",
+                    "an FCM registration token is printable ASCII, at most 4096 characters",
+                )]));
             }
             Ok(DeviceTarget::Fcm { token })
         }

@@ -26,10 +26,8 @@ pub fn router() -> Router<AppState> {
 /// The complaint categories with Persian and English labels.
 #[utoipa::path(get, path = "/v1/categories", tag = "reference", responses((status = 200, body = [CategoryInfo])))]
 pub async fn categories() -> impl IntoResponse {
-    let list: Vec<CategoryInfo> = Category::ALL
-        .into_iter()
-        .map(|c| CategoryInfo { name: c, label_fa: c.label_fa().into(), label_en: c.label_en().into() })
-        .collect();
+    let list: Vec<CategoryInfo> =
+        Category::ALL.into_iter().map(|c| CategoryInfo { name: c, label_fa: c.label_fa().into(), label_en: c.label_en().into() }).collect();
     ([(header::CACHE_CONTROL, "public, max-age=3600")], Json(list))
 }
 

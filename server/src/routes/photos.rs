@@ -15,9 +15,9 @@ use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Citizen, Staff};
+use crate::routes::complaints::own;
 use crate::state::AppState;
 use crate::store::{ComplaintRecord, PhotoRecord, PutPhoto};
-use crate::routes::complaints::own;
 use crate::views;
 
 /// Routes of this module (with their own, larger body limit).
@@ -75,11 +75,7 @@ pub async fn upload(
         PutPhoto::Created(p) => Ok((StatusCode::CREATED, Json(views::photo(&p)))),
         PutPhoto::Exists(p) => Ok((StatusCode::OK, Json(views::photo(&p)))),
         PutPhoto::IdConflict => Err(ApiError::new(StatusCode::CONFLICT, "photo_id_conflict", "another photo was already uploaded with this id")),
-        PutPhoto::TooMany => Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "too_many_photos",
-            format!("a complaint has at most {MAX_PHOTOS_PER_COMPLAINT} photos"),
-        )),
+        PutPhoto::TooMany => Err(ApiError::new(StatusCode::CONFLICT, "too_many_photos", format!("a complaint has at most {MAX_PHOTOS_PER_COMPLAINT} photos"))),
     }
 }
 
@@ -106,7 +102,8 @@ pub async fn download(State(state): State<AppState>, citizen: Citizen, Path((cod
     params(("tracking_code" = String, Path), ("photo_id" = String, Path)), responses((status = 200, content_type = "image/jpeg"), (status = 404)))]
 pub async fn staff_download(State(state): State<AppState>, _staff: Staff, Path((code, photo_id)): Path<(String, String)>) -> ApiResult<Response> {
     let (code, photo_id) = parse_path(&code, &photo_id)?;
-    let c = state.store.complaint(code).await?.ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "complaint_not_found", "no complaint has this tracking code"))?;
+    let c =
+        state.store.complaint(code).await?.ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "complaint_not_found", "no complaint has this tracking code"))?;
     photo_response(&state, &c, photo_id).await
 }
 

@@ -7,9 +7,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use samat_core::model::api::{
-    EventKind, EventView, FieldError, NoteRequest, QueueResponse, StaffIntakeRequest, SubmitResponse, TransitionRequest,
-};
+use samat_core::model::api::{EventKind, EventView, FieldError, NoteRequest, QueueResponse, StaffIntakeRequest, SubmitResponse, TransitionRequest};
 use samat_core::model::workflow::queue_stages;
 use samat_core::model::{Actor, Channel, PhoneNumber, Role, Stage, TrackingCode};
 use serde::Deserialize;
@@ -73,24 +71,34 @@ pub async fn show(State(state): State<AppState>, _staff: Staff, CodePath(code): 
 #[utoipa::path(post, path = "/v1/staff/complaints/{tracking_code}/transition", tag = "staff", request_body = TransitionRequest,
     params(("tracking_code" = String, Path)), security(("bearer" = [])),
     responses((status = 200, body = EventView), (status = 403, description = "role_not_allowed"), (status = 409, description = "invalid_transition"), (status = 422)))]
-pub async fn transition(State(state): State<AppState>, staff: Staff, CodePath(code): CodePath, ApiJson(req): ApiJson<TransitionRequest>) -> ApiResult<Json<EventView>> {
-    let to = Stage::from_wire(req.to.trim())
-        .ok_or_else(|| ApiError::bad_request("unknown_stage", format!("unknown stage {:?}", req.to)))?;
+pub async fn transition(
+    State(state): State<AppState>,
+    staff: Staff,
+    CodePath(code): CodePath,
+    ApiJson(req): ApiJson<TransitionRequest>,
+) -> ApiResult<Json<EventView>> {
+    let to = Stage::from_wire(req.to.trim()).ok_or_else(|| ApiError::bad_request("unknown_stage", format!("unknown stage {:?}", req.to)))?;
     let c = existing(&state, code).await?;
     let note = actions::note_field("note", req.note.as_deref())?;
     let internal_note = actions::note_field("internal_note", req.internal_note.as_deref())?;
-    let e = actions::move_complaint(&state, &c, Actor::Staff(staff.role), Some(staff.id), Move { to, note, internal_note, details: req.details, action_id: None }).await?;
+    let e =
+        actions::move_complaint(&state, &c, Actor::Staff(staff.role), Some(staff.id), Move { to, note, internal_note, details: req.details, action_id: None })
+            .await?;
     views::event(&e, Audience::Staff).map(Json).ok_or_else(|| ApiError::internal("staff event hidden"))
 }
 
 /// Adds a note without changing the stage; a note visible to the citizen is announced by SMS.
 #[utoipa::path(post, path = "/v1/staff/complaints/{tracking_code}/notes", tag = "staff", request_body = NoteRequest,
     params(("tracking_code" = String, Path)), security(("bearer" = [])), responses((status = 201, body = EventView), (status = 422)))]
-pub async fn add_note(State(state): State<AppState>, staff: Staff, CodePath(code): CodePath, ApiJson(req): ApiJson<NoteRequest>) -> ApiResult<(StatusCode, Json<EventView>)> {
+pub async fn add_note(
+    State(state): State<AppState>,
+    staff: Staff,
+    CodePath(code): CodePath,
+    ApiJson(req): ApiJson<NoteRequest>,
+) -> ApiResult<(StatusCode, Json<EventView>)> {
     let c = existing(&state, code).await?;
-    let note = actions::note_field("note", Some(&req.note))?.ok_or_else(|| {
-        ApiError::invalid_fields(vec![FieldError { field: "note".into(), code: "note_empty".into(), message: "write the note".into() }])
-    })?;
+    let note = actions::note_field("note", Some(&req.note))?
+        .ok_or_else(|| ApiError::invalid_fields(vec![FieldError { field: "note".into(), code: "note_empty".into(), message: "write the note".into() }]))?;
     let visible = req.visible_to_citizen;
     let change = ChangeRecord {
         tracking_code: c.tracking_code,
@@ -126,9 +134,7 @@ pub async fn intake(State(state): State<AppState>, staff: Staff, ApiJson(req): A
     }
     let phone = PhoneNumber::parse(&req.phone).map_err(|e| ApiError::bad_request("invalid_phone", e.to_string()))?;
     let channel = match Channel::from_wire(req.channel.trim()) {
-        Some(Channel::App) => {
-            return Err(ApiError::bad_request("invalid_channel", "the app files through POST /v1/complaints with the citizen's own session"))
-        }
+        Some(Channel::App) => return Err(ApiError::bad_request("invalid_channel", "the app files through POST /v1/complaints with the citizen's own session")),
         Some(c) => c,
         None => return Err(ApiError::bad_request("unknown_channel", format!("unknown channel {:?}", req.channel))),
     };

@@ -58,9 +58,7 @@ impl SmsSender for FileSms {
         let line = SmsLine { id: sms.id, to: sms.to.as_str().to_owned(), text: sms.text.clone() };
         let mut buf = serde_json::to_vec(&line).map_err(|e| SendError::Permanent(e.to_string()))?;
         buf.push(b'\n');
-        file.write_all(&buf)
-            .and_then(|_| file.sync_data())
-            .map_err(|e| SendError::Retryable(format!("writing {}: {e}", self.path.display())))?;
+        file.write_all(&buf).and_then(|_| file.sync_data()).map_err(|e| SendError::Retryable(format!("writing {}: {e}", self.path.display())))?;
         seen.insert(sms.id);
         Ok(())
     }

@@ -37,10 +37,7 @@ struct ReplyStatus {
 impl KavenegarSms {
     /// A client for `key`.
     pub fn new(key: String, options: KavenegarOptions) -> anyhow::Result<Self> {
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(20))
-            .redirect(reqwest::redirect::Policy::none())
-            .build()?;
+        let http = reqwest::Client::builder().timeout(Duration::from_secs(20)).redirect(reqwest::redirect::Policy::none()).build()?;
         Ok(KavenegarSms { key, options, http })
     }
 

@@ -584,7 +584,15 @@ pub trait Store: Send + Sync + 'static {
     async fn event_by_action(&self, action_id: Uuid) -> StoreResult<Option<EventRecord>>;
     /// Records feedback about the handling; with an `action_id` already used, returns the
     /// feedback recorded then.
-    async fn add_feedback(&self, code: TrackingCode, rating: i64, comment: Option<String>, escalate: bool, action_id: Option<Uuid>, at: OffsetDateTime) -> StoreResult<FeedbackRecord>;
+    async fn add_feedback(
+        &self,
+        code: TrackingCode,
+        rating: i64,
+        comment: Option<String>,
+        escalate: bool,
+        action_id: Option<Uuid>,
+        at: OffsetDateTime,
+    ) -> StoreResult<FeedbackRecord>;
     /// Stores a photo for a complaint (idempotent on `photo_id` with the same bytes).
     async fn put_photo(&self, complaint_id: i64, photo: PhotoRecord, bytes: Vec<u8>, max_photos: i64, at: OffsetDateTime) -> StoreResult<PutPhoto>;
     /// A complaint's photos.
@@ -613,7 +621,13 @@ pub trait Store: Send + Sync + 'static {
 
     /// Registers a push target for `phone` (see [`Registration`]); keeps at most
     /// `max_per_phone` devices per citizen, forgetting the least recently registered.
-    async fn register_device(&self, phone: &PhoneNumber, target: DeviceTarget, at: OffsetDateTime, max_per_phone: i64) -> StoreResult<(DeviceRecord, Registration)>;
+    async fn register_device(
+        &self,
+        phone: &PhoneNumber,
+        target: DeviceTarget,
+        at: OffsetDateTime,
+        max_per_phone: i64,
+    ) -> StoreResult<(DeviceRecord, Registration)>;
     /// A citizen's devices, oldest first.
     async fn devices_of(&self, phone: &PhoneNumber) -> StoreResult<Vec<DeviceRecord>>;
     /// Forgets a device of `phone` and its queued pushes; `false` if `phone` has no such device.

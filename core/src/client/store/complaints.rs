@@ -189,8 +189,5 @@ pub fn mark_seen(conn: &Connection, seqs: &[i64]) -> Result<()> {
 
 /// Counts, for benchmarks and diagnostics: (complaints, events).
 pub fn counts(conn: &Connection) -> Result<(i64, i64)> {
-    Ok((
-        conn.query_row("SELECT count(*) FROM complaints", [], |r| r.get(0))?,
-        conn.query_row("SELECT count(*) FROM events", [], |r| r.get(0))?,
-    ))
+    Ok((conn.query_row("SELECT count(*) FROM complaints", [], |r| r.get(0))?, conn.query_row("SELECT count(*) FROM events", [], |r| r.get(0))?))
 }

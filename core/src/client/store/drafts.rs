@@ -2,8 +2,8 @@
 
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
-use super::{from_ms, ms};
 use super::outbox::Payload;
+use super::{from_ms, ms};
 use crate::client::error::Result;
 use crate::client::types::{Draft, DraftFields, DraftPhoto, DraftState, Rejection};
 
@@ -40,33 +40,36 @@ fn assemble(conn: &Connection, row: (String, String, String, Option<String>, i64
 
 /// Creates a draft.
 pub fn insert(conn: &Connection, id: &str, fields: &DraftFields, at: time::OffsetDateTime) -> Result<()> {
-    conn.prepare_cached("INSERT INTO drafts (id, body, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)")?
-        .execute(params![id, serde_json::to_string(fields)?, ms(at)])?;
+    conn.prepare_cached("INSERT INTO drafts (id, body, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)")?.execute(params![
+        id,
+        serde_json::to_string(fields)?,
+        ms(at)
+    ])?;
     Ok(())
 }
 
 /// Replaces a draft's fields; `false` if there is no such draft.
 pub fn update(conn: &Connection, id: &str, fields: &DraftFields, at: time::OffsetDateTime) -> Result<bool> {
-    let n = conn
-        .prepare_cached("UPDATE drafts SET body = ?2, updated_at = ?3 WHERE id = ?1")?
-        .execute(params![id, serde_json::to_string(fields)?, ms(at)])?;
+    let n = conn.prepare_cached("UPDATE drafts SET body = ?2, updated_at = ?3 WHERE id = ?1")?.execute(params![id, serde_json::to_string(fields)?, ms(at)])?;
     Ok(n == 1)
 }
 
 /// Sets a draft's state and last refusal.
 pub fn set_state(conn: &Connection, id: &str, state: DraftState, error: Option<&Rejection>, at: time::OffsetDateTime) -> Result<()> {
     let error = error.map(serde_json::to_string).transpose()?;
-    conn.prepare_cached("UPDATE drafts SET state = ?2, last_error = ?3, updated_at = ?4 WHERE id = ?1")?
-        .execute(params![id, state_name(state), error, ms(at)])?;
+    conn.prepare_cached("UPDATE drafts SET state = ?2, last_error = ?3, updated_at = ?4 WHERE id = ?1")?.execute(params![
+        id,
+        state_name(state),
+        error,
+        ms(at)
+    ])?;
     Ok(())
 }
 
 /// A draft.
 pub fn get(conn: &Connection, id: &str) -> Result<Option<Draft>> {
-    let row = conn
-        .prepare_cached("SELECT id, body, state, last_error, created_at, updated_at FROM drafts WHERE id = ?1")?
-        .query_row([id], draft_row)
-        .optional()?;
+    let row =
+        conn.prepare_cached("SELECT id, body, state, last_error, created_at, updated_at FROM drafts WHERE id = ?1")?.query_row([id], draft_row).optional()?;
     row.map(|r| assemble(conn, r)).transpose()
 }
 

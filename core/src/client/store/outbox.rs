@@ -158,15 +158,23 @@ pub fn done(conn: &Connection, id: i64) -> Result<()> {
 
 /// Schedules another attempt.
 pub fn retry(conn: &Connection, id: i64, attempts: u32, next_at: time::OffsetDateTime) -> Result<()> {
-    conn.prepare_cached("UPDATE outbox SET attempts = ?2, next_attempt_at = ?3, updated_at = ?4 WHERE id = ?1")?
-        .execute(params![id, attempts, ms(next_at), ms(super::now())])?;
+    conn.prepare_cached("UPDATE outbox SET attempts = ?2, next_attempt_at = ?3, updated_at = ?4 WHERE id = ?1")?.execute(params![
+        id,
+        attempts,
+        ms(next_at),
+        ms(super::now())
+    ])?;
     Ok(())
 }
 
 /// Marks an item refused.
 pub fn failed(conn: &Connection, id: i64, attempts: u32, rejection: &Rejection) -> Result<()> {
-    conn.prepare_cached("UPDATE outbox SET state = 'failed', attempts = ?2, last_error = ?3, updated_at = ?4 WHERE id = ?1")?
-        .execute(params![id, attempts, serde_json::to_string(rejection)?, ms(super::now())])?;
+    conn.prepare_cached("UPDATE outbox SET state = 'failed', attempts = ?2, last_error = ?3, updated_at = ?4 WHERE id = ?1")?.execute(params![
+        id,
+        attempts,
+        serde_json::to_string(rejection)?,
+        ms(super::now())
+    ])?;
     Ok(())
 }
 

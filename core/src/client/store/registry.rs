@@ -41,8 +41,5 @@ pub fn put_business(conn: &Connection, guild_id: &str, body: &str, etag: Option<
 
 /// A cached business: its JSON body and ETag.
 pub fn business(conn: &Connection, guild_id: &str) -> Result<Option<(String, Option<String>)>> {
-    Ok(conn
-        .prepare_cached("SELECT body, etag FROM businesses WHERE guild_id = ?1")?
-        .query_row([guild_id], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?)
+    Ok(conn.prepare_cached("SELECT body, etag FROM businesses WHERE guild_id = ?1")?.query_row([guild_id], |r| Ok((r.get(0)?, r.get(1)?))).optional()?)
 }

@@ -119,8 +119,7 @@ mod tests {
         assert_eq!(migrate(&mut conn).unwrap(), LATEST);
         let n: i64 = conn.query_row("SELECT count(*) FROM drafts", [], |r| r.get(0)).unwrap();
         assert_eq!(n, 1);
-        conn.execute("INSERT INTO outbox (kind, key, payload, next_attempt_at, created_at, updated_at) VALUES ('complaint', 'k', '{}', 0, 0, 0)", [])
-            .unwrap();
+        conn.execute("INSERT INTO outbox (kind, key, payload, next_attempt_at, created_at, updated_at) VALUES ('complaint', 'k', '{}', 0, 0, 0)", []).unwrap();
         assert_eq!(migrate(&mut conn).unwrap(), LATEST, "idempotent");
     }
 

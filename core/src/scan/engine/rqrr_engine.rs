@@ -15,9 +15,7 @@ const MAX_FINDER_PATTERNS: usize = 24;
 
 /// Scans a packed `width`x`height` luma buffer; `inverted` scans it as light-on-dark.
 pub(crate) fn scan(data: &[u8], width: usize, height: usize, inverted: bool) -> Vec<Detection> {
-    if super::rxing_engine::count_finder_patterns(data, width, height, inverted)
-        > MAX_FINDER_PATTERNS
-    {
+    if super::rxing_engine::count_finder_patterns(data, width, height, inverted) > MAX_FINDER_PATTERNS {
         return Vec::new();
     }
     catch_unwind(AssertUnwindSafe(|| {
@@ -37,15 +35,8 @@ pub(crate) fn scan(data: &[u8], width: usize, height: usize, inverted: bool) -> 
                 let mut bytes = Vec::new();
                 grid.decode_to(&mut bytes).ok()?;
                 let text = String::from_utf8(bytes).ok()?;
-                let corners = grid.bounds.map(|p| Point {
-                    x: p.x as f32,
-                    y: p.y as f32,
-                });
-                Some(Detection {
-                    text,
-                    corners,
-                    structured_append: None,
-                })
+                let corners = grid.bounds.map(|p| Point { x: p.x as f32, y: p.y as f32 });
+                Some(Detection { text, corners, structured_append: None })
             })
             .collect()
     }))

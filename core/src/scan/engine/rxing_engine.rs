@@ -13,10 +13,7 @@ use rxing::common::cpp_essentials::ConcentricPattern;
 use rxing::common::{BitMatrix, DetectorRXingResult, GlobalHistogramBinarizer, HybridBinarizer};
 use rxing::qrcode::cpp_port::decoder::Decode;
 use rxing::qrcode::cpp_port::detector::{FindFinderPatterns, GenerateFinderPatternSets, SampleQR};
-use rxing::{
-    BarcodeFormat, Binarizer, Luma8Source, LuminanceSource, RXingResult, RXingResultMetadataType,
-    RXingResultMetadataValue,
-};
+use rxing::{BarcodeFormat, Binarizer, Luma8Source, LuminanceSource, RXingResult, RXingResultMetadataType, RXingResultMetadataValue};
 
 use super::Detection;
 use crate::scan::pipeline::MAX_CODES;
@@ -37,13 +34,7 @@ pub(crate) enum Threshold {
 }
 
 /// Scans a packed `width`x`height` luma buffer; `inverted` scans it as light-on-dark.
-pub(crate) fn scan(
-    data: &[u8],
-    width: usize,
-    height: usize,
-    inverted: bool,
-    threshold: Threshold,
-) -> Vec<Detection> {
+pub(crate) fn scan(data: &[u8], width: usize, height: usize, inverted: bool, threshold: Threshold) -> Vec<Detection> {
     guarded(|| {
         let matrix = binarize(data, width, height, inverted, threshold)?;
         Some(read_symbols(&matrix))
@@ -53,12 +44,7 @@ pub(crate) fn scan(
 
 /// Number of finder-pattern candidates in the image (hybrid threshold): a clutter measure
 /// used to keep slower detectors away from pathological images.
-pub(crate) fn count_finder_patterns(
-    data: &[u8],
-    width: usize,
-    height: usize,
-    inverted: bool,
-) -> usize {
+pub(crate) fn count_finder_patterns(data: &[u8], width: usize, height: usize, inverted: bool) -> usize {
     guarded(|| {
         let matrix = binarize(data, width, height, inverted, Threshold::Hybrid)?;
         Some(FindFinderPatterns(&matrix, true, 0).len())
@@ -70,13 +56,7 @@ fn guarded<T>(f: impl FnOnce() -> Option<T>) -> Option<T> {
     catch_unwind(AssertUnwindSafe(f)).ok().flatten()
 }
 
-fn binarize(
-    data: &[u8],
-    width: usize,
-    height: usize,
-    inverted: bool,
-    threshold: Threshold,
-) -> Option<BitMatrix> {
+fn binarize(data: &[u8], width: usize, height: usize, inverted: bool, threshold: Threshold) -> Option<BitMatrix> {
     let mut source = Luma8Source::new_with_slice(data, width as u32, height as u32).ok()?;
     if inverted {
         source.invert();
@@ -101,10 +81,7 @@ fn read_symbols(matrix: &BitMatrix) -> Vec<Detection> {
     }
     let mut used: Vec<ConcentricPattern> = Vec::new();
     let mut found = Vec::new();
-    for set in GenerateFinderPatternSets(&mut patterns)
-        .into_iter()
-        .take(MAX_TRIPLES)
-    {
+    for set in GenerateFinderPatternSets(&mut patterns).into_iter().take(MAX_TRIPLES) {
         if [set.bl, set.tl, set.tr].iter().any(|p| used.contains(p)) {
             continue;
         }
@@ -118,8 +95,7 @@ fn read_symbols(matrix: &BitMatrix) -> Vec<Detection> {
             continue;
         }
         used.extend([set.bl, set.tl, set.tr]);
-        let result =
-            RXingResult::with_decoder_result(decoded, sampled.getPoints(), BarcodeFormat::QR_CODE);
+        let result = RXingResult::with_decoder_result(decoded, sampled.getPoints(), BarcodeFormat::QR_CODE);
         found.extend(to_detection(&result));
         if found.len() >= MAX_CODES {
             break;
@@ -135,10 +111,7 @@ fn to_detection(result: &RXingResult) -> Option<Detection> {
     }
     // The cpp-port sampler gives top-left, top-right, bottom-left, bottom-right; the API
     // promises a polygon (top-left, top-right, bottom-right, bottom-left).
-    let corners = [0, 1, 3, 2].map(|i| Point {
-        x: points[i].x,
-        y: points[i].y,
-    });
+    let corners = [0, 1, 3, 2].map(|i| Point { x: points[i].x, y: points[i].y });
     let meta = result.getRXingResultMetadata();
     // rxing's cpp-port decoder stores the symbol count under the PARITY key and the
     // zero-based position under SEQUENCE; both are -1 for a stand-alone symbol.
@@ -150,14 +123,6 @@ fn to_detection(result: &RXingResult) -> Option<Detection> {
         Some(RXingResultMetadataValue::StructuredAppendParity(c)) => *c,
         _ => -1,
     };
-    let structured_append =
-        (index >= 0 && count > 1 && index < count && count <= 16).then_some(StructuredAppend {
-            index: index as u8,
-            count: count as u8,
-        });
-    Some(Detection {
-        text: result.getText().to_owned(),
-        corners,
-        structured_append,
-    })
+    let structured_append = (index >= 0 && count > 1 && index < count && count <= 16).then_some(StructuredAppend { index: index as u8, count: count as u8 });
+    Some(Detection { text: result.getText().to_owned(), corners, structured_append })
 }

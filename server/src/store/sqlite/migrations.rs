@@ -236,11 +236,7 @@ mod tests {
     fn businesses_from_before_v4_get_licence_columns_and_search_keys() {
         let mut conn = Connection::open_in_memory().unwrap();
         migrate_to(&mut conn, 3).unwrap();
-        conn.execute(
-            "INSERT INTO businesses (guild_id, name, city, updated_at) VALUES ('10010010011', 'سوپرماركت علي', 'تهران', 0)",
-            [],
-        )
-        .unwrap();
+        conn.execute("INSERT INTO businesses (guild_id, name, city, updated_at) VALUES ('10010010011', 'سوپرماركت علي', 'تهران', 0)", []).unwrap();
         migrate_to(&mut conn, LATEST).unwrap();
         assert_eq!(backfill(&mut conn).unwrap(), 1);
         let (search, status): (String, Option<String>) =

@@ -130,20 +130,21 @@ fn event_kind_name(k: EventKind) -> &'static str {
 }
 
 fn queue_sms(conn: &Connection, sms: &NewSms, now: i64) -> rusqlite::Result<()> {
-    conn.prepare_cached(
-        "INSERT INTO outbox (kind, recipient, body, token, next_attempt_at, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
-    )?
-    .execute(params![sms.kind.as_str(), sms.to.as_str(), sms.text, sms.token, now])?;
+    conn.prepare_cached("INSERT INTO outbox (kind, recipient, body, token, next_attempt_at, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)")?.execute(params![
+        sms.kind.as_str(),
+        sms.to.as_str(),
+        sms.text,
+        sms.token,
+        now
+    ])?;
     Ok(())
 }
 
 /// Queues a push about `message` to every device of `phone`; returns how many.
 fn queue_push(conn: &Connection, phone: &str, message: &PushMessage, now: i64) -> rusqlite::Result<usize> {
     let payload = serde_json::to_string(message).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
-    conn.prepare_cached(
-        "INSERT INTO push_outbox (device_id, payload, next_attempt_at, created_at) SELECT id, ?2, ?3, ?3 FROM devices WHERE phone = ?1",
-    )?
-    .execute(params![phone, payload, now])
+    conn.prepare_cached("INSERT INTO push_outbox (device_id, payload, next_attempt_at, created_at) SELECT id, ?2, ?3, ?3 FROM devices WHERE phone = ?1")?
+        .execute(params![phone, payload, now])
 }
 
 const DEVICE_COLUMNS: &str = "d.id, d.phone, d.kind, d.target, d.p256dh, d.auth, d.created_at, d.updated_at";
@@ -165,9 +166,7 @@ fn device_by_id(conn: &Connection, id: i64) -> rusqlite::Result<Option<DeviceRec
 }
 
 fn complaint_by_code(conn: &Connection, code: &str) -> rusqlite::Result<Option<ComplaintRecord>> {
-    conn.prepare_cached(&format!("SELECT {COMPLAINT_COLUMNS} FROM complaints c WHERE c.tracking_code = ?1"))?
-        .query_row([code], complaint_row)
-        .optional()
+    conn.prepare_cached(&format!("SELECT {COMPLAINT_COLUMNS} FROM complaints c WHERE c.tracking_code = ?1"))?.query_row([code], complaint_row).optional()
 }
 
 fn event_by_action(conn: &Connection, action: &str) -> rusqlite::Result<Option<EventRecord>> {
@@ -257,11 +256,9 @@ impl Store for SqliteStore {
         self.db
             .write(move |conn| {
                 let now = ms(OffsetDateTime::now_utc());
-                conn.prepare_cached(
-                    "INSERT OR REPLACE INTO otps (phone, code_hash, expires_at, attempts, created_at) VALUES (?1, ?2, ?3, 0, ?4)",
-                )
-                .and_then(|mut s| s.execute(params![phone, code_hash, ms(expires_at), now]))
-                .map_err(backend)?;
+                conn.prepare_cached("INSERT OR REPLACE INTO otps (phone, code_hash, expires_at, attempts, created_at) VALUES (?1, ?2, ?3, 0, ?4)")
+                    .and_then(|mut s| s.execute(params![phone, code_hash, ms(expires_at), now]))
+                    .map_err(backend)?;
                 queue_sms(conn, &sms, now).map_err(backend)
             })
             .await
@@ -405,11 +402,7 @@ impl Store for SqliteStore {
                 let f = &new.fields;
                 let business_known = match &f.guild_id {
                     None => None,
-                    Some(g) => Some(
-                        conn.prepare_cached("SELECT 1 FROM businesses WHERE guild_id = ?1")
-                            .and_then(|mut s| s.exists([g]))
-                            .map_err(backend)?,
-                    ),
+                    Some(g) => Some(conn.prepare_cached("SELECT 1 FROM businesses WHERE guild_id = ?1").and_then(|mut s| s.exists([g])).map_err(backend)?),
                 };
                 let now = ms(new.at);
                 let incident = f.incident_date.map(|d| d.to_string());
@@ -466,9 +459,9 @@ impl Store for SqliteStore {
                 .map_err(backend)?;
                 let seq = conn.last_insert_rowid();
                 queue_sms(conn, &sms(code), now).map_err(backend)?;
-                queue_push(conn, new.phone.as_str(), &PushMessage { tracking_code: code, stage: Stage::Received, cursor: seq }, now)
-                    .map_err(backend)?;
-                let record = complaint_by_code(conn, code.as_str()).map_err(backend)?.ok_or_else(|| StoreError::Backend("inserted complaint vanished".into()))?;
+                queue_push(conn, new.phone.as_str(), &PushMessage { tracking_code: code, stage: Stage::Received, cursor: seq }, now).map_err(backend)?;
+                let record =
+                    complaint_by_code(conn, code.as_str()).map_err(backend)?.ok_or_else(|| StoreError::Backend("inserted complaint vanished".into()))?;
                 Ok((record, Some(seq)))
             })
             .await
@@ -585,7 +578,15 @@ impl Store for SqliteStore {
         self.db.read(move |conn| event_by_action(conn, &action_id.to_string()).map_err(backend)).await
     }
 
-    async fn add_feedback(&self, code: TrackingCode, rating: i64, comment: Option<String>, escalate: bool, action_id: Option<Uuid>, at: OffsetDateTime) -> StoreResult<FeedbackRecord> {
+    async fn add_feedback(
+        &self,
+        code: TrackingCode,
+        rating: i64,
+        comment: Option<String>,
+        escalate: bool,
+        action_id: Option<Uuid>,
+        at: OffsetDateTime,
+    ) -> StoreResult<FeedbackRecord> {
         self.db
             .write(move |conn| {
                 let action = action_id.map(|a| a.to_string());
@@ -624,9 +625,7 @@ impl Store for SqliteStore {
                     Some(_) => return Ok(PutPhoto::IdConflict),
                     None => {}
                 }
-                let count: i64 = conn
-                    .query_row("SELECT count(*) FROM photos WHERE complaint_id = ?1", [complaint_id], |r| r.get(0))
-                    .map_err(backend)?;
+                let count: i64 = conn.query_row("SELECT count(*) FROM photos WHERE complaint_id = ?1", [complaint_id], |r| r.get(0)).map_err(backend)?;
                 if count >= max_photos {
                     return Ok(PutPhoto::TooMany);
                 }
@@ -674,9 +673,7 @@ impl Store for SqliteStore {
     async fn close_escalation(&self, feedback_id: i64) -> StoreResult<bool> {
         self.db
             .write(move |conn| {
-                let n = conn
-                    .execute("UPDATE feedback SET handled = 1 WHERE id = ?1 AND escalated = 1 AND handled = 0", [feedback_id])
-                    .map_err(backend)?;
+                let n = conn.execute("UPDATE feedback SET handled = 1 WHERE id = ?1 AND escalated = 1 AND handled = 0", [feedback_id]).map_err(backend)?;
                 Ok(n == 1)
             })
             .await
@@ -713,10 +710,8 @@ impl Store for SqliteStore {
             .read(move |conn| {
                 let mut rows: Vec<QueueRow> = Vec::new();
                 if !stages.is_empty() {
-                    let sql = format!(
-                        "SELECT {COMPLAINT_COLUMNS} FROM complaints c WHERE c.stage IN ({}) ORDER BY c.stage_since, c.id LIMIT ?1",
-                        stages.join(",")
-                    );
+                    let sql =
+                        format!("SELECT {COMPLAINT_COLUMNS} FROM complaints c WHERE c.stage IN ({}) ORDER BY c.stage_since, c.id LIMIT ?1", stages.join(","));
                     let list: Vec<ComplaintRecord> =
                         conn.prepare_cached(&sql).and_then(|mut s| s.query_map([limit], complaint_row)?.collect()).map_err(backend)?;
                     rows.extend(list.into_iter().map(|complaint| QueueRow { complaint, escalation: None }));
@@ -729,10 +724,8 @@ impl Store for SqliteStore {
                     let list: Vec<QueueRow> = conn
                         .prepare_cached(&sql)
                         .and_then(|mut s| {
-                            s.query_map([limit], |r| {
-                                Ok(QueueRow { complaint: complaint_row(r)?, escalation: Some(feedback_row(r, COMPLAINT_WIDTH)?) })
-                            })?
-                            .collect()
+                            s.query_map([limit], |r| Ok(QueueRow { complaint: complaint_row(r)?, escalation: Some(feedback_row(r, COMPLAINT_WIDTH)?) }))?
+                                .collect()
                         })
                         .map_err(backend)?;
                     rows.extend(list);
@@ -802,12 +795,16 @@ impl Store for SqliteStore {
     }
 
     async fn pending_sms(&self) -> StoreResult<i64> {
-        self.db
-            .read(|conn| conn.query_row("SELECT count(*) FROM outbox WHERE status = 'pending'", [], |r| r.get(0)).map_err(backend))
-            .await
+        self.db.read(|conn| conn.query_row("SELECT count(*) FROM outbox WHERE status = 'pending'", [], |r| r.get(0)).map_err(backend)).await
     }
 
-    async fn register_device(&self, phone: &PhoneNumber, target: DeviceTarget, at: OffsetDateTime, max_per_phone: i64) -> StoreResult<(DeviceRecord, Registration)> {
+    async fn register_device(
+        &self,
+        phone: &PhoneNumber,
+        target: DeviceTarget,
+        at: OffsetDateTime,
+        max_per_phone: i64,
+    ) -> StoreResult<(DeviceRecord, Registration)> {
         let phone = phone.as_str().to_owned();
         self.db
             .write(move |conn| {
@@ -976,9 +973,7 @@ impl Store for SqliteStore {
     }
 
     async fn pending_pushes(&self) -> StoreResult<i64> {
-        self.db
-            .read(|conn| conn.query_row("SELECT count(*) FROM push_outbox WHERE status = 'pending'", [], |r| r.get(0)).map_err(backend))
-            .await
+        self.db.read(|conn| conn.query_row("SELECT count(*) FROM push_outbox WHERE status = 'pending'", [], |r| r.get(0)).map_err(backend)).await
     }
 
     async fn upsert_business(&self, b: BusinessRecord, at: OffsetDateTime) -> StoreResult<Upserted> {
@@ -1020,9 +1015,7 @@ impl Store for SqliteStore {
         let key = key.to_owned();
         self.db
             .read(move |conn| {
-                conn.prepare_cached("SELECT value FROM settings WHERE key = ?1")
-                    .and_then(|mut s| s.query_row([key], |r| r.get(0)).optional())
-                    .map_err(backend)
+                conn.prepare_cached("SELECT value FROM settings WHERE key = ?1").and_then(|mut s| s.query_row([key], |r| r.get(0)).optional()).map_err(backend)
             })
             .await
     }
@@ -1031,8 +1024,7 @@ impl Store for SqliteStore {
         let key = key.to_owned();
         self.db
             .write(move |conn| {
-                conn.execute("INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO NOTHING", params![key, value])
-                    .map_err(backend)?;
+                conn.execute("INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO NOTHING", params![key, value]).map_err(backend)?;
                 conn.query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0)).map_err(backend)
             })
             .await
