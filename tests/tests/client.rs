@@ -170,6 +170,48 @@ async fn concurrent_syncs_and_a_server_killed_mid_sync_never_double_a_complaint(
     assert_eq!(local, on_server.into_iter().collect::<HashSet<_>>());
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_draft_submitted_many_times_at_once_is_filed_once_and_then_frozen() {
+    let srv = server();
+    let dir = tempfile::tempdir().unwrap();
+    let client = Client::open(dir.path(), &srv.url).await.unwrap();
+    srv.login_client(&client, "09123330007").await;
+    // A second handle on the same storage, as a second process (the CLI beside the app) has.
+    let other = Client::open(dir.path(), &srv.url).await.unwrap();
+    for round in 0..10 {
+        let d = client.create_draft(fields(&format!("دو بار زدم {round}"))).await.unwrap();
+        let taps: Vec<_> = (0..8)
+            .map(|n| {
+                let c = if n % 2 == 0 { client.clone() } else { other.clone() };
+                let id = d.id.clone();
+                tokio::spawn(async move { c.submit(&id).await })
+            })
+            .collect();
+        let mut queued = 0;
+        for t in taps {
+            match t.await.unwrap() {
+                Ok(_) => queued += 1,
+                Err(ClientError::Invalid { fields }) => assert_eq!(fields[0].code, "draft_submitted"),
+                Err(e) => panic!("{e:?}"),
+            }
+        }
+        assert_eq!(queued, 1, "round {round}");
+    }
+    assert_eq!(client.outbox().await.unwrap().len(), 10);
+    // Frozen once queued: no edit, photo or deletion can change what will be sent.
+    let d = &client.drafts().await.unwrap()[0];
+    let frozen = |r: Result<(), ClientError>| match r {
+        Err(ClientError::Invalid { fields }) => assert_eq!(fields[0].code, "draft_submitted"),
+        other => panic!("{other:?}"),
+    };
+    frozen(client.update_draft(&d.id, fields("تغییر")).await.map(|_| ()));
+    frozen(client.add_photo(&d.id, png()).await.map(|_| ()));
+    frozen(client.delete_draft(&d.id).await);
+    assert_eq!(client.sync().await.unwrap().delivered, 10);
+    let (_, list) = srv.citizen("09123330007").await.get("/v1/complaints").await;
+    assert_eq!(list.as_array().unwrap().len(), 10, "each draft filed once");
+}
+
 #[tokio::test]
 async fn a_rejection_leaves_the_draft_recoverable() {
     let srv = server();

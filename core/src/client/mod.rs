@@ -99,6 +99,29 @@ pub fn scan_error(e: crate::scan::ScanError) -> ClientError {
     }
 }
 
+/// The draft, if it may still change: not yet frozen into the outbox by `submit`. Called
+/// inside the write transaction that changes it, so a concurrent submit cannot slip between.
+fn editable(conn: &rusqlite::Connection, id: &str) -> Result<Draft> {
+    let draft = drafts::get(conn, id)?.ok_or_else(|| ClientError::NotFound { what: format!("draft {id}") })?;
+    still_editable(draft)
+}
+
+/// Refuses a draft that `submit` froze.
+fn still_editable(draft: Draft) -> Result<Draft> {
+    if draft.state == DraftState::Submitted {
+        return Err(ClientError::invalid("draft", "draft_submitted", "this draft is already queued for sending").into());
+    }
+    Ok(draft)
+}
+
+/// Whether the draft has room for one more photo.
+fn photo_room(draft: &Draft) -> Result<()> {
+    if draft.photos.len() >= MAX_PHOTOS_PER_COMPLAINT {
+        return Err(ClientError::invalid("photos", "too_many_photos", "a complaint has at most 10 photos").into());
+    }
+    Ok(())
+}
+
 impl Client {
     /// Opens the client's storage in `data_dir` (created if needed) for the server at
     /// `server_url`. Safe after a crash at any point: migrations are transactional and
@@ -221,12 +244,17 @@ impl Client {
 
     /// Replaces a draft's fields (the whole form). A submitted draft is frozen.
     pub async fn update_draft(&self, id: &str, fields: DraftFields) -> Public<Draft> {
-        let current = self.draft(id).await?;
-        if current.state == DraftState::Submitted {
-            return Err(ClientError::invalid("draft", "draft_submitted", "this draft is already queued for sending"));
-        }
         let draft_id = id.to_owned();
-        self.inner.db.write(move |conn| drafts::update(conn, &draft_id, &fields, store::now())).await?;
+        self.inner
+            .db
+            .write(move |conn| {
+                let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+                editable(&tx, &draft_id)?;
+                drafts::update(&tx, &draft_id, &fields, store::now())?;
+                tx.commit()?;
+                Ok(())
+            })
+            .await?;
         self.draft(id).await
     }
 
@@ -244,8 +272,17 @@ impl Client {
     /// Deletes a draft and its photos.
     pub async fn delete_draft(&self, id: &str) -> Public<()> {
         let draft_id = id.to_owned();
-        let files = self.inner.db.write(move |conn| drafts::delete(conn, &draft_id)).await?;
-        let files = files.ok_or_else(|| ClientError::NotFound { what: format!("draft {id}") })?;
+        let files = self
+            .inner
+            .db
+            .write(move |conn| {
+                let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+                editable(&tx, &draft_id)?;
+                let files = drafts::delete(&tx, &draft_id)?;
+                tx.commit()?;
+                Ok(files.unwrap_or_default())
+            })
+            .await?;
         for f in files {
             let _ = std::fs::remove_file(f);
         }
@@ -255,19 +292,24 @@ impl Client {
     /// Adds a photo (JPEG, PNG, WebP or GIF bytes) to a draft: the client keeps its own
     /// downscaled JPEG copy, without EXIF or GPS.
     pub async fn add_photo(&self, draft_id: &str, bytes: Vec<u8>) -> Public<DraftPhoto> {
-        let draft = self.draft(draft_id).await?;
-        if draft.state == DraftState::Submitted {
-            return Err(ClientError::invalid("photos", "draft_submitted", "this draft is already queued for sending"));
-        }
-        if draft.photos.len() >= MAX_PHOTOS_PER_COMPLAINT {
-            return Err(ClientError::invalid("photos", "too_many_photos", "a complaint has at most 10 photos"));
-        }
+        // Checked before the (slow) re-encoding, and again when the photo is recorded.
+        photo_room(&still_editable(self.draft(draft_id).await?)?)?;
         let id = uuid::Uuid::new_v4().to_string();
         let dir = self.inner.photos_dir.clone();
         let photo =
             tokio::task::spawn_blocking(move || photos::import(&dir, &id, &bytes)).await.map_err(|e| ClientError::Storage { message: e.to_string() })??;
         let (did, p) = (draft_id.to_owned(), photo.clone());
-        let stored = self.inner.db.write(move |conn| drafts::add_photo(conn, &did, &p, store::now())).await;
+        let stored = self
+            .inner
+            .db
+            .write(move |conn| {
+                let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+                photo_room(&editable(&tx, &did)?)?;
+                drafts::add_photo(&tx, &did, &p, store::now())?;
+                tx.commit()?;
+                Ok(())
+            })
+            .await;
         if let Err(e) = stored {
             let _ = std::fs::remove_file(&photo.path);
             return Err(e.into());
@@ -294,7 +336,17 @@ impl Client {
     /// Removes a photo from a draft.
     pub async fn remove_photo(&self, draft_id: &str, photo_id: &str) -> Public<()> {
         let (d, p) = (draft_id.to_owned(), photo_id.to_owned());
-        let file = self.inner.db.write(move |conn| drafts::remove_photo(conn, &d, &p)).await?;
+        let file = self
+            .inner
+            .db
+            .write(move |conn| {
+                let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+                editable(&tx, &d)?;
+                let file = drafts::remove_photo(&tx, &d, &p)?;
+                tx.commit()?;
+                Ok(file)
+            })
+            .await?;
         let file = file.ok_or_else(|| ClientError::NotFound { what: format!("photo {photo_id}") })?;
         let _ = std::fs::remove_file(file);
         Ok(())
@@ -308,31 +360,30 @@ impl Client {
     /// Validates the draft and freezes it into the outbox with a fresh `client_id`; returns at
     /// once, online or not. [`sync`](Client::sync) sends it.
     pub async fn submit(&self, draft_id: &str) -> Public<OutboxItem> {
-        let draft = self.draft(draft_id).await?;
-        if draft.state == DraftState::Submitted {
-            return Err(ClientError::invalid("draft", "draft_submitted", "this draft is already queued for sending"));
-        }
-        let problems = validate_draft(&draft);
-        if !problems.is_empty() {
-            return Err(ClientError::Invalid { fields: problems });
-        }
         let session = self.session().await?;
-        if let (Some(wanted), Some(logged)) = (draft.fields.phone.as_deref().filter(|p| !p.trim().is_empty()), session.phone.as_deref()) {
-            if PhoneNumber::parse(wanted).map(|p| p.as_str() != logged).unwrap_or(true) {
-                return Err(ClientError::invalid("phone", "phone_not_logged_in", "log in with this phone number to file under it"));
-            }
-        }
-        let client_id = uuid::Uuid::new_v4().to_string();
-        let payload = Payload::Complaint {
-            body: draft.fields.to_new_complaint(Some(client_id.clone())),
-            photos: draft.photos.iter().map(|p| QueuedPhoto { id: p.id.clone(), file: p.path.clone() }).collect(),
-        };
-        let id = draft.id.clone();
+        let id = draft_id.to_owned();
+        // One transaction from the check to the freeze: a double tap, or two processes
+        // submitting the same draft at once, queue it once.
         let outbox_id = self
             .inner
             .db
             .write(move |conn| {
-                let tx = conn.transaction()?;
+                let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+                let draft = editable(&tx, &id)?;
+                let problems = validate_draft(&draft);
+                if !problems.is_empty() {
+                    return Err(ClientError::Invalid { fields: problems }.into());
+                }
+                if let (Some(wanted), Some(logged)) = (draft.fields.phone.as_deref().filter(|p| !p.trim().is_empty()), session.phone.as_deref()) {
+                    if PhoneNumber::parse(wanted).map(|p| p.as_str() != logged).unwrap_or(true) {
+                        return Err(ClientError::invalid("phone", "phone_not_logged_in", "log in with this phone number to file under it").into());
+                    }
+                }
+                let client_id = uuid::Uuid::new_v4().to_string();
+                let payload = Payload::Complaint {
+                    body: draft.fields.to_new_complaint(Some(client_id.clone())),
+                    photos: draft.photos.iter().map(|p| QueuedPhoto { id: p.id.clone(), file: p.path.clone() }).collect(),
+                };
                 outbox::clear_failed_for_draft(&tx, &id)?;
                 let oid = outbox::insert(&tx, &client_id, Some(&id), &payload, store::now())?;
                 drafts::set_state(&tx, &id, DraftState::Submitted, None, store::now())?;
