@@ -779,17 +779,36 @@ pub struct GuildCode {
     pub key_id: Option<String>,
     /// How the code was written.
     pub form: PayloadForm,
+    /// The name the registry cached on the device gives this ID (names the shop offline, even
+    /// for an unsigned sticker).
+    pub registry_name: Option<String>,
 }
 
 impl From<core::scanning::GuildCode> for GuildCode {
     fn from(g: core::scanning::GuildCode) -> Self {
-        GuildCode { guild_id: g.guild_id, name: g.name, verified: g.verified, reason: g.reason, key_id: g.key_id, form: g.form.into() }
+        GuildCode {
+            guild_id: g.guild_id,
+            name: g.name,
+            verified: g.verified,
+            reason: g.reason,
+            key_id: g.key_id,
+            form: g.form.into(),
+            registry_name: g.registry_name,
+        }
     }
 }
 
 impl From<GuildCode> for core::scanning::GuildCode {
     fn from(g: GuildCode) -> Self {
-        core::scanning::GuildCode { guild_id: g.guild_id, name: g.name, verified: g.verified, reason: g.reason, key_id: g.key_id, form: g.form.into() }
+        core::scanning::GuildCode {
+            guild_id: g.guild_id,
+            name: g.name,
+            verified: g.verified,
+            reason: g.reason,
+            key_id: g.key_id,
+            form: g.form.into(),
+            registry_name: g.registry_name,
+        }
     }
 }
 

@@ -175,3 +175,29 @@ async fn hostile_frames_are_errors_not_crashes() {
     assert_eq!(client.scan_image(b"definitely not an image".to_vec()).await.unwrap_err().code(), "invalid_photo");
     assert!(client.scan_frame(vec![128; 640 * 480], 640, 480, 640).await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn an_app_that_only_syncs_verifies_stickers_and_names_shops_offline() {
+    let mut srv = Server::start(env!("CARGO_BIN_EXE_e2e-server"), &[]);
+    let dir = tempfile::tempdir().unwrap();
+    let client = Client::open(dir.path(), &srv.url).await.unwrap();
+    assert!(client.guild_keys().await.unwrap().is_empty());
+    srv.login_client(&client, "09124440077").await;
+    // The app never asks for keys: its sync keeps them fresh.
+    client.sync().await.unwrap();
+    assert!(!client.guild_keys().await.unwrap().is_empty(), "the first sync fetches the sticker keys");
+    assert!(client.lookup_business(SHOP).await.unwrap().is_some());
+    let png = encode(&sticker(&srv).await, ImageFormat::Png);
+    srv.kill();
+    // In the shop, no signal: the sticker verifies and a bare ID is named from the registry.
+    let g = the_guild(&client.scan_image(png).await.unwrap()).clone();
+    assert!(g.verified, "{g:?}");
+    assert_eq!(g.registry_name.as_deref(), Some("سوپرمارکت نمونه"));
+    let bare = the_guild(&client.scan_image(qr_png("۱۰۰۱۰۰۱۰۰۱۱")).await.unwrap()).clone();
+    assert_eq!((bare.verified, bare.name.as_deref(), bare.registry_name.as_deref()), (false, None, Some("سوپرمارکت نمونه")));
+    let unknown = the_guild(&client.scan_image(qr_png("۱۲۳۴۵۶۷")).await.unwrap()).clone();
+    assert_eq!((unknown.guild_id.as_str(), unknown.registry_name.as_deref()), ("1234567", None));
+    // A sync while offline does not lose the cached keys.
+    assert!(client.sync().await.is_err());
+    assert!(!client.guild_keys().await.unwrap().is_empty());
+}

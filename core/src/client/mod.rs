@@ -466,10 +466,7 @@ impl Client {
 
     /// Fetches the ministry's sticker-signing keys and caches them, so scans verify offline.
     pub async fn refresh_keys(&self) -> Public<Vec<GuildKey>> {
-        let keys = self.inner.http.keys().await?;
-        let k = keys.clone();
-        self.inner.db.write(move |conn| store::registry::replace_keys(conn, &k)).await?;
-        Ok(keys)
+        Ok(sync::refresh_keys(&self.inner).await?)
     }
 
     /// The cached sticker-signing keys.
@@ -523,10 +520,38 @@ impl Client {
     #[cfg(feature = "scan")]
     pub async fn scan_image(&self, bytes: Vec<u8>) -> Public<Vec<scanning::ScannedCode>> {
         let keys = self.guild_keys().await?;
-        tokio::task::spawn_blocking(move || crate::scan::scan_image(&bytes).map(|codes| codes.iter().map(|c| scanning::identify(c, &keys)).collect()))
-            .await
-            .map_err(|e| ClientError::Storage { message: e.to_string() })?
-            .map_err(scan_error)
+        let codes: Vec<scanning::ScannedCode> =
+            tokio::task::spawn_blocking(move || crate::scan::scan_image(&bytes).map(|codes| codes.iter().map(|c| scanning::identify(c, &keys)).collect()))
+                .await
+                .map_err(|e| ClientError::Storage { message: e.to_string() })?
+                .map_err(scan_error)?;
+        self.with_registry_names(codes).await
+    }
+
+    /// Names each guild code's shop from the cached registry.
+    #[cfg(feature = "scan")]
+    async fn with_registry_names(&self, mut codes: Vec<scanning::ScannedCode>) -> Public<Vec<scanning::ScannedCode>> {
+        if codes.iter().all(|c| c.guild.is_none()) {
+            return Ok(codes);
+        }
+        let ids: Vec<String> = codes.iter().filter_map(|c| c.guild.as_ref().map(|g| g.guild_id.clone())).collect();
+        let names = self
+            .inner
+            .db
+            .read(move |conn| {
+                let mut names = std::collections::HashMap::new();
+                for id in ids {
+                    if let Some((body, _)) = store::registry::business(conn, &id)? {
+                        if let Ok(b) = serde_json::from_str::<BusinessView>(&body) {
+                            names.insert(id, b.name);
+                        }
+                    }
+                }
+                Ok(names)
+            })
+            .await?;
+        scanning::name_from_registry(&mut codes, |id| names.get(id).cloned());
+        Ok(codes)
     }
 
     /// Scans a camera frame's luma (Y) plane, `row_stride` bytes per row, as CameraX and
@@ -534,12 +559,13 @@ impl Client {
     #[cfg(feature = "scan")]
     pub async fn scan_frame(&self, luma: Vec<u8>, width: u32, height: u32, row_stride: u32) -> Public<Vec<scanning::ScannedCode>> {
         let keys = self.guild_keys().await?;
-        tokio::task::spawn_blocking(move || {
+        let codes: Vec<scanning::ScannedCode> = tokio::task::spawn_blocking(move || {
             crate::scan::scan_frame(&luma, width, height, row_stride).map(|codes| codes.iter().map(|c| scanning::identify(c, &keys)).collect())
         })
         .await
         .map_err(|e| ClientError::Storage { message: e.to_string() })?
-        .map_err(scan_error)
+        .map_err(scan_error)?;
+        self.with_registry_names(codes).await
     }
 
     // ---- push ---------------------------------------------------------------------------

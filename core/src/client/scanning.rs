@@ -34,15 +34,35 @@ pub struct GuildCode {
     pub key_id: Option<String>,
     /// How the code was written.
     pub form: PayloadForm,
+    /// The name the ministry's registry gives this ID, from what the device has cached (a
+    /// lookup or a draft made before): it names the shop offline even when the sticker is
+    /// unsigned or unverified, and shows a sticker whose printed name is not the shop's.
+    #[serde(default)]
+    pub registry_name: Option<String>,
 }
 
 /// Reads one decoded code against `keys`.
 pub fn identify(found: &FoundCode, keys: &[GuildKey]) -> ScannedCode {
     let guild = guild::parse(&found.text).map(|p| match guild::verify(&p, keys) {
-        Ok(key_id) => GuildCode { guild_id: p.guild_id, name: p.name, verified: true, reason: None, key_id: Some(key_id), form: p.form },
-        Err(why) => GuildCode { guild_id: p.guild_id, name: None, verified: false, reason: Some(why.code().to_owned()), key_id: p.key_id, form: p.form },
+        Ok(key_id) => GuildCode { guild_id: p.guild_id, name: p.name, verified: true, reason: None, key_id: Some(key_id), form: p.form, registry_name: None },
+        Err(why) => GuildCode {
+            guild_id: p.guild_id,
+            name: None,
+            verified: false,
+            reason: Some(why.code().to_owned()),
+            key_id: p.key_id,
+            form: p.form,
+            registry_name: None,
+        },
     });
     ScannedCode { text: found.text.clone(), corners: found.corners.map(|c| [c.x, c.y]), guild }
+}
+
+/// Fills each guild code's `registry_name` from `registry` (guild ID → registered name).
+pub fn name_from_registry(codes: &mut [ScannedCode], registry: impl Fn(&str) -> Option<String>) {
+    for g in codes.iter_mut().filter_map(|c| c.guild.as_mut()) {
+        g.registry_name = registry(&g.guild_id);
+    }
 }
 
 #[cfg(test)]
@@ -72,5 +92,15 @@ mod tests {
         assert_eq!((bare.guild_id.as_str(), bare.reason.as_deref()), ("123456", Some("unsigned")));
         assert!(identify(&found("https://example.com"), &[]).guild.is_none());
         assert_eq!(ok.corners[0], [1.0, 2.0]);
+    }
+
+    #[test]
+    fn the_registry_names_the_shop_whatever_the_sticker_says() {
+        let mut codes = vec![identify(&found("۱۲۳۴۵۶"), &[]), identify(&found("999"), &[]), identify(&found("https://example.com"), &[])];
+        name_from_registry(&mut codes, |id| (id == "123456").then(|| "نانوایی سنگک".to_owned()));
+        assert_eq!(codes[0].guild.as_ref().unwrap().registry_name.as_deref(), Some("نانوایی سنگک"));
+        assert_eq!(codes[0].guild.as_ref().unwrap().name, None, "an unsigned code's own name stays empty");
+        assert_eq!(codes[1].guild.as_ref().unwrap().registry_name, None);
+        assert!(codes[2].guild.is_none());
     }
 }

@@ -11,6 +11,7 @@ use super::store::{self, complaints, drafts, kv, outbox};
 use super::types::{ComplaintEvent, DraftState, ItemResult, OutboxKind, Rejection, SyncProgress, SyncReport};
 use super::Inner;
 use crate::model::api::{DecisionRequest, FeedbackRequest, SubmitResponse, WithdrawRequest};
+use crate::model::guild::GuildKey;
 use crate::model::TrackingCode;
 
 /// The live session token, or `None` when logged out or expired.
@@ -95,19 +96,16 @@ async fn delivered(inner: &Inner, q: Queued, sent: Sent) -> Result<()> {
         .write(move |conn| {
             let tx = conn.transaction()?;
             outbox::done(&tx, q.item.id)?;
-            match (&q.payload, sent) {
-                (Payload::Complaint { body, photos }, Sent::Complaint(resp)) => {
-                    complaints::accepted(&tx, &resp, body.category.as_deref(), body.business_name.as_deref())?;
-                    for p in photos {
-                        let photo = Payload::Photo { tracking_code: resp.tracking_code.to_string(), photo_id: p.id.clone(), file: p.file.clone() };
-                        outbox::insert(&tx, &p.id, None, &photo, store::now())?;
-                    }
-                    if let Some(d) = &q.item.draft_id {
-                        // The files now belong to the photo uploads.
-                        drafts::delete(&tx, d)?;
-                    }
+            if let (Payload::Complaint { body, photos }, Sent::Complaint(resp)) = (&q.payload, sent) {
+                complaints::accepted(&tx, &resp, body.category.as_deref(), body.business_name.as_deref())?;
+                for p in photos {
+                    let photo = Payload::Photo { tracking_code: resp.tracking_code.to_string(), photo_id: p.id.clone(), file: p.file.clone() };
+                    outbox::insert(&tx, &p.id, None, &photo, store::now())?;
                 }
-                _ => {}
+                if let Some(d) = &q.item.draft_id {
+                    // The files now belong to the photo uploads.
+                    drafts::delete(&tx, d)?;
+                }
             }
             tx.commit()?;
             Ok(())
@@ -225,7 +223,37 @@ pub(super) async fn run(inner: &Inner, due_only: bool, progress: &(dyn Fn(SyncPr
         Err(e) => return Err(e),
     }
     report.pending = inner.db.read(outbox::pending).await?;
+    // Keep the sticker keys fresh so scans verify offline; never fails a sync.
+    let fetched = inner.db.read(|c| Ok(kv::get(c, kv::KEYS_FETCHED)?.and_then(|v| v.parse::<i64>().ok()))).await?;
+    if keys_stale(fetched, OffsetDateTime::now_utc()) {
+        if let Err(e) = refresh_keys(inner).await {
+            tracing::info!(error = %e, "sticker keys not refreshed");
+        }
+    }
     Ok(report)
+}
+
+/// Fetches the sticker-signing keys and caches them (with the time, for [`keys_stale`]).
+pub(super) async fn refresh_keys(inner: &Inner) -> Result<Vec<GuildKey>> {
+    let keys = inner.http.keys().await?;
+    let k = keys.clone();
+    inner
+        .db
+        .write(move |conn| {
+            store::registry::replace_keys(conn, &k)?;
+            kv::set(conn, kv::KEYS_FETCHED, &store::now().unix_timestamp().to_string())
+        })
+        .await?;
+    Ok(keys)
+}
+
+/// How long cached sticker keys serve before a sync fetches them again (a new key signs new
+/// stickers from the day it is published; a retired one stops verifying within this time).
+pub const KEYS_MAX_AGE: time::Duration = time::Duration::days(1);
+
+/// Whether keys fetched at `fetched` (Unix seconds, `None` never) are due for a refresh at `now`.
+pub fn keys_stale(fetched: Option<i64>, now: OffsetDateTime) -> bool {
+    fetched.is_none_or(|at| now.unix_timestamp() - at >= KEYS_MAX_AGE.whole_seconds() || at > now.unix_timestamp())
 }
 
 /// Pulls events after the cursor (long-polling up to `wait` seconds) and stores them; returns
@@ -303,6 +331,23 @@ async fn refresh_with(inner: &Inner, token: &str, code: TrackingCode) -> Result<
                     Ok(fresh)
                 })
                 .await
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sticker_keys_are_refetched_daily_and_when_the_clock_went_back() {
+        let now = OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap();
+        let t = now.unix_timestamp();
+        let day = KEYS_MAX_AGE.whole_seconds();
+        for (fetched, stale) in
+            [(None, true), (Some(t), false), (Some(t - day + 1), false), (Some(t - day), true), (Some(t - 10 * day), true), (Some(t + 60), true)]
+        {
+            assert_eq!(keys_stale(fetched, now), stale, "{fetched:?}");
         }
     }
 }

@@ -12,6 +12,8 @@ pub const PHONE: &str = "session.phone";
 pub const EXPIRED: &str = "session.expired";
 /// The sync cursor.
 pub const CURSOR: &str = "sync.cursor";
+/// When the sticker-signing keys were last fetched (Unix seconds).
+pub const KEYS_FETCHED: &str = "guild.keys_fetched";
 /// The id of this device's registered push target.
 pub const PUSH_DEVICE: &str = "push.device";
 

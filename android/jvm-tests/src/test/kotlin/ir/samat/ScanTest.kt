@@ -62,7 +62,7 @@ class ScanTest {
         val client = client()
         val business = client.lookupBusiness("۱۰۰۱۰۰۱۰۰۱۱")!!
         assertEquals("10010010011", business.guildId)
-        val code = GuildCode(guildId = "10010010011", name = null, verified = false, reason = "unsigned", keyId = null, form = PayloadForm.BARE_ID)
+        val code = GuildCode(guildId = "10010010011", name = null, verified = false, reason = "unsigned", keyId = null, form = PayloadForm.BARE_ID, registryName = null)
         val draft = client.draftFromScan(code)
         assertEquals("10010010011", draft.fields.guildId)
         assertEquals(business.name, draft.fields.businessName)
