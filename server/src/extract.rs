@@ -114,13 +114,15 @@ pub async fn principal(parts: &Parts, state: &AppState) -> Result<Principal, Api
 pub struct Citizen {
     /// The verified phone.
     pub phone: PhoneNumber,
+    /// The hash of the session's token (what the session is stored under).
+    pub session: Vec<u8>,
 }
 
 impl FromRequestParts<AppState> for Citizen {
     type Rejection = ApiError;
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         match principal(parts, state).await? {
-            Principal::Citizen { phone } => Ok(Citizen { phone }),
+            Principal::Citizen { phone } => Ok(Citizen { phone, session: crate::sessions::token_hash(bearer(parts)?) }),
             Principal::Staff { .. } => Err(ApiError::forbidden("citizens_only", "this endpoint is for citizens; staff use /v1/staff/…")),
         }
     }

@@ -802,3 +802,40 @@ async fn the_client_registers_and_turns_a_push_into_one_notification() {
     assert!(!fakes.fake.received().iter().any(|r| r.device == "up:app1" && r.stage == "inspection"));
     fakes.assert_no_problems();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logging_out_stops_the_pushes_even_when_done_offline() {
+    let fakes = start_fakes().await;
+    let mut srv = fakes.server().await;
+    let expert = srv.staff("expert").await;
+    for (n, offline) in [(1, false), (2, true)] {
+        let dir = tempfile::tempdir().unwrap();
+        let client = samat_core::Client::open(dir.path(), &srv.url).await.unwrap();
+        let phone = format!("0912555010{n}");
+        srv.login_client(&client, &phone).await;
+        let device = format!("logout{n}");
+        client.register_push(serde_json::from_value(fakes.subscription(&device)).unwrap()).await.unwrap();
+        let citizen = srv.citizen(&phone).await;
+        assert_eq!(device_ids(&citizen).await.len(), 1);
+        let code = file(&citizen).await;
+        if offline {
+            // Logged out in the basement: the revocation waits for the network.
+            tokio::task::block_in_place(|| srv.kill());
+            client.logout().await.unwrap();
+            tokio::task::block_in_place(|| srv.restart());
+            assert_eq!(device_ids(&citizen).await.len(), 1, "the server has not heard yet");
+            assert!(matches!(client.sync().await, Err(samat_core::ClientError::Unauthorized)));
+        } else {
+            client.logout().await.unwrap();
+        }
+        assert!(device_ids(&citizen).await.is_empty(), "logging out forgets the phone's push target");
+        must_move(&expert, &code, json!({"to": "expert_review"})).await;
+        tokio::time::sleep(Duration::from_millis(800)).await;
+        let to_device = format!("up:{device}");
+        assert!(!fakes.fake.received().iter().any(|r| r.device == to_device && r.stage == "expert_review"), "a logged-out phone was pushed to");
+        // A push that was already on its way is not shown either.
+        let payload = json!({"tracking_code": code, "stage": "expert_review", "cursor": 1}).to_string();
+        assert!(client.handle_push(&payload).await.unwrap().is_none());
+    }
+    fakes.assert_no_problems();
+}

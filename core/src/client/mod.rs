@@ -201,6 +201,7 @@ impl Client {
                 Ok(())
             })
             .await?;
+        sync::revoke_pending(&self.inner).await;
         self.session().await
     }
 
@@ -209,20 +210,26 @@ impl Client {
         Ok(self.inner.db.read(|conn| Ok(Session { phone: kv::get(conn, kv::PHONE)?, expired: kv::get(conn, kv::EXPIRED)?.is_some() })).await?)
     }
 
-    /// Logs out (revoking the token on the server when reachable). Queued work stays.
+    /// Logs out: the token is revoked on the server, which also forgets this device's push
+    /// target, so the account's news stops reaching the phone. Offline, the revocation is kept
+    /// and done by the next `sync()` or login. Queued work stays.
     pub async fn logout(&self) -> Public<()> {
         let token = self.inner.db.read(|conn| kv::get(conn, kv::TOKEN)).await?;
-        if let Some(t) = &token {
-            let _ = self.inner.http.logout(t).await;
-        }
         self.inner
             .db
-            .write(|conn| {
-                kv::remove(conn, kv::TOKEN)?;
-                kv::remove(conn, kv::EXPIRED)?;
+            .write(move |conn| {
+                let tx = conn.transaction()?;
+                if let Some(t) = &token {
+                    kv::set(&tx, kv::REVOKE_PENDING, t)?;
+                }
+                kv::remove(&tx, kv::TOKEN)?;
+                kv::remove(&tx, kv::EXPIRED)?;
+                kv::remove(&tx, kv::PUSH_DEVICE)?;
+                tx.commit()?;
                 Ok(())
             })
             .await?;
+        sync::revoke_pending(&self.inner).await;
         Ok(())
     }
 
@@ -613,6 +620,11 @@ impl Client {
     /// stage is shown and the later sync does not repeat it.
     pub async fn handle_push(&self, payload: &str) -> Public<Option<push::Notification>> {
         let msg = push::PushMessage::parse(payload).ok_or_else(|| ClientError::invalid("payload", "invalid_push", "not a Samat push message"))?;
+        if self.inner.db.read(|conn| kv::get(conn, kv::TOKEN)).await?.is_none() {
+            // Logged out (the server forgets the device once the logout reaches it): the
+            // account's news is no longer this phone's to show.
+            return Ok(None);
+        }
         let pulled = sync::pull(&self.inner, 0).await;
         let code = msg.tracking_code;
         let offline_placeholder = match pulled {

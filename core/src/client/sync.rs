@@ -140,8 +140,34 @@ async fn refused(inner: &Inner, q: &Queued, attempts: u32, err: &Error) -> Resul
     Ok(rejection)
 }
 
+/// Revokes a token logged out of while offline, if any (best effort: kept for the next try
+/// unless the server answered).
+pub(super) async fn revoke_pending(inner: &Inner) {
+    let Ok(Some(token)) = inner.db.read(|conn| kv::get(conn, kv::REVOKE_PENDING)).await else { return };
+    match inner.http.logout(&token).await {
+        // Network trouble or a 5xx: try again later.
+        Err(Error::Network(_)) | Err(Error::Http { status: 500.., .. }) => {}
+        result => {
+            if let Err(e) = result {
+                tracing::info!(error = %e, "logout refused; the token is dropped");
+            }
+            let _ = inner
+                .db
+                .write(move |conn| {
+                    // Only if it is still the same token (a later logout may have queued another).
+                    if kv::get(conn, kv::REVOKE_PENDING)?.as_deref() == Some(token.as_str()) {
+                        kv::remove(conn, kv::REVOKE_PENDING)?;
+                    }
+                    Ok(())
+                })
+                .await;
+        }
+    }
+}
+
 /// Sends the queue, then pulls. See [`super::Client::sync`].
 pub(super) async fn run(inner: &Inner, due_only: bool, progress: &(dyn Fn(SyncProgress) + Send + Sync)) -> Result<SyncReport> {
+    revoke_pending(inner).await;
     let mut report = SyncReport::default();
     let Some(token) = token(inner).await? else {
         return Err(ClientError::Unauthorized.into());

@@ -101,7 +101,8 @@ async fn validate(target: PushTarget, allow_private: bool) -> ApiResult<DeviceTa
         (status = 422, description = "validation_failed (invalid_endpoint, invalid_p256dh, invalid_auth, invalid_token) or endpoint_not_allowed")))]
 pub async fn register(State(state): State<AppState>, citizen: Citizen, ApiJson(body): ApiJson<PushTarget>) -> ApiResult<impl IntoResponse> {
     let target = validate(body, state.settings.push.allow_private_endpoints).await?;
-    let (device, registration) = state.store.register_device(&citizen.phone, target, OffsetDateTime::now_utc(), MAX_DEVICES_PER_CITIZEN).await?;
+    let (device, registration) =
+        state.store.register_device(&citizen.phone, citizen.session, target, OffsetDateTime::now_utc(), MAX_DEVICES_PER_CITIZEN).await?;
     let status = match registration {
         Registration::Refreshed => StatusCode::OK,
         Registration::New | Registration::Moved => StatusCode::CREATED,

@@ -619,11 +619,13 @@ pub trait Store: Send + Sync + 'static {
     /// Number of SMS waiting.
     async fn pending_sms(&self) -> StoreResult<i64>;
 
-    /// Registers a push target for `phone` (see [`Registration`]); keeps at most
+    /// Registers a push target for `phone` under the session whose token hashes to `session`
+    /// (see [`Registration`]; revoking that session forgets the target); keeps at most
     /// `max_per_phone` devices per citizen, forgetting the least recently registered.
     async fn register_device(
         &self,
         phone: &PhoneNumber,
+        session: Vec<u8>,
         target: DeviceTarget,
         at: OffsetDateTime,
         max_per_phone: i64,

@@ -14,6 +14,9 @@ pub const EXPIRED: &str = "session.expired";
 pub const CURSOR: &str = "sync.cursor";
 /// When the sticker-signing keys were last fetched (Unix seconds).
 pub const KEYS_FETCHED: &str = "guild.keys_fetched";
+/// A token logged out of while offline, still to be revoked on the server (which then stops
+/// pushing to this device).
+pub const REVOKE_PENDING: &str = "session.revoke_pending";
 /// The id of this device's registered push target.
 pub const PUSH_DEVICE: &str = "push.device";
 

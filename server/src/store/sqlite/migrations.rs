@@ -174,6 +174,12 @@ pub const STEPS: &[&str] = &[
     CREATE INDEX push_outbox_due ON push_outbox(next_attempt_at) WHERE status = 'pending';
     CREATE INDEX push_outbox_by_device ON push_outbox(device_id);
     "#,
+    // v6: a push target belongs to the session that registered it, so logging out stops the
+    // pushes (rows from v5 have none and keep going until re-registered or unregistered).
+    r#"
+    ALTER TABLE devices ADD COLUMN session_hash BLOB;
+    CREATE INDEX devices_by_session ON devices(session_hash) WHERE session_hash IS NOT NULL;
+    "#,
 ];
 
 /// Fills what the SQL steps cannot compute: the search keys of businesses stored before v4

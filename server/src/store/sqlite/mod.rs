@@ -339,7 +339,10 @@ impl Store for SqliteStore {
     async fn revoke_session(&self, token_hash: Vec<u8>) -> StoreResult<()> {
         self.db
             .write(move |conn| {
-                conn.execute("UPDATE sessions SET revoked = 1 WHERE token_hash = ?1", [token_hash]).map_err(backend)?;
+                // One job, so one savepoint: both or neither.
+                conn.execute("UPDATE sessions SET revoked = 1 WHERE token_hash = ?1", [&token_hash]).map_err(backend)?;
+                // Logged out: this phone hears no more of the account (queued pushes go too).
+                conn.execute("DELETE FROM devices WHERE session_hash = ?1", [&token_hash]).map_err(backend)?;
                 Ok(())
             })
             .await
@@ -801,6 +804,7 @@ impl Store for SqliteStore {
     async fn register_device(
         &self,
         phone: &PhoneNumber,
+        session: Vec<u8>,
         target: DeviceTarget,
         at: OffsetDateTime,
         max_per_phone: i64,
@@ -821,15 +825,18 @@ impl Store for SqliteStore {
                 let (id, registration) = match existing {
                     None => {
                         conn.prepare_cached(
-                            "INSERT INTO devices (phone, kind, target, p256dh, auth, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+                            "INSERT INTO devices (phone, kind, target, p256dh, auth, created_at, updated_at, session_hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7)",
                         )
-                        .and_then(|mut s| s.execute(params![phone, kind, target.address(), p256dh, auth, now]))
+                        .and_then(|mut s| s.execute(params![phone, kind, target.address(), p256dh, auth, now, session]))
                         .map_err(backend)?;
                         (conn.last_insert_rowid(), Registration::New)
                     }
                     Some((id, owner)) if owner == phone => {
-                        conn.execute("UPDATE devices SET p256dh = ?2, auth = ?3, updated_at = ?4 WHERE id = ?1", params![id, p256dh, auth, now])
-                            .map_err(backend)?;
+                        conn.execute(
+                            "UPDATE devices SET p256dh = ?2, auth = ?3, updated_at = ?4, session_hash = ?5 WHERE id = ?1",
+                            params![id, p256dh, auth, now, session],
+                        )
+                        .map_err(backend)?;
                         (id, Registration::Refreshed)
                     }
                     Some((id, _)) => {
@@ -837,8 +844,8 @@ impl Store for SqliteStore {
                         // reach it, not even what is already queued.
                         conn.execute("DELETE FROM push_outbox WHERE device_id = ?1 AND status = 'pending'", [id]).map_err(backend)?;
                         conn.execute(
-                            "UPDATE devices SET phone = ?2, p256dh = ?3, auth = ?4, created_at = ?5, updated_at = ?5 WHERE id = ?1",
-                            params![id, phone, p256dh, auth, now],
+                            "UPDATE devices SET phone = ?2, p256dh = ?3, auth = ?4, created_at = ?5, updated_at = ?5, session_hash = ?6 WHERE id = ?1",
+                            params![id, phone, p256dh, auth, now, session],
                         )
                         .map_err(backend)?;
                         (id, Registration::Moved)
