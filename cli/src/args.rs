@@ -48,7 +48,8 @@ pub enum Command {
         /// The six-digit code from the SMS.
         code: String,
     },
-    /// Log out (the token is revoked when the server is reachable); queued work stays.
+    /// Log out: the token is revoked (offline: on the next sync or login) and this device gets no
+    /// more pushes for the account; queued work stays.
     Logout,
     /// Who is logged in, and what is stored locally.
     Status,

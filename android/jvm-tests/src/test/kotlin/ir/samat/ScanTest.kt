@@ -58,6 +58,31 @@ class ScanTest {
     }
 
     @Test
+    fun `a sticker the server issued verifies after a sync, and offline too`() = runBlocking {
+        val client = client()
+        login(server, client, "09121110077", "+989121110077")
+        client.sync() // fetches the sticker keys: the app never has to ask
+        assertTrue(client.guildKeys().isNotEmpty())
+        client.lookupBusiness("10010010011") // caches the registry entry
+        val png = server.getBytes("/v1/businesses/10010010011/qr.png", server.staffToken("operator"))
+        val guild = client.scanImage(png).single().guild!!
+        assertEquals("10010010011", guild.guildId)
+        assertTrue(guild.verified, "reason: ${guild.reason}")
+        assertEquals(PayloadForm.SIGNED_URL, guild.form)
+        assertEquals(guild.name, guild.registryName)
+        // The same sticker with the server gone: still verified, still named.
+        server.kill()
+        try {
+            val offline = client.scanImage(png).single().guild!!
+            assertTrue(offline.verified)
+            assertEquals(guild.registryName, offline.registryName)
+        } finally {
+            server.restart()
+        }
+        client.close()
+    }
+
+    @Test
     fun `a scanned business ID becomes a draft with the registry's name`() = runBlocking {
         val client = client()
         val business = client.lookupBusiness("۱۰۰۱۰۰۱۰۰۱۱")!!

@@ -104,6 +104,18 @@ class TestServer : AutoCloseable {
         check(status == 200) { "transition: $status $body" }
     }
 
+    /** A GET answered with bytes (a sticker PNG, say). */
+    fun getBytes(path: String, token: String?): ByteArray {
+        val request = HttpRequest.newBuilder(URI.create(url + path))
+            .timeout(Duration.ofSeconds(30))
+            .apply { if (token != null) header("authorization", "Bearer $token") }
+            .GET()
+            .build()
+        val response = http.send(request, HttpResponse.BodyHandlers.ofByteArray())
+        check(response.statusCode() == 200) { "GET $path: ${response.statusCode()}" }
+        return response.body()
+    }
+
     fun post(path: String, token: String?, json: String): Pair<Int, String> {
         val request = HttpRequest.newBuilder(URI.create(url + path))
             .timeout(Duration.ofSeconds(30))
