@@ -25,8 +25,9 @@ pub enum EndpointProblem {
 
 /// Whether `ip` is a public unicast address the server may connect to for a push: not
 /// private, loopback, link-local, unique-local, multicast, unspecified, shared (CGNAT),
-/// documentation, benchmarking or reserved; IPv4 embedded in IPv6 (mapped, NAT64, 6to4) is
-/// judged by the IPv4 inside.
+/// documentation, benchmarking or reserved; IPv4 embedded in IPv6 (mapped, SIIT, NAT64, 6to4)
+/// is judged by the IPv4 inside, and Teredo (whose IPv4 is obfuscated) and local-use NAT64
+/// are refused.
 pub fn address_allowed(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => v4_allowed(v4),
@@ -59,6 +60,10 @@ fn v6_allowed(ip: Ipv6Addr) -> bool {
     if seg[0] == 0x64 && seg[1] == 0xff9b && seg[2..6].iter().all(|&s| s == 0) {
         return v4_allowed(Ipv4Addr::new((seg[6] >> 8) as u8, seg[6] as u8, (seg[7] >> 8) as u8, seg[7] as u8));
     }
+    // IPv4-translated (SIIT) ::ffff:0:a.b.c.d carries one in its last 32 bits.
+    if seg[..4].iter().all(|&s| s == 0) && seg[4] == 0xffff && seg[5] == 0 {
+        return v4_allowed(Ipv4Addr::new((seg[6] >> 8) as u8, seg[6] as u8, (seg[7] >> 8) as u8, seg[7] as u8));
+    }
     // 6to4 2002::/16 carries one in bits 16..48.
     if seg[0] == 0x2002 {
         return v4_allowed(Ipv4Addr::new((seg[1] >> 8) as u8, seg[1] as u8, (seg[2] >> 8) as u8, seg[2] as u8));
@@ -69,7 +74,11 @@ fn v6_allowed(ip: Ipv6Addr) -> bool {
         || (seg[0] & 0xfe00) == 0xfc00 // unique local fc00::/7
         || (seg[0] & 0xffc0) == 0xfe80 // link-local fe80::/10
         || (seg[0] & 0xffc0) == 0xfec0 // site-local (deprecated) fec0::/10
-        || (seg[0] == 0x2001 && seg[1] == 0x0db8) // documentation
+        || (seg[0] == 0x2001 && seg[1] == 0x0db8) // documentation 2001:db8::/32
+        || (seg[0] & 0xfff0) == 0x3ff0 // documentation 3fff::/20
+        || (seg[0] == 0x2001 && seg[1] < 0x0200) // IETF protocol assignments 2001::/23: Teredo (whose IPv4 is hidden), benchmarking, ORCHID, ...
+        || (seg[0] == 0x64 && seg[1] == 0xff9b && seg[2] == 1) // local-use NAT64 64:ff9b:1::/48
+        || (seg[0] == 0x100 && seg[1..4].iter().all(|&s| s == 0)) // discard-only 100::/64
         || (seg[0] == 0 && seg[1..6].iter().all(|&s| s == 0))) // IPv4-compatible and other ::/80 forms
 }
 
@@ -199,10 +208,19 @@ mod tests {
             ("::ffff:10.0.0.1", false),
             ("::ffff:8.8.8.8", true),
             ("::127.0.0.1", false),
-            ("64:ff9b::a00:1", false),  // NAT64 of 10.0.0.1
-            ("64:ff9b::808:808", true), // NAT64 of 8.8.8.8
-            ("2002:7f00:1::1", false),  // 6to4 of 127.0.0.1
-            ("2002:808:808::1", true),  // 6to4 of 8.8.8.8
+            ("64:ff9b::a00:1", false),   // NAT64 of 10.0.0.1
+            ("64:ff9b::808:808", true),  // NAT64 of 8.8.8.8
+            ("2002:7f00:1::1", false),   // 6to4 of 127.0.0.1
+            ("2002:808:808::1", true),   // 6to4 of 8.8.8.8
+            ("::ffff:0:a00:1", false),   // SIIT of 10.0.0.1
+            ("::ffff:0:808:808", true),  // SIIT of 8.8.8.8
+            ("64:ff9b:1::a00:1", false), // local-use NAT64
+            ("64:ff9b:1::808:808", false),
+            ("2001:0:4136:e378:8000:63bf:3fff:fdd2", false), // Teredo
+            ("2001:2::1", false),                            // benchmarking
+            ("2001:200::1", true),                           // WIDE, just past 2001::/23
+            ("3fff::1", false),
+            ("100::1", false),
         ] {
             let ip: IpAddr = addr.parse().unwrap();
             assert_eq!(address_allowed(ip), allowed, "{addr}");
