@@ -238,6 +238,10 @@ async fn web_push(State(fake): State<Shared>, Path(id): Path<String>, headers: H
     if keys.len() != 3 {
         return fake.problem(format!("payload must be exactly tracking_code, stage, cursor: {m}"));
     }
+    // The payload is encrypted; the headers are not: they must not give the complaint away.
+    if let Some(code) = m["tracking_code"].as_str().filter(|c| headers.values().any(|v| v.to_str().is_ok_and(|v| v.contains(c)))) {
+        return fake.problem(format!("tracking code {code} readable in a header"));
+    }
     fake.accept(Received {
         device,
         tracking_code: m["tracking_code"].as_str().unwrap_or_default().to_owned(),

@@ -188,6 +188,18 @@ impl VapidKey {
         jsonwebtoken::encode(&header, &Claims { aud: audience, exp, sub: subject }, &self.signer).map_err(|e| format!("VAPID JWT not signed: {e}"))
     }
 
+    /// The Web Push `Topic` header for a complaint: a newer update replaces one the push
+    /// service still holds for the device. The payload is encrypted, so the topic must not give
+    /// the tracking code away: it is a keyed hash of it (HKDF-SHA-256 under a key derived from
+    /// the VAPID key, stable across restarts), 22 base64url characters (the limit is 32).
+    pub fn topic(&self, message: &PushMessage) -> String {
+        let prk = Hkdf::<Sha256>::new(Some(b"samat web push topic"), &self.secret.to_bytes());
+        let mut out = [0u8; 16];
+        // 16 bytes are far below HKDF's limit: expand cannot fail.
+        let _ = prk.expand(message.tracking_code.as_str().as_bytes(), &mut out);
+        URL_SAFE_NO_PAD.encode(out)
+    }
+
     /// The `Authorization` header value of RFC 8292: `vapid t=<JWT>, k=<public key>`.
     pub fn authorization(&self, audience: &str, exp: i64, subject: &str) -> Result<String, String> {
         Ok(format!("vapid t={}, k={}", self.jwt(audience, exp, subject)?, self.public_key_b64()))
@@ -199,8 +211,10 @@ pub fn origin(url: &Url) -> String {
     url.origin().ascii_serialization()
 }
 
-/// The `Topic` header for a complaint: a newer update replaces one the push service still
-/// holds for the device. At most 32 characters of the base64url alphabet.
+/// The collapse key for a complaint with FCM and APNs (`collapse_key`, `apns-collapse-id`,
+/// `thread-id`): a newer update replaces one the service still holds for the device. Those
+/// services see the (unencrypted) payload, tracking code included, anyway; Web Push uses
+/// [`VapidKey::topic`], which hides it.
 pub fn topic(message: &PushMessage) -> String {
     format!("complaint-{}", message.tracking_code.as_str())
 }
@@ -284,7 +298,7 @@ impl WebPush {
             .post(url)
             .header("TTL", TTL_SECONDS.to_string())
             .header("Urgency", urgency(message.stage))
-            .header("Topic", topic(message))
+            .header("Topic", self.key.topic(message))
             .header("Content-Encoding", "aes128gcm")
             .header("Content-Type", "application/octet-stream")
             .header("Authorization", &*authorization)
@@ -404,8 +418,17 @@ mod tests {
     fn headers_per_stage() {
         let code = samat_core::model::TrackingCode::generate(&mut rand::thread_rng());
         let m = PushMessage { tracking_code: code, stage: Stage::Verdict, cursor: 9 };
-        let t = topic(&m);
-        assert!(t.len() <= 32 && t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'), "{t}");
+        let key = VapidKey::generate();
+        for t in [topic(&m), key.topic(&m)] {
+            assert!(t.len() <= 32 && t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'), "{t}");
+        }
+        // Web Push: the same per complaint and key, different per complaint, never the code itself.
+        let t = key.topic(&m);
+        assert_eq!(t, VapidKey::parse(&key.to_b64()).unwrap().topic(&m), "stable across restarts");
+        assert!(!t.contains(m.tracking_code.as_str()));
+        let other = PushMessage { tracking_code: samat_core::model::TrackingCode::generate(&mut rand::thread_rng()), ..m.clone() };
+        assert_ne!(key.topic(&other), t);
+        assert_ne!(VapidKey::generate().topic(&m), t, "another deployment's topics differ");
         assert_eq!(urgency(Stage::Verdict), "high");
         assert_eq!(urgency(Stage::Inspection), "normal");
     }
