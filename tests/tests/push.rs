@@ -143,6 +143,8 @@ struct Fake {
     apns_key: Mutex<Option<p256::ecdsa::VerifyingKey>>,
     /// Time each accepted push takes (to keep a queue in flight).
     delay: Mutex<Duration>,
+    /// FCM sends still to answer with a project-wide quota error (429, `Retry-After: 10`).
+    fcm_quota_errors: Mutex<usize>,
 }
 
 type Shared = Arc<Fake>;
@@ -288,6 +290,15 @@ async fn fcm_send(State(fake): State<Shared>, Path((project, method)): Path<(Str
     let token = m["token"].as_str().unwrap_or_default().to_owned();
     let device = format!("fcm:{token}");
     fake.attempt(&device);
+    {
+        let mut quota = fake.fcm_quota_errors.lock().unwrap();
+        if *quota > 0 {
+            *quota -= 1;
+            let e = json!({"error": {"code": 429, "status": "RESOURCE_EXHAUSTED", "message": "Quota exceeded for quota metric 'Send requests'",
+                "details": [{"@type": "type.googleapis.com/google.firebase.fcm.v1.FcmError", "errorCode": "QUOTA_EXCEEDED"}]}});
+            return (StatusCode::TOO_MANY_REQUESTS, [("retry-after", "10")], axum::Json(e)).into_response();
+        }
+    }
     if token.starts_with("dead") {
         let e = json!({"error": {"code": 404, "message": "Requested entity was not found.", "status": "NOT_FOUND",
             "details": [{"@type": "type.googleapis.com/google.firebase.fcm.v1.FcmError", "errorCode": "UNREGISTERED"}]}});
@@ -841,5 +852,45 @@ async fn logging_out_stops_the_pushes_even_when_done_offline() {
         let payload = json!({"tracking_code": code, "stage": "expert_review", "cursor": 1}).to_string();
         assert!(client.handle_push(&payload).await.unwrap().is_none());
     }
+    fakes.assert_no_problems();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_project_wide_fcm_quota_pauses_every_fcm_device() {
+    let fakes = start_fakes().await;
+    let srv = fakes.server().await;
+    let first = srv.citizen("09125550201").await;
+    must_register(&first, json!({"kind": "fcm", "token": "quota-first"})).await;
+    let mut others = Vec::new();
+    for n in 2..6 {
+        let citizen = srv.citizen(&format!("0912555020{n}")).await;
+        must_register(&citizen, json!({"kind": "fcm", "token": format!("quota-{n}")})).await;
+        others.push((format!("fcm:quota-{n}"), citizen));
+    }
+    *fakes.fake.fcm_quota_errors.lock().unwrap() = 1;
+    file(&first).await;
+    wait_until(&fakes, "the throttled attempt", 20, || fakes.fake.attempts("fcm:quota-first") == 1).await;
+    let throttled_at = Instant::now();
+    // While FCM asked for a pause (Retry-After: 10), other citizens' pushes wait without touching it.
+    let mut codes = Vec::new();
+    for (device, citizen) in &others {
+        codes.push((device.clone(), file(citizen).await));
+    }
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    assert!(throttled_at.elapsed() < Duration::from_secs(10), "too slow a machine to see the pause");
+    for (device, _) in &codes {
+        assert_eq!(fakes.fake.attempts(device), 0, "{device} was sent to during the pause");
+    }
+    // After it, everything goes out, each push once.
+    wait_until(&fakes, "every push after the pause", 20, || {
+        let got = fakes.fake.received();
+        codes.iter().all(|(device, code)| got.iter().any(|r| &r.device == device && &r.tracking_code == code))
+            && got.iter().any(|r| r.device == "fcm:quota-first")
+    })
+    .await;
+    for (device, _) in &codes {
+        assert_eq!(fakes.fake.attempts(device), 1, "{device}");
+    }
+    assert_eq!(fakes.fake.attempts("fcm:quota-first"), 2, "the throttled push, then its retry");
     fakes.assert_no_problems();
 }

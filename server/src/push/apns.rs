@@ -86,6 +86,8 @@ pub fn classify(status: StatusCode, reason: &str, wait: Option<Duration>) -> Out
         StatusCode::GONE => Outcome::DeviceGone(what),
         StatusCode::BAD_REQUEST if matches!(reason, "BadDeviceToken" | "DeviceTokenNotForTopic") => Outcome::DeviceGone(what),
         StatusCode::FORBIDDEN if matches!(reason, "ExpiredProviderToken" | "InvalidProviderToken") => Outcome::Temporary(what),
+        // Too many provider-token changes is this server's limit, not one phone's.
+        StatusCode::TOO_MANY_REQUESTS if reason == "TooManyProviderTokenUpdates" => Outcome::ServiceThrottled { retry_after: wait, error: what },
         StatusCode::TOO_MANY_REQUESTS => Outcome::Throttled { retry_after: wait, error: what },
         s if s.is_server_error() => Outcome::Temporary(what),
         _ => Outcome::Rejected(what),
@@ -172,6 +174,7 @@ mod tests {
         assert!(matches!(classify(s(400), "BadCollapseId", None), Outcome::Rejected(_)));
         assert!(matches!(classify(s(403), "ExpiredProviderToken", None), Outcome::Temporary(_)));
         assert!(matches!(classify(s(429), "TooManyRequests", None), Outcome::Throttled { .. }));
+        assert!(matches!(classify(s(429), "TooManyProviderTokenUpdates", None), Outcome::ServiceThrottled { .. }));
         assert!(matches!(classify(s(503), "ServiceUnavailable", None), Outcome::Temporary(_)));
     }
 

@@ -127,7 +127,12 @@ pub fn classify(status: StatusCode, body: &Value, wait: Option<Duration>) -> Out
         return Outcome::DeviceGone(what);
     }
     if status == StatusCode::TOO_MANY_REQUESTS || has("QUOTA_EXCEEDED") {
-        return Outcome::Throttled { retry_after: wait, error: what };
+        // "Device message rate exceeded" is one phone's limit; any other quota is the project's,
+        // and every FCM device waits.
+        if message.to_ascii_lowercase().contains("device") {
+            return Outcome::Throttled { retry_after: wait, error: what };
+        }
+        return Outcome::ServiceThrottled { retry_after: wait, error: what };
     }
     if status == StatusCode::UNAUTHORIZED || status.is_server_error() {
         return Outcome::Temporary(what);
@@ -224,8 +229,11 @@ mod tests {
         let quota = json!({"error": {"code": 429, "status": "RESOURCE_EXHAUSTED", "details": [{"errorCode": "QUOTA_EXCEEDED"}]}});
         assert_eq!(
             classify(StatusCode::TOO_MANY_REQUESTS, &quota, Some(Duration::from_secs(30))),
-            Outcome::Throttled { retry_after: Some(Duration::from_secs(30)), error: "FCM answered 429 Too Many Requests RESOURCE_EXHAUSTED: ".into() }
+            Outcome::ServiceThrottled { retry_after: Some(Duration::from_secs(30)), error: "FCM answered 429 Too Many Requests RESOURCE_EXHAUSTED: ".into() }
         );
+        let one_phone = json!({"error": {"code": 429, "status": "RESOURCE_EXHAUSTED", "message": "Device message rate exceeded.",
+            "details": [{"errorCode": "QUOTA_EXCEEDED"}]}});
+        assert!(matches!(classify(StatusCode::TOO_MANY_REQUESTS, &one_phone, None), Outcome::Throttled { retry_after: None, .. }));
         assert!(matches!(classify(StatusCode::SERVICE_UNAVAILABLE, &Value::Null, None), Outcome::Temporary(_)));
         assert!(matches!(classify(StatusCode::UNAUTHORIZED, &Value::Null, None), Outcome::Temporary(_)));
         assert_eq!(classify(StatusCode::OK, &json!({"name": "projects/p/messages/1"}), None), Outcome::Delivered);

@@ -103,6 +103,16 @@ pub enum Outcome {
         /// What it said.
         error: String,
     },
+    /// The whole service (not just this device) wants us to slow down: a project-wide FCM
+    /// quota, APNs's provider-token limit. Every device of the service waits with it.
+    ServiceThrottled {
+        /// From `Retry-After`.
+        retry_after: Option<Duration>,
+        /// What it said.
+        error: String,
+    },
+    /// Not attempted: the service asked this server to pause, for this much longer.
+    Paused(Duration),
     /// Worth trying again (network, 5xx).
     Temporary(String),
     /// This server has no credentials for the device's service.
@@ -116,7 +126,8 @@ impl Outcome {
             Outcome::Delivered => "sent",
             Outcome::DeviceGone(_) => "device_gone",
             Outcome::Rejected(_) => "rejected",
-            Outcome::Throttled { .. } => "throttled",
+            Outcome::Throttled { .. } | Outcome::ServiceThrottled { .. } => "throttled",
+            Outcome::Paused(_) => "paused",
             Outcome::Temporary(_) => "failed",
             Outcome::NotConfigured => "skipped",
         }
@@ -153,6 +164,19 @@ pub struct Pusher {
     apns: Option<apns::Apns>,
     /// Whether "not configured" was logged, per kind.
     warned: [AtomicBool; 3],
+    /// Until when each service asked for a pause (see [`Outcome::ServiceThrottled`]).
+    paused_until: std::sync::Mutex<[Option<std::time::Instant>; 3]>,
+}
+
+/// How long a service-wide throttle that names no `Retry-After` pauses the service.
+pub const SERVICE_PAUSE: Duration = Duration::from_secs(60);
+
+fn kind_index(kind: PushKind) -> usize {
+    match kind {
+        PushKind::UnifiedPush => 0,
+        PushKind::Fcm => 1,
+        PushKind::Apns => 2,
+    }
 }
 
 impl Pusher {
@@ -172,11 +196,33 @@ impl Pusher {
                 None => None,
             },
             warned: Default::default(),
+            paused_until: Default::default(),
         })
+    }
+
+    /// How much longer the service of `kind` asked to be left alone, if it did.
+    pub fn paused_for(&self, kind: PushKind) -> Option<Duration> {
+        let until = self.paused_until.lock().unwrap_or_else(|e| e.into_inner())[kind_index(kind)]?;
+        until.checked_duration_since(std::time::Instant::now()).filter(|d| !d.is_zero())
+    }
+
+    fn pause(&self, kind: PushKind, wait: Option<Duration>) {
+        let wait = wait.unwrap_or(SERVICE_PAUSE).clamp(Duration::from_secs(1), outbox::MAX_DELAY);
+        let until = std::time::Instant::now() + wait;
+        let mut paused = self.paused_until.lock().unwrap_or_else(|e| e.into_inner());
+        let slot = &mut paused[kind_index(kind)];
+        if slot.is_none_or(|t| t < until) {
+            *slot = Some(until);
+        }
+        tracing::warn!(provider = kind.wire_name(), pause = ?wait, "push: the service throttles this server; pausing it");
     }
 
     /// Delivers one queued push.
     pub async fn send(&self, push: &OutboxPush) -> Outcome {
+        let kind = push.device.target.kind();
+        if let Some(left) = self.paused_for(kind) {
+            return Outcome::Paused(left);
+        }
         let outcome = match &push.device.target {
             DeviceTarget::UnifiedPush { endpoint, p256dh, auth } => match &self.webpush {
                 Some(w) => w.send(endpoint, p256dh, auth, &push.message).await,
@@ -191,18 +237,21 @@ impl Pusher {
                 None => Outcome::NotConfigured,
             },
         };
-        if outcome == Outcome::NotConfigured {
-            self.warn_once(push.device.target.kind());
+        match &outcome {
+            Outcome::NotConfigured => self.warn_once(kind),
+            Outcome::ServiceThrottled { retry_after, .. } => self.pause(kind, *retry_after),
+            _ => {}
         }
         outcome
     }
 
     fn warn_once(&self, kind: PushKind) {
-        let (i, how) = match kind {
-            PushKind::UnifiedPush => (0, "--vapid-key (or --demo)"),
-            PushKind::Fcm => (1, "--fcm-service-account"),
-            PushKind::Apns => (2, "--apns-key, --apns-key-id, --apns-team-id and --apns-topic"),
+        let how = match kind {
+            PushKind::UnifiedPush => "--vapid-key (or --demo)",
+            PushKind::Fcm => "--fcm-service-account",
+            PushKind::Apns => "--apns-key, --apns-key-id, --apns-team-id and --apns-topic",
         };
+        let i = kind_index(kind);
         if !self.warned[i].swap(true, Ordering::Relaxed) {
             tracing::warn!(provider = kind.wire_name(), "push: {} is not configured ({how}); its devices' pushes are skipped", kind.wire_name());
         }

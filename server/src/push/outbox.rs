@@ -53,8 +53,12 @@ pub fn plan(outcome: &Outcome, attempts: i64, age: Duration) -> Plan {
         Outcome::DeviceGone(_) => return Plan::DropDevice,
         Outcome::Rejected(_) => return Plan::GiveUp,
         Outcome::NotConfigured => return Plan::Skip,
-        Outcome::Throttled { retry_after: Some(wait), .. } => (*wait).clamp(Duration::from_secs(1), MAX_DELAY),
-        Outcome::Throttled { retry_after: None, .. } | Outcome::Temporary(_) => backoff(),
+        Outcome::Throttled { retry_after: Some(wait), .. } | Outcome::ServiceThrottled { retry_after: Some(wait), .. } => {
+            (*wait).clamp(Duration::from_secs(1), MAX_DELAY)
+        }
+        Outcome::Throttled { retry_after: None, .. } | Outcome::ServiceThrottled { retry_after: None, .. } | Outcome::Temporary(_) => backoff(),
+        // Not an attempt: `deliver_due` postpones without recording one.
+        Outcome::Paused(wait) => return Plan::RetryIn(*wait),
     };
     if attempts >= MAX_ATTEMPTS || age + delay > MAX_AGE {
         Plan::GiveUp
@@ -83,6 +87,11 @@ pub async fn deliver_due(store: &dyn Store, pusher: &Pusher, metrics: &Metrics) 
         pushes.sort_by_key(|p| p.id);
         for push in pushes {
             let outcome = pusher.send(&push).await;
+            if let Outcome::Paused(wait) = outcome {
+                // The service asked for a pause: the device's pushes wait, no attempt counted.
+                store.postpone_device_pushes(push.device.id, OffsetDateTime::now_utc() + wait).await?;
+                break;
+            }
             let gone = matches!(outcome, Outcome::DeviceGone(_));
             let record = record_for(&push, outcome, metrics);
             let retry_at = match &record {
@@ -138,7 +147,12 @@ fn describe(outcome: &Outcome) -> String {
     match outcome {
         Outcome::Delivered => "delivered".into(),
         Outcome::NotConfigured => "not configured".into(),
-        Outcome::DeviceGone(e) | Outcome::Rejected(e) | Outcome::Temporary(e) | Outcome::Throttled { error: e, .. } => e.clone(),
+        Outcome::Paused(wait) => format!("service paused for {wait:?}"),
+        Outcome::DeviceGone(e)
+        | Outcome::Rejected(e)
+        | Outcome::Temporary(e)
+        | Outcome::Throttled { error: e, .. }
+        | Outcome::ServiceThrottled { error: e, .. } => e.clone(),
     }
 }
 
@@ -153,6 +167,8 @@ mod tests {
         let slow_120 = Outcome::Throttled { retry_after: Some(Duration::from_secs(120)), error: "429".into() };
         let slow_day = Outcome::Throttled { retry_after: Some(Duration::from_secs(86_400)), error: "429".into() };
         let slow_0 = Outcome::Throttled { retry_after: Some(Duration::ZERO), error: "429".into() };
+        let quota = Outcome::ServiceThrottled { retry_after: None, error: "429 quota".into() };
+        let quota_300 = Outcome::ServiceThrottled { retry_after: Some(Duration::from_secs(300)), error: "429 quota".into() };
         let s = Duration::from_secs;
         let young = s(10);
         for (outcome, attempts, age, expected) in [
@@ -176,6 +192,9 @@ mod tests {
             (&slow_day, 1, young, Plan::RetryIn(s(3600))),
             (&slow_0, 1, young, Plan::RetryIn(s(1))),
             (&slow_120, 1, s(86_400 - 60), Plan::GiveUp),
+            (&quota, 1, young, Plan::RetryIn(s(5))),
+            (&quota_300, 2, young, Plan::RetryIn(s(300))),
+            (&Outcome::Paused(s(42)), 29, young, Plan::RetryIn(s(42))),
         ] {
             assert_eq!(plan(outcome, attempts, age), expected, "{outcome:?} attempt {attempts} age {age:?}");
         }
