@@ -288,6 +288,40 @@ async fn a_photo_upload_whose_file_is_gone_is_delivered_only_if_the_server_has_i
 }
 
 #[tokio::test]
+async fn photos_survive_the_data_folder_moving() {
+    // iOS moves an app's container when the app is updated; the CLI takes relative paths.
+    let srv = server();
+    let parent = tempfile::tempdir().unwrap();
+    let (old, new) = (parent.path().join("before-update"), parent.path().join("after-update"));
+    let (draft_id, photo_id) = {
+        let client = Client::open(&old, &srv.url).await.unwrap();
+        srv.login_client(&client, "09123330008").await;
+        let d = client.create_draft(fields("جابجایی")).await.unwrap();
+        let p = client.add_photo(&d.id, png()).await.unwrap();
+        let queued = client.create_draft(fields("در صف")).await.unwrap();
+        client.add_photo(&queued.id, png()).await.unwrap();
+        client.submit(&queued.id).await.unwrap();
+        (d.id, p.id)
+    };
+    std::fs::rename(&old, &new).unwrap();
+    let client = Client::open(&new, &srv.url).await.unwrap();
+    let draft = client.draft(&draft_id).await.unwrap();
+    let path = std::path::Path::new(&draft.photos[0].path);
+    assert!(path.starts_with(&new) && path.exists(), "{path:?}");
+    assert_eq!(draft.photos[0].id, photo_id);
+    // The queued complaint's photo is found and uploaded from the new place.
+    let report = client.sync().await.unwrap();
+    assert_eq!((report.delivered, report.failed), (2, 0), "{report:?}");
+    let code = client.complaints().await.unwrap()[0].tracking_code.to_string();
+    let (_, detail) = srv.citizen("09123330008").await.get(&format!("/v1/complaints/{code}")).await;
+    assert_eq!(detail["photos"].as_array().unwrap().len(), 1);
+    // And the draft's photo is still there after another open (nothing swept).
+    drop(client);
+    let client = Client::open(&new, &srv.url).await.unwrap();
+    assert!(std::path::Path::new(&client.draft(&draft_id).await.unwrap().photos[0].path).exists());
+}
+
+#[tokio::test]
 async fn an_expired_session_waits_for_a_new_login_without_losing_work() {
     let srv = server();
     let dir = tempfile::tempdir().unwrap();

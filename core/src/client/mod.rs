@@ -268,12 +268,21 @@ impl Client {
     /// A draft.
     pub async fn draft(&self, id: &str) -> Public<Draft> {
         let draft_id = id.to_owned();
-        self.inner.db.read(move |conn| drafts::get(conn, &draft_id)).await?.ok_or_else(|| ClientError::NotFound { what: format!("draft {id}") })
+        let draft = self.inner.db.read(move |conn| drafts::get(conn, &draft_id)).await?.ok_or_else(|| ClientError::NotFound { what: format!("draft {id}") })?;
+        Ok(self.located(draft))
+    }
+
+    /// The draft with each photo's path where the file is now (the database keeps names).
+    fn located(&self, mut draft: Draft) -> Draft {
+        for p in &mut draft.photos {
+            p.path = photos::resolve(&self.inner.photos_dir, &p.path).to_string_lossy().into_owned();
+        }
+        draft
     }
 
     /// All drafts, newest first.
     pub async fn drafts(&self) -> Public<Vec<Draft>> {
-        Ok(self.inner.db.read(drafts::list).await?)
+        Ok(self.inner.db.read(drafts::list).await?.into_iter().map(|d| self.located(d)).collect())
     }
 
     /// Deletes a draft and its photos.
@@ -291,7 +300,7 @@ impl Client {
             })
             .await?;
         for f in files {
-            let _ = std::fs::remove_file(f);
+            let _ = std::fs::remove_file(photos::resolve(&self.inner.photos_dir, &f));
         }
         Ok(())
     }
@@ -355,7 +364,7 @@ impl Client {
             })
             .await?;
         let file = file.ok_or_else(|| ClientError::NotFound { what: format!("photo {photo_id}") })?;
-        let _ = std::fs::remove_file(file);
+        let _ = std::fs::remove_file(photos::resolve(&self.inner.photos_dir, &file));
         Ok(())
     }
 
@@ -389,7 +398,7 @@ impl Client {
                 let client_id = uuid::Uuid::new_v4().to_string();
                 let payload = Payload::Complaint {
                     body: draft.fields.to_new_complaint(Some(client_id.clone())),
-                    photos: draft.photos.iter().map(|p| QueuedPhoto { id: p.id.clone(), file: p.path.clone() }).collect(),
+                    photos: draft.photos.iter().map(|p| QueuedPhoto { id: p.id.clone(), file: photos::file_name(&p.path).to_owned() }).collect(),
                 };
                 outbox::clear_failed_for_draft(&tx, &id)?;
                 let oid = outbox::insert(&tx, &client_id, Some(&id), &payload, store::now())?;
@@ -418,7 +427,7 @@ impl Client {
         let removed = self.inner.db.write(move |conn| outbox::discard_failed(conn, outbox_id)).await?;
         match removed {
             Some(Payload::Photo { file, .. }) => {
-                let _ = std::fs::remove_file(file);
+                let _ = std::fs::remove_file(photos::resolve(&self.inner.photos_dir, &file));
                 Ok(())
             }
             Some(_) => Ok(()),

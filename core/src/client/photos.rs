@@ -69,14 +69,34 @@ pub fn import(dir: &Path, id: &str, bytes: &[u8]) -> Result<DraftPhoto> {
     Ok(DraftPhoto { id: id.to_owned(), path: path.to_string_lossy().into_owned(), width, height, size: jpeg.len() as u64 })
 }
 
-/// Removes photo files nothing refers to any more, and half-written ones (after a crash).
+/// The file name a stored photo reference ends in. The database keeps names, and rows written
+/// by older versions full paths: either way only the name is used, so photos survive the data
+/// folder moving (iOS moves an app's container on updates; the CLI takes relative paths).
+pub fn file_name(stored: &str) -> &str {
+    Path::new(stored).file_name().and_then(|n| n.to_str()).unwrap_or(stored)
+}
+
+/// Where a stored photo reference is now: its file name in `dir`.
+pub fn resolve(dir: &Path, stored: &str) -> PathBuf {
+    dir.join(file_name(stored))
+}
+
+/// Files younger than this are left alone by [`sweep`]: another process (the app beside the
+/// CLI) may be between writing a photo and recording it.
+pub const SWEEP_GRACE: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Removes photo files nothing refers to any more (`referenced` holds file names), and
+/// half-written ones (after a crash) — only those older than [`SWEEP_GRACE`].
 pub fn sweep(dir: &Path, referenced: &std::collections::HashSet<String>) -> std::io::Result<usize> {
     let mut removed = 0;
     let Ok(entries) = std::fs::read_dir(dir) else { return Ok(0) };
+    let now = std::time::SystemTime::now();
     for entry in entries.flatten() {
         let path: PathBuf = entry.path();
-        let name = path.to_string_lossy().into_owned();
-        if name.ends_with(".tmp") || (name.ends_with(".jpg") && !referenced.contains(&name)) {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let orphan = name.ends_with(".tmp") || (name.ends_with(".jpg") && !referenced.contains(&name));
+        let settled = entry.metadata().and_then(|m| m.modified()).is_ok_and(|at| now.duration_since(at).is_ok_and(|age| age >= SWEEP_GRACE));
+        if orphan && settled {
             std::fs::remove_file(&path)?;
             removed += 1;
         }
@@ -133,14 +153,31 @@ mod tests {
     }
 
     #[test]
-    fn import_writes_atomically_and_sweep_removes_orphans() {
+    fn import_writes_atomically_and_sweep_removes_settled_orphans() {
         let dir = tempfile::tempdir().unwrap();
         let p = import(dir.path(), "a", &png(10, 10)).unwrap();
         assert!(Path::new(&p.path).exists());
-        std::fs::write(dir.path().join("b.jpg.tmp"), b"half").unwrap();
-        std::fs::write(dir.path().join("orphan.jpg"), b"x").unwrap();
-        let keep: std::collections::HashSet<String> = [p.path.clone()].into();
-        assert_eq!(sweep(dir.path(), &keep).unwrap(), 2);
+        let old = std::time::SystemTime::now() - SWEEP_GRACE - std::time::Duration::from_secs(1);
+        let age = |name: &str| std::fs::File::options().write(true).open(dir.path().join(name)).unwrap().set_modified(old).unwrap();
+        for name in ["b.jpg.tmp", "orphan.jpg", "fresh.jpg", "fresh.jpg.tmp"] {
+            std::fs::write(dir.path().join(name), b"x").unwrap();
+        }
+        age("b.jpg.tmp");
+        age("orphan.jpg");
+        age("a.jpg");
+        // Referenced by name, whatever folder the reference was written under.
+        let keep: std::collections::HashSet<String> = [file_name(&p.path).to_owned()].into();
+        assert_eq!(sweep(dir.path(), &keep).unwrap(), 2, "the settled orphans only");
         assert!(Path::new(&p.path).exists());
+        assert!(dir.path().join("fresh.jpg").exists(), "another process may be about to record it");
+        assert!(dir.path().join("fresh.jpg.tmp").exists());
+    }
+
+    #[test]
+    fn references_resolve_by_name_in_the_current_folder() {
+        assert_eq!(file_name("/var/mobile/Containers/Data/Application/OLD/Library/photos/x.jpg"), "x.jpg");
+        assert_eq!(file_name("x.jpg"), "x.jpg");
+        assert_eq!(resolve(Path::new("/new/photos"), "/old/place/photos/x.jpg"), Path::new("/new/photos/x.jpg"));
+        assert_eq!(resolve(Path::new("data/photos"), "x.jpg"), Path::new("data/photos/x.jpg"));
     }
 }

@@ -44,7 +44,7 @@ async fn send(inner: &Inner, token: &str, q: &Queued) -> Result<(Sent, u64)> {
     match &q.payload {
         Payload::Complaint { body, .. } => Ok((Sent::Complaint(inner.http.submit(token, body).await?), 0)),
         Payload::Photo { tracking_code, photo_id, file } => {
-            let path = file.clone();
+            let path = super::photos::resolve(&inner.photos_dir, file);
             let read = tokio::task::spawn_blocking(move || std::fs::read(path)).await.map_err(|e| Error::Task(e.to_string()))?;
             let bytes = match read {
                 Ok(bytes) => bytes,
@@ -88,7 +88,7 @@ async fn delivered(inner: &Inner, q: Queued, sent: Sent) -> Result<()> {
     // An uploaded photo's file goes only after the commit: were the app killed in between, the
     // retry must still find it (the server takes the same photo again as a no-op).
     let uploaded = match &q.payload {
-        Payload::Photo { file, .. } => Some(file.clone()),
+        Payload::Photo { file, .. } => Some(super::photos::resolve(&inner.photos_dir, file)),
         _ => None,
     };
     inner
@@ -99,7 +99,11 @@ async fn delivered(inner: &Inner, q: Queued, sent: Sent) -> Result<()> {
             if let (Payload::Complaint { body, photos }, Sent::Complaint(resp)) = (&q.payload, sent) {
                 complaints::accepted(&tx, &resp, body.category.as_deref(), body.business_name.as_deref())?;
                 for p in photos {
-                    let photo = Payload::Photo { tracking_code: resp.tracking_code.to_string(), photo_id: p.id.clone(), file: p.file.clone() };
+                    let photo = Payload::Photo {
+                        tracking_code: resp.tracking_code.to_string(),
+                        photo_id: p.id.clone(),
+                        file: super::photos::file_name(&p.file).to_owned(),
+                    };
                     outbox::insert(&tx, &p.id, None, &photo, store::now())?;
                 }
                 if let Some(d) = &q.item.draft_id {

@@ -101,7 +101,7 @@ pub fn photos_of(conn: &Connection, draft_id: &str) -> Result<Vec<DraftPhoto>> {
 /// Adds a photo to a draft.
 pub fn add_photo(conn: &Connection, draft_id: &str, photo: &DraftPhoto, at: time::OffsetDateTime) -> Result<()> {
     conn.prepare_cached("INSERT INTO draft_photos (id, draft_id, file, width, height, size, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?
-        .execute(params![photo.id, draft_id, photo.path, photo.width, photo.height, photo.size as i64, ms(at)])?;
+        .execute(params![photo.id, draft_id, crate::client::photos::file_name(&photo.path), photo.width, photo.height, photo.size as i64, ms(at)])?;
     conn.prepare_cached("UPDATE drafts SET updated_at = ?2 WHERE id = ?1")?.execute(params![draft_id, ms(at)])?;
     Ok(())
 }
@@ -118,10 +118,10 @@ pub fn remove_photo(conn: &Connection, draft_id: &str, photo_id: &str) -> Result
     Ok(file)
 }
 
-/// Every photo file the database still refers to (drafts and queued uploads).
+/// The names of every photo file the database still refers to (drafts and queued uploads).
 pub fn referenced_files(conn: &Connection) -> Result<std::collections::HashSet<String>> {
-    let mut set: std::collections::HashSet<String> =
-        conn.prepare("SELECT file FROM draft_photos")?.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+    let stored: Vec<String> = conn.prepare("SELECT file FROM draft_photos")?.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+    let mut set: std::collections::HashSet<String> = stored.iter().map(|f| crate::client::photos::file_name(f).to_owned()).collect();
     let queued: Vec<String> = conn
         .prepare("SELECT payload FROM outbox WHERE kind IN ('photo', 'complaint')")?
         .query_map([], |r| r.get::<_, String>(0))?
@@ -129,9 +129,9 @@ pub fn referenced_files(conn: &Connection) -> Result<std::collections::HashSet<S
     for p in queued {
         match serde_json::from_str::<Payload>(&p) {
             Ok(Payload::Photo { file, .. }) => {
-                set.insert(file);
+                set.insert(crate::client::photos::file_name(&file).to_owned());
             }
-            Ok(Payload::Complaint { photos, .. }) => set.extend(photos.into_iter().map(|p| p.file)),
+            Ok(Payload::Complaint { photos, .. }) => set.extend(photos.iter().map(|p| crate::client::photos::file_name(&p.file).to_owned())),
             _ => {}
         }
     }
