@@ -408,4 +408,45 @@ async fn a_push_and_a_sync_report_each_event_once_even_offline() {
     assert_eq!(local.stage.wire_name(), "inspection");
     assert_eq!(local.events.last().unwrap().event.actor, "expert", "the placeholder got the server's details");
     assert_eq!(client.handle_push("{}").await.unwrap_err().code(), "validation_failed");
+
+    // The other order: a sync reports the change first, and the push that follows (before the
+    // app cleared the unseen flag) shows nothing again.
+    let inspector = srv.staff("inspector").await;
+    let (_, ev) = inspector.post(&format!("/v1/staff/complaints/{code}/transition"), json!({"to": "inspection_reported", "note": "فاکتور صادر نمی‌شد"})).await;
+    let reported = client.sync().await.unwrap().new_events;
+    assert_eq!(reported.len(), 1, "{reported:?}");
+    assert!(!client.unseen_events().await.unwrap().is_empty(), "the app has not cleared it yet");
+    let payload = json!({"tracking_code": code, "stage": "inspection_reported", "cursor": ev["seq"]}).to_string();
+    assert!(client.handle_push(&payload).await.unwrap().is_none(), "already reported by the sync");
+}
+
+#[tokio::test]
+async fn another_citizen_on_the_same_phone_sees_and_sends_nothing_of_the_first() {
+    let srv = server();
+    let dir = tempfile::tempdir().unwrap();
+    let client = Client::open(dir.path(), &srv.url).await.unwrap();
+    srv.login_client(&client, "09123330021").await;
+    let filed = client.create_draft(fields("از آن نفر اول")).await.unwrap();
+    client.submit(&filed.id).await.unwrap();
+    client.sync().await.unwrap();
+    // Queued but not sent before the phone changes hands.
+    let queued = client.create_draft(fields("در صف نفر اول")).await.unwrap();
+    client.submit(&queued.id).await.unwrap();
+    client.logout().await.unwrap();
+
+    srv.login_client(&client, "09123330022").await;
+    assert!(client.complaints().await.unwrap().is_empty(), "the first citizen's complaints are not the second's to see");
+    let report = client.sync().await.unwrap();
+    assert_eq!((report.delivered, report.pending), (0, 0), "{report:?}");
+    assert_eq!(client.outbox().await.unwrap().len(), 1, "it waits for its own account");
+    let (_, second) = srv.citizen("09123330022").await.get("/v1/complaints").await;
+    assert!(second.as_array().unwrap().is_empty(), "nothing was filed under the wrong citizen: {second}");
+
+    // The first citizen logs in again: their queued complaint goes out under their name.
+    client.logout().await.unwrap();
+    srv.login_client(&client, "09123330021").await;
+    assert_eq!(client.sync().await.unwrap().delivered, 1);
+    let (_, first) = srv.citizen("09123330021").await.get("/v1/complaints").await;
+    assert_eq!(first.as_array().unwrap().len(), 2);
+    assert_eq!(client.complaints().await.unwrap().len(), 2, "their history is pulled back");
 }

@@ -191,8 +191,10 @@ impl Client {
             .write(move |conn| {
                 let tx = conn.transaction()?;
                 if kv::get(&tx, kv::PHONE)?.is_some_and(|old| old != p) {
-                    // Another citizen on this phone: their feed is not ours.
+                    // Another citizen on this phone: the previous one's complaints and feed are
+                    // not theirs to see (their queued work waits for their next login).
                     kv::remove(&tx, kv::CURSOR)?;
+                    complaints::forget(&tx, None)?;
                 }
                 kv::set(&tx, kv::TOKEN, &token)?;
                 kv::set(&tx, kv::PHONE, &p)?;
@@ -214,13 +216,12 @@ impl Client {
     /// target, so the account's news stops reaching the phone. Offline, the revocation is kept
     /// and done by the next `sync()` or login. Queued work stays.
     pub async fn logout(&self) -> Public<()> {
-        let token = self.inner.db.read(|conn| kv::get(conn, kv::TOKEN)).await?;
         self.inner
             .db
             .write(move |conn| {
-                let tx = conn.transaction()?;
-                if let Some(t) = &token {
-                    kv::set(&tx, kv::REVOKE_PENDING, t)?;
+                let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+                if let Some(t) = kv::get(&tx, kv::TOKEN)? {
+                    kv::set(&tx, kv::REVOKE_PENDING, &t)?;
                 }
                 kv::remove(&tx, kv::TOKEN)?;
                 kv::remove(&tx, kv::EXPIRED)?;
@@ -610,7 +611,16 @@ impl Client {
             Ok(()) | Err(Error::Http { status: 404, .. }) => {}
             Err(e) => return Err(e.into()),
         }
-        self.inner.db.write(|conn| kv::remove(conn, kv::PUSH_DEVICE)).await?;
+        self.inner
+            .db
+            .write(move |conn| {
+                // Only the device this call unregistered (a register_push may have just replaced it).
+                if kv::get(conn, kv::PUSH_DEVICE)?.as_deref() == Some(id.as_str()) {
+                    kv::remove(conn, kv::PUSH_DEVICE)?;
+                }
+                Ok(())
+            })
+            .await?;
         Ok(())
     }
 
@@ -634,7 +644,7 @@ impl Client {
             // account's news is no longer this phone's to show.
             return Ok(None);
         }
-        let pulled = sync::pull(&self.inner, 0).await;
+        let pulled = sync::pull(&self.inner, 0, false).await;
         let code = msg.tracking_code;
         let offline_placeholder = match pulled {
             Ok(_) => false,
@@ -651,8 +661,11 @@ impl Client {
             .db
             .write(move |conn| {
                 let tx = conn.transaction()?;
-                let unseen = complaints::unseen_of(&tx, code)?;
-                complaints::mark_seen(&tx, &unseen.iter().map(|e| e.event.seq).collect::<Vec<_>>())?;
+                // What no sync has returned and no push has shown yet, and the app has not seen.
+                let unseen = complaints::unreported_of(&tx, code)?;
+                let seqs: Vec<i64> = unseen.iter().map(|e| e.event.seq).collect();
+                complaints::mark_seen(&tx, &seqs)?;
+                complaints::mark_notified(&tx, &seqs)?;
                 tx.commit()?;
                 Ok(unseen)
             })
@@ -705,7 +718,7 @@ impl Client {
 
     /// Long-polls the server for up to `seconds` (≤ 60) and returns the new events, each once.
     pub async fn wait_for_updates(&self, seconds: u64) -> Public<Vec<ComplaintEvent>> {
-        Ok(sync::pull(&self.inner, seconds.min(60)).await?)
+        Ok(sync::pull(&self.inner, seconds.min(60), true).await?)
     }
 
     /// Fetches one complaint (cheaply: `If-None-Match`) and returns it as now known.

@@ -19,8 +19,19 @@ async fn token(inner: &Inner) -> Result<Option<String>> {
     inner.db.read(|conn| Ok(if kv::get(conn, kv::EXPIRED)?.is_some() { None } else { kv::get(conn, kv::TOKEN)? })).await
 }
 
-async fn expire(inner: &Inner) -> Result<()> {
-    inner.db.write(|conn| kv::set(conn, kv::EXPIRED, "1")).await
+/// Marks the session expired after the server refused `token` — unless the user has logged
+/// in again meanwhile (the new session is not the one refused).
+async fn expire(inner: &Inner, token: &str) -> Result<()> {
+    let token = token.to_owned();
+    inner
+        .db
+        .write(move |conn| {
+            if kv::get(conn, kv::TOKEN)?.as_deref() == Some(token.as_str()) {
+                kv::set(conn, kv::EXPIRED, "1")?;
+            }
+            Ok(())
+        })
+        .await
 }
 
 /// The outcome of one attempt, and what a success returned.
@@ -235,7 +246,7 @@ pub(super) async fn run(inner: &Inner, due_only: bool, progress: &(dyn Fn(SyncPr
                                 }
                             }
                             Next::AwaitLogin => {
-                                expire(inner).await?;
+                                expire(inner, &token).await?;
                                 return Err(ClientError::Unauthorized.into());
                             }
                         }
@@ -244,10 +255,10 @@ pub(super) async fn run(inner: &Inner, due_only: bool, progress: &(dyn Fn(SyncPr
             }
         }
     }
-    match pull_with(inner, &token, 0).await {
+    match pull_with(inner, &token, 0, true).await {
         Ok(events) => report.new_events = events,
         Err(Error::Http { status: 401, .. }) => {
-            expire(inner).await?;
+            expire(inner, &token).await?;
             return Err(ClientError::Unauthorized.into());
         }
         Err(e) => return Err(e),
@@ -287,54 +298,75 @@ pub fn keys_stale(fetched: Option<i64>, now: OffsetDateTime) -> bool {
 }
 
 /// Pulls events after the cursor (long-polling up to `wait` seconds) and stores them; returns
-/// those new to this device.
-pub(super) async fn pull(inner: &Inner, wait: u64) -> Result<Vec<ComplaintEvent>> {
+/// those new to this device. With `report`, what it returns counts as reported to the app (a
+/// push handler reports what concerns its complaint itself).
+pub(super) async fn pull(inner: &Inner, wait: u64, report: bool) -> Result<Vec<ComplaintEvent>> {
     let Some(token) = token(inner).await? else {
         return Err(ClientError::Unauthorized.into());
     };
-    match pull_with(inner, &token, wait).await {
+    match pull_with(inner, &token, wait, report).await {
         Err(Error::Http { status: 401, .. }) => {
-            expire(inner).await?;
+            expire(inner, &token).await?;
             Err(ClientError::Unauthorized.into())
         }
         other => other,
     }
 }
 
-async fn pull_with(inner: &Inner, token: &str, mut wait: u64) -> Result<Vec<ComplaintEvent>> {
+async fn pull_with(inner: &Inner, token: &str, mut wait: u64, report: bool) -> Result<Vec<ComplaintEvent>> {
     let mut fresh = Vec::new();
     loop {
         let cursor = inner.db.read(kv::cursor).await?;
         let page = inner.http.sync(token, cursor, wait, 200).await?;
         let more = page.more;
+        let session = token.to_owned();
         let new = inner
             .db
             .write(move |conn| {
-                let tx = conn.transaction()?;
+                let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+                // Another citizen logged in while this page was on its way: it is not theirs,
+                // and its cursor must not skip their feed.
+                if kv::get(&tx, kv::TOKEN)?.as_deref() != Some(session.as_str()) {
+                    return Ok(None);
+                }
                 let mut new = Vec::new();
                 for e in &page.events {
                     if let Some(ev) = complaints::add_event(&tx, e.tracking_code, &e.event)? {
                         new.push(ev);
                     }
                 }
+                if report {
+                    complaints::mark_notified(&tx, &new.iter().map(|e| e.event.seq).collect::<Vec<_>>())?;
+                }
                 // The cursor only moves forward, even if two pulls overlap.
                 if page.cursor > kv::cursor(&tx)? {
                     kv::set(&tx, kv::CURSOR, &page.cursor.to_string())?;
                 }
                 tx.commit()?;
-                Ok(new)
+                Ok(Some(new))
             })
             .await?;
+        let Some(new) = new else { return Ok(fresh) };
         fresh.extend(new);
         if !more {
             break;
         }
         wait = 0;
     }
-    // Complaints we learnt of through the feed only (filed for us by an operator): fetch them.
+    // Complaints we learnt of through the feed only (filed for us by an operator): fetch them,
+    // best effort — what was pulled is stored and reported whatever happens here.
     let missing = inner.db.read(complaints::missing_detail).await?;
     for code in missing {
-        fresh.extend(refresh_with(inner, token, code).await?);
+        match refresh_with(inner, token, code, report).await {
+            Ok(events) => fresh.extend(events),
+            // Not ours (any more): forget it rather than ask again on every pull.
+            Err(Error::Http { status: 404, .. }) => inner.db.write(move |conn| complaints::forget(conn, Some(code))).await?,
+            Err(e @ Error::Http { status: 401, .. }) => return Err(e),
+            Err(e) => {
+                tracing::info!(error = %e, "a complaint's details were not fetched; next pull tries again");
+                break;
+            }
+        }
     }
     Ok(fresh)
 }
@@ -344,10 +376,10 @@ pub(super) async fn refresh(inner: &Inner, code: TrackingCode) -> Result<Vec<Com
     let Some(token) = token(inner).await? else {
         return Err(ClientError::Unauthorized.into());
     };
-    refresh_with(inner, &token, code).await
+    refresh_with(inner, &token, code, true).await
 }
 
-async fn refresh_with(inner: &Inner, token: &str, code: TrackingCode) -> Result<Vec<ComplaintEvent>> {
+async fn refresh_with(inner: &Inner, token: &str, code: TrackingCode, report: bool) -> Result<Vec<ComplaintEvent>> {
     let etag = inner.db.read(move |c| complaints::etag(c, code)).await?;
     match inner.http.complaint(token, code, etag.as_deref()).await? {
         None => Ok(Vec::new()),
@@ -357,6 +389,9 @@ async fn refresh_with(inner: &Inner, token: &str, code: TrackingCode) -> Result<
                 .write(move |conn| {
                     let tx = conn.transaction()?;
                     let fresh = complaints::store_detail(&tx, &detail, etag.as_deref())?;
+                    if report {
+                        complaints::mark_notified(&tx, &fresh.iter().map(|e| e.event.seq).collect::<Vec<_>>())?;
+                    }
                     tx.commit()?;
                     Ok(fresh)
                 })

@@ -70,12 +70,43 @@ pub fn add_pushed(conn: &Connection, code: TrackingCode, stage: Stage, seq: i64)
     };
     add_event(conn, code, &placeholder)?;
     mark_seen(conn, &[seq])?;
+    mark_notified(conn, &[seq])?;
     Ok(true)
 }
 
-/// The unseen events of one complaint, oldest first.
-pub fn unseen_of(conn: &Connection, code: TrackingCode) -> Result<Vec<ComplaintEvent>> {
-    Ok(unseen(conn)?.into_iter().filter(|e| e.tracking_code == code).collect())
+/// The events of one complaint nothing has reported yet (no sync returned them, no push
+/// showed them) and the app has not seen, oldest first.
+pub fn unreported_of(conn: &Connection, code: TrackingCode) -> Result<Vec<ComplaintEvent>> {
+    let rows: Vec<String> = conn
+        .prepare_cached("SELECT body FROM events WHERE tracking_code = ?1 AND notified = 0 AND seen = 0 ORDER BY seq")?
+        .query_map([code.as_str()], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    rows.iter().map(|b| Ok(ComplaintEvent { tracking_code: code, event: serde_json::from_str(b)?, seen: false })).collect()
+}
+
+/// Records that events were reported to the app (returned as new, or shown from a push).
+pub fn mark_notified(conn: &Connection, seqs: &[i64]) -> Result<()> {
+    let mut stmt = conn.prepare_cached("UPDATE events SET notified = 1 WHERE seq = ?1")?;
+    for s in seqs {
+        stmt.execute([s])?;
+    }
+    Ok(())
+}
+
+/// Forgets the complaints and events stored for another account (a new citizen logged in on
+/// this phone, or the server no longer shows us a complaint).
+pub fn forget(conn: &Connection, code: Option<TrackingCode>) -> Result<()> {
+    match code {
+        Some(c) => {
+            conn.prepare_cached("DELETE FROM events WHERE tracking_code = ?1")?.execute([c.as_str()])?;
+            conn.prepare_cached("DELETE FROM complaints WHERE tracking_code = ?1")?.execute([c.as_str()])?;
+        }
+        None => {
+            conn.execute("DELETE FROM events", [])?;
+            conn.execute("DELETE FROM complaints", [])?;
+        }
+    }
+    Ok(())
 }
 
 /// Stores a full detail and its ETag (and any events in it not seen before).

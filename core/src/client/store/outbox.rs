@@ -122,23 +122,29 @@ fn row(r: &Row) -> rusqlite::Result<(OutboxItem, String)> {
     ))
 }
 
-/// Queues an item; returns its id. The `key` is unique: queuing the same key twice is a no-op
-/// that returns the existing item.
+/// Queues an item for the account logged in now (it is sent only while that account is);
+/// returns its id. The `key` is unique: queuing the same key twice is a no-op that returns the
+/// existing item.
 pub fn insert(conn: &Connection, key: &str, draft_id: Option<&str>, payload: &Payload, at: time::OffsetDateTime) -> Result<i64> {
+    let phone = super::kv::get(conn, super::kv::PHONE)?;
     conn.prepare_cached(
-        "INSERT INTO outbox (kind, key, draft_id, tracking_code, payload, next_attempt_at, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?6) ON CONFLICT (key) DO NOTHING",
+        "INSERT INTO outbox (kind, key, draft_id, tracking_code, payload, next_attempt_at, created_at, updated_at, phone)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?6, ?7) ON CONFLICT (key) DO NOTHING",
     )?
-    .execute(params![payload.kind().as_str(), key, draft_id, payload.tracking_code(), serde_json::to_string(payload)?, ms(at)])?;
+    .execute(params![payload.kind().as_str(), key, draft_id, payload.tracking_code(), serde_json::to_string(payload)?, ms(at), phone])?;
     Ok(conn.prepare_cached("SELECT id FROM outbox WHERE key = ?1")?.query_row([key], |r| r.get(0))?)
 }
 
-/// Items waiting to be sent, oldest first; with `due_before`, only those whose backoff is over.
+/// Items of the logged-in account waiting to be sent, oldest first; with `due_before`, only
+/// those whose backoff is over. Another account's items wait for that account's login.
 pub fn queued(conn: &Connection, due_before: Option<time::OffsetDateTime>) -> Result<Vec<Queued>> {
     let due = due_before.map(ms).unwrap_or(i64::MAX);
+    let phone = super::kv::get(conn, super::kv::PHONE)?;
     let rows: Vec<(OutboxItem, String)> = conn
-        .prepare_cached(&format!("SELECT {COLUMNS} FROM outbox WHERE state = 'queued' AND next_attempt_at <= ?1 ORDER BY id"))?
-        .query_map([due], row)?
+        .prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM outbox WHERE state = 'queued' AND next_attempt_at <= ?1 AND (phone IS NULL OR phone IS ?2) ORDER BY id"
+        ))?
+        .query_map(params![due, phone], row)?
         .collect::<rusqlite::Result<_>>()?;
     rows.into_iter().map(|(item, p)| Ok(Queued { item, payload: serde_json::from_str(&p)? })).collect()
 }
@@ -193,9 +199,10 @@ pub fn discard_failed(conn: &Connection, id: i64) -> Result<Option<Payload>> {
     p.map(|p| serde_json::from_str(&p).map_err(Into::into)).transpose()
 }
 
-/// Items still queued.
+/// Items of the logged-in account still queued.
 pub fn pending(conn: &Connection) -> Result<u32> {
-    Ok(conn.prepare_cached("SELECT count(*) FROM outbox WHERE state = 'queued'")?.query_row([], |r| r.get(0))?)
+    let phone = super::kv::get(conn, super::kv::PHONE)?;
+    Ok(conn.prepare_cached("SELECT count(*) FROM outbox WHERE state = 'queued' AND (phone IS NULL OR phone IS ?1)")?.query_row([phone], |r| r.get(0))?)
 }
 
 /// The earliest automatic retry, if anything is queued.

@@ -84,6 +84,13 @@ pub const STEPS: &[&str] = &[
         fetched_at INTEGER NOT NULL
     );
     "#,
+    // v4: an event is reported (returned to the app as new, or shown from a push) once, apart
+    // from the `seen` flag the app clears; queued work belongs to the account that queued it.
+    r#"
+    ALTER TABLE events ADD COLUMN notified INTEGER NOT NULL DEFAULT 0;
+    UPDATE events SET notified = seen;
+    ALTER TABLE outbox ADD COLUMN phone TEXT;
+    "#,
 ];
 
 /// The version this build writes.
