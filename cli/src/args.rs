@@ -218,7 +218,7 @@ pub struct DraftFieldArgs {
     /// The amount involved, in rials (separators and Persian digits fine).
     #[arg(long, value_parser = parse_amount, allow_hyphen_values = true)]
     pub amount: Option<Amount>,
-    /// When it happened, YYYY-MM-DD (Gregorian).
+    /// When it happened: YYYY-MM-DD (Gregorian) or 1403/05/10 (Jalali), Persian digits fine.
     #[arg(long)]
     pub incident_date: Option<String>,
     /// Claim compensation (the complaint goes to guild self-regulation first).
