@@ -101,7 +101,8 @@ struct ServeArgs {
     /// Staff login attempts per username per 15 minutes.
     #[arg(long, env = "SAMAT_STAFF_LOGINS_PER_15MIN", default_value_t = 10)]
     staff_logins_per_15min: u32,
-    /// Take the client address from X-Forwarded-For (only behind a proxy you run).
+    /// Take the client address from X-Forwarded-For: the last hop, the one your proxy appends
+    /// (only behind a proxy you run; what clients write there themselves is ignored).
     #[arg(long, env = "SAMAT_TRUST_FORWARDED_FOR")]
     trust_forwarded_for: bool,
     /// Session lifetime in days.

@@ -69,21 +69,22 @@ impl<S: Send + Sync> FromRequestParts<S> for CodePath {
     }
 }
 
-/// The caller's IP: the socket peer, or the first `X-Forwarded-For` hop when the server is
-/// told it runs behind a trusted proxy.
+/// The caller's IP: the socket peer, or, when the server is told it runs behind a trusted
+/// reverse proxy, the address that proxy appended to `X-Forwarded-For` (the last hop: what a
+/// client writes into the header itself comes before it and is never believed).
 pub struct ClientIp(pub IpAddr);
+
+/// The last address in the `X-Forwarded-For` headers (all lines, in order), if it is one.
+pub fn last_forwarded_hop(headers: &axum::http::HeaderMap) -> Option<IpAddr> {
+    let last_line = headers.get_all("x-forwarded-for").iter().next_back()?;
+    last_line.to_str().ok()?.rsplit(',').next()?.trim().parse().ok()
+}
 
 impl FromRequestParts<AppState> for ClientIp {
     type Rejection = ApiError;
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         if state.settings.trust_forwarded_for {
-            let forwarded = parts
-                .headers
-                .get("x-forwarded-for")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.split(',').next())
-                .and_then(|v| v.trim().parse::<IpAddr>().ok());
-            if let Some(ip) = forwarded {
+            if let Some(ip) = last_forwarded_hop(&parts.headers) {
                 return Ok(ClientIp(ip));
             }
         }
@@ -93,15 +94,59 @@ impl FromRequestParts<AppState> for ClientIp {
 }
 
 fn bearer(parts: &Parts) -> Result<&str, ApiError> {
-    let value =
-        parts.headers.get(axum::http::header::AUTHORIZATION).ok_or_else(|| ApiError::unauthorized("log in first: send Authorization: Bearer <token>"))?;
+    bearer_token(&parts.headers)
+}
+
+/// The token of an `Authorization: Bearer <token>` header (the scheme in any case).
+pub fn bearer_token(headers: &axum::http::HeaderMap) -> Result<&str, ApiError> {
+    let value = headers.get(axum::http::header::AUTHORIZATION).ok_or_else(|| ApiError::unauthorized("log in first: send Authorization: Bearer <token>"))?;
     let value = value.to_str().map_err(|_| ApiError::unauthorized("malformed Authorization header"))?;
     value
-        .strip_prefix("Bearer ")
-        .or_else(|| value.strip_prefix("bearer "))
-        .map(str::trim)
+        .trim()
+        .split_once(' ')
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim())
         .filter(|t| !t.is_empty())
         .ok_or_else(|| ApiError::unauthorized("use Authorization: Bearer <token>"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::{HeaderMap, HeaderValue};
+
+    fn headers(name: &'static str, values: &[&'static str]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for v in values {
+            h.append(name, HeaderValue::from_static(v));
+        }
+        h
+    }
+
+    #[test]
+    fn the_proxys_hop_is_believed_not_what_the_client_wrote() {
+        for (lines, expected) in [
+            (&["203.0.113.7"][..], Some("203.0.113.7")),
+            (&["1.2.3.4, 203.0.113.7"][..], Some("203.0.113.7")),   // the client forged 1.2.3.4
+            (&["1.2.3.4", "203.0.113.7"][..], Some("203.0.113.7")), // a proxy that adds a line
+            (&["1.2.3.4, 2001:db8::1"][..], Some("2001:db8::1")),
+            (&["1.2.3.4, not-an-ip"][..], None),
+            (&[][..], None),
+        ] {
+            let got = last_forwarded_hop(&headers("x-forwarded-for", lines));
+            assert_eq!(got, expected.map(|e| e.parse().unwrap()), "{lines:?}");
+        }
+    }
+
+    #[test]
+    fn the_bearer_scheme_in_any_case() {
+        for (value, token) in
+            [("Bearer abc", Some("abc")), ("bearer abc", Some("abc")), ("BEARER  abc ", Some("abc")), ("Basic abc", None), ("Bearer ", None), ("abc", None)]
+        {
+            let h = headers("authorization", &[value]);
+            assert_eq!(bearer_token(&h).ok(), token, "{value:?}");
+        }
+    }
 }
 
 /// Resolves the bearer token of a request to its principal.

@@ -130,7 +130,12 @@ impl Metrics {
 pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let started = Instant::now();
     let route = req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "unmatched".into());
-    let method = req.method().to_string();
+    // Only the methods the API serves: anyone can send made-up ones, and each would become a
+    // label of its own.
+    let method = match req.method().as_str() {
+        m @ ("GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS") => m.to_owned(),
+        _ => "other".to_owned(),
+    };
     let response = next.run(req).await;
     let m = &state.metrics;
     m.requests.get_or_create(&HttpLabels { method, route: route.clone(), status: response.status().as_u16() }).inc();

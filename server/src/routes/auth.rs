@@ -78,12 +78,8 @@ pub async fn verify_otp(State(state): State<AppState>, ApiJson(req): ApiJson<Ver
 /// Ends the caller's session.
 #[utoipa::path(post, path = "/v1/auth/logout", tag = "auth", responses((status = 204), (status = 401)))]
 pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<StatusCode> {
-    let token = headers
-        .get(axum::http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .ok_or_else(|| ApiError::unauthorized("send the token to revoke as Authorization: Bearer <token>"))?;
-    state.sessions.revoke(&*state.store, token.trim()).await?;
+    let token = crate::extract::bearer_token(&headers).map_err(|_| ApiError::unauthorized("send the token to revoke as Authorization: Bearer <token>"))?;
+    state.sessions.revoke(&*state.store, token).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
