@@ -495,6 +495,12 @@ async fn withdrawal_feedback_and_escalation() {
     assert_eq!(st, StatusCode::CREATED, "{fb}");
     let (_, fb2) = citizen.post(&format!("/v1/complaints/{code}/feedback"), body).await;
     assert_eq!(fb2["id"], fb["id"], "a retried feedback is not recorded twice");
+    // The same key on another complaint is a conflict, not the first complaint's feedback.
+    let (_, other) = citizen.post("/v1/complaints", complaint(json!({}))).await;
+    let other = other["tracking_code"].as_str().unwrap().to_owned();
+    let reuse = json!({"rating": 5, "comment": "این یکی خوب بود", "action_id": fb_action});
+    let (st, b) = citizen.post(&format!("/v1/complaints/{other}/feedback"), reuse).await;
+    assert_eq!((st, b["code"].as_str()), (StatusCode::CONFLICT, Some("action_id_conflict")), "{b}");
     let supervisor = srv.staff("supervisor").await;
     let (_, queue) = supervisor.get("/v1/staff/queue").await;
     let escalated: Vec<_> = queue["items"].as_array().unwrap().iter().filter(|i| !i["escalation"].is_null()).collect();

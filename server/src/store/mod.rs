@@ -22,6 +22,9 @@ pub enum StoreError {
     /// The complaint moved on since it was read (a concurrent transition).
     #[error("the complaint changed stage concurrently")]
     StageChanged,
+    /// An idempotency key (`action_id`) already recorded for another complaint.
+    #[error("this action_id was used for another complaint")]
+    ActionIdConflict,
     /// Something is wrong with the database itself.
     #[error("database error: {0}")]
     Backend(String),

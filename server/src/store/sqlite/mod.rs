@@ -513,7 +513,11 @@ impl Store for SqliteStore {
         self.db
             .write(move |conn| {
                 if let Some(action) = change.action_id {
+                    // Checked again here, in the writer: two requests racing with one key.
                     if let Some(done) = event_by_action(conn, &action.to_string()).map_err(backend)? {
+                        if done.tracking_code != change.tracking_code {
+                            return Err(StoreError::ActionIdConflict);
+                        }
                         return Ok(done);
                     }
                 }
@@ -599,6 +603,9 @@ impl Store for SqliteStore {
                         .and_then(|mut s| s.query_row([action], |r| feedback_row(r, 0)).optional())
                         .map_err(backend)?;
                     if let Some(done) = done {
+                        if done.tracking_code != code {
+                            return Err(StoreError::ActionIdConflict);
+                        }
                         return Ok(done);
                     }
                 }
