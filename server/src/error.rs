@@ -68,6 +68,7 @@ impl From<StoreError> for ApiError {
             StoreError::StageChanged => {
                 ApiError::new(StatusCode::CONFLICT, "stage_changed", "the complaint was moved by someone else meanwhile; reload it and try again")
             }
+            StoreError::SessionEnded => ApiError::unauthorized("the session has expired or was revoked; log in again"),
             StoreError::ActionIdConflict => ApiError::new(StatusCode::CONFLICT, "action_id_conflict", "this action_id was used for another complaint"),
             StoreError::Backend(msg) => ApiError::internal(msg),
         }

@@ -33,7 +33,9 @@ pub fn token_hash(token: &str) -> Vec<u8> {
 /// The session cache.
 pub struct Sessions {
     ttl: Duration,
-    cache: Mutex<HashMap<Vec<u8>, (Principal, Instant)>>,
+    /// Live sessions, and (as `None`) sessions revoked here: a lookup that read the store just
+    /// before a revocation committed must not put the session back.
+    cache: Mutex<HashMap<Vec<u8>, (Option<Principal>, Instant)>>,
 }
 
 impl Sessions {
@@ -56,30 +58,89 @@ impl Sessions {
         if let Ok(cache) = self.cache.lock() {
             if let Some((p, at)) = cache.get(&hash) {
                 if at.elapsed() < CACHE_FOR {
-                    return Ok(Some(p.clone()));
+                    return Ok(p.clone());
                 }
             }
         }
         let found = store.find_session(hash.clone(), OffsetDateTime::now_utc()).await?;
-        if let (Some(p), Ok(mut cache)) = (&found, self.cache.lock()) {
-            if cache.len() >= CACHE_MAX {
-                cache.retain(|_, (_, at)| at.elapsed() < CACHE_FOR);
-                if cache.len() >= CACHE_MAX {
-                    cache.clear();
-                }
-            }
-            cache.insert(hash, (p.clone(), Instant::now()));
+        Ok(self.remember(hash, found))
+    }
+
+    /// Caches what a store lookup found, unless the session was revoked here meanwhile (then
+    /// it is `None`, whatever the lookup read).
+    fn remember(&self, hash: Vec<u8>, found: Option<Principal>) -> Option<Principal> {
+        let (Some(p), Ok(mut cache)) = (&found, self.cache.lock()) else { return found };
+        if matches!(cache.get(&hash), Some((None, at)) if at.elapsed() < CACHE_FOR) {
+            return None;
         }
-        Ok(found)
+        if cache.len() >= CACHE_MAX {
+            cache.retain(|_, (_, at)| at.elapsed() < CACHE_FOR);
+            if cache.len() >= CACHE_MAX {
+                cache.clear();
+            }
+        }
+        cache.insert(hash, (Some(p.clone()), Instant::now()));
+        found
     }
 
     /// Revokes a token.
     pub async fn revoke(&self, store: &dyn Store, token: &str) -> Result<(), ApiError> {
         let hash = token_hash(token);
-        if let Ok(mut cache) = self.cache.lock() {
-            cache.remove(&hash);
-        }
-        store.revoke_session(hash).await?;
+        let tombstone = |cache: &Mutex<HashMap<Vec<u8>, (Option<Principal>, Instant)>>| {
+            if let Ok(mut cache) = cache.lock() {
+                cache.insert(hash.clone(), (None, Instant::now()));
+            }
+        };
+        tombstone(&self.cache);
+        store.revoke_session(hash.clone()).await?;
+        // Again once committed, for a lookup that read the store in between.
+        tombstone(&self.cache);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{DeviceTarget, StoreError};
+    use samat_core::model::PhoneNumber;
+
+    async fn store(dir: &tempfile::TempDir) -> std::sync::Arc<dyn Store> {
+        crate::store::open(&format!("sqlite://{}", dir.path().join("s.db").display())).await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_revoked_session_is_not_put_back_by_a_lookup_that_raced_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store(&dir).await;
+        let sessions = Sessions::new(Duration::from_secs(3600));
+        let who = Principal::Citizen { phone: PhoneNumber::parse("09121234567").unwrap() };
+        let token = sessions.create(&*store, who.clone()).await.unwrap();
+        assert_eq!(sessions.resolve(&*store, &token).await.unwrap(), Some(who.clone()));
+        // A lookup that read the store before the revocation committed, finishing after it:
+        // played here as the revocation first, then that lookup's cache write.
+        let stale = store.find_session(token_hash(&token), OffsetDateTime::now_utc()).await.unwrap();
+        assert_eq!(stale, Some(who));
+        sessions.revoke(&*store, &token).await.unwrap();
+        assert_eq!(sessions.remember(token_hash(&token), stale), None, "the late lookup is not believed");
+        assert_eq!(sessions.resolve(&*store, &token).await.unwrap(), None, "nor cached");
+    }
+
+    #[tokio::test]
+    async fn a_push_target_cannot_outlive_its_session() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store(&dir).await;
+        let sessions = Sessions::new(Duration::from_secs(3600));
+        let phone = PhoneNumber::parse("09121234567").unwrap();
+        let token = sessions.create(&*store, Principal::Citizen { phone: phone.clone() }).await.unwrap();
+        let target = || DeviceTarget::Fcm { token: "fcm-token".into() };
+        let now = OffsetDateTime::now_utc();
+        store.register_device(&phone, token_hash(&token), target(), now, 10).await.unwrap();
+        // Logged out while a second registration was being checked: it must not land.
+        sessions.revoke(&*store, &token).await.unwrap();
+        assert!(store.devices_of(&phone).await.unwrap().is_empty(), "logout forgot the target");
+        let late = store.register_device(&phone, token_hash(&token), target(), now, 10).await;
+        assert!(matches!(late, Err(StoreError::SessionEnded)), "{late:?}");
+        assert!(store.devices_of(&phone).await.unwrap().is_empty());
     }
 }

@@ -135,7 +135,10 @@ async fn push_rate(total: usize) -> anyhow::Result<()> {
                 p256dh: key.public_key().to_encoded_point(false).as_bytes().to_vec(),
                 auth: vec![7u8; 16],
             };
-            store.register_device(&phone(i), format!("bench-session-{i}").into_bytes(), target, time::OffsetDateTime::now_utc(), 10).await?;
+            let session = format!("bench-session-{i}").into_bytes();
+            let who = samat_server::store::Principal::Citizen { phone: phone(i) };
+            store.create_session(session.clone(), &who, time::OffsetDateTime::now_utc() + time::Duration::days(1)).await?;
+            store.register_device(&phone(i), session, target, time::OffsetDateTime::now_utc(), 10).await?;
             for _ in 0..PUSHES_PER_DEVICE {
                 file_directly(&*store, phone(i)).await?;
             }

@@ -22,6 +22,9 @@ pub enum StoreError {
     /// The complaint moved on since it was read (a concurrent transition).
     #[error("the complaint changed stage concurrently")]
     StageChanged,
+    /// The session the request came with was revoked or expired meanwhile.
+    #[error("the session ended")]
+    SessionEnded,
     /// An idempotency key (`action_id`) already recorded for another complaint.
     #[error("this action_id was used for another complaint")]
     ActionIdConflict,
@@ -623,7 +626,8 @@ pub trait Store: Send + Sync + 'static {
     async fn pending_sms(&self) -> StoreResult<i64>;
 
     /// Registers a push target for `phone` under the session whose token hashes to `session`
-    /// (see [`Registration`]; revoking that session forgets the target); keeps at most
+    /// (see [`Registration`]; revoking that session forgets the target; a session that ended
+    /// meanwhile is [`StoreError::SessionEnded`]); keeps at most
     /// `max_per_phone` devices per citizen, forgetting the least recently registered.
     async fn register_device(
         &self,

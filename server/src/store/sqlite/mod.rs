@@ -820,6 +820,15 @@ impl Store for SqliteStore {
         self.db
             .write(move |conn| {
                 let now = ms(at);
+                // The session may have been logged out while the endpoint was being checked: a
+                // target registered now would outlive it.
+                let live = conn
+                    .prepare_cached("SELECT 1 FROM sessions WHERE token_hash = ?1 AND revoked = 0 AND expires_at > ?2")
+                    .and_then(|mut s| s.exists(params![session, now]))
+                    .map_err(backend)?;
+                if !live {
+                    return Err(StoreError::SessionEnded);
+                }
                 let (p256dh, auth) = match &target {
                     DeviceTarget::UnifiedPush { p256dh, auth, .. } => (Some(p256dh.clone()), Some(auth.clone())),
                     _ => (None, None),
