@@ -80,6 +80,10 @@ async fn whole_path_from_otp_to_verdict() {
     assert_eq!(st, StatusCode::OK, "{ev}");
     assert_eq!(ev["stage"], "inspection");
 
+    // The guild body's part is over: it writes no more on the case (a stage it does not handle).
+    let (st, b) = guild.post(&format!("/v1/staff/complaints/{code}/notes"), json!({"note": "پیگیری", "visible_to_citizen": true})).await;
+    assert_eq!((st, b["code"].as_str()), (StatusCode::FORBIDDEN, Some("role_not_allowed")), "{b}");
+
     let inspector = srv.staff("inspector").await;
     must_move(&inspector, &code, json!({"to": "inspection_reported", "note": "تخلف عدم صدور فاکتور تأیید شد", "internal_note": "عکس‌ها در پرونده"})).await;
     must_move(&inspector, &code, json!({"to": "taazirat", "note": "پرونده تخلف تشکیل و ارسال شد"})).await;
@@ -487,6 +491,12 @@ async fn withdrawal_feedback_and_escalation() {
     // A new withdrawal is refused: nothing follows a final stage.
     let (st, b) = citizen.post(&format!("/v1/complaints/{code}/withdraw"), json!({})).await;
     assert_eq!((st, b["code"].as_str().unwrap()), (StatusCode::CONFLICT, "invalid_transition"));
+    // Closed: staff write no more on it, except a supervisor (answering about the handling).
+    let note = json!({"note": "پیگیری پس از انصراف", "visible_to_citizen": true});
+    let (st, b) = srv.staff("expert").await.post(&format!("/v1/staff/complaints/{code}/notes"), note.clone()).await;
+    assert_eq!((st, b["code"].as_str()), (StatusCode::CONFLICT, Some("complaint_closed")), "{b}");
+    let (st, b) = srv.staff("supervisor").await.post(&format!("/v1/staff/complaints/{code}/notes"), note).await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
 
     // A complaint about the handling, escalated to the supervisors.
     let fb_action = Uuid::new_v4().to_string();

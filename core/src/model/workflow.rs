@@ -130,10 +130,88 @@ pub fn queue_stages(role: Role) -> &'static [Stage] {
     }
 }
 
+/// Why a staff note is refused. Each has a stable [`code`](NoteDenied::code).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum NoteDenied {
+    /// The complaint is closed; only a supervisor (answering a complaint about the handling)
+    /// writes on it.
+    #[error("the complaint is closed; only a supervisor adds notes to it")]
+    Closed,
+    /// This role does not handle the complaint at its stage.
+    #[error("this stage is not handled by your role")]
+    NotYourStage,
+}
+
+impl NoteDenied {
+    /// The stable error code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            NoteDenied::Closed => "complaint_closed",
+            NoteDenied::NotYourStage => "role_not_allowed",
+        }
+    }
+}
+
+/// Whether `role` may add a note (`visible` to the citizen, and announced by SMS, or internal)
+/// to a complaint in `stage`. The staff who handle a stage write on it (the guild body records
+/// the business's answer in self-regulation; the Ta'zirat liaison follows its verdict up);
+/// experts follow the whole case while it is open; call-centre operators may leave internal
+/// notes on an open complaint (a caller asked about it); supervisors write anywhere, closed
+/// complaints included.
+pub fn check_note(role: Role, stage: Stage, visible: bool) -> Result<(), NoteDenied> {
+    // A verdict ends the workflow but is followed up (penalty paid, compensation made);
+    // resolved, dismissed and withdrawn complaints are closed.
+    let open = !matches!(stage, Stage::Resolved | Stage::Dismissed | Stage::Withdrawn);
+    let handles = role == Role::Supervisor
+        || queue_stages(role).contains(&stage)
+        || (role == Role::Expert && open)
+        || (role == Role::Taazirat && stage == Stage::Verdict)
+        || (role == Role::Operator && open && !visible);
+    match (handles, open) {
+        (true, _) => Ok(()),
+        (false, false) => Err(NoteDenied::Closed),
+        (false, true) => Err(NoteDenied::NotYourStage),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use Stage::*;
+
+    #[test]
+    fn who_writes_notes_where() {
+        use Role::{Expert as Ex, Guild as Gu, Inspector as In, Operator as Op, Supervisor as Su, Taazirat as Tz};
+        // (role, stage, visible, allowed?)
+        let cases = [
+            (Gu, SelfRegulation, true, Ok(())),
+            (Gu, Inspection, true, Err(NoteDenied::NotYourStage)),
+            (Gu, Resolved, false, Err(NoteDenied::Closed)),
+            (Op, Received, true, Ok(())),
+            (Op, Inspection, false, Ok(())),
+            (Op, Inspection, true, Err(NoteDenied::NotYourStage)),
+            (Op, Dismissed, false, Err(NoteDenied::Closed)),
+            (Ex, Stage::Taazirat, true, Ok(())),
+            (Ex, Verdict, true, Ok(())),
+            (Ex, Withdrawn, false, Err(NoteDenied::Closed)),
+            (In, Inspection, true, Ok(())),
+            (In, Stage::Taazirat, false, Err(NoteDenied::NotYourStage)),
+            (Tz, Stage::Taazirat, true, Ok(())),
+            (Tz, Verdict, true, Ok(())),
+            (Tz, ExpertReview, false, Err(NoteDenied::NotYourStage)),
+            (Su, Resolved, true, Ok(())),
+            (Su, Received, false, Ok(())),
+        ];
+        for (role, stage, visible, expected) in cases {
+            assert_eq!(check_note(role, stage, visible), expected, "{role:?} {stage:?} visible={visible}");
+        }
+        // Every role handles the stages of its own queue.
+        for role in Role::ALL {
+            for &stage in queue_stages(role) {
+                assert_eq!(check_note(role, stage, true), Ok(()), "{role:?} {stage:?}");
+            }
+        }
+    }
 
     const C: Actor = Actor::Citizen;
     const OP: Actor = Actor::Staff(Role::Operator);

@@ -89,7 +89,8 @@ pub async fn transition(
 
 /// Adds a note without changing the stage; a note visible to the citizen is announced by SMS.
 #[utoipa::path(post, path = "/v1/staff/complaints/{tracking_code}/notes", tag = "staff", request_body = NoteRequest,
-    params(("tracking_code" = String, Path)), security(("bearer" = [])), responses((status = 201, body = EventView), (status = 422)))]
+    params(("tracking_code" = String, Path)), security(("bearer" = [])),
+    responses((status = 201, body = EventView), (status = 403, description = "role_not_allowed"), (status = 409, description = "complaint_closed"), (status = 422)))]
 pub async fn add_note(
     State(state): State<AppState>,
     staff: Staff,
@@ -97,9 +98,13 @@ pub async fn add_note(
     ApiJson(req): ApiJson<NoteRequest>,
 ) -> ApiResult<(StatusCode, Json<EventView>)> {
     let c = existing(&state, code).await?;
+    let visible = req.visible_to_citizen;
+    if let Err(denied) = samat_core::model::workflow::check_note(staff.role, c.stage, visible) {
+        let status = if denied == samat_core::model::workflow::NoteDenied::Closed { StatusCode::CONFLICT } else { StatusCode::FORBIDDEN };
+        return Err(ApiError::new(status, denied.code(), denied.to_string()));
+    }
     let note = actions::note_field("note", Some(&req.note))?
         .ok_or_else(|| ApiError::invalid_fields(vec![FieldError { field: "note".into(), code: "note_empty".into(), message: "write the note".into() }]))?;
-    let visible = req.visible_to_citizen;
     let change = ChangeRecord {
         tracking_code: c.tracking_code,
         expected_stage: c.stage,
