@@ -87,9 +87,18 @@ pub async fn move_complaint(state: &AppState, complaint: &ComplaintRecord, actor
     let facts = ComplaintFacts { stage: complaint.stage, wants_compensation: complaint.wants_compensation };
     let input = TransitionInput { to: mv.to, has_note: mv.note.is_some(), has_verdict: verdict.is_some() };
     check_transition(actor, &facts, &input).map_err(denied)?;
+    // Only a verdict carries structured details (the citizen and the public tracking page see
+    // them); other moves say what they have to say in the note.
     let details = match verdict {
         Some(v) => Some(serde_json::to_value(v).map_err(ApiError::internal)?),
-        None => mv.details.filter(|d| d.is_object()),
+        None if mv.details.as_ref().is_some_and(|d| !(d.is_null() || d.as_object().is_some_and(|o| o.is_empty()))) => {
+            return Err(ApiError::invalid_fields(vec![FieldError {
+                field: "details".into(),
+                code: "details_not_allowed".into(),
+                message: "only a verdict carries details; write the rest in the note".into(),
+            }]));
+        }
+        None => None,
     };
     let change = ChangeRecord {
         tracking_code: complaint.tracking_code,

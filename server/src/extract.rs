@@ -42,6 +42,36 @@ fn json_rejection(r: JsonRejection) -> ApiError {
     }
 }
 
+/// Path parameters with a coded rejection (`invalid_path`), e.g. for a `%FF` in the path.
+pub struct ApiPath<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|p| ApiPath(p.0))
+            .map_err(|e: PathRejection| ApiError::bad_request("invalid_path", e.body_text()))
+    }
+}
+
+/// A raw body with coded rejections: `body_too_large` (413) past the route's limit,
+/// `invalid_body` when it cannot be read.
+pub struct ApiBytes(pub axum::body::Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for ApiBytes {
+    type Rejection = ApiError;
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::body::Bytes::from_request(req, state).await {
+            Ok(b) => Ok(ApiBytes(b)),
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", "the request body is too large"))
+            }
+            Err(e) => Err(ApiError::bad_request("invalid_body", e.body_text())),
+        }
+    }
+}
+
 /// Query string parameters with a coded rejection.
 pub struct ApiQuery<T>(pub T);
 
@@ -110,45 +140,6 @@ pub fn bearer_token(headers: &axum::http::HeaderMap) -> Result<&str, ApiError> {
         .ok_or_else(|| ApiError::unauthorized("use Authorization: Bearer <token>"))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use axum::http::{HeaderMap, HeaderValue};
-
-    fn headers(name: &'static str, values: &[&'static str]) -> HeaderMap {
-        let mut h = HeaderMap::new();
-        for v in values {
-            h.append(name, HeaderValue::from_static(v));
-        }
-        h
-    }
-
-    #[test]
-    fn the_proxys_hop_is_believed_not_what_the_client_wrote() {
-        for (lines, expected) in [
-            (&["203.0.113.7"][..], Some("203.0.113.7")),
-            (&["1.2.3.4, 203.0.113.7"][..], Some("203.0.113.7")),   // the client forged 1.2.3.4
-            (&["1.2.3.4", "203.0.113.7"][..], Some("203.0.113.7")), // a proxy that adds a line
-            (&["1.2.3.4, 2001:db8::1"][..], Some("2001:db8::1")),
-            (&["1.2.3.4, not-an-ip"][..], None),
-            (&[][..], None),
-        ] {
-            let got = last_forwarded_hop(&headers("x-forwarded-for", lines));
-            assert_eq!(got, expected.map(|e| e.parse().unwrap()), "{lines:?}");
-        }
-    }
-
-    #[test]
-    fn the_bearer_scheme_in_any_case() {
-        for (value, token) in
-            [("Bearer abc", Some("abc")), ("bearer abc", Some("abc")), ("BEARER  abc ", Some("abc")), ("Basic abc", None), ("Bearer ", None), ("abc", None)]
-        {
-            let h = headers("authorization", &[value]);
-            assert_eq!(bearer_token(&h).ok(), token, "{value:?}");
-        }
-    }
-}
-
 /// Resolves the bearer token of a request to its principal.
 pub async fn principal(parts: &Parts, state: &AppState) -> Result<Principal, ApiError> {
     let token = bearer(parts)?;
@@ -189,6 +180,45 @@ impl FromRequestParts<AppState> for Staff {
         match principal(parts, state).await? {
             Principal::Staff { id, username, role } => Ok(Staff { id, username, role }),
             Principal::Citizen { .. } => Err(ApiError::forbidden("staff_only", "this endpoint is for ministry staff")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::{HeaderMap, HeaderValue};
+
+    fn headers(name: &'static str, values: &[&'static str]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for v in values {
+            h.append(name, HeaderValue::from_static(v));
+        }
+        h
+    }
+
+    #[test]
+    fn the_proxys_hop_is_believed_not_what_the_client_wrote() {
+        for (lines, expected) in [
+            (&["203.0.113.7"][..], Some("203.0.113.7")),
+            (&["1.2.3.4, 203.0.113.7"][..], Some("203.0.113.7")),   // the client forged 1.2.3.4
+            (&["1.2.3.4", "203.0.113.7"][..], Some("203.0.113.7")), // a proxy that adds a line
+            (&["1.2.3.4, 2001:db8::1"][..], Some("2001:db8::1")),
+            (&["1.2.3.4, not-an-ip"][..], None),
+            (&[][..], None),
+        ] {
+            let got = last_forwarded_hop(&headers("x-forwarded-for", lines));
+            assert_eq!(got, expected.map(|e| e.parse().unwrap()), "{lines:?}");
+        }
+    }
+
+    #[test]
+    fn the_bearer_scheme_in_any_case() {
+        for (value, token) in
+            [("Bearer abc", Some("abc")), ("bearer abc", Some("abc")), ("BEARER  abc ", Some("abc")), ("Basic abc", None), ("Bearer ", None), ("abc", None)]
+        {
+            let h = headers("authorization", &[value]);
+            assert_eq!(bearer_token(&h).ok(), token, "{value:?}");
         }
     }
 }

@@ -35,8 +35,11 @@ pub struct Sessions {
     ttl: Duration,
     /// Live sessions, and (as `None`) sessions revoked here: a lookup that read the store just
     /// before a revocation committed must not put the session back.
-    cache: Mutex<HashMap<Vec<u8>, (Option<Principal>, Instant)>>,
+    cache: Cache,
 }
+
+/// Token hash → the session's principal (`None`: revoked here), and when it was cached.
+type Cache = Mutex<HashMap<Vec<u8>, (Option<Principal>, Instant)>>;
 
 impl Sessions {
     /// A cache for sessions that live `ttl`.
@@ -86,7 +89,7 @@ impl Sessions {
     /// Revokes a token.
     pub async fn revoke(&self, store: &dyn Store, token: &str) -> Result<(), ApiError> {
         let hash = token_hash(token);
-        let tombstone = |cache: &Mutex<HashMap<Vec<u8>, (Option<Principal>, Instant)>>| {
+        let tombstone = |cache: &Cache| {
             if let Ok(mut cache) = cache.lock() {
                 cache.insert(hash.clone(), (None, Instant::now()));
             }

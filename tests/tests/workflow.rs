@@ -190,6 +190,8 @@ async fn every_forbidden_transition_is_refused_with_its_code() {
     must_move(expert, received, json!({"to": "expert_review"})).await;
     let (st, body) = transition(expert, received, json!({"to": "dismissed"})).await;
     assert_eq!((st, body["code"].as_str().unwrap()), (StatusCode::UNPROCESSABLE_ENTITY, "reason_required"));
+    let (st, body) = transition(expert, received, json!({"to": "inspection", "details": {"blob": "x".repeat(60_000)}})).await;
+    assert_eq!((st, body["fields"][0]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("details_not_allowed")), "{body}");
     let (_, at_inspection) = &parked[3];
     let (st, body) = transition(inspector, at_inspection, json!({"to": "inspection_reported"})).await;
     assert_eq!((st, body["code"].as_str().unwrap()), (StatusCode::UNPROCESSABLE_ENTITY, "report_required"));
@@ -305,6 +307,19 @@ async fn bad_input_gets_a_clear_4xx_code_never_a_5xx() {
         .await
         .unwrap();
     check("oversized body", resp.status(), resp.json().await.unwrap(), "body_too_large", StatusCode::PAYLOAD_TOO_LARGE);
+    let (_, filed) = citizen.post("/v1/complaints", complaint(json!({}))).await;
+    let filed = filed["tracking_code"].as_str().unwrap().to_owned();
+    let resp = reqwest::Client::new()
+        .put(format!("{}/v1/complaints/{filed}/photos/{}", srv.url, Uuid::new_v4()))
+        .header("content-type", "image/jpeg")
+        .bearer_auth(tok.unwrap())
+        .body(vec![0xFFu8; 7 * 1024 * 1024])
+        .send()
+        .await
+        .unwrap();
+    check("oversized photo", resp.status(), resp.json().await.unwrap(), "body_too_large", StatusCode::PAYLOAD_TOO_LARGE);
+    let resp = raw(Method::GET, &format!("/v1/complaints/{filed}/photos/%FF"), "application/json", Vec::new(), tok).await.unwrap();
+    check("undecodable path", resp.status(), resp.json().await.unwrap(), "invalid_path", StatusCode::BAD_REQUEST);
 
     let (st, b) = citizen.post("/v1/complaints", complaint(json!({"category": "bribery"}))).await;
     assert_eq!(b["fields"][0]["code"], "unknown_category");

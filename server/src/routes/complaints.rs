@@ -15,7 +15,7 @@ use time::OffsetDateTime;
 
 use crate::actions::{self, Move};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{ApiJson, ApiQuery, Citizen, ClientIp, CodePath};
+use crate::extract::{ApiBytes, ApiJson, ApiQuery, Citizen, ClientIp, CodePath};
 use crate::state::AppState;
 use crate::store::ComplaintRecord;
 use crate::views::{self, Audience};
@@ -114,7 +114,7 @@ pub async fn decide(
 /// Withdraws the complaint (any time before a verdict).
 #[utoipa::path(post, path = "/v1/complaints/{tracking_code}/withdraw", tag = "complaints", request_body = Option<WithdrawRequest>, security(("bearer" = [])),
     params(("tracking_code" = String, Path)), responses((status = 200, body = EventView), (status = 409, description = "invalid_transition")))]
-pub async fn withdraw(State(state): State<AppState>, citizen: Citizen, CodePath(code): CodePath, body: axum::body::Bytes) -> ApiResult<Json<EventView>> {
+pub async fn withdraw(State(state): State<AppState>, citizen: Citizen, CodePath(code): CodePath, ApiBytes(body): ApiBytes) -> ApiResult<Json<EventView>> {
     let c = own(&state, &citizen, code).await?;
     // The body is optional: an empty one withdraws without a reason.
     let req: WithdrawRequest = if body.iter().all(u8::is_ascii_whitespace) {

@@ -1,8 +1,7 @@
 //! Photos attached to complaints. The app uploads each photo after the complaint exists, with
 //! the UUID it gave the photo, so an interrupted upload is simply sent again.
 
-use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, put};
@@ -14,7 +13,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Citizen, Staff};
+use crate::extract::{ApiBytes, ApiPath, Citizen, Staff};
 use crate::routes::complaints::own;
 use crate::state::AppState;
 use crate::store::{ComplaintRecord, PhotoRecord, PutPhoto};
@@ -56,9 +55,9 @@ pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
 pub async fn upload(
     State(state): State<AppState>,
     citizen: Citizen,
-    Path((code, photo_id)): Path<(String, String)>,
+    ApiPath((code, photo_id)): ApiPath<(String, String)>,
     headers: HeaderMap,
-    body: Bytes,
+    ApiBytes(body): ApiBytes,
 ) -> ApiResult<(StatusCode, Json<PhotoInfo>)> {
     let (code, photo_id) = parse_path(&code, &photo_id)?;
     let c = own(&state, &citizen, code).await?;
@@ -91,7 +90,7 @@ async fn photo_response(state: &AppState, c: &ComplaintRecord, photo_id: Uuid) -
 /// One of the caller's photos.
 #[utoipa::path(get, path = "/v1/complaints/{tracking_code}/photos/{photo_id}", tag = "complaints", security(("bearer" = [])),
     params(("tracking_code" = String, Path), ("photo_id" = String, Path)), responses((status = 200, content_type = "image/jpeg"), (status = 404)))]
-pub async fn download(State(state): State<AppState>, citizen: Citizen, Path((code, photo_id)): Path<(String, String)>) -> ApiResult<Response> {
+pub async fn download(State(state): State<AppState>, citizen: Citizen, ApiPath((code, photo_id)): ApiPath<(String, String)>) -> ApiResult<Response> {
     let (code, photo_id) = parse_path(&code, &photo_id)?;
     let c = own(&state, &citizen, code).await?;
     photo_response(&state, &c, photo_id).await
@@ -100,7 +99,7 @@ pub async fn download(State(state): State<AppState>, citizen: Citizen, Path((cod
 /// A photo, for staff.
 #[utoipa::path(get, path = "/v1/staff/complaints/{tracking_code}/photos/{photo_id}", tag = "staff", security(("bearer" = [])),
     params(("tracking_code" = String, Path), ("photo_id" = String, Path)), responses((status = 200, content_type = "image/jpeg"), (status = 404)))]
-pub async fn staff_download(State(state): State<AppState>, _staff: Staff, Path((code, photo_id)): Path<(String, String)>) -> ApiResult<Response> {
+pub async fn staff_download(State(state): State<AppState>, _staff: Staff, ApiPath((code, photo_id)): ApiPath<(String, String)>) -> ApiResult<Response> {
     let (code, photo_id) = parse_path(&code, &photo_id)?;
     let c =
         state.store.complaint(code).await?.ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "complaint_not_found", "no complaint has this tracking code"))?;

@@ -2,7 +2,7 @@
 //! it through the workflow, adding notes (how the guild body records the business's answer),
 //! filing for callers and counter visitors, and closing escalations.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -15,7 +15,7 @@ use time::OffsetDateTime;
 
 use crate::actions::{self, Move};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{ApiJson, ApiQuery, CodePath, Staff};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, CodePath, Staff};
 use crate::notice;
 use crate::routes::complaints::detail_response;
 use crate::state::AppState;
@@ -150,7 +150,7 @@ pub async fn intake(State(state): State<AppState>, staff: Staff, ApiJson(req): A
 /// A supervisor closes an escalated complaint about handling (it leaves the queue).
 #[utoipa::path(post, path = "/v1/staff/escalations/{feedback_id}/close", tag = "staff", params(("feedback_id" = i64, Path)), security(("bearer" = [])),
     responses((status = 204), (status = 403), (status = 404, description = "escalation_not_found")))]
-pub async fn close_escalation(State(state): State<AppState>, staff: Staff, Path(id): Path<String>) -> ApiResult<StatusCode> {
+pub async fn close_escalation(State(state): State<AppState>, staff: Staff, ApiPath(id): ApiPath<String>) -> ApiResult<StatusCode> {
     if staff.role != Role::Supervisor {
         return Err(ApiError::forbidden("role_not_allowed", "only supervisors handle escalations"));
     }
