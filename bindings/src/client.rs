@@ -60,7 +60,9 @@ impl SamatClient {
         Ok(self.inner.session().await?.into())
     }
 
-    /// Logs out (revoking the token when the server is reachable). Queued work stays.
+    /// Logs out: the token is revoked (offline: on the next sync or login), this device stops
+    /// receiving the account's pushes, and pushes already on their way are not shown. Queued
+    /// work stays and goes out when this account logs in again.
     pub async fn logout(&self) -> Result<()> {
         Ok(self.inner.logout().await?)
     }

@@ -641,13 +641,21 @@ pub struct LocalComplaint {
 
 impl From<core::LocalComplaint> for LocalComplaint {
     fn from(c: core::LocalComplaint) -> Self {
+        let events: Vec<ComplaintEvent> = c.events.into_iter().map(Into::into).collect();
+        let mut detail: Option<ComplaintDetail> = c.detail.map(Into::into);
+        // The detail's copy of the history carries the device's own `seen` flags too.
+        if let Some(d) = &mut detail {
+            for e in &mut d.events {
+                e.seen = events.iter().find(|l| l.seq == e.seq).is_none_or(|l| l.seen);
+            }
+        }
         LocalComplaint {
             tracking_code: c.tracking_code.to_string(),
             stage: c.stage.into(),
             category: c.category.map(Into::into),
             business_name: c.business_name,
-            detail: c.detail.map(Into::into),
-            events: c.events.into_iter().map(Into::into).collect(),
+            detail,
+            events,
         }
     }
 }

@@ -3,6 +3,7 @@
 //! future from Kotlin or Swift, so the task is owned by a [`SubscriptionHandle`] whose
 //! `cancel()` — or its destruction — stops it.
 
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -69,24 +70,34 @@ pub(crate) fn subscribe(runtime: &Handle, client: Client, listener: Arc<dyn Comp
 async fn poll_forever(client: Client, listener: Arc<dyn ComplaintUpdatesListener>, cancelled: Arc<AtomicBool>) {
     let mut failures = 0u32;
     let mut last_error: Option<String> = None;
-    // The newest event handed to this listener: whichever call pulled an event (this poll, an
-    // app's `sync()`, a push), the listener hears of it once while it is unseen.
-    let mut delivered_up_to = 0i64;
+    // The unseen events already handed to this listener: whichever call pulled an event (this
+    // poll, an app's `sync()`, a push, a refresh), the listener hears of it once while it is
+    // unseen. A set, not a high-water mark: sequence numbers are the server's, and events can
+    // arrive out of order (a refresh) or lower than before (another citizen logged in).
+    let mut delivered: HashSet<i64> = HashSet::new();
+    // What is stored unseen already is delivered at once, before the first long poll.
+    let mut first = true;
     loop {
         let started = Instant::now();
-        match client.wait_for_updates(POLL_SECONDS).await {
-            Ok(_) => {
+        let polled = if std::mem::take(&mut first) { Ok(()) } else { client.wait_for_updates(POLL_SECONDS).await.map(drop) };
+        let unseen = match polled {
+            Ok(()) => client.unseen_events().await,
+            Err(e) => Err(e),
+        };
+        match unseen {
+            Ok(unseen) => {
                 failures = 0;
                 last_error = None;
-                let unseen = client.unseen_events().await.unwrap_or_default();
-                let fresh: Vec<_> = unseen.into_iter().filter(|e| e.event.seq > delivered_up_to).collect();
+                let fresh: Vec<_> = unseen.iter().filter(|e| !delivered.contains(&e.event.seq)).cloned().collect();
+                // Everything unseen now has been delivered (before, or in this call); what the
+                // app marked seen leaves the set.
+                delivered = unseen.iter().map(|e| e.event.seq).collect();
                 if fresh.is_empty() {
                     if started.elapsed() < MIN_EMPTY_POLL {
                         tokio::time::sleep(MIN_EMPTY_POLL).await;
                     }
                     continue;
                 }
-                delivered_up_to = fresh.iter().map(|e| e.event.seq).max().unwrap_or(delivered_up_to);
                 let events: Vec<ComplaintEvent> = all(fresh);
                 let l = listener.clone();
                 let stop = cancelled.clone();
@@ -146,10 +157,13 @@ mod tests {
     #[derive(Default)]
     struct Recorder {
         errors: Mutex<Vec<String>>,
+        events: Mutex<Vec<i64>>,
     }
 
     impl ComplaintUpdatesListener for Recorder {
-        fn on_events(&self, _events: Vec<ComplaintEvent>) {}
+        fn on_events(&self, events: Vec<ComplaintEvent>) {
+            self.events.lock().unwrap().extend(events.iter().map(|e| e.seq));
+        }
         fn on_error(&self, error: SamatError) {
             self.errors.lock().unwrap().push(error.code());
         }
@@ -179,6 +193,32 @@ mod tests {
         drop(handle);
         // The task let go of its listener: nothing will call it again.
         wait_until(|| Arc::strong_count(&recorder) == 1).await;
+    }
+
+    #[tokio::test]
+    async fn events_already_stored_unseen_are_heard_at_once_even_offline() {
+        let dir = tempfile::tempdir().unwrap();
+        let client = Client::open(dir.path(), "http://127.0.0.1:9").await.unwrap();
+        // Two unseen events a push left while the app was closed, and one the app has seen.
+        {
+            let conn = rusqlite::Connection::open(dir.path().join("samat.db")).unwrap();
+            for (seq, seen) in [(7, 0), (3, 0), (5, 1)] {
+                let body = serde_json::json!({"seq": seq, "kind": "stage", "stage": "expert_review", "actor": "expert", "at": "2026-11-29T08:00:00Z"});
+                conn.execute(
+                    "INSERT INTO events (seq, tracking_code, body, seen) VALUES (?1, '5973453081', ?2, ?3)",
+                    rusqlite::params![seq, body.to_string(), seen],
+                )
+                .unwrap();
+            }
+        }
+        let recorder = Arc::new(Recorder::default());
+        let handle = subscribe(&Handle::current(), client, recorder.clone());
+        wait_until(|| recorder.events.lock().unwrap().len() == 2).await;
+        assert_eq!(*recorder.events.lock().unwrap(), vec![3, 7], "oldest first, the seen one left out");
+        // Offline and logged out, it goes on polling and never repeats them.
+        wait_until(|| !recorder.errors.lock().unwrap().is_empty()).await;
+        assert_eq!(recorder.events.lock().unwrap().len(), 2);
+        handle.cancel();
     }
 
     #[tokio::test]

@@ -20,8 +20,8 @@ pub struct Cli {
     #[arg(long, env = "SAMAT_SERVER", global = true, value_name = "URL", default_value = "http://127.0.0.1:8124", value_parser = parse_server_url)]
     pub server: String,
 
-    /// Print exactly one JSON document on stdout (`watch`: one per line); errors as
-    /// `{"error": {"code", "message"}}`.
+    /// Print exactly one JSON document on stdout (`watch`: one per event, and `scan`: one per
+    /// image, each on its own line); errors as `{"error": {"code", "message"}}`.
     #[arg(long, global = true)]
     pub json: bool,
 
@@ -76,7 +76,7 @@ pub enum Command {
         #[arg(long)]
         once: bool,
         /// Seconds each long poll waits for news (at most 60).
-        #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(0..=60))]
+        #[arg(long, default_value_t = 30, value_parser = parse_wait)]
         wait: u64,
     },
     /// Answer the business's reply in self-regulation: accept closes the complaint, reject
@@ -103,7 +103,7 @@ pub enum Command {
         /// The tracking code.
         tracking_code: String,
         /// 1 (very unhappy) to 5 (very happy).
-        #[arg(long)]
+        #[arg(long, value_parser = parse_number)]
         rating: i64,
         /// What you want to say.
         #[arg(long)]
@@ -141,13 +141,14 @@ pub enum Command {
     /// Mark events as seen, by their sequence numbers.
     Seen {
         /// Event sequence numbers (`seq`).
-        #[arg(required = true)]
+        #[arg(required = true, value_parser = parse_number)]
         seqs: Vec<i64>,
     },
     /// Give up an item the server refused (a refused complaint's draft stays, to fix and
     /// submit again).
     Discard {
         /// The outbox item's number (from `samat list`).
+        #[arg(value_parser = parse_number)]
         id: i64,
     },
     /// The complaint categories, for `--category`.
@@ -238,12 +239,35 @@ pub struct Amount(pub Option<i64>);
 
 /// Parses `--amount`: digits in any script, with `,` `٬` `_` or spaces between groups.
 pub fn parse_amount(s: &str) -> Result<Amount, String> {
-    let cleaned: String =
-        samat_core::model::text::ascii_digits(s.trim()).chars().filter(|c| !matches!(c, ',' | '\u{066C}' | '_' | ' ' | '\u{00A0}' | '\u{202F}')).collect();
+    let not_whole = || format!("{s:?} is not a whole number of rials");
+    let ascii = samat_core::model::text::ascii_digits(s.trim());
+    // Grouping separators and the invisible marks a pasted Persian number carries. A dot
+    // groups thousands only as such (2.500.000); "2.5" is not a number of rials.
+    let groups: Vec<&str> = ascii.split('.').collect();
+    if groups.len() > 1 && groups[1..].iter().any(|g| g.chars().filter(char::is_ascii_digit).count() != 3) {
+        return Err(not_whole());
+    }
+    let cleaned: String = ascii
+        .chars()
+        .filter(|c| !matches!(c, ',' | '.' | '\u{066C}' | '_' | ' ' | '\u{00A0}' | '\u{202F}' | '\u{2009}' | '\u{200C}' | '\u{200E}' | '\u{200F}'))
+        .collect();
     if cleaned.is_empty() {
         return Ok(Amount(None));
     }
-    cleaned.parse::<i64>().map(|a| Amount(Some(a))).map_err(|_| format!("{s:?} is not a whole number of rials"))
+    cleaned.parse::<i64>().map(|a| Amount(Some(a))).map_err(|_| not_whole())
+}
+
+/// A whole number as a person types it: Persian or Arabic-Indic digits are fine.
+pub fn parse_number(s: &str) -> Result<i64, String> {
+    samat_core::model::text::ascii_digits(s.trim()).parse::<i64>().map_err(|_| format!("{s:?} is not a whole number"))
+}
+
+/// `watch --wait`: 0 to 60 seconds, Persian digits fine.
+pub fn parse_wait(s: &str) -> Result<u64, String> {
+    match parse_number(s)? {
+        n @ 0..=60 => Ok(n as u64),
+        _ => Err(format!("{s:?} is not between 0 and 60 seconds")),
+    }
 }
 
 /// Checks that `--server` is an http(s) URL.
@@ -282,6 +306,15 @@ mod tests {
         assert_eq!(parse_amount("-5"), Ok(Amount(Some(-5))));
         assert_eq!(parse_amount(" "), Ok(Amount(None)));
         assert!(parse_amount("ten").is_err());
+        assert_eq!(parse_amount("۲٬۵۰۰٬۰۰۰\u{200F}"), Ok(Amount(Some(2_500_000))), "pasted with a right-to-left mark");
+        assert_eq!(parse_amount("2.500.000"), Ok(Amount(Some(2_500_000))));
+        assert!(parse_amount("2.5").is_err(), "not a whole number of rials");
+        assert_eq!(parse_number("۵"), Ok(5));
+        assert_eq!(parse_number(" ١٢ "), Ok(12));
+        assert!(parse_number("five").is_err());
+        assert_eq!(parse_wait("۶۰"), Ok(60));
+        assert!(parse_wait("61").is_err());
+        assert!(parse_wait("-1").is_err());
     }
 
     #[test]

@@ -47,7 +47,9 @@ impl Ctx {
 
     /// Finds a draft by its id or a unique prefix of it.
     pub async fn find_draft(&self, id: &str) -> CliResult<Draft> {
-        let id = id.trim();
+        // Ids are lowercase hex; a prefix typed on a Persian keyboard or in capitals is the same.
+        let normalized = samat_core::model::text::ascii_digits(id.trim()).to_ascii_lowercase();
+        let id = normalized.as_str();
         if let Ok(d) = self.client.draft(id).await {
             return Ok(d);
         }

@@ -68,8 +68,9 @@ impl Output {
     /// with `--json`.
     pub fn error(&self, e: &CliError) {
         let _ = writeln!(std::io::stderr().lock(), "samat: {}", e.message);
-        // A partial scan already reported each file on its own line.
-        if self.json && e.code != crate::commands::scan::PARTIAL {
+        // A partial scan already reported each file on its own line, a sync with refusals in
+        // its report.
+        if self.json && e.code != crate::commands::scan::PARTIAL && e.code != crate::commands::sync::REFUSED {
             write_stdout(&format!("{}\n", error_json(e)));
         }
     }

@@ -126,7 +126,9 @@ fn draft_new_list_show_edit_delete_round_trip() {
     assert_eq!(list.as_array().unwrap().len(), 1);
     assert_eq!(list[0], draft);
 
-    // --json may come anywhere; a unique prefix of the id is enough.
+    // --json may come anywhere; a unique prefix of the id is enough, in any case.
+    let upper = s.run(&["--json", "draft", "show", &id[..8].to_ascii_uppercase()]).ok().json();
+    assert_eq!(upper["id"], id.as_str());
     let shown = s.run(&["--json", "draft", "show", &id[..8]]).ok().json();
     assert_eq!(shown, draft);
 
@@ -258,6 +260,11 @@ fn actions_queue_offline_and_say_so() {
     assert_eq!(json_error(&typo)["fields"][0]["code"], "invalid_tracking_code");
     let rating = s.run(&["feedback", "5973453081", "--rating", "9", "--json"]);
     assert_eq!(json_error(&rating)["fields"][0]["code"], "invalid_rating");
+    // Numbers typed on a Persian keyboard are numbers.
+    let persian = s.run(&["feedback", "۵۹۷۳۴۵۳۰۸۱", "--rating", "۱", "--json"]).ok().json();
+    assert_eq!(persian["item"]["kind"], "feedback");
+    let watch = s.run(&["watch", "--once", "--wait", "۰"]);
+    assert_ne!(watch.code, 2, "--wait ۰ parses: {}", watch.stderr);
 }
 
 #[test]

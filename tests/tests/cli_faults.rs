@@ -117,3 +117,31 @@ async fn the_cli_killed_mid_sync_many_times_loses_and_doubles_nothing() {
     let leftover = std::fs::read_dir(&photos).unwrap().count();
     assert_eq!(leftover, 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sync_with_refused_work_exits_1_with_one_json_document() {
+    let srv = Server::start(env!("CARGO_BIN_EXE_e2e-server"), &[]);
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    let after = srv.last_sms_id();
+    json_of(samat(data, &srv.url, &["--json", "login", "۰۹۱۲۴۴۴۰۰۰۲", "--no-wait"]).output().unwrap());
+    let code = srv.otp_for("09124440002", after).await;
+    json_of(samat(data, &srv.url, &["--json", "verify", &code]).output().unwrap());
+    {
+        let client = Client::open(data, &srv.url).await.unwrap();
+        for text in ["این یکی درست است", "این یکی رد می‌شود"] {
+            let d =
+                client.create_draft(DraftFields { category: Some("no_price_tag".into()), description: Some(text.into()), ..Default::default() }).await.unwrap();
+            client.submit(&d.id).await.unwrap();
+        }
+    }
+    // What an older app queued, the server now refuses (an unknown category).
+    let conn = rusqlite::Connection::open(data.join("samat.db")).unwrap();
+    conn.execute("UPDATE outbox SET payload = replace(payload, 'no_price_tag', 'bribery') WHERE id = (SELECT max(id) FROM outbox)", []).unwrap();
+    let out = samat(data, &srv.url, &["--json", "sync"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "refused work is not a success: {}", String::from_utf8_lossy(&out.stderr));
+    let doc: Value = serde_json::from_slice(&out.stdout).expect("exactly one JSON document");
+    assert_eq!((doc["delivered"].as_i64(), doc["failed"].as_i64()), (Some(1), Some(1)), "{doc}");
+    assert_eq!(doc["error"]["code"], "refused", "{doc}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("refused 1 queued item"));
+}

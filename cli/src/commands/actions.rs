@@ -70,6 +70,12 @@ async fn send_now(ctx: &Ctx, item: OutboxItem) -> CliResult {
         Err(ClientError::Unauthorized) => {
             ("queued", Some("login_needed"), format!("{what} for {code} queued; will be sent once you log in (`samat login PHONE`, then `samat sync`)"))
         }
+        // A server error (a 5xx, a proxy's 502) after the send or instead of it: the outbox
+        // says which, and either way the work is safe.
+        Err(ClientError::Server { status, .. }) => match ctx.client.outbox().await?.into_iter().find(|i| i.id == item.id) {
+            None => ("sent", None, format!("{what} for {code} sent (the server then answered {status} to the update check)")),
+            Some(_) => ("queued", Some("retrying"), format!("{what} for {code} queued; the server answered {status}, `samat sync` retries")),
+        },
         Err(e) => return Err(e.into()),
     };
     ctx.out.emit(&json!({ "status": status, "reason": reason, "message": message, "item": item }), || message.clone());

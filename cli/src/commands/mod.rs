@@ -7,7 +7,7 @@ mod reference;
 pub mod scan;
 mod status;
 mod submit;
-mod sync;
+pub mod sync;
 mod watch;
 
 use crate::args::{Cli, Command, DraftCommand};

@@ -12,8 +12,13 @@ use crate::context::Ctx;
 use crate::error::{CliError, CliResult};
 use crate::output::{event_json, event_line, kind_label};
 
+/// The error code of a sync that ran but had items refused (its report, printed already,
+/// says which): exit 1 without a second JSON document.
+pub const REFUSED: &str = "refused";
+
 /// Sends everything queued, then prints what happened and the new events (which then count
-/// as seen). Offline: `server unreachable: N complaints stay queued`, exit 1.
+/// as seen). Offline: `server unreachable: N complaints stay queued`, exit 1. Items the
+/// server refused: the report, then exit 1 (`refused`).
 pub async fn sync(ctx: &Ctx) -> CliResult {
     let bar = progress_bar(!ctx.out.json && std::io::stderr().is_terminal());
     let progress = {
@@ -44,12 +49,15 @@ pub async fn sync(ctx: &Ctx) -> CliResult {
         }
         Err(e) => return Err(e.into()),
     };
-    print_report(ctx, &report);
+    let refused = (report.failed > 0).then(|| {
+        CliError::new(REFUSED, format!("the server refused {} queued item(s): see `samat list`; fix and submit again, or `samat discard ID`", report.failed))
+    });
+    print_report(ctx, &report, refused.as_ref());
     let seqs: Vec<i64> = report.new_events.iter().map(|e| e.event.seq).collect();
     if !seqs.is_empty() {
         ctx.client.mark_seen(seqs).await?;
     }
-    Ok(())
+    refused.map_or(Ok(()), Err)
 }
 
 /// `server unreachable: N complaints stay queued`.
@@ -78,8 +86,13 @@ fn report_json(r: &SyncReport) -> Value {
     v
 }
 
-fn print_report(ctx: &Ctx, r: &SyncReport) {
-    ctx.out.emit(&report_json(r), || {
+fn print_report(ctx: &Ctx, r: &SyncReport, refused: Option<&CliError>) {
+    let mut doc = report_json(r);
+    if let Some(e) = refused {
+        // The one document says both what happened and that it was not all well.
+        doc["error"] = crate::output::error_json(e)["error"].clone();
+    }
+    ctx.out.emit(&doc, || {
         let mut s = format!("delivered {}, refused {}, still queued {}\n", r.delivered, r.failed, r.pending);
         if r.failed > 0 {
             s.push_str("refused items stay in the outbox with the server's reason: see `samat list`\n");

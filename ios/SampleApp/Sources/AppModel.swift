@@ -129,12 +129,16 @@ final class AppModel: ObservableObject {
         screen = .scan
     }
 
-    func scanned(_ code: GuildCode) async {
+    /// Starts a draft for a scanned business; `false` when none came of it (the scanner then
+    /// looks again).
+    @discardableResult
+    func scanned(_ code: GuildCode) async -> Bool {
         await act {
             draft = try await client?.draftFromScan(code: code)
             scanned = code
             screen = .newComplaint
         }
+        return screen == .newComplaint
     }
 
     func skipScan() async {

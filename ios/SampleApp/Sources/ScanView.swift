@@ -12,7 +12,7 @@ struct ScanView: View {
             Text("بارکد صنفی روی پروانه یا برچسب فروشگاه را در کادر قرار دهید.")
             Button("ادامه بدون بارکد") { Task { await model.skipScan() } }
             if let client = model.client {
-                CameraPreview(client: client) { code in Task { await model.scanned(code) } }
+                CameraPreview(client: client) { code in await model.scanned(code) }
                     .clipShape(RoundedRectangle(cornerRadius: 12))
             }
         }
@@ -23,7 +23,8 @@ struct ScanView: View {
 
 private struct CameraPreview: UIViewRepresentable {
     let client: SamatClient
-    let onGuildCode: (GuildCode) -> Void
+    /// Whether a draft came of the code; if not (a lookup failed), the camera looks again.
+    let onGuildCode: (GuildCode) async -> Bool
 
     func makeCoordinator() -> Scanner { Scanner(client: client, onGuildCode: onGuildCode) }
 
@@ -47,12 +48,12 @@ private struct CameraPreview: UIViewRepresentable {
     final class Scanner: NSObject, AVCaptureVideoDataOutputSampleBufferDelegate, @unchecked Sendable {
         let session = AVCaptureSession()
         private let client: SamatClient
-        private let onGuildCode: (GuildCode) -> Void
+        private let onGuildCode: (GuildCode) async -> Bool
         private let queue = DispatchQueue(label: "samat.scanner")
         private var busy = false
         private var found = false
 
-        init(client: SamatClient, onGuildCode: @escaping (GuildCode) -> Void) {
+        init(client: SamatClient, onGuildCode: @escaping (GuildCode) async -> Bool) {
             self.client = client
             self.onGuildCode = onGuildCode
         }
@@ -84,7 +85,7 @@ private struct CameraPreview: UIViewRepresentable {
                 guard let codes = try? await client.scanLuma(pixels) else { return }
                 if let guild = codes.compactMap(\.guild).first {
                     found = true
-                    await MainActor.run { onGuildCode(guild) }
+                    if !(await onGuildCode(guild)) { found = false }
                 }
             }
             semaphore.wait()

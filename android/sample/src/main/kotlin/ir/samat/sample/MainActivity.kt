@@ -58,6 +58,16 @@ class MainActivity : ComponentActivity() {
         }
     }
 
+    override fun onStart() {
+        super.onStart()
+        model.setVisible(true)
+    }
+
+    override fun onStop() {
+        model.setVisible(false)
+        super.onStop()
+    }
+
     /** A notification tapped while the activity is open. */
     override fun onNewIntent(intent: Intent) {
         super.onNewIntent(intent)

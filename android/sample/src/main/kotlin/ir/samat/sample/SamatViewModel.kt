@@ -57,6 +57,11 @@ class SamatViewModel(app: Application) : AndroidViewModel(app) {
     private var following: Job? = null
     private var pushes: Job? = null
 
+    /** Logged in and on screen: only then does the app long-poll. In the background the
+     *  pushes bring the news, and the notifications they show are the ones the user sees. */
+    private var loggedIn = false
+    private var visible = false
+
     /** A complaint a notification asked to open before the login finished. */
     private var pendingDetail: String? = null
 
@@ -77,7 +82,7 @@ class SamatViewModel(app: Application) : AndroidViewModel(app) {
 
     fun show(screen: Screen) = _state.update { it.copy(screen = screen, message = null) }
 
-    private fun act(block: suspend () -> Unit) {
+    private fun act(onFailure: () -> Unit = {}, block: suspend () -> Unit) {
         viewModelScope.launch {
             _state.update { it.copy(busy = true, message = null) }
             try {
@@ -86,6 +91,7 @@ class SamatViewModel(app: Application) : AndroidViewModel(app) {
                 // Invalid input: every field's own Persian message; otherwise the error's.
                 val text = if (e is SamatException.Invalid) e.fields.joinToString("\n") { it.messageFa } else e.persianMessage
                 _state.update { it.copy(message = text) }
+                onFailure()
                 if (e is SamatException.Unauthorized) show(Screen.Login)
             } finally {
                 _state.update { it.copy(busy = false) }
@@ -110,13 +116,8 @@ class SamatViewModel(app: Application) : AndroidViewModel(app) {
         show(Screen.List)
         _state.update { it.copy(loggedIn = true) }
         reload()
-        following?.cancel()
-        following = viewModelScope.launch {
-            client.updates(onError = { e -> _state.update { it.copy(message = e.persianMessage) } }).collect { events ->
-                reload()
-                client.markSeen(events.map { it.seq })
-            }
-        }
+        loggedIn = true
+        follow()
         // A push handled while the list is open (the library synced and marked it seen): show it.
         pushes?.cancel()
         pushes = viewModelScope.launch {
@@ -155,7 +156,8 @@ class SamatViewModel(app: Application) : AndroidViewModel(app) {
     fun newComplaint() = _state.update { it.copy(draft = null, scanned = null, screen = Screen.Scan, message = null) }
 
     /** The camera found a guild code: a draft with the business from the sticker or the registry. */
-    fun scanned(code: GuildCode) = act {
+    /** A guild code the camera read; [retry] lets the scanner look again if no draft came of it. */
+    fun scanned(code: GuildCode, retry: () -> Unit = {}) = act(onFailure = retry) {
         val draft = client.draftFromScan(code)
         _state.update { it.copy(draft = draft, scanned = code, screen = Screen.NewComplaint) }
     }
@@ -189,6 +191,32 @@ class SamatViewModel(app: Application) : AndroidViewModel(app) {
         show(Screen.Detail(trackingCode))
         runCatching { client.refresh(trackingCode) }
         reload()
+    }
+
+    /** The activity came on screen (`true`, onStart) or left it (`false`, onStop). */
+    fun setVisible(onScreen: Boolean) {
+        visible = onScreen
+        follow()
+    }
+
+    /** Long-polls while logged in and on screen; stops otherwise. */
+    private fun follow() {
+        if (!(loggedIn && visible)) {
+            following?.cancel()
+            following = null
+            return
+        }
+        if (following?.isActive == true) return
+        following = viewModelScope.launch {
+            client.updates(onError = { e -> _state.update { it.copy(message = e.persianMessage) } }).collect { events ->
+                try {
+                    reload()
+                    client.markSeen(events.map { it.seq })
+                } catch (e: SamatException) {
+                    _state.update { it.copy(message = e.persianMessage) }
+                }
+            }
+        }
     }
 
     override fun onCleared() {

@@ -84,7 +84,7 @@ fun ScanScreen(model: SamatViewModel) {
                                 // On the analyzer's own thread: blocking here is what backpressure expects.
                                 val codes = runBlocking { model.client.scanLuma(y.buffer, image.width, image.height, y.rowStride) }
                                 codes.firstNotNullOfOrNull { it.guild }?.let { guild ->
-                                    if (found.compareAndSet(false, true)) ContextCompat.getMainExecutor(ctx).execute { model.scanned(guild) }
+                                    if (found.compareAndSet(false, true)) ContextCompat.getMainExecutor(ctx).execute { model.scanned(guild) { found.set(false) } }
                                 }
                             }
                         } catch (e: SamatException) {
