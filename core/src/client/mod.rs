@@ -252,17 +252,7 @@ impl Client {
 
     /// Replaces a draft's fields (the whole form). A submitted draft is frozen.
     pub async fn update_draft(&self, id: &str, fields: DraftFields) -> Public<Draft> {
-        let draft_id = id.to_owned();
-        self.inner
-            .db
-            .write(move |conn| {
-                let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-                editable(&tx, &draft_id)?;
-                drafts::update(&tx, &draft_id, &fields, store::now())?;
-                tx.commit()?;
-                Ok(())
-            })
-            .await?;
+        self.change_draft(id, move |tx, d| drafts::update(tx, &d.id, &fields, store::now())).await?;
         self.draft(id).await
     }
 
@@ -281,6 +271,27 @@ impl Client {
         draft
     }
 
+    /// Runs `change` on draft `id` in one IMMEDIATE write transaction, after checking that it
+    /// may still change (not frozen by `submit`), and commits: nothing another thread or
+    /// process does to the draft can slip between the check and the change.
+    async fn change_draft<T, F>(&self, id: &str, change: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&rusqlite::Transaction, Draft) -> Result<T> + Send + 'static,
+    {
+        let id = id.to_owned();
+        self.inner
+            .db
+            .write(move |conn| {
+                let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+                let draft = editable(&tx, &id)?;
+                let out = change(&tx, draft)?;
+                tx.commit()?;
+                Ok(out)
+            })
+            .await
+    }
+
     /// All drafts, newest first.
     pub async fn drafts(&self) -> Public<Vec<Draft>> {
         Ok(self.inner.db.read(drafts::list).await?.into_iter().map(|d| self.located(d)).collect())
@@ -288,18 +299,7 @@ impl Client {
 
     /// Deletes a draft and its photos.
     pub async fn delete_draft(&self, id: &str) -> Public<()> {
-        let draft_id = id.to_owned();
-        let files = self
-            .inner
-            .db
-            .write(move |conn| {
-                let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-                editable(&tx, &draft_id)?;
-                let files = drafts::delete(&tx, &draft_id)?;
-                tx.commit()?;
-                Ok(files.unwrap_or_default())
-            })
-            .await?;
+        let files = self.change_draft(id, |tx, d| drafts::delete(tx, &d.id)).await?.unwrap_or_default();
         for f in files {
             let _ = std::fs::remove_file(photos::resolve(&self.inner.photos_dir, &f));
         }
@@ -315,16 +315,11 @@ impl Client {
         let dir = self.inner.photos_dir.clone();
         let photo =
             tokio::task::spawn_blocking(move || photos::import(&dir, &id, &bytes)).await.map_err(|e| ClientError::Storage { message: e.to_string() })??;
-        let (did, p) = (draft_id.to_owned(), photo.clone());
+        let p = photo.clone();
         let stored = self
-            .inner
-            .db
-            .write(move |conn| {
-                let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-                photo_room(&editable(&tx, &did)?)?;
-                drafts::add_photo(&tx, &did, &p, store::now())?;
-                tx.commit()?;
-                Ok(())
+            .change_draft(draft_id, move |tx, d| {
+                photo_room(&d)?;
+                drafts::add_photo(tx, &d.id, &p, store::now())
             })
             .await;
         if let Err(e) = stored {
@@ -352,18 +347,8 @@ impl Client {
 
     /// Removes a photo from a draft.
     pub async fn remove_photo(&self, draft_id: &str, photo_id: &str) -> Public<()> {
-        let (d, p) = (draft_id.to_owned(), photo_id.to_owned());
-        let file = self
-            .inner
-            .db
-            .write(move |conn| {
-                let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-                editable(&tx, &d)?;
-                let file = drafts::remove_photo(&tx, &d, &p)?;
-                tx.commit()?;
-                Ok(file)
-            })
-            .await?;
+        let p = photo_id.to_owned();
+        let file = self.change_draft(draft_id, move |tx, d| drafts::remove_photo(tx, &d.id, &p)).await?;
         let file = file.ok_or_else(|| ClientError::NotFound { what: format!("photo {photo_id}") })?;
         let _ = std::fs::remove_file(photos::resolve(&self.inner.photos_dir, &file));
         Ok(())
@@ -378,15 +363,11 @@ impl Client {
     /// once, online or not. [`sync`](Client::sync) sends it.
     pub async fn submit(&self, draft_id: &str) -> Public<OutboxItem> {
         let session = self.session().await?;
-        let id = draft_id.to_owned();
         // One transaction from the check to the freeze: a double tap, or two processes
         // submitting the same draft at once, queue it once.
         let outbox_id = self
-            .inner
-            .db
-            .write(move |conn| {
-                let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-                let draft = editable(&tx, &id)?;
+            .change_draft(draft_id, move |tx, draft| {
+                let id = draft.id.clone();
                 let problems = validate_draft(&draft);
                 if !problems.is_empty() {
                     return Err(ClientError::Invalid { fields: problems }.into());
@@ -401,10 +382,9 @@ impl Client {
                     body: draft.fields.to_new_complaint(Some(client_id.clone())),
                     photos: draft.photos.iter().map(|p| QueuedPhoto { id: p.id.clone(), file: photos::file_name(&p.path).to_owned() }).collect(),
                 };
-                outbox::clear_failed_for_draft(&tx, &id)?;
-                let oid = outbox::insert(&tx, &client_id, Some(&id), &payload, store::now())?;
-                drafts::set_state(&tx, &id, DraftState::Submitted, None, store::now())?;
-                tx.commit()?;
+                outbox::clear_failed_for_draft(tx, &id)?;
+                let oid = outbox::insert(tx, &client_id, Some(&id), &payload, store::now())?;
+                drafts::set_state(tx, &id, DraftState::Submitted, None, store::now())?;
                 Ok(oid)
             })
             .await?;
