@@ -643,9 +643,8 @@ impl Client {
                 let tx = conn.transaction()?;
                 // What no sync has returned and no push has shown yet, and the app has not seen.
                 let unseen = complaints::unreported_of(&tx, code)?;
-                let seqs: Vec<i64> = unseen.iter().map(|e| e.event.seq).collect();
-                complaints::mark_seen(&tx, &seqs)?;
-                complaints::mark_notified(&tx, &seqs)?;
+                complaints::mark_seen(&tx, &unseen.iter().map(|e| e.event.seq).collect::<Vec<_>>())?;
+                complaints::mark_notified(&tx, &unseen)?;
                 tx.commit()?;
                 Ok(unseen)
             })

@@ -336,7 +336,7 @@ async fn pull_with(inner: &Inner, token: &str, mut wait: u64, report: bool) -> R
                     }
                 }
                 if report {
-                    complaints::mark_notified(&tx, &new.iter().map(|e| e.event.seq).collect::<Vec<_>>())?;
+                    complaints::mark_notified(&tx, &new)?;
                 }
                 // The cursor only moves forward, even if two pulls overlap.
                 if page.cursor > kv::cursor(&tx)? {
@@ -390,7 +390,7 @@ async fn refresh_with(inner: &Inner, token: &str, code: TrackingCode, report: bo
                     let tx = conn.transaction()?;
                     let fresh = complaints::store_detail(&tx, &detail, etag.as_deref())?;
                     if report {
-                        complaints::mark_notified(&tx, &fresh.iter().map(|e| e.event.seq).collect::<Vec<_>>())?;
+                        complaints::mark_notified(&tx, &fresh)?;
                     }
                     tx.commit()?;
                     Ok(fresh)

@@ -136,6 +136,8 @@ pub struct VapidKey {
     secret: SecretKey,
     /// The same key for `jsonwebtoken`'s ES256 signer.
     signer: jsonwebtoken::EncodingKey,
+    /// The topic key derived from it once (HKDF-Extract), not on every push.
+    topic_key: Hkdf<Sha256>,
 }
 
 impl std::fmt::Debug for VapidKey {
@@ -161,7 +163,8 @@ impl VapidKey {
     fn from_secret(secret: SecretKey) -> Result<VapidKey, String> {
         use p256::pkcs8::EncodePrivateKey;
         let der = secret.to_pkcs8_der().map_err(|e| format!("cannot encode the VAPID key: {e}"))?;
-        Ok(VapidKey { signer: jsonwebtoken::EncodingKey::from_ec_der(der.as_bytes()), secret })
+        let topic_key = Hkdf::<Sha256>::new(Some(b"samat web push topic"), &secret.to_bytes());
+        Ok(VapidKey { signer: jsonwebtoken::EncodingKey::from_ec_der(der.as_bytes()), topic_key, secret })
     }
 
     /// The private key as `--vapid-key` takes it.
@@ -193,10 +196,9 @@ impl VapidKey {
     /// the tracking code away: it is a keyed hash of it (HKDF-SHA-256 under a key derived from
     /// the VAPID key, stable across restarts), 22 base64url characters (the limit is 32).
     pub fn topic(&self, message: &PushMessage) -> String {
-        let prk = Hkdf::<Sha256>::new(Some(b"samat web push topic"), &self.secret.to_bytes());
         let mut out = [0u8; 16];
         // 16 bytes are far below HKDF's limit: expand cannot fail.
-        let _ = prk.expand(message.tracking_code.as_str().as_bytes(), &mut out);
+        let _ = self.topic_key.expand(message.tracking_code.as_str().as_bytes(), &mut out);
         URL_SAFE_NO_PAD.encode(out)
     }
 

@@ -70,7 +70,7 @@ pub fn add_pushed(conn: &Connection, code: TrackingCode, stage: Stage, seq: i64)
     };
     add_event(conn, code, &placeholder)?;
     mark_seen(conn, &[seq])?;
-    mark_notified(conn, &[seq])?;
+    conn.prepare_cached("UPDATE events SET notified = 1 WHERE seq = ?1")?.execute([seq])?;
     Ok(true)
 }
 
@@ -85,10 +85,10 @@ pub fn unreported_of(conn: &Connection, code: TrackingCode) -> Result<Vec<Compla
 }
 
 /// Records that events were reported to the app (returned as new, or shown from a push).
-pub fn mark_notified(conn: &Connection, seqs: &[i64]) -> Result<()> {
+pub fn mark_notified(conn: &Connection, events: &[ComplaintEvent]) -> Result<()> {
     let mut stmt = conn.prepare_cached("UPDATE events SET notified = 1 WHERE seq = ?1")?;
-    for s in seqs {
-        stmt.execute([s])?;
+    for e in events {
+        stmt.execute([e.event.seq])?;
     }
     Ok(())
 }
