@@ -128,9 +128,13 @@ pub enum EventKind {
     Stage,
     /// A note without a stage change (the business's answer, ...).
     Note,
+    /// Staff only (never in a citizen's history): the complaint changed hands.
+    Assigned,
+    /// Staff only (never in a citizen's history): the complaint was placed in a province.
+    Province,
 }
 
-mirror_enum!(EventKind, api::EventKind, [Created, Stage, Note]);
+mirror_enum!(EventKind, api::EventKind, [Created, Stage, Note, Assigned, Province]);
 
 /// A business licence's status in the registry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]

@@ -111,19 +111,7 @@ pub fn time_label(at: OffsetDateTime) -> String {
 
 /// `2,500,000`.
 pub fn group_digits(n: i64) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if n < 0 {
-        format!("-{out}")
-    } else {
-        out
-    }
+    samat_core::model::text::group_thousands(n, ',')
 }
 
 /// A phone number safe to print: `+98912***4567` (or `(unreadable)`).

@@ -1,21 +1,62 @@
-//! What happens when someone acts on a complaint: the pure workflow rules decide, then one
-//! store transaction records the change, its audit event and its SMS, and the waiters and the
-//! SMS worker are woken. Shared by the citizen's and the staff's endpoints.
+//! What happens when someone acts on a complaint, whichever door they came through (the JSON
+//! API, the staff console, the citizens' portal): the core's pure workflow rules decide, one
+//! store transaction records the change, its audit event, its SMS and pushes, and the
+//! waiters and workers are woken. Errors are [`ApiError`]s with stable codes, which the API
+//! sends as problem documents and the web pages show in Persian.
 
 use axum::http::StatusCode;
-use samat_core::model::api::{FieldError, NewComplaint, SubmitResponse, VerdictDetails};
-use samat_core::model::text::{char_len, normalize_optional, MAX_NOTE_CHARS};
-use samat_core::model::workflow::{check_transition, ComplaintFacts, TransitionDenied, TransitionInput};
-use samat_core::model::{Actor, Channel, PhoneNumber, Stage};
+use samat_core::model::api::{check_rating, note_field as core_note_field, EventKind, FieldError, NewComplaint, SubmitResponse, VerdictDetails};
+use samat_core::model::workflow::{self, check_transition, AssignDenied, ComplaintFacts, NoteDenied, TransitionDenied, TransitionInput};
+use samat_core::model::{Actor, Channel, PhoneNumber, Province, Role, Stage, TrackingCode};
 use serde_json::Value;
 use time::OffsetDateTime;
 
 use crate::error::{ApiError, ApiResult};
 use crate::notice;
+use crate::registry;
 use crate::state::AppState;
-use crate::store::{ChangeRecord, ComplaintRecord, EventRecord, NewComplaintRecord, NewSms, SmsKind, StoreError};
+use crate::store::{
+    AssignChange, ChangeRecord, ComplaintRecord, EventRecord, FeedbackRecord, Filed, NewComplaintRecord, NewSms, ProvinceChange, SmsKind, StoreError,
+};
 
 pub use samat_core::model::clock::today_in_iran;
+
+/// Who acts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Who {
+    /// The citizen the complaint belongs to.
+    Citizen,
+    /// A staff member.
+    Staff(StaffWho),
+}
+
+/// A staff member as the rules see them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StaffWho {
+    /// Staff id.
+    pub id: i64,
+    /// Role.
+    pub role: Role,
+    /// Province (`None`: national).
+    pub province: Option<Province>,
+}
+
+impl Who {
+    /// The actor recorded in the history.
+    pub fn actor(self) -> Actor {
+        match self {
+            Who::Citizen => Actor::Citizen,
+            Who::Staff(s) => Actor::Staff(s.role),
+        }
+    }
+
+    fn staff(self) -> Option<StaffWho> {
+        match self {
+            Who::Citizen => None,
+            Who::Staff(s) => Some(s),
+        }
+    }
+}
 
 /// The HTTP answer for a refused move.
 pub fn denied(e: TransitionDenied) -> ApiError {
@@ -27,17 +68,27 @@ pub fn denied(e: TransitionDenied) -> ApiError {
     ApiError::new(status, e.code(), e.to_string())
 }
 
-/// A note, normalised and length-checked.
+fn assign_denied(e: AssignDenied) -> ApiError {
+    let status = match e {
+        AssignDenied::NotYourStage | AssignDenied::SupervisorsOnly => StatusCode::FORBIDDEN,
+        AssignDenied::AssigneeCannotHandle => StatusCode::UNPROCESSABLE_ENTITY,
+        AssignDenied::Final | AssignDenied::HeldByOther | AssignDenied::NotHolder => StatusCode::CONFLICT,
+    };
+    ApiError::new(status, e.code(), e.to_string())
+}
+
+/// A note, normalised and length-checked (`too_long` as a field problem).
 pub fn note_field(field: &str, value: Option<&str>) -> ApiResult<Option<String>> {
-    let note = normalize_optional(value);
-    if note.as_deref().is_some_and(|n| char_len(n) > MAX_NOTE_CHARS) {
-        return Err(ApiError::invalid_fields(vec![FieldError {
-            field: field.into(),
-            code: "too_long".into(),
-            message: format!("at most {MAX_NOTE_CHARS} characters"),
-        }]));
+    core_note_field(field, value).map_err(|e| ApiError::invalid_fields(vec![e]))
+}
+
+/// A complaint a staff member may see: a complaint outside their province is the same 404 as
+/// one that does not exist.
+pub async fn staff_complaint(state: &AppState, staff: StaffWho, code: TrackingCode) -> ApiResult<ComplaintRecord> {
+    match state.store.complaint(code).await? {
+        Some(c) if workflow::in_jurisdiction(staff.province, c.province) => Ok(c),
+        _ => Err(ApiError::new(StatusCode::NOT_FOUND, "complaint_not_found", "no complaint has this tracking code")),
     }
-    Ok(note)
 }
 
 /// A requested move.
@@ -54,8 +105,12 @@ pub struct Move {
     pub action_id: Option<uuid::Uuid>,
 }
 
-/// Checks `mv` against the rules for `actor` and records it.
-pub async fn move_complaint(state: &AppState, complaint: &ComplaintRecord, actor: Actor, staff_id: Option<i64>, mv: Move) -> ApiResult<EventRecord> {
+fn details_error(code: &str, message: String) -> ApiError {
+    ApiError::invalid_fields(vec![FieldError::new("details", code, message)])
+}
+
+/// Checks `mv` against the rules for `who` and records it.
+pub async fn move_complaint(state: &AppState, complaint: &ComplaintRecord, who: Who, mv: Move) -> ApiResult<EventRecord> {
     if let Some(action) = mv.action_id {
         // A retried action: answer what the first attempt did.
         if let Some(done) = state.store.event_by_action(action).await? {
@@ -65,54 +120,51 @@ pub async fn move_complaint(state: &AppState, complaint: &ComplaintRecord, actor
             return Ok(done);
         }
     }
-    let verdict = match (mv.to, &mv.details) {
-        (Stage::Verdict, Some(d)) => Some(serde_json::from_value::<VerdictDetails>(d.clone()).map_err(|e| {
-            ApiError::invalid_fields(vec![FieldError {
-                field: "details".into(),
-                code: "invalid_details".into(),
-                message: format!("a verdict's details are {{violation: bool, penalty_rials?, compensation_rials?}}: {e}"),
-            }])
-        })?),
-        _ => None,
-    };
+    let verdict =
+        match (mv.to, &mv.details) {
+            (Stage::Verdict, Some(d)) if !d.is_null() => Some(serde_json::from_value::<VerdictDetails>(d.clone()).map_err(|e| {
+                details_error("invalid_details", format!("a verdict's details are {{violation: bool, penalty_rials?, compensation_rials?}}: {e}"))
+            })?),
+            _ => None,
+        };
     if let Some(v) = &verdict {
-        if v.penalty_rials.is_some_and(|a| a < 0) || v.compensation_rials.is_some_and(|a| a < 0) {
-            return Err(ApiError::invalid_fields(vec![FieldError {
-                field: "details".into(),
-                code: "negative_amount".into(),
-                message: "penalty and compensation cannot be negative".into(),
-            }]));
-        }
+        v.validate()
+            .map_err(|fields| ApiError::invalid_fields(fields.into_iter().map(|f| FieldError { field: format!("details.{}", f.field), ..f }).collect()))?;
     }
     let facts = ComplaintFacts { stage: complaint.stage, wants_compensation: complaint.wants_compensation };
     let input = TransitionInput { to: mv.to, has_note: mv.note.is_some(), has_verdict: verdict.is_some() };
-    check_transition(actor, &facts, &input).map_err(denied)?;
+    check_transition(who.actor(), &facts, &input).map_err(denied)?;
     // Only a verdict carries structured details (the citizen and the public tracking page see
     // them); other moves say what they have to say in the note.
     let details = match verdict {
         Some(v) => Some(serde_json::to_value(v).map_err(ApiError::internal)?),
         None if mv.details.as_ref().is_some_and(|d| !(d.is_null() || d.as_object().is_some_and(|o| o.is_empty()))) => {
-            return Err(ApiError::invalid_fields(vec![FieldError {
-                field: "details".into(),
-                code: "details_not_allowed".into(),
-                message: "only a verdict carries details; write the rest in the note".into(),
-            }]));
+            return Err(details_error("details_not_allowed", "only a verdict carries details; write the rest in the note".into()));
         }
         None => None,
     };
+    let verdict_text = details.as_ref().and_then(|d| serde_json::from_value::<VerdictDetails>(d.clone()).ok());
+    let mover = who.staff().map(|s| (s.id, s.role));
     let change = ChangeRecord {
         tracking_code: complaint.tracking_code,
         expected_stage: complaint.stage,
         to: mv.to,
-        kind: samat_core::model::api::EventKind::Stage,
-        actor,
-        actor_staff_id: staff_id,
+        kind: EventKind::Stage,
+        actor: who.actor(),
+        actor_staff_id: mover.map(|m| m.0),
         note: mv.note,
         internal_note: mv.internal_note,
         details,
         visible: true,
-        sms: Some(NewSms { to: complaint.phone.clone(), text: notice::stage_changed(complaint.tracking_code, mv.to), kind: SmsKind::Notice, token: None }),
+        sms: Some(NewSms {
+            to: complaint.phone.clone(),
+            text: notice::stage_changed(complaint.tracking_code, mv.to, verdict_text.as_ref()),
+            kind: SmsKind::Notice,
+            token: None,
+        }),
+        push: true,
         action_id: mv.action_id,
+        holder_after: workflow::holder_after_move(complaint.assigned_to, mover, mv.to),
         at: OffsetDateTime::now_utc(),
     };
     let event = state.store.record_change(change).await?;
@@ -121,54 +173,248 @@ pub async fn move_complaint(state: &AppState, complaint: &ComplaintRecord, actor
     Ok(event)
 }
 
+/// A staff note on a complaint; a note the citizen sees is announced by SMS and push.
+pub async fn add_note(state: &AppState, complaint: &ComplaintRecord, staff: StaffWho, note: Option<&str>, visible: bool) -> ApiResult<EventRecord> {
+    if let Err(denied) = workflow::check_note(staff.role, complaint.stage, visible) {
+        let status = if denied == NoteDenied::Closed { StatusCode::CONFLICT } else { StatusCode::FORBIDDEN };
+        return Err(ApiError::new(status, denied.code(), denied.to_string()));
+    }
+    let note = note_field("note", note)?.ok_or_else(|| ApiError::invalid_fields(vec![FieldError::new("note", "note_empty", "write the note")]))?;
+    let change = ChangeRecord {
+        tracking_code: complaint.tracking_code,
+        expected_stage: complaint.stage,
+        to: complaint.stage,
+        kind: EventKind::Note,
+        actor: Actor::Staff(staff.role),
+        actor_staff_id: Some(staff.id),
+        note: visible.then(|| note.clone()),
+        internal_note: (!visible).then_some(note),
+        details: None,
+        visible,
+        sms: visible.then(|| NewSms { to: complaint.phone.clone(), text: notice::new_note(complaint.tracking_code), kind: SmsKind::Notice, token: None }),
+        push: visible,
+        action_id: None,
+        holder_after: complaint.assigned_to,
+        at: OffsetDateTime::now_utc(),
+    };
+    let e = state.store.record_change(change).await?;
+    if visible {
+        announce(state, &complaint.phone, e.seq);
+    } else {
+        state.hub.publish_staff();
+    }
+    Ok(e)
+}
+
+/// What to do about who handles a complaint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Handling {
+    /// "I'm handling it."
+    Take,
+    /// Let go of it.
+    Release,
+    /// A supervisor hands it to this staff member.
+    HandTo(i64),
+}
+
+/// Takes, releases or hands over a complaint, as the rules allow.
+pub async fn assign(state: &AppState, complaint: &ComplaintRecord, staff: StaffWho, handling: Handling) -> ApiResult<EventRecord> {
+    let holder = complaint.assigned_to;
+    let to = match handling {
+        Handling::Take => {
+            workflow::check_take(staff.role, complaint.stage, holder, staff.id).map_err(assign_denied)?;
+            Some(staff.id)
+        }
+        Handling::Release => {
+            workflow::check_release(staff.role, holder, staff.id).map_err(assign_denied)?;
+            None
+        }
+        Handling::HandTo(id) => {
+            let target =
+                state.store.staff_by_id(id).await?.filter(|t| t.active && workflow::in_jurisdiction(t.province, complaint.province)).ok_or_else(|| {
+                    ApiError::invalid_fields(vec![FieldError::new("assignee", "unknown_staff", "no active staff member of this province has this id")])
+                })?;
+            workflow::check_reassign(staff.role, complaint.stage, target.role).map_err(assign_denied)?;
+            Some(target.id)
+        }
+    };
+    let change = AssignChange {
+        tracking_code: complaint.tracking_code,
+        expected_stage: complaint.stage,
+        expected_holder: holder,
+        to,
+        actor: Actor::Staff(staff.role),
+        actor_staff_id: staff.id,
+        at: OffsetDateTime::now_utc(),
+    };
+    let e = state.store.assign(change).await?;
+    state.hub.publish_staff();
+    Ok(e)
+}
+
+/// Places a complaint in a province (national accounts).
+pub async fn set_province(state: &AppState, complaint: &ComplaintRecord, staff: StaffWho, province: Province) -> ApiResult<EventRecord> {
+    if !workflow::may_set_province(staff.role, staff.province, complaint.stage) {
+        return Err(ApiError::forbidden("role_not_allowed", "only national experts, operators and supervisors place an open complaint in a province"));
+    }
+    let change = ProvinceChange {
+        tracking_code: complaint.tracking_code,
+        expected_stage: complaint.stage,
+        province,
+        actor: Actor::Staff(staff.role),
+        actor_staff_id: staff.id,
+        at: OffsetDateTime::now_utc(),
+    };
+    let e = state.store.set_province(change).await?;
+    state.hub.publish_staff();
+    Ok(e)
+}
+
+/// The citizen's answer to the business's reply in self-regulation.
+pub async fn decide(state: &AppState, complaint: &ComplaintRecord, accept: bool, note: Option<&str>, action_id: Option<uuid::Uuid>) -> ApiResult<EventRecord> {
+    if let Some(a) = action_id {
+        if let Some(done) = state.store.event_by_action(a).await?.filter(|e| e.tracking_code == complaint.tracking_code) {
+            return Ok(done);
+        }
+    }
+    let to = workflow::decision_move(complaint.stage, accept).map_err(|_| {
+        ApiError::new(
+            StatusCode::CONFLICT,
+            "invalid_transition",
+            format!("a decision is only taken in self_regulation; this complaint is in {}", complaint.stage.wire_name()),
+        )
+    })?;
+    let note = note_field("note", note)?;
+    move_complaint(state, complaint, Who::Citizen, Move { to, note, internal_note: None, details: None, action_id }).await
+}
+
+/// The citizen withdraws the complaint (any time before a verdict).
+pub async fn withdraw(state: &AppState, complaint: &ComplaintRecord, note: Option<&str>, action_id: Option<uuid::Uuid>) -> ApiResult<EventRecord> {
+    let note = note_field("note", note)?;
+    move_complaint(state, complaint, Who::Citizen, Move { to: Stage::Withdrawn, note, internal_note: None, details: None, action_id }).await
+}
+
+/// The citizen's complaint about the handling; `escalate` puts it in the supervisors' queue.
+pub async fn feedback(
+    state: &AppState,
+    complaint: &ComplaintRecord,
+    rating: i64,
+    comment: Option<&str>,
+    escalate: bool,
+    action_id: Option<uuid::Uuid>,
+) -> ApiResult<FeedbackRecord> {
+    check_rating(rating).map_err(|e| ApiError::invalid_fields(vec![e]))?;
+    let comment = note_field("comment", comment)?;
+    let f = state.store.add_feedback(complaint.tracking_code, rating, comment, escalate, action_id, OffsetDateTime::now_utc()).await?;
+    if escalate {
+        state.hub.publish_staff();
+    }
+    Ok(f)
+}
+
+/// A supervisor closes an escalated complaint about the handling.
+pub async fn close_escalation(state: &AppState, staff: StaffWho, feedback_id: i64) -> ApiResult<()> {
+    if !workflow::may_close_escalations(staff.role) {
+        return Err(ApiError::forbidden("role_not_allowed", "only supervisors handle escalations"));
+    }
+    if state.store.close_escalation(feedback_id).await? {
+        state.hub.publish_staff();
+        Ok(())
+    } else {
+        Err(ApiError::new(StatusCode::NOT_FOUND, "escalation_not_found", "no open escalation has this id"))
+    }
+}
+
 /// Parses an optional `action_id`.
 pub fn action_id(raw: Option<&str>) -> ApiResult<Option<uuid::Uuid>> {
     samat_core::model::api::parse_action_id(raw).map_err(|e| ApiError::invalid_fields(vec![e]))
 }
 
-/// Wakes the citizen's long-polls and the SMS and push workers after a commit.
+/// Wakes the citizen's long-polls, the staff consoles and the SMS and push workers after a
+/// commit.
 pub fn announce(state: &AppState, phone: &PhoneNumber, seq: i64) {
     state.hub.publish(phone.as_str(), seq);
+    state.hub.publish_staff();
     state.outbox_wake.notify_one();
     state.push_wake.notify_one();
 }
 
-/// Files a complaint for `phone` through `channel` (idempotent on `client_id`). Returns the
-/// answer and whether it was new.
+/// How many tracking codes intake draws before giving up (one collision in a billion codes
+/// is already rare; sixteen in a row means something else is wrong).
+const CODE_DRAWS: usize = 16;
+
+/// Files a complaint for `phone` through `channel` (idempotent on `client_id`), filed by the
+/// citizen or by a staff member for them. A business ID known to the registry names the shop
+/// (name, address, city) and places the complaint in the business's province; otherwise the
+/// province given, or the filing staff member's own. Returns the answer and whether it was new.
 pub async fn file_complaint(
     state: &AppState,
     phone: PhoneNumber,
     channel: Channel,
     body: &NewComplaint,
     client_id_required: bool,
-    filed_by_staff: Option<i64>,
+    who: Who,
 ) -> ApiResult<(SubmitResponse, bool)> {
+    if let Who::Staff(s) = who {
+        if !workflow::may_file_for_others(s.role) {
+            return Err(ApiError::forbidden("role_not_allowed", "only operators and supervisors file complaints for citizens"));
+        }
+    }
     let client_id = match body.parse_client_id() {
         Err(e) => return Err(ApiError::invalid_fields(vec![e])),
         Ok(Some(id)) => id,
         Ok(None) if client_id_required => {
-            return Err(ApiError::invalid_fields(vec![FieldError {
-                field: "client_id".into(),
-                code: "missing_client_id".into(),
-                message: "send the UUID the app made for this submission".into(),
-            }]))
+            return Err(ApiError::invalid_fields(vec![FieldError::new("client_id", "missing_client_id", "send the UUID the app made for this submission")]))
         }
         Ok(None) => uuid::Uuid::new_v4(),
     };
-    let fields = body.validate(today_in_iran()).map_err(ApiError::invalid_fields)?;
-    let record = NewComplaintRecord { client_id, phone: phone.clone(), channel, fields, filed_by_staff, at: OffsetDateTime::now_utc() };
-    let sms_to = phone.clone();
-    let sms = Box::new(move |code| NewSms { to: sms_to.clone(), text: notice::filed(code), kind: SmsKind::Notice, token: None });
-    let (complaint, created_seq) = state.store.insert_complaint(record, sms).await.map_err(|e| match e {
-        StoreError::Conflict(msg) => ApiError::new(StatusCode::CONFLICT, "client_id_conflict", msg),
-        other => other.into(),
-    })?;
-    if let Some(seq) = created_seq {
-        state.metrics.complaint_filed(channel.wire_name());
-        announce(state, &phone, seq);
+    let mut fields = body.validate(today_in_iran()).map_err(ApiError::invalid_fields)?;
+    let business = match &fields.guild_id {
+        Some(id) => Some(state.store.business(id).await?),
+        None => None,
+    };
+    if let Some(Some(b)) = &business {
+        fields = fields.with_business(&registry::view(b));
     }
+    if fields.province.is_none() {
+        fields.province = who.staff().and_then(|s| s.province);
+    }
+    let sms_for = |code: TrackingCode| NewSms { to: phone.clone(), text: notice::filed(code), kind: SmsKind::Notice, token: None };
+    let mut record = NewComplaintRecord {
+        tracking_code: TrackingCode::generate(&mut rand::thread_rng()),
+        client_id,
+        phone: phone.clone(),
+        channel,
+        fields,
+        business_known: business.as_ref().map(Option::is_some),
+        actor: who.actor(),
+        filed_by_staff: who.staff().map(|s| s.id),
+        at: OffsetDateTime::now_utc(),
+    };
+    let mut filed = None;
+    for _ in 0..CODE_DRAWS {
+        let sms = sms_for(record.tracking_code);
+        match state.store.insert_complaint(record.clone(), sms).await {
+            Ok(Filed::CodeTaken) => record.tracking_code = TrackingCode::generate(&mut rand::thread_rng()),
+            Ok(other) => {
+                filed = Some(other);
+                break;
+            }
+            Err(StoreError::Conflict(msg)) => return Err(ApiError::new(StatusCode::CONFLICT, "client_id_conflict", msg)),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let (complaint, created) = match filed {
+        Some(Filed::New(c, seq)) => {
+            state.metrics.complaint_filed(channel.wire_name());
+            announce(state, &phone, seq);
+            (c, true)
+        }
+        Some(Filed::Existing(c)) => (c, false),
+        Some(Filed::CodeTaken) | None => return Err(ApiError::internal("could not draw a free tracking code")),
+    };
     Ok((
         SubmitResponse { tracking_code: complaint.tracking_code, stage: complaint.stage, client_id: complaint.client_id, created_at: complaint.created_at },
-        created_seq.is_some(),
+        created,
     ))
 }

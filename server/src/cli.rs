@@ -8,9 +8,10 @@ use std::time::Duration;
 
 use crate::push::{self, apns, fcm, PushConfig, VapidKey};
 use crate::sms::{self, KavenegarOptions, SmsConfig};
+use crate::store::NewStaff;
 use crate::{demo, keys, passwords, registry, store, AppState, Settings};
 use clap::{Args, Parser, Subcommand};
-use samat_core::model::Role;
+use samat_core::model::{Province, Role};
 
 #[derive(Parser, Debug)]
 #[command(name = "samat-server", version, about = "The 124 consumer-complaint server (intake, SMS, seven-stage workflow, staff, sync feed)")]
@@ -59,7 +60,18 @@ enum StaffCommand {
         /// operator, expert, guild, inspector, taazirat or supervisor.
         #[arg(long, value_parser = parse_role)]
         role: Role,
+        /// The province the account works in (wire name like tehran, or the Persian name);
+        /// without it the account is national.
+        #[arg(long, value_parser = parse_province)]
+        province: Option<Province>,
+        /// The person's name as colleagues see it.
+        #[arg(long)]
+        name: Option<String>,
     },
+}
+
+fn parse_province(s: &str) -> Result<Province, String> {
+    Province::from_text(s).ok_or_else(|| format!("unknown province {s:?}: use a name like tehran, fars or razavi_khorasan (or its Persian name)"))
 }
 
 fn parse_role(s: &str) -> Result<Role, String> {
@@ -227,7 +239,9 @@ pub async fn main() {
         .init();
     let cli = Cli::parse();
     let result = match cli.command {
-        Some(Command::Staff { command: StaffCommand::Add { username, role } }) => add_staff(&cli.database, &username, role).await,
+        Some(Command::Staff { command: StaffCommand::Add { username, role, province, name } }) => {
+            add_staff(&cli.database, &username, role, province, name).await
+        }
         Some(Command::Businesses { command: BusinessesCommand::Import { file } }) => import_businesses(&cli.database, &file).await,
         None => run(&cli.database, cli.serve).await,
     };
@@ -308,7 +322,7 @@ async fn shutdown_signal() {
     tracing::info!("shutting down: finishing requests in flight");
 }
 
-async fn add_staff(database: &str, username: &str, role: Role) -> anyhow::Result<()> {
+async fn add_staff(database: &str, username: &str, role: Role, province: Option<Province>, name: Option<String>) -> anyhow::Result<()> {
     let username = username.trim().to_lowercase();
     anyhow::ensure!(
         !username.is_empty() && username.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c)),
@@ -326,8 +340,13 @@ async fn add_staff(database: &str, username: &str, role: Role) -> anyhow::Result
     anyhow::ensure!(password.chars().count() >= passwords::MIN_PASSWORD_CHARS, "the password must have at least {} characters", passwords::MIN_PASSWORD_CHARS);
     let store = store::open(database).await?;
     let hash = passwords::hash(&password)?;
-    let id = store.add_staff(&username, &hash, role).await.map_err(|e| anyhow::anyhow!("{e}"))?;
-    println!("created staff account {username} (id {id}, role {})", role.wire_name());
+    let display_name = name.map(|n| samat_core::model::text::normalize_text(&n)).filter(|n| !n.is_empty());
+    let id = store
+        .add_staff(NewStaff { username: username.clone(), display_name, password_hash: hash, role, province })
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let place = province.map_or("national".to_owned(), |p| p.wire_name().to_owned());
+    println!("created staff account {username} (id {id}, role {}, {place})", role.wire_name());
     Ok(())
 }
 

@@ -1,12 +1,12 @@
-//! `--demo`: a few businesses and one staff account per role (username = role name), so the
-//! server can be tried at once. Running it again changes nothing.
+//! `--demo`: a few businesses and one staff account per role (username = role name), plus two
+//! provincial experts, so the server can be tried at once. Running it again changes nothing.
 
 use samat_core::model::api::LicenceStatus;
-use samat_core::model::Role;
+use samat_core::model::{Province, Role};
 use time::OffsetDateTime;
 
 use crate::passwords;
-use crate::store::{BusinessRecord, Store, StoreError};
+use crate::store::{BusinessRecord, NewStaff, Store, StoreError};
 
 /// A demo business: (guild id, name, guild, licence number, licence status, province, city,
 /// address).
@@ -30,6 +30,19 @@ pub const BUSINESSES: &[DemoBusiness] = &[
     ),
 ];
 
+/// The demo staff accounts: one national account per role (username = role name) and two
+/// provincial experts, to see what a province's staff see.
+pub const ACCOUNTS: &[(&str, Role, Option<Province>)] = &[
+    ("operator", Role::Operator, None),
+    ("expert", Role::Expert, None),
+    ("guild", Role::Guild, None),
+    ("inspector", Role::Inspector, None),
+    ("taazirat", Role::Taazirat, None),
+    ("supervisor", Role::Supervisor, None),
+    ("expert-tehran", Role::Expert, Some(Province::Tehran)),
+    ("expert-isfahan", Role::Expert, Some(Province::Isfahan)),
+];
+
 /// Seeds the demo data; existing accounts keep their passwords, businesses are rewritten only
 /// where they differ.
 pub async fn seed(store: &dyn Store, password: &str) -> anyhow::Result<()> {
@@ -51,12 +64,13 @@ pub async fn seed(store: &dyn Store, password: &str) -> anyhow::Result<()> {
             )
             .await?;
     }
-    for role in Role::ALL {
-        if store.find_staff(role.wire_name()).await?.is_some() {
+    for (username, role, province) in ACCOUNTS {
+        if store.find_staff(username).await?.is_some() {
             continue;
         }
-        let hash = passwords::hash(password)?;
-        match store.add_staff(role.wire_name(), &hash, role).await {
+        let staff =
+            NewStaff { username: (*username).to_owned(), display_name: None, password_hash: passwords::hash(password)?, role: *role, province: *province };
+        match store.add_staff(staff).await {
             Ok(_) | Err(StoreError::Conflict(_)) => {}
             Err(e) => return Err(e.into()),
         }

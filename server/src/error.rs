@@ -18,6 +18,8 @@ pub struct ApiError {
     pub detail: String,
     /// Per-field problems.
     pub fields: Vec<FieldError>,
+    /// Seconds after which a retry may succeed (`Retry-After`), for 429 and 503.
+    pub retry_after: Option<u64>,
 }
 
 /// Handler result.
@@ -26,7 +28,7 @@ pub type ApiResult<T> = Result<T, ApiError>;
 impl ApiError {
     /// An error with a status, code and detail.
     pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
-        ApiError { status, code, detail: detail.into(), fields: Vec::new() }
+        ApiError { status, code, detail: detail.into(), fields: Vec::new(), retry_after: None }
     }
     /// 400 with a code.
     pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
@@ -35,7 +37,7 @@ impl ApiError {
     /// 422 `validation_failed` with every field problem.
     pub fn invalid_fields(fields: Vec<FieldError>) -> Self {
         let detail = fields.iter().map(|f| format!("{}: {}", f.field, f.message)).collect::<Vec<_>>().join("; ");
-        ApiError { status: StatusCode::UNPROCESSABLE_ENTITY, code: "validation_failed", detail, fields }
+        ApiError { status: StatusCode::UNPROCESSABLE_ENTITY, code: "validation_failed", detail, fields, retry_after: None }
     }
     /// 404 for a complaint that does not exist or is not the caller's: the same answer for
     /// both, so nobody can probe for other people's tracking codes.
@@ -54,6 +56,11 @@ impl ApiError {
     pub fn rate_limited(detail: impl Into<String>) -> Self {
         Self::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", detail)
     }
+    /// The same error, telling the client when to retry.
+    pub fn retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after = Some(seconds.max(1));
+        self
+    }
     /// 500, with the cause logged here and not sent.
     pub fn internal(cause: impl std::fmt::Display) -> Self {
         tracing::error!(%cause, "internal error");
@@ -67,6 +74,13 @@ impl From<StoreError> for ApiError {
             StoreError::Conflict(msg) => ApiError::new(StatusCode::CONFLICT, "conflict", msg),
             StoreError::StageChanged => {
                 ApiError::new(StatusCode::CONFLICT, "stage_changed", "the complaint was moved by someone else meanwhile; reload it and try again")
+            }
+            StoreError::HolderChanged => {
+                ApiError::new(StatusCode::CONFLICT, "holder_changed", "someone took or released this complaint meanwhile; reload it and try again")
+            }
+            StoreError::Unavailable(msg) => {
+                tracing::warn!(%msg, "database unavailable");
+                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "the service is briefly unavailable; try again in a few seconds").retry_after(5)
             }
             StoreError::SessionEnded => ApiError::unauthorized("the session has expired or was revoked; log in again"),
             StoreError::ActionIdConflict => ApiError::new(StatusCode::CONFLICT, "action_id_conflict", "this action_id was used for another complaint"),
@@ -86,6 +100,10 @@ impl IntoResponse for ApiError {
             fields: self.fields,
         };
         let body = serde_json::to_vec(&problem).unwrap_or_default();
-        (self.status, [(header::CONTENT_TYPE, "application/problem+json")], body).into_response()
+        let mut response = (self.status, [(header::CONTENT_TYPE, "application/problem+json")], body).into_response();
+        if let Some(seconds) = self.retry_after {
+            response.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from(seconds));
+        }
+        response
     }
 }

@@ -7,9 +7,10 @@ use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
-use samat_core::model::{PhoneNumber, Role, TrackingCode};
+use samat_core::model::{PhoneNumber, Province, Role, TrackingCode};
 use serde::de::DeserializeOwned;
 
+use crate::actions::StaffWho;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::Principal;
@@ -165,6 +166,7 @@ impl FromRequestParts<AppState> for Citizen {
 }
 
 /// An authenticated staff member.
+#[derive(Debug, Clone)]
 pub struct Staff {
     /// Staff id.
     pub id: i64,
@@ -172,13 +174,22 @@ pub struct Staff {
     pub username: String,
     /// Role.
     pub role: Role,
+    /// Province (`None`: national).
+    pub province: Option<Province>,
+}
+
+impl Staff {
+    /// The staff member as the workflow rules see them.
+    pub fn who(&self) -> StaffWho {
+        StaffWho { id: self.id, role: self.role, province: self.province }
+    }
 }
 
 impl FromRequestParts<AppState> for Staff {
     type Rejection = ApiError;
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         match principal(parts, state).await? {
-            Principal::Staff { id, username, role } => Ok(Staff { id, username, role }),
+            Principal::Staff { id, username, role, province } => Ok(Staff { id, username, role, province }),
             Principal::Citizen { .. } => Err(ApiError::forbidden("staff_only", "this endpoint is for ministry staff")),
         }
     }

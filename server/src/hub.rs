@@ -19,6 +19,9 @@ struct Entry {
 pub struct Hub {
     entries: Mutex<HashMap<String, Entry>>,
     waiting: AtomicI64,
+    /// Any change at all, for the staff consoles' live queues.
+    staff: Notify,
+    staff_changes: AtomicI64,
 }
 
 impl Hub {
@@ -42,6 +45,35 @@ impl Hub {
         let e = map.entry(key.to_owned()).or_default();
         e.latest = Some(e.latest.map_or(seq, |l| l.max(seq)));
         e.notify.notify_waiters();
+    }
+
+    /// Something changed that staff queues show: wakes every staff console waiting.
+    pub fn publish_staff(&self) {
+        self.staff_changes.fetch_add(1, Ordering::Relaxed);
+        self.staff.notify_waiters();
+    }
+
+    /// How many staff-visible changes this process has seen: a console waits for it to move.
+    pub fn staff_changes(&self) -> i64 {
+        self.staff_changes.load(Ordering::Relaxed)
+    }
+
+    /// Waits until a staff-visible change after `seen` (a value of [`Hub::staff_changes`]) or
+    /// until `deadline`; returns the count then.
+    pub async fn wait_staff(&self, seen: i64, deadline: tokio::time::Instant) -> i64 {
+        loop {
+            let notified = self.staff.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            let now = self.staff_changes();
+            if now != seen {
+                return now;
+            }
+            tokio::select! {
+                _ = &mut notified => {}
+                _ = tokio::time::sleep_until(deadline) => return self.staff_changes(),
+            }
+        }
     }
 
     /// Counts a waiter in (for metrics); the guard counts it out.

@@ -9,11 +9,25 @@
 
 use std::io::{BufRead, BufReader, Read};
 
-use samat_core::model::api::{normalize_guild_id, LicenceStatus};
+use samat_core::model::api::{normalize_guild_id, BusinessView, LicenceStatus};
 use samat_core::model::text::{ascii_digits, char_len, normalize_text, MAX_ADDRESS_CHARS, MAX_SHORT_CHARS};
 use time::OffsetDateTime;
 
 use crate::store::{BusinessFields, BusinessRecord, Store, Upserted};
+
+/// The wire form of a stored business.
+pub fn view(b: &BusinessRecord) -> BusinessView {
+    BusinessView {
+        guild_id: b.guild_id.clone(),
+        name: b.name.clone(),
+        guild: b.guild.clone(),
+        licence_no: b.licence_no.clone(),
+        licence_status: b.licence_status,
+        province: b.province.clone(),
+        city: b.city.clone(),
+        address: b.address.clone(),
+    }
+}
 
 /// Rows per write job: one commit (one fsync) per batch.
 pub const BATCH_ROWS: usize = 500;

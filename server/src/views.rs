@@ -68,7 +68,7 @@ pub fn detail(c: &ComplaintRecord, events: &[EventRecord], fb: &[FeedbackRecord]
         guild_id: c.guild_id.clone(),
         business_name: c.business_name.clone(),
         business_address: c.business_address.clone(),
-        province: c.province.clone(),
+        province: c.province.map(|p| p.label_fa().to_owned()),
         city: c.city.clone(),
         incident_date: c.incident_date,
         amount_rials: c.amount_rials,
@@ -98,6 +98,8 @@ pub fn queue_item(row: &QueueRow, now: OffsetDateTime) -> QueueItem {
         stage_since: c.stage_since,
         stage_age_seconds: (now - c.stage_since).whole_seconds().max(0),
         escalation: row.escalation.as_ref().map(feedback),
+        province: c.province,
+        holder: row.holder.clone(),
     }
 }
 

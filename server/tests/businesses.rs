@@ -102,7 +102,8 @@ impl App {
 
     async fn staff(&self) -> String {
         let hash = samat_server::passwords::hash("s3cret-pass").unwrap();
-        self.state.store.add_staff("printer", &hash, Role::Operator).await.unwrap();
+        let staff = samat_server::store::NewStaff { username: "printer".into(), display_name: None, password_hash: hash, role: Role::Operator, province: None };
+        self.state.store.add_staff(staff).await.unwrap();
         let r = self.send("POST", "/v1/staff/login", None, &[], Some(json!({"username": "printer", "password": "s3cret-pass"}))).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text());
         r.json()["token"].as_str().unwrap().to_owned()

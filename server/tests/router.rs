@@ -103,7 +103,17 @@ async fn validation_reports_every_field_at_once() {
 async fn staff_accounts_log_in_with_their_role() {
     let app = App::new().await;
     let hash = samat_server::passwords::hash("s3cret-pass").unwrap();
-    app.state.store.add_staff("maryam", &hash, samat_core::model::Role::Inspector).await.unwrap();
+    app.state
+        .store
+        .add_staff(samat_server::store::NewStaff {
+            username: "maryam".into(),
+            display_name: None,
+            password_hash: hash,
+            role: samat_core::model::Role::Inspector,
+            province: None,
+        })
+        .await
+        .unwrap();
     let (st, body) = app.send("POST", "/v1/staff/login", None, Some(json!({"username": "Maryam", "password": "s3cret-pass"}))).await;
     assert_eq!(st, StatusCode::OK, "{body}");
     assert_eq!(body["role"], "inspector");

@@ -89,14 +89,17 @@ async fn file_directly(store: &dyn Store, who: PhoneNumber) -> anyhow::Result<()
     let body = NewComplaint { client_id: None, category: Some("fraud".into()), description: Some("تقلب در فروش".into()), ..NewComplaint::default() };
     let fields = body.validate(samat_core::model::clock::today_in_iran()).map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let record = NewComplaintRecord {
+        tracking_code: samat_core::model::TrackingCode::generate(&mut rand::thread_rng()),
         client_id: uuid::Uuid::new_v4(),
         phone: who.clone(),
         channel: samat_core::model::Channel::App,
         fields,
+        business_known: None,
+        actor: samat_core::model::Actor::Citizen,
         filed_by_staff: None,
         at: time::OffsetDateTime::now_utc(),
     };
-    let sms = Box::new(move |_| NewSms { to: who.clone(), text: "ثبت شد".into(), kind: SmsKind::Notice, token: None });
+    let sms = NewSms { to: who.clone(), text: "ثبت شد".into(), kind: SmsKind::Notice, token: None };
     store.insert_complaint(record, sms).await?;
     Ok(())
 }
@@ -192,12 +195,20 @@ async fn waiters(n: usize) -> anyhow::Result<()> {
         }
     }))
     .await?;
-    let staff_id = store.add_staff("bench-expert", "unused", Role::Expert).await?;
+    let staff_id = store
+        .add_staff(samat_server::store::NewStaff {
+            username: "bench-expert".into(),
+            display_name: None,
+            password_hash: "unused".into(),
+            role: Role::Expert,
+            province: None,
+        })
+        .await?;
     let staff = new_token();
     store
         .create_session(
             token_hash(&staff),
-            &Principal::Staff { id: staff_id, username: "bench-expert".into(), role: Role::Expert },
+            &Principal::Staff { id: staff_id, username: "bench-expert".into(), role: Role::Expert, province: None },
             time::OffsetDateTime::now_utc() + Duration::from_secs(3600),
         )
         .await?;

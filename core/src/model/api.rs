@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use super::category::Category;
 use super::channel::Channel;
+use super::province::Province;
 use super::role::Role;
 use super::stage::Stage;
 use super::text::{self, char_len, normalize_optional, normalize_text};
@@ -53,7 +54,8 @@ pub struct FieldError {
 }
 
 impl FieldError {
-    fn new(field: &str, code: &str, message: impl Into<String>) -> Self {
+    /// A problem with `field`, with its stable `code` and an English explanation.
+    pub fn new(field: &str, code: &str, message: impl Into<String>) -> Self {
         FieldError { field: field.to_owned(), code: code.to_owned(), message: message.into() }
     }
 }
@@ -172,8 +174,8 @@ pub struct ComplaintFields {
     pub business_name: Option<String>,
     /// Business address.
     pub business_address: Option<String>,
-    /// Province.
-    pub province: Option<String>,
+    /// Province, when the citizen or operator named one.
+    pub province: Option<Province>,
     /// City.
     pub city: Option<String>,
     /// Date of the incident.
@@ -182,6 +184,27 @@ pub struct ComplaintFields {
     pub amount_rials: Option<i64>,
     /// Compensation claim.
     pub wants_compensation: bool,
+}
+
+impl ComplaintFields {
+    /// Completes the fields from the registry's record of the business: its name, address
+    /// and city where the citizen gave none, and its province, which is where the complaint
+    /// is handled (the business's province wins over one the citizen typed).
+    pub fn with_business(mut self, b: &BusinessView) -> Self {
+        if self.business_name.is_none() {
+            self.business_name = Some(b.name.clone());
+        }
+        if self.business_address.is_none() {
+            self.business_address = b.address.clone();
+        }
+        if self.city.is_none() {
+            self.city = b.city.clone();
+        }
+        if let Some(p) = b.province.as_deref().and_then(Province::from_text) {
+            self.province = Some(p);
+        }
+        self
+    }
 }
 
 /// Parses a `YYYY-MM-DD` date, Persian digits allowed.
@@ -289,8 +312,17 @@ impl NewComplaint {
         };
         let business_name = short("business_name", &self.business_name, text::MAX_SHORT_CHARS);
         let business_address = short("business_address", &self.business_address, text::MAX_ADDRESS_CHARS);
-        let province = short("province", &self.province, text::MAX_SHORT_CHARS);
         let city = short("city", &self.city, text::MAX_SHORT_CHARS);
+        let province = match normalize_optional(self.province.as_deref()) {
+            None => None,
+            Some(raw) => match Province::from_text(&raw) {
+                Some(p) => Some(p),
+                None => {
+                    errors.push(FieldError::new("province", "unknown_province", "name one of Iran's 31 provinces (e.g. تهران, خراسان رضوی)"));
+                    None
+                }
+            },
+        };
         let incident_date = match self.incident_date.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             None => None,
             Some(raw) => match parse_incident_date(raw) {
@@ -364,6 +396,48 @@ pub struct VerdictDetails {
     pub compensation_rials: Option<i64>,
 }
 
+impl VerdictDetails {
+    /// Checks the amounts: neither negative nor past [`MAX_AMOUNT_RIALS`] (which keeps every
+    /// amount a JSON number that JavaScript reads exactly, below 2^53).
+    pub fn validate(&self) -> Result<(), Vec<FieldError>> {
+        let mut errors = Vec::new();
+        for (field, amount) in [("penalty_rials", self.penalty_rials), ("compensation_rials", self.compensation_rials)] {
+            match amount {
+                Some(a) if a < 0 => errors.push(FieldError::new(field, "negative_amount", "the amount cannot be negative")),
+                Some(a) if a > MAX_AMOUNT_RIALS => errors.push(FieldError::new(field, "amount_too_large", "the amount is implausibly large")),
+                _ => {}
+            }
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+/// The lowest and highest rating a citizen gives the handling of their complaint.
+pub const RATING_RANGE: std::ops::RangeInclusive<i64> = 1..=5;
+
+/// Checks a rating of the handling (1 to 5).
+pub fn check_rating(rating: i64) -> Result<(), FieldError> {
+    if RATING_RANGE.contains(&rating) {
+        Ok(())
+    } else {
+        Err(FieldError::new("rating", "invalid_rating", "rating is 1 to 5"))
+    }
+}
+
+/// A note (a reason, a report, a comment), normalised; `None` when empty; `too_long` past
+/// [`text::MAX_NOTE_CHARS`]. The phone runs it offline, the server on arrival.
+pub fn note_field(field: &str, value: Option<&str>) -> Result<Option<String>, FieldError> {
+    let note = normalize_optional(value);
+    if note.as_deref().is_some_and(|n| char_len(n) > text::MAX_NOTE_CHARS) {
+        return Err(FieldError::new(field, "too_long", format!("at most {} characters", text::MAX_NOTE_CHARS)));
+    }
+    Ok(note)
+}
+
 /// `POST /v1/staff/complaints/{tracking_code}/transition`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -391,6 +465,25 @@ pub struct NoteRequest {
     /// Whether the citizen sees it (and gets an SMS about it).
     #[serde(default)]
     pub visible_to_citizen: bool,
+}
+
+/// `POST /v1/staff/complaints/{tracking_code}/assign`: who handles a complaint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AssignRequest {
+    /// `take` ("I'm handling it"), `release`, or `hand_to` (supervisors, with `assignee`).
+    pub action: String,
+    /// The staff id to hand the complaint to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assignee: Option<i64>,
+}
+
+/// `POST /v1/staff/complaints/{tracking_code}/province`: where a complaint is handled.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ProvinceRequest {
+    /// The province: its wire name (`tehran`), ISO code (`IR-23`) or Persian name.
+    pub province: String,
 }
 
 /// `POST /v1/complaints/{tracking_code}/decision`: the citizen's answer in self-regulation.
@@ -468,6 +561,31 @@ pub enum EventKind {
     Stage,
     /// A note without a stage change (the business's answer, ...).
     Note,
+    /// Staff only: someone took, released or was handed the complaint.
+    Assigned,
+    /// Staff only: the complaint was placed in a province.
+    Province,
+}
+
+impl EventKind {
+    /// Every kind.
+    pub const ALL: [EventKind; 5] = [EventKind::Created, EventKind::Stage, EventKind::Note, EventKind::Assigned, EventKind::Province];
+
+    /// Wire (and stored) name.
+    pub fn wire_name(self) -> &'static str {
+        match self {
+            EventKind::Created => "created",
+            EventKind::Stage => "stage",
+            EventKind::Note => "note",
+            EventKind::Assigned => "assigned",
+            EventKind::Province => "province",
+        }
+    }
+
+    /// The kind from its wire name.
+    pub fn from_wire(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.wire_name() == name)
+    }
 }
 
 /// One entry of a complaint's history, as the citizen sees it.
@@ -687,6 +805,12 @@ pub struct QueueItem {
     /// For supervisors: the escalated feedback that put it here.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub escalation: Option<FeedbackView>,
+    /// The province it is handled in (absent: not yet placed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub province: Option<Province>,
+    /// The staff member handling it (absent: nobody yet).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub holder: Option<String>,
 }
 
 /// `GET /v1/staff/queue` answer.
@@ -697,6 +821,9 @@ pub struct QueueResponse {
     pub role: Role,
     /// Oldest first.
     pub items: Vec<QueueItem>,
+    /// How many complaints match in all (page with `offset`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total: Option<i64>,
 }
 
 /// A business's licence status in the registry.

@@ -66,8 +66,20 @@ impl Stage {
     }
 
     /// Whether nothing can follow this stage. A verdict is final: it is the last of the seven.
-    pub fn is_final(self) -> bool {
+    pub const fn is_final(self) -> bool {
         matches!(self, Stage::Verdict | Stage::Resolved | Stage::Dismissed | Stage::Withdrawn)
+    }
+
+    /// Whether the complaint is closed: resolved, dismissed or withdrawn. A verdict ends the
+    /// workflow but is still followed up (the penalty paid, the compensation made), so a
+    /// complaint with a verdict is final but not closed.
+    pub fn is_closed(self) -> bool {
+        matches!(self, Stage::Resolved | Stage::Dismissed | Stage::Withdrawn)
+    }
+
+    /// The stages a complaint waits in for someone to act (every stage that is not final).
+    pub fn open_stages() -> impl Iterator<Item = Stage> {
+        Stage::ALL.into_iter().filter(|s| !s.is_final())
     }
 
     /// The Persian label shown to citizens and used in SMS.

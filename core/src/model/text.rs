@@ -104,9 +104,68 @@ pub fn char_len(s: &str) -> usize {
     s.chars().count()
 }
 
+/// An amount of rials as people read it: Persian digits in groups of three with the Arabic
+/// thousands separator, and the unit: «۲٬۵۰۰٬۰۰۰ ریال».
+pub fn format_rials_fa(amount: i64) -> String {
+    format!("{} ریال", persian_digits(&group_thousands(amount, '\u{066C}')))
+}
+
+/// `amount` with its digits grouped by three with `separator` (ASCII digits): `2,500,000`.
+pub fn group_thousands(amount: i64, separator: char) -> String {
+    let digits = amount.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if amount < 0 {
+        out.push('-');
+    }
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(separator);
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// Writes `s` with Persian digits, for text shown to people (SMS bodies keep ASCII codes).
 pub fn persian_digits(s: &str) -> String {
     s.chars().map(|c| if c.is_ascii_digit() { char::from_u32(0x06F0 + (c as u32 - '0' as u32)).unwrap_or(c) } else { c }).collect()
+}
+
+/// Folds text for the business search: normalised Persian (Arabic yeh and kaf as Persian),
+/// ASCII digits, lower case, alef and heh variants as the plain letter, no diacritics, and
+/// nothing but letters and digits (so "سوپر مارکت" finds "سوپرمارکت" and a ZWNJ never matters).
+pub fn search_key(s: &str) -> String {
+    let t = normalize_text(s);
+    let mut out = String::with_capacity(t.len());
+    for c in t.chars() {
+        let c = match ascii_digit(c) {
+            'أ' | 'إ' | 'آ' | 'ٱ' => 'ا',
+            'ة' | 'ۀ' | 'ە' => 'ه',
+            'ؤ' => 'و',
+            'ئ' => 'ی',
+            '\u{064B}'..='\u{065F}' | '\u{0670}' => continue,
+            c if c.is_alphanumeric() => c,
+            _ => continue,
+        };
+        out.extend(c.to_lowercase());
+    }
+    out
+}
+
+/// The Persian alphabet in dictionary order (after [`search_key`] folding).
+const PERSIAN_ORDER: &str = "ءابپتثجچحخدذرزژسشصضطظعغفقکگلمنوهی";
+
+/// A key whose byte order is Persian alphabetical order: each Persian letter of the
+/// [`search_key`] becomes a private-use character in dictionary order (after digits and
+/// Latin letters). A database compares it with its plain binary collation.
+pub fn sort_key(s: &str) -> String {
+    search_key(s)
+        .chars()
+        .map(|c| match PERSIAN_ORDER.chars().position(|p| p == c) {
+            Some(i) => char::from_u32(0xE000 + i as u32).unwrap_or(c),
+            None => c,
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -179,5 +238,37 @@ mod tests {
     #[test]
     fn persian_digits_for_display() {
         assert_eq!(persian_digits("کد 1234"), "کد ۱۲۳۴");
+    }
+
+    #[test]
+    fn amounts_in_rials_read_in_groups_of_three() {
+        for (amount, grouped, fa) in [
+            (0, "0", "۰ ریال"),
+            (999, "999", "۹۹۹ ریال"),
+            (1000, "1,000", "۱٬۰۰۰ ریال"),
+            (2_500_000, "2,500,000", "۲٬۵۰۰٬۰۰۰ ریال"),
+            (-45_000, "-45,000", "-۴۵٬۰۰۰ ریال"),
+            (i64::MAX, "9,223,372,036,854,775,807", "۹٬۲۲۳٬۳۷۲٬۰۳۶٬۸۵۴٬۷۷۵٬۸۰۷ ریال"),
+        ] {
+            assert_eq!(group_thousands(amount, ','), grouped);
+            assert_eq!(format_rials_fa(amount), fa);
+        }
+    }
+
+    #[test]
+    fn search_keys_fold_what_people_type_differently() {
+        assert_eq!(search_key("سوپرماركت  علي"), search_key("سوپرمارکت علی"));
+        assert_eq!(search_key("داروخانه\u{200C}ها"), search_key("داروخانه ها"));
+        assert_eq!(search_key("داروخانه‌ها"), "داروخانهها");
+        assert_eq!(search_key("آرایشگاه"), search_key("ارایشگاه"));
+        assert_eq!(search_key("Pars-Mobile ۱۲"), "parsmobile12");
+        assert_eq!(search_key(" - "), "");
+    }
+
+    #[test]
+    fn sort_keys_follow_the_persian_alphabet() {
+        let mut names = vec!["یاس", "گلستان", "پارس", "بهار", "چمن", "کوثر", "ژاله", "آفتاب", "Zeta", "12 فروردین"];
+        names.sort_by_key(|n| sort_key(n));
+        assert_eq!(names, ["12 فروردین", "Zeta", "آفتاب", "بهار", "پارس", "چمن", "ژاله", "کوثر", "گلستان", "یاس"]);
     }
 }

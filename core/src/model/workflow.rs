@@ -2,6 +2,7 @@
 //! each move must carry. One pure function, [`check_transition`], decides; the server only
 //! applies what it allows.
 
+use super::province::Province;
 use super::role::{Actor, Role};
 use super::stage::Stage;
 
@@ -37,7 +38,7 @@ pub enum TransitionDenied {
         to: Stage,
     },
     /// The move exists, but not for this actor.
-    #[error("this move is not made by {0:?}")]
+    #[error("this move is not made by the {} role", .0.wire_name())]
     ActorNotAllowed(Actor),
     /// Dismissing needs a reason.
     #[error("a dismissal needs a reason in `note`")]
@@ -93,6 +94,41 @@ pub fn movers(from: Stage, to: Stage) -> Option<&'static [Actor]> {
     }
 }
 
+/// What a move must carry besides its target: the reason for a dismissal, the inspector's
+/// report, the case-file summary for the Ta'zirat, or the verdict itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Carry {
+    /// Nothing more (a note is welcome but optional).
+    Nothing,
+    /// The reason, in the note.
+    Reason,
+    /// The inspection report, in the note.
+    Report,
+    /// The case-file summary, in the note.
+    CaseFile,
+    /// The verdict: violation yes/no, penalty and compensation.
+    Verdict,
+}
+
+impl Carry {
+    /// Whether the note must be given.
+    pub fn needs_note(self) -> bool {
+        matches!(self, Carry::Reason | Carry::Report | Carry::CaseFile)
+    }
+}
+
+/// What a move from `from` to `to` must carry.
+pub fn carry(from: Stage, to: Stage) -> Carry {
+    let _ = from;
+    match to {
+        Stage::Dismissed => Carry::Reason,
+        Stage::InspectionReported => Carry::Report,
+        Stage::Taazirat => Carry::CaseFile,
+        Stage::Verdict => Carry::Verdict,
+        _ => Carry::Nothing,
+    }
+}
+
 /// Decides whether `actor` may move `complaint` as `input` asks.
 ///
 /// A move no one may make is `invalid_transition` (HTTP 409); a move that exists for other
@@ -106,14 +142,83 @@ pub fn check_transition(actor: Actor, complaint: &ComplaintFacts, input: &Transi
     if !permitted {
         return Err(TransitionDenied::ActorNotAllowed(actor));
     }
-    match (from, to) {
-        (Stage::ExpertReview, Stage::SelfRegulation) if !complaint.wants_compensation => Err(TransitionDenied::NotCompensationClaim),
-        (_, Stage::Dismissed) if !input.has_note => Err(TransitionDenied::ReasonRequired),
-        (_, Stage::InspectionReported) if !input.has_note => Err(TransitionDenied::ReportRequired),
-        (_, Stage::Taazirat) if !input.has_note => Err(TransitionDenied::CaseFileRequired),
-        (_, Stage::Verdict) if !input.has_verdict => Err(TransitionDenied::VerdictDetailsRequired),
+    if from == Stage::ExpertReview && to == Stage::SelfRegulation && !complaint.wants_compensation {
+        return Err(TransitionDenied::NotCompensationClaim);
+    }
+    match carry(from, to) {
+        Carry::Reason if !input.has_note => Err(TransitionDenied::ReasonRequired),
+        Carry::Report if !input.has_note => Err(TransitionDenied::ReportRequired),
+        Carry::CaseFile if !input.has_note => Err(TransitionDenied::CaseFileRequired),
+        Carry::Verdict if !input.has_verdict => Err(TransitionDenied::VerdictDetailsRequired),
         _ => Ok(()),
     }
+}
+
+/// A move an actor may make now, and what it must carry: what the console offers as a button
+/// with its form, and what the apps offer the citizen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct MoveOption {
+    /// The stage it moves to.
+    pub to: Stage,
+    /// What the move must carry.
+    pub carry: Carry,
+}
+
+/// Every move `actor` may make on `complaint` now, in stage order. Exactly the moves
+/// [`check_transition`] allows when the move carries what [`carry`] names.
+pub fn available_moves(actor: Actor, complaint: &ComplaintFacts) -> Vec<MoveOption> {
+    Stage::ALL
+        .into_iter()
+        .filter(|&to| check_transition(actor, complaint, &TransitionInput { to, has_note: true, has_verdict: true }).is_ok())
+        .map(|to| MoveOption { to, carry: carry(complaint.stage, to) })
+        .collect()
+}
+
+/// The move the citizen's answer in self-regulation makes: satisfied with the business's
+/// answer → resolved; not satisfied → an inspector is sent (seed step 4). Refused outside
+/// self-regulation.
+pub fn decision_move(stage: Stage, accept: bool) -> Result<Stage, TransitionDenied> {
+    let to = if accept { Stage::Resolved } else { Stage::Inspection };
+    if stage != Stage::SelfRegulation {
+        return Err(TransitionDenied::InvalidTransition { from: stage, to });
+    }
+    Ok(to)
+}
+
+/// Whether `role` files complaints for a caller or a counter visitor (the citizen's own
+/// session files everything else).
+pub fn may_file_for_others(role: Role) -> bool {
+    matches!(role, Role::Operator | Role::Supervisor)
+}
+
+/// Whether `role` handles the escalated complaints about the handling (the ministry's
+/// complaints centre) and closes them.
+pub fn may_close_escalations(role: Role) -> bool {
+    role == Role::Supervisor
+}
+
+/// Whether `role` manages staff accounts (create, disable, reset passwords, set roles and
+/// provinces).
+pub fn may_manage_staff(role: Role) -> bool {
+    role == Role::Supervisor
+}
+
+/// Whether a staff account of `staff_province` (`None`: national) may see and act on a
+/// complaint of `complaint_province` (`None`: not yet known). Provincial accounts see their
+/// own province only; national accounts see everything, and are the ones who place a
+/// complaint whose province is not known.
+pub fn in_jurisdiction(staff_province: Option<Province>, complaint_province: Option<Province>) -> bool {
+    match staff_province {
+        None => true,
+        Some(p) => complaint_province == Some(p),
+    }
+}
+
+/// Whether a staff account of `role` and `staff_province` may set or change a complaint's
+/// province: national experts, operators and supervisors (a provincial account would hand
+/// the complaint out of its own sight).
+pub fn may_set_province(role: Role, staff_province: Option<Province>, stage: Stage) -> bool {
+    staff_province.is_none() && !stage.is_closed() && matches!(role, Role::Supervisor | Role::Expert | Role::Operator)
 }
 
 /// Which stages a staff role works on (its queue). Supervisors see every open stage; they
@@ -126,9 +231,24 @@ pub fn queue_stages(role: Role) -> &'static [Stage] {
         Role::Guild => &[SelfRegulation],
         Role::Inspector => &[Inspection, InspectionReported],
         Role::Taazirat => &[Taazirat],
-        Role::Supervisor => &[Received, ExpertReview, SelfRegulation, Inspection, InspectionReported, Taazirat],
+        Role::Supervisor => &SUPERVISOR_QUEUE,
     }
 }
+
+/// The supervisors' queue: every open stage.
+const SUPERVISOR_QUEUE: [Stage; 6] = {
+    let mut out = [Stage::Received; 6];
+    let mut i = 0;
+    let mut n = 0;
+    while i < Stage::ALL.len() {
+        if !Stage::ALL[i].is_final() {
+            out[n] = Stage::ALL[i];
+            n += 1;
+        }
+        i += 1;
+    }
+    out
+};
 
 /// Why a staff note is refused. Each has a stable [`code`](NoteDenied::code).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -161,7 +281,7 @@ impl NoteDenied {
 pub fn check_note(role: Role, stage: Stage, visible: bool) -> Result<(), NoteDenied> {
     // A verdict ends the workflow but is followed up (penalty paid, compensation made);
     // resolved, dismissed and withdrawn complaints are closed.
-    let open = !matches!(stage, Stage::Resolved | Stage::Dismissed | Stage::Withdrawn);
+    let open = !stage.is_closed();
     let handles = role == Role::Supervisor
         || queue_stages(role).contains(&stage)
         || (role == Role::Expert && open)
@@ -171,6 +291,98 @@ pub fn check_note(role: Role, stage: Stage, visible: bool) -> Result<(), NoteDen
         (true, _) => Ok(()),
         (false, false) => Err(NoteDenied::Closed),
         (false, true) => Err(NoteDenied::NotYourStage),
+    }
+}
+
+/// Whether `role` works on complaints in `stage` (its queue holds the stage).
+pub fn handles_stage(role: Role, stage: Stage) -> bool {
+    queue_stages(role).contains(&stage)
+}
+
+/// Why taking, releasing or handing over a complaint is refused. Each has a stable
+/// [`code`](AssignDenied::code).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum AssignDenied {
+    /// Nobody handles a complaint that reached the end of the workflow.
+    #[error("the complaint has reached the end of the workflow; there is nothing to take")]
+    Final,
+    /// This role does not work on the complaint's stage.
+    #[error("this stage is not handled by your role")]
+    NotYourStage,
+    /// Someone else is handling it.
+    #[error("someone else is handling this complaint; a supervisor can hand it over")]
+    HeldByOther,
+    /// Only the one who holds it (or a supervisor) lets it go.
+    #[error("you are not handling this complaint")]
+    NotHolder,
+    /// Handing a complaint to someone else is a supervisor's decision.
+    #[error("only supervisors hand a complaint to someone else")]
+    SupervisorsOnly,
+    /// The chosen person's role does not work on this stage.
+    #[error("the chosen staff member's role does not work on this stage")]
+    AssigneeCannotHandle,
+}
+
+impl AssignDenied {
+    /// The stable error code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AssignDenied::Final => "complaint_closed",
+            AssignDenied::NotYourStage | AssignDenied::SupervisorsOnly => "role_not_allowed",
+            AssignDenied::HeldByOther => "already_assigned",
+            AssignDenied::NotHolder => "not_assigned_to_you",
+            AssignDenied::AssigneeCannotHandle => "assignee_cannot_handle",
+        }
+    }
+}
+
+/// Whether staff member `me` (of `role`) may take a complaint in `stage` now held by `holder`
+/// ("I'm handling it"). Taking what one already holds is fine.
+pub fn check_take(role: Role, stage: Stage, holder: Option<i64>, me: i64) -> Result<(), AssignDenied> {
+    if stage.is_final() {
+        return Err(AssignDenied::Final);
+    }
+    if !handles_stage(role, stage) {
+        return Err(AssignDenied::NotYourStage);
+    }
+    match holder {
+        Some(h) if h != me => Err(AssignDenied::HeldByOther),
+        _ => Ok(()),
+    }
+}
+
+/// Whether staff member `me` (of `role`) may release a complaint held by `holder`: the holder
+/// lets go of their own; a supervisor may free anyone's.
+pub fn check_release(role: Role, holder: Option<i64>, me: i64) -> Result<(), AssignDenied> {
+    match holder {
+        Some(h) if h == me || role == Role::Supervisor => Ok(()),
+        _ => Err(AssignDenied::NotHolder),
+    }
+}
+
+/// Whether a staff member of `role` may hand a complaint in `stage` to someone of
+/// `assignee_role`: supervisors only, to someone whose role works on the stage.
+pub fn check_reassign(role: Role, stage: Stage, assignee_role: Role) -> Result<(), AssignDenied> {
+    if role != Role::Supervisor {
+        return Err(AssignDenied::SupervisorsOnly);
+    }
+    if stage.is_final() {
+        return Err(AssignDenied::Final);
+    }
+    if !handles_stage(assignee_role, stage) {
+        return Err(AssignDenied::AssigneeCannotHandle);
+    }
+    Ok(())
+}
+
+/// Who holds a complaint after a move to `to` by `mover` (staff id and role; `None` for the
+/// citizen): the holder keeps it when they made the move themselves and their role works on
+/// the new stage too (the expert who opens the review goes on reviewing); otherwise the new
+/// stage waits, unassigned, in the queue of whoever handles it.
+pub fn holder_after_move(holder: Option<i64>, mover: Option<(i64, Role)>, to: Stage) -> Option<i64> {
+    match (holder, mover) {
+        (Some(h), Some((id, role))) if h == id && !to.is_final() && handles_stage(role, to) => Some(h),
+        _ => None,
     }
 }
 
@@ -328,5 +540,167 @@ mod tests {
             }
         }
         let _ = (OP, GU);
+    }
+
+    #[test]
+    fn available_moves_are_exactly_the_allowed_table() {
+        for from in Stage::ALL {
+            for actor in Actor::ALL {
+                let facts = ComplaintFacts { stage: from, wants_compensation: true };
+                let got: Vec<Stage> = available_moves(actor, &facts).iter().map(|m| m.to).collect();
+                let expected: Vec<Stage> = Stage::ALL.into_iter().filter(|&to| ALLOWED.contains(&(from, actor, to))).collect();
+                assert_eq!(got, expected, "{from:?} by {actor:?}");
+            }
+        }
+        // Without a compensation claim, the expert is not offered self-regulation.
+        let facts = ComplaintFacts { stage: ExpertReview, wants_compensation: false };
+        let offered: Vec<Stage> = available_moves(EX, &facts).iter().map(|m| m.to).collect();
+        assert_eq!(offered, vec![Inspection, Dismissed]);
+    }
+
+    #[test]
+    fn each_move_says_what_it_carries() {
+        for (from, to, expected) in [
+            (ExpertReview, Dismissed, Carry::Reason),
+            (InspectionReported, Dismissed, Carry::Reason),
+            (Inspection, InspectionReported, Carry::Report),
+            (InspectionReported, Taazirat, Carry::CaseFile),
+            (Taazirat, Verdict, Carry::Verdict),
+            (Received, ExpertReview, Carry::Nothing),
+            (SelfRegulation, Resolved, Carry::Nothing),
+            (Taazirat, Withdrawn, Carry::Nothing),
+        ] {
+            assert_eq!(carry(from, to), expected, "{from:?}->{to:?}");
+        }
+        assert!(Carry::Report.needs_note() && !Carry::Verdict.needs_note() && !Carry::Nothing.needs_note());
+    }
+
+    #[test]
+    fn the_citizens_decision_is_taken_in_self_regulation_only() {
+        assert_eq!(decision_move(SelfRegulation, true), Ok(Resolved));
+        assert_eq!(decision_move(SelfRegulation, false), Ok(Inspection));
+        for stage in Stage::ALL.into_iter().filter(|&s| s != SelfRegulation) {
+            assert!(matches!(decision_move(stage, false), Err(TransitionDenied::InvalidTransition { .. })), "{stage:?}");
+        }
+    }
+
+    #[test]
+    fn who_files_for_others_closes_escalations_and_manages_staff() {
+        use Role::*;
+        let table = [
+            (Operator, true, false, false),
+            (Expert, false, false, false),
+            (Guild, false, false, false),
+            (Inspector, false, false, false),
+            (Role::Taazirat, false, false, false),
+            (Supervisor, true, true, true),
+        ];
+        for (role, files, closes, manages) in table {
+            assert_eq!(may_file_for_others(role), files, "{role:?}");
+            assert_eq!(may_close_escalations(role), closes, "{role:?}");
+            assert_eq!(may_manage_staff(role), manages, "{role:?}");
+        }
+    }
+
+    #[test]
+    fn provincial_accounts_see_their_province_only() {
+        use Province::{Fars, Tehran};
+        for (staff, complaint, expected) in
+            [(None, None, true), (None, Some(Tehran), true), (Some(Tehran), Some(Tehran), true), (Some(Tehran), Some(Fars), false), (Some(Tehran), None, false)]
+        {
+            assert_eq!(in_jurisdiction(staff, complaint), expected, "{staff:?} {complaint:?}");
+        }
+        assert!(may_set_province(Role::Expert, None, Received));
+        assert!(!may_set_province(Role::Expert, Some(Province::Tehran), Received));
+        assert!(!may_set_province(Role::Guild, None, SelfRegulation));
+        assert!(!may_set_province(Role::Supervisor, None, Resolved));
+    }
+
+    #[test]
+    fn taking_releasing_and_handing_over() {
+        use Role::{Expert as Ex, Guild as Gu, Inspector as In, Supervisor as Su};
+        const ME: i64 = 1;
+        const OTHER: i64 = 2;
+        for (role, stage, holder, expected) in [
+            (Ex, Received, None, Ok(())),
+            (Ex, ExpertReview, Some(ME), Ok(())),
+            (Ex, ExpertReview, Some(OTHER), Err(AssignDenied::HeldByOther)),
+            (Gu, ExpertReview, None, Err(AssignDenied::NotYourStage)),
+            (In, Inspection, None, Ok(())),
+            (Su, SelfRegulation, None, Ok(())),
+            (Su, Inspection, Some(OTHER), Err(AssignDenied::HeldByOther)),
+            (Ex, Verdict, None, Err(AssignDenied::Final)),
+            (Su, Resolved, None, Err(AssignDenied::Final)),
+        ] {
+            assert_eq!(check_take(role, stage, holder, ME), expected, "take {role:?} {stage:?} {holder:?}");
+        }
+        for (role, holder, expected) in [
+            (Ex, Some(ME), Ok(())),
+            (Ex, Some(OTHER), Err(AssignDenied::NotHolder)),
+            (Ex, None, Err(AssignDenied::NotHolder)),
+            (Su, Some(OTHER), Ok(())),
+            (Su, None, Err(AssignDenied::NotHolder)),
+        ] {
+            assert_eq!(check_release(role, holder, ME), expected, "release {role:?} {holder:?}");
+        }
+        for (role, stage, assignee, expected) in [
+            (Su, ExpertReview, Ex, Ok(())),
+            (Su, Inspection, In, Ok(())),
+            (Su, Inspection, Ex, Err(AssignDenied::AssigneeCannotHandle)),
+            (Su, Verdict, Ex, Err(AssignDenied::Final)),
+            (Ex, ExpertReview, Ex, Err(AssignDenied::SupervisorsOnly)),
+        ] {
+            assert_eq!(check_reassign(role, stage, assignee), expected, "reassign {role:?} {stage:?} {assignee:?}");
+        }
+    }
+
+    #[test]
+    fn the_holder_keeps_a_complaint_only_when_their_role_goes_on_with_it() {
+        const ME: i64 = 1;
+        for (holder, mover, to, expected) in [
+            (Some(ME), Some((ME, Role::Expert)), ExpertReview, Some(ME)),
+            (Some(ME), Some((ME, Role::Expert)), SelfRegulation, None),
+            (Some(ME), Some((ME, Role::Inspector)), InspectionReported, Some(ME)),
+            (Some(ME), Some((ME, Role::Inspector)), Stage::Taazirat, None),
+            (Some(ME), Some((2, Role::Supervisor)), ExpertReview, None),
+            (Some(ME), None, Inspection, None),
+            (None, Some((ME, Role::Expert)), ExpertReview, None),
+            (Some(ME), Some((ME, Role::Supervisor)), Verdict, None),
+        ] {
+            assert_eq!(holder_after_move(holder, mover, to), expected, "{holder:?} {mover:?} {to:?}");
+        }
+    }
+
+    #[test]
+    fn the_stage_graph_has_no_dead_ends() {
+        // Every stage can be reached from `received`.
+        let mut reached = vec![Received];
+        let mut frontier = vec![Received];
+        while let Some(from) = frontier.pop() {
+            for to in Stage::ALL {
+                if movers(from, to).is_some() && !reached.contains(&to) {
+                    reached.push(to);
+                    frontier.push(to);
+                }
+            }
+        }
+        for stage in Stage::ALL {
+            assert!(reached.contains(&stage), "{stage:?} cannot be reached");
+        }
+        // Every open stage has a way out that a staff member takes (not only the citizen's
+        // withdrawal), except self-regulation, which waits for the citizen's answer.
+        for from in Stage::open_stages() {
+            let exits: Vec<Stage> = Stage::ALL.into_iter().filter(|&to| movers(from, to).is_some()).collect();
+            assert!(exits.iter().any(|&to| to != Withdrawn), "{from:?} has no exit but withdrawal");
+        }
+        // The supervisors' queue is every open stage; nothing final is in any queue.
+        assert_eq!(queue_stages(Role::Supervisor).to_vec(), Stage::open_stages().collect::<Vec<_>>());
+        for role in Role::ALL {
+            assert!(queue_stages(role).iter().all(|s| !s.is_final()), "{role:?}");
+        }
+        // Closed means resolved, dismissed or withdrawn; a verdict is final but followed up.
+        let closed: Vec<Stage> = Stage::ALL.into_iter().filter(|s| s.is_closed()).collect();
+        assert_eq!(closed, vec![Resolved, Dismissed, Withdrawn]);
+        assert!(Verdict.is_final() && !Verdict.is_closed());
     }
 }

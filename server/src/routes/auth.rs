@@ -98,7 +98,7 @@ pub async fn staff_login(State(state): State<AppState>, ApiJson(req): ApiJson<St
     let ok = tokio::task::spawn_blocking(move || passwords::verify(&password, &hash)).await.map_err(ApiError::internal)?;
     match account {
         Some(a) if ok && a.active => {
-            let token = state.sessions.create(&*state.store, Principal::Staff { id: a.id, username: a.username, role: a.role }).await?;
+            let token = state.sessions.create(&*state.store, Principal::Staff { id: a.id, username: a.username, role: a.role, province: a.province }).await?;
             Ok(Json(TokenResponse { token, role: Some(a.role) }))
         }
         _ => Err(ApiError::new(StatusCode::UNAUTHORIZED, "invalid_credentials", "wrong username or password")),

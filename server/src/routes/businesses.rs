@@ -18,8 +18,9 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiQuery, Staff};
+use crate::registry::view;
 use crate::state::AppState;
-use crate::store::{search_key, BusinessRecord};
+use samat_core::model::text::search_key;
 
 /// How long clients and proxies may keep a business record.
 pub const BUSINESS_MAX_AGE: u32 = 300;
@@ -52,20 +53,6 @@ fn guild_id_of(raw: Result<Path<String>, PathRejection>) -> ApiResult<String> {
 
 fn not_found() -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, "business_not_found", "no business with this identification code is in the registry")
-}
-
-/// The wire form of a stored business.
-pub fn view(b: &BusinessRecord) -> BusinessView {
-    BusinessView {
-        guild_id: b.guild_id.clone(),
-        name: b.name.clone(),
-        guild: b.guild.clone(),
-        licence_no: b.licence_no.clone(),
-        licence_status: b.licence_status,
-        province: b.province.clone(),
-        city: b.city.clone(),
-        address: b.address.clone(),
-    }
 }
 
 /// A strong ETag over the view's content: it changes exactly when what the client sees does.

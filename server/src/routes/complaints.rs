@@ -7,13 +7,12 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use samat_core::model::api::{
-    ComplaintDetail, ComplaintSummary, DecisionRequest, EventView, FeedbackRequest, FeedbackView, FieldError, NewComplaint, SubmitResponse, WithdrawRequest,
+    ComplaintDetail, ComplaintSummary, DecisionRequest, EventView, FeedbackRequest, FeedbackView, NewComplaint, SubmitResponse, WithdrawRequest,
 };
-use samat_core::model::{Actor, Channel, PhoneNumber, Stage};
+use samat_core::model::{Channel, PhoneNumber};
 use serde::Deserialize;
-use time::OffsetDateTime;
 
-use crate::actions::{self, Move};
+use crate::actions::{self, Who};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiBytes, ApiJson, ApiQuery, Citizen, ClientIp, CodePath};
 use crate::state::AppState;
@@ -59,7 +58,7 @@ pub async fn detail_response(state: &AppState, c: &ComplaintRecord, headers: &He
               (status = 200, body = SubmitResponse, description = "already filed with this client_id"),
               (status = 422, description = "validation_failed, with per-field codes"), (status = 409, description = "client_id_conflict")))]
 pub async fn submit(State(state): State<AppState>, citizen: Citizen, ApiJson(body): ApiJson<NewComplaint>) -> ApiResult<(StatusCode, Json<SubmitResponse>)> {
-    let (resp, created) = actions::file_complaint(&state, citizen.phone, Channel::App, &body, true, None).await?;
+    let (resp, created) = actions::file_complaint(&state, citizen.phone, Channel::App, &body, true, Who::Citizen).await?;
     Ok((if created { StatusCode::CREATED } else { StatusCode::OK }, Json(resp)))
 }
 
@@ -90,24 +89,8 @@ pub async fn decide(
     ApiJson(req): ApiJson<DecisionRequest>,
 ) -> ApiResult<Json<EventView>> {
     let c = own(&state, &citizen, code).await?;
-    let retried = match actions::action_id(req.action_id.as_deref())? {
-        Some(a) => state.store.event_by_action(a).await?.filter(|e| e.tracking_code == c.tracking_code),
-        None => None,
-    };
-    if let Some(e) = retried {
-        return views::event(&e, Audience::Citizen).map(Json).ok_or_else(|| ApiError::internal("citizen event hidden"));
-    }
-    if c.stage != Stage::SelfRegulation {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "invalid_transition",
-            format!("a decision is only taken in self_regulation; this complaint is in {}", c.stage.wire_name()),
-        ));
-    }
     let action_id = actions::action_id(req.action_id.as_deref())?;
-    let to = if req.accept { Stage::Resolved } else { Stage::Inspection };
-    let note = actions::note_field("note", req.note.as_deref())?;
-    let e = actions::move_complaint(&state, &c, Actor::Citizen, None, Move { to, note, internal_note: None, details: None, action_id }).await?;
+    let e = actions::decide(&state, &c, req.accept, req.note.as_deref(), action_id).await?;
     views::event(&e, Audience::Citizen).map(Json).ok_or_else(|| ApiError::internal("citizen event hidden"))
 }
 
@@ -122,10 +105,8 @@ pub async fn withdraw(State(state): State<AppState>, citizen: Citizen, CodePath(
     } else {
         serde_json::from_slice(&body).map_err(|e| ApiError::bad_request("invalid_json", format!("the body is not a valid withdrawal: {e}")))?
     };
-    let note = actions::note_field("note", req.note.as_deref())?;
     let action_id = actions::action_id(req.action_id.as_deref())?;
-    let e =
-        actions::move_complaint(&state, &c, Actor::Citizen, None, Move { to: Stage::Withdrawn, note, internal_note: None, details: None, action_id }).await?;
+    let e = actions::withdraw(&state, &c, req.note.as_deref(), action_id).await?;
     views::event(&e, Audience::Citizen).map(Json).ok_or_else(|| ApiError::internal("citizen event hidden"))
 }
 
@@ -140,12 +121,8 @@ pub async fn feedback(
     ApiJson(req): ApiJson<FeedbackRequest>,
 ) -> ApiResult<(StatusCode, Json<FeedbackView>)> {
     let c = own(&state, &citizen, code).await?;
-    if !(1..=5).contains(&req.rating) {
-        return Err(ApiError::invalid_fields(vec![FieldError { field: "rating".into(), code: "invalid_rating".into(), message: "rating is 1 to 5".into() }]));
-    }
-    let comment = actions::note_field("comment", req.comment.as_deref())?;
     let action_id = actions::action_id(req.action_id.as_deref())?;
-    let f = state.store.add_feedback(c.tracking_code, req.rating, comment, req.escalate, action_id, OffsetDateTime::now_utc()).await?;
+    let f = actions::feedback(&state, &c, req.rating, req.comment.as_deref(), req.escalate, action_id).await?;
     Ok((StatusCode::CREATED, Json(views::feedback(&f))))
 }
 

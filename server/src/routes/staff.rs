@@ -1,25 +1,26 @@
-//! The ministry's staff: work queues by role, reading a complaint with internal notes, moving
-//! it through the workflow, adding notes (how the guild body records the business's answer),
-//! filing for callers and counter visitors, and closing escalations.
+//! The ministry's staff: work queues by role and province, reading a complaint with internal
+//! notes, moving it through the workflow, taking and handing it over, adding notes (how the
+//! guild body records the business's answer), filing for callers and counter visitors, and
+//! closing escalations. A provincial account sees its own province only: another province's
+//! complaint answers 404 as if it did not exist.
 
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use samat_core::model::api::{EventKind, EventView, FieldError, NoteRequest, QueueResponse, StaffIntakeRequest, SubmitResponse, TransitionRequest};
-use samat_core::model::workflow::queue_stages;
-use samat_core::model::{Actor, Channel, PhoneNumber, Role, Stage, TrackingCode};
+use samat_core::model::api::{AssignRequest, EventView, NoteRequest, ProvinceRequest, QueueResponse, StaffIntakeRequest, SubmitResponse, TransitionRequest};
+use samat_core::model::workflow::{self, queue_stages};
+use samat_core::model::{Category, Channel, PhoneNumber, Province, Stage};
 use serde::Deserialize;
 use time::OffsetDateTime;
 
-use crate::actions::{self, Move};
+use crate::actions::{self, Handling, Move, Who};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiPath, ApiQuery, CodePath, Staff};
-use crate::notice;
 use crate::routes::complaints::detail_response;
 use crate::state::AppState;
-use crate::store::{ChangeRecord, ComplaintRecord, NewSms, SmsKind};
+use crate::store::{Holding, QueueFilter};
 use crate::views::{self, Audience};
 
 /// Routes of this module.
@@ -29,12 +30,10 @@ pub fn router() -> Router<AppState> {
         .route("/v1/staff/complaints/{tracking_code}", get(show))
         .route("/v1/staff/complaints/{tracking_code}/transition", post(transition))
         .route("/v1/staff/complaints/{tracking_code}/notes", post(add_note))
+        .route("/v1/staff/complaints/{tracking_code}/assign", post(assign))
+        .route("/v1/staff/complaints/{tracking_code}/province", post(set_province))
         .route("/v1/staff/intake", post(intake))
         .route("/v1/staff/escalations/{feedback_id}/close", post(close_escalation))
-}
-
-async fn existing(state: &AppState, code: TrackingCode) -> ApiResult<ComplaintRecord> {
-    state.store.complaint(code).await?.ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "complaint_not_found", "no complaint has this tracking code"))
 }
 
 /// Query of the queue.
@@ -42,32 +41,84 @@ async fn existing(state: &AppState, code: TrackingCode) -> ApiResult<ComplaintRe
 pub struct QueueQuery {
     /// Most items (1–500, default 100).
     pub limit: Option<i64>,
+    /// Items to skip (paging).
+    pub offset: Option<i64>,
+    /// `all` (default), `mine` or `unassigned`.
+    pub holding: Option<String>,
+    /// Only this stage (of the role's queue).
+    pub stage: Option<String>,
+    /// Only this category.
+    pub category: Option<String>,
+    /// Only this channel.
+    pub channel: Option<String>,
+    /// Only this city.
+    pub city: Option<String>,
+    /// Only this province (national accounts; a provincial account always sees its own).
+    pub province: Option<String>,
 }
 
-/// What the caller's role may act on, oldest in its stage first, with the stage's age.
-/// Supervisors also get the escalated complaints about handling.
+fn parse_or<T>(raw: Option<&str>, parse: impl Fn(&str) -> Option<T>, code: &'static str, what: &str) -> ApiResult<Option<T>> {
+    match raw.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => parse(s).map(Some).ok_or_else(|| ApiError::bad_request(code, format!("unknown {what} {s:?}"))),
+    }
+}
+
+/// What the caller's role may act on in its province, oldest in its stage first, with the
+/// stage's age and who holds each complaint. Supervisors also get the escalated complaints
+/// about handling.
 #[utoipa::path(get, path = "/v1/staff/queue", tag = "staff", params(QueueQuery), security(("bearer" = [])),
-    responses((status = 200, body = QueueResponse)))]
+    responses((status = 200, body = QueueResponse), (status = 400)))]
 pub async fn queue(State(state): State<AppState>, staff: Staff, ApiQuery(q): ApiQuery<QueueQuery>) -> ApiResult<Json<QueueResponse>> {
     let limit = q.limit.unwrap_or(100).clamp(1, 500);
-    let rows = state.store.queue(queue_stages(staff.role), staff.role == Role::Supervisor, limit).await?;
+    let offset = q.offset.unwrap_or(0).max(0);
+    let holding = match q.holding.as_deref().map(str::trim) {
+        None | Some("") | Some("all") => Holding::Any,
+        Some("mine") => Holding::Mine(staff.id),
+        Some("unassigned") => Holding::Unassigned,
+        Some(other) => return Err(ApiError::bad_request("invalid_holding", format!("holding is all, mine or unassigned, not {other:?}"))),
+    };
+    let role_stages = queue_stages(staff.role);
+    let stages = match parse_or(q.stage.as_deref(), Stage::from_wire, "unknown_stage", "stage")? {
+        Some(s) if role_stages.contains(&s) => vec![s],
+        Some(s) => return Err(ApiError::bad_request("unknown_stage", format!("{} is not in your queue", s.wire_name()))),
+        None => role_stages.to_vec(),
+    };
+    let asked_province = parse_or(q.province.as_deref(), Province::from_text, "unknown_province", "province")?;
+    let filter = QueueFilter {
+        stages,
+        province: staff.province.or(asked_province),
+        category: parse_or(q.category.as_deref(), Category::from_wire, "unknown_category", "category")?,
+        channel: parse_or(q.channel.as_deref(), Channel::from_wire, "unknown_channel", "channel")?,
+        city: q.city.as_deref().map(samat_core::model::text::search_key).filter(|c| !c.is_empty()),
+        holding,
+        search: None,
+        limit,
+        offset,
+    };
+    let page = state.store.queue(filter).await?;
     let now = OffsetDateTime::now_utc();
-    let mut items: Vec<_> = rows.iter().map(|r| views::queue_item(r, now)).collect();
-    items.sort_by_key(|i| i.escalation.as_ref().map_or(i.stage_since, |e| e.at));
-    items.truncate(limit as usize);
-    Ok(Json(QueueResponse { role: staff.role, items }))
+    let mut items: Vec<_> = page.rows.iter().map(|r| views::queue_item(r, now)).collect();
+    if workflow::may_close_escalations(staff.role) && offset == 0 {
+        let escalated = state.store.escalations(staff.province, limit, 0).await?;
+        items.extend(escalated.rows.iter().map(|r| views::queue_item(r, now)));
+        items.sort_by_key(|i| i.escalation.as_ref().map_or(i.stage_since, |e| e.at));
+        items.truncate(limit as usize);
+    }
+    Ok(Json(QueueResponse { role: staff.role, items, total: Some(page.total) }))
 }
 
-/// A complaint as staff see it: internal notes and the complainant's phone included.
+/// A complaint as staff see it: internal notes, who holds it and the complainant's phone.
 #[utoipa::path(get, path = "/v1/staff/complaints/{tracking_code}", tag = "staff", params(("tracking_code" = String, Path)), security(("bearer" = [])),
     responses((status = 200, body = samat_core::model::api::ComplaintDetail), (status = 404)))]
-pub async fn show(State(state): State<AppState>, _staff: Staff, CodePath(code): CodePath, headers: HeaderMap) -> ApiResult<Response> {
-    let c = existing(&state, code).await?;
+pub async fn show(State(state): State<AppState>, staff: Staff, CodePath(code): CodePath, headers: HeaderMap) -> ApiResult<Response> {
+    let c = actions::staff_complaint(&state, staff.who(), code).await?;
     detail_response(&state, &c, &headers, Audience::Staff).await
 }
 
 /// Moves a complaint to another stage. Refused moves: 409 `invalid_transition`, 403
-/// `role_not_allowed`, 422 when a reason, report, case file or verdict is missing.
+/// `role_not_allowed`, 422 when a reason, report, case file or verdict is missing, 409
+/// `stage_changed` when someone else moved it meanwhile.
 #[utoipa::path(post, path = "/v1/staff/complaints/{tracking_code}/transition", tag = "staff", request_body = TransitionRequest,
     params(("tracking_code" = String, Path)), security(("bearer" = [])),
     responses((status = 200, body = EventView), (status = 403, description = "role_not_allowed"), (status = 409, description = "invalid_transition"), (status = 422)))]
@@ -78,12 +129,10 @@ pub async fn transition(
     ApiJson(req): ApiJson<TransitionRequest>,
 ) -> ApiResult<Json<EventView>> {
     let to = Stage::from_wire(req.to.trim()).ok_or_else(|| ApiError::bad_request("unknown_stage", format!("unknown stage {:?}", req.to)))?;
-    let c = existing(&state, code).await?;
+    let c = actions::staff_complaint(&state, staff.who(), code).await?;
     let note = actions::note_field("note", req.note.as_deref())?;
     let internal_note = actions::note_field("internal_note", req.internal_note.as_deref())?;
-    let e =
-        actions::move_complaint(&state, &c, Actor::Staff(staff.role), Some(staff.id), Move { to, note, internal_note, details: req.details, action_id: None })
-            .await?;
+    let e = actions::move_complaint(&state, &c, Who::Staff(staff.who()), Move { to, note, internal_note, details: req.details, action_id: None }).await?;
     views::event(&e, Audience::Staff).map(Json).ok_or_else(|| ApiError::internal("staff event hidden"))
 }
 
@@ -97,35 +146,43 @@ pub async fn add_note(
     CodePath(code): CodePath,
     ApiJson(req): ApiJson<NoteRequest>,
 ) -> ApiResult<(StatusCode, Json<EventView>)> {
-    let c = existing(&state, code).await?;
-    let visible = req.visible_to_citizen;
-    if let Err(denied) = samat_core::model::workflow::check_note(staff.role, c.stage, visible) {
-        let status = if denied == samat_core::model::workflow::NoteDenied::Closed { StatusCode::CONFLICT } else { StatusCode::FORBIDDEN };
-        return Err(ApiError::new(status, denied.code(), denied.to_string()));
-    }
-    let note = actions::note_field("note", Some(&req.note))?
-        .ok_or_else(|| ApiError::invalid_fields(vec![FieldError { field: "note".into(), code: "note_empty".into(), message: "write the note".into() }]))?;
-    let change = ChangeRecord {
-        tracking_code: c.tracking_code,
-        expected_stage: c.stage,
-        to: c.stage,
-        kind: EventKind::Note,
-        actor: Actor::Staff(staff.role),
-        actor_staff_id: Some(staff.id),
-        note: visible.then(|| note.clone()),
-        internal_note: (!visible).then_some(note),
-        details: None,
-        visible,
-        sms: visible.then(|| NewSms { to: c.phone.clone(), text: notice::new_note(c.tracking_code), kind: SmsKind::Notice, token: None }),
-        action_id: None,
-        at: OffsetDateTime::now_utc(),
-    };
-    let e = state.store.record_change(change).await?;
-    if visible {
-        actions::announce(&state, &c.phone, e.seq);
-    }
+    let c = actions::staff_complaint(&state, staff.who(), code).await?;
+    let e = actions::add_note(&state, &c, staff.who(), Some(&req.note), req.visible_to_citizen).await?;
     let view = views::event(&e, Audience::Staff).ok_or_else(|| ApiError::internal("staff event hidden"))?;
     Ok((StatusCode::CREATED, Json(view)))
+}
+
+/// Takes a complaint ("I'm handling it"), releases it, or (supervisors) hands it to another
+/// staff member. 409 `already_assigned` when someone else holds it.
+#[utoipa::path(post, path = "/v1/staff/complaints/{tracking_code}/assign", tag = "staff", request_body = AssignRequest,
+    params(("tracking_code" = String, Path)), security(("bearer" = [])),
+    responses((status = 200, body = EventView), (status = 403), (status = 404), (status = 409, description = "already_assigned"), (status = 422)))]
+pub async fn assign(State(state): State<AppState>, staff: Staff, CodePath(code): CodePath, ApiJson(req): ApiJson<AssignRequest>) -> ApiResult<Json<EventView>> {
+    let handling = match (req.action.trim(), req.assignee) {
+        ("take", None) => Handling::Take,
+        ("release", None) => Handling::Release,
+        ("hand_to", Some(id)) => Handling::HandTo(id),
+        _ => return Err(ApiError::bad_request("invalid_assignment", "action is take, release, or hand_to with an assignee")),
+    };
+    let c = actions::staff_complaint(&state, staff.who(), code).await?;
+    let e = actions::assign(&state, &c, staff.who(), handling).await?;
+    views::event(&e, Audience::Staff).map(Json).ok_or_else(|| ApiError::internal("staff event hidden"))
+}
+
+/// Places a complaint in a province (national experts, operators and supervisors).
+#[utoipa::path(post, path = "/v1/staff/complaints/{tracking_code}/province", tag = "staff", request_body = ProvinceRequest,
+    params(("tracking_code" = String, Path)), security(("bearer" = [])),
+    responses((status = 200, body = EventView), (status = 400, description = "unknown_province"), (status = 403), (status = 404)))]
+pub async fn set_province(
+    State(state): State<AppState>,
+    staff: Staff,
+    CodePath(code): CodePath,
+    ApiJson(req): ApiJson<ProvinceRequest>,
+) -> ApiResult<Json<EventView>> {
+    let province = Province::from_text(&req.province).ok_or_else(|| ApiError::bad_request("unknown_province", "name one of Iran's 31 provinces"))?;
+    let c = actions::staff_complaint(&state, staff.who(), code).await?;
+    let e = actions::set_province(&state, &c, staff.who(), province).await?;
+    views::event(&e, Audience::Staff).map(Json).ok_or_else(|| ApiError::internal("staff event hidden"))
 }
 
 /// An operator files for a caller (124) or a counter visitor; the citizen gets the tracking
@@ -134,30 +191,29 @@ pub async fn add_note(
     responses((status = 201, body = SubmitResponse), (status = 200, body = SubmitResponse, description = "already filed with this client_id"),
               (status = 403, description = "role_not_allowed"), (status = 422)))]
 pub async fn intake(State(state): State<AppState>, staff: Staff, ApiJson(req): ApiJson<StaffIntakeRequest>) -> ApiResult<(StatusCode, Json<SubmitResponse>)> {
-    if !matches!(staff.role, Role::Operator | Role::Supervisor) {
+    if !workflow::may_file_for_others(staff.role) {
         return Err(ApiError::forbidden("role_not_allowed", "only operators and supervisors file complaints for citizens"));
     }
     let phone = PhoneNumber::parse(&req.phone).map_err(|e| ApiError::bad_request("invalid_phone", e.to_string()))?;
-    let channel = match Channel::from_wire(req.channel.trim()) {
-        Some(Channel::App) => return Err(ApiError::bad_request("invalid_channel", "the app files through POST /v1/complaints with the citizen's own session")),
-        Some(c) => c,
-        None => return Err(ApiError::bad_request("unknown_channel", format!("unknown channel {:?}", req.channel))),
-    };
-    let (resp, created) = actions::file_complaint(&state, phone, channel, &req.complaint, false, Some(staff.id)).await?;
+    let channel = intake_channel(&req.channel)?;
+    let (resp, created) = actions::file_complaint(&state, phone, channel, &req.complaint, false, Who::Staff(staff.who())).await?;
     Ok((if created { StatusCode::CREATED } else { StatusCode::OK }, Json(resp)))
+}
+
+/// The channel of a staff intake: any but the app, which files with the citizen's own session.
+pub fn intake_channel(raw: &str) -> ApiResult<Channel> {
+    match Channel::from_wire(raw.trim()) {
+        Some(Channel::App) => Err(ApiError::bad_request("invalid_channel", "the app files through POST /v1/complaints with the citizen's own session")),
+        Some(c) => Ok(c),
+        None => Err(ApiError::bad_request("unknown_channel", format!("unknown channel {raw:?}"))),
+    }
 }
 
 /// A supervisor closes an escalated complaint about handling (it leaves the queue).
 #[utoipa::path(post, path = "/v1/staff/escalations/{feedback_id}/close", tag = "staff", params(("feedback_id" = i64, Path)), security(("bearer" = [])),
     responses((status = 204), (status = 403), (status = 404, description = "escalation_not_found")))]
 pub async fn close_escalation(State(state): State<AppState>, staff: Staff, ApiPath(id): ApiPath<String>) -> ApiResult<StatusCode> {
-    if staff.role != Role::Supervisor {
-        return Err(ApiError::forbidden("role_not_allowed", "only supervisors handle escalations"));
-    }
     let id: i64 = id.trim().parse().map_err(|_| ApiError::bad_request("invalid_path", "the escalation id is a number"))?;
-    if state.store.close_escalation(id).await? {
-        Ok(StatusCode::NO_CONTENT)
-    } else {
-        Err(ApiError::new(StatusCode::NOT_FOUND, "escalation_not_found", "no open escalation has this id"))
-    }
+    actions::close_escalation(&state, staff.who(), id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

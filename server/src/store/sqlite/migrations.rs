@@ -2,6 +2,8 @@
 //! Never edit a released step: add a new one.
 
 use rusqlite::Connection;
+use samat_core::model::text::search_key;
+use samat_core::model::Province;
 
 /// The upgrade steps; step `i` takes the schema from version `i` to `i + 1`.
 pub const STEPS: &[&str] = &[
@@ -180,6 +182,26 @@ pub const STEPS: &[&str] = &[
     ALTER TABLE devices ADD COLUMN session_hash BLOB;
     CREATE INDEX devices_by_session ON devices(session_hash) WHERE session_hash IS NOT NULL;
     "#,
+    // v7: the staff console. Complaints belong to a province (`province_code`, the wire name;
+    // the old free-text column keeps the Persian name) and staff accounts to one or none
+    // (national); a complaint is handled by one staff member in its stage; the queues search
+    // business names and filter cities by their folded keys. Rows from before get their
+    // province and keys from `backfill`.
+    r#"
+    ALTER TABLE complaints ADD COLUMN province_code TEXT;
+    ALTER TABLE complaints ADD COLUMN assigned_to INTEGER REFERENCES staff(id);
+    ALTER TABLE complaints ADD COLUMN assigned_at INTEGER;
+    ALTER TABLE complaints ADD COLUMN search_business TEXT;
+    ALTER TABLE complaints ADD COLUMN search_city TEXT;
+    ALTER TABLE staff ADD COLUMN display_name TEXT;
+    ALTER TABLE staff ADD COLUMN province TEXT;
+    CREATE INDEX complaints_queue ON complaints(stage, province_code, stage_since, id);
+    CREATE INDEX complaints_in_stage_order ON complaints(stage_since, id);
+    CREATE INDEX complaints_by_holder ON complaints(assigned_to, stage_since) WHERE assigned_to IS NOT NULL;
+    CREATE INDEX complaints_by_guild ON complaints(guild_id) WHERE guild_id IS NOT NULL;
+    CREATE INDEX sessions_by_staff ON sessions(staff_id) WHERE staff_id IS NOT NULL;
+    INSERT INTO settings (key, value) VALUES ('backfill_v7', X'00') ON CONFLICT (key) DO NOTHING;
+    "#,
 ];
 
 /// Fills what the SQL steps cannot compute: the search keys of businesses stored before v4
@@ -198,8 +220,27 @@ pub fn backfill(conn: &mut Connection) -> rusqlite::Result<usize> {
             update.execute(rusqlite::params![guild_id, keys.name, keys.city, keys.sort])?;
         }
     }
+    let mut filled = rows.len();
+    // v7: provinces and queue keys of complaints filed before (once: the flag is cleared).
+    let pending: bool = tx.query_row("SELECT count(*) FROM settings WHERE key = 'backfill_v7' AND value = X'00'", [], |r| r.get::<_, i64>(0))? > 0;
+    if pending {
+        type Keys = (i64, Option<String>, Option<String>, Option<String>);
+        let complaints: Vec<Keys> = {
+            let mut stmt = tx.prepare("SELECT id, province, business_name, city FROM complaints")?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?.collect::<rusqlite::Result<_>>()?;
+            rows
+        };
+        let mut update = tx.prepare("UPDATE complaints SET province_code = ?2, search_business = ?3, search_city = ?4 WHERE id = ?1")?;
+        for (id, province, name, city) in &complaints {
+            let code = province.as_deref().and_then(Province::from_text).map(Province::wire_name);
+            update.execute(rusqlite::params![id, code, name.as_deref().map(search_key), city.as_deref().map(search_key)])?;
+        }
+        drop(update);
+        tx.execute("UPDATE settings SET value = X'01' WHERE key = 'backfill_v7'", [])?;
+        filled += complaints.len();
+    }
     tx.commit()?;
-    Ok(rows.len())
+    Ok(filled)
 }
 
 /// The schema version this build writes.
@@ -247,7 +288,7 @@ mod tests {
         assert_eq!(backfill(&mut conn).unwrap(), 1);
         let (search, status): (String, Option<String>) =
             conn.query_row("SELECT search_name, licence_status FROM businesses", [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
-        assert_eq!(search, crate::store::search_key("سوپرمارکت علی"));
+        assert_eq!(search, search_key("سوپرمارکت علی"));
         assert_eq!(status, None);
         assert_eq!(backfill(&mut conn).unwrap(), 0, "nothing left to fill");
         assert!(conn.execute("UPDATE businesses SET licence_status = 'revoked'", []).is_err(), "unknown statuses are refused");

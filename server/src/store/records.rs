@@ -1,0 +1,692 @@
+//! The records the store reads and writes: sessions and staff, complaints and their events,
+//! the SMS and push outboxes, devices, the registry. Plain data, the same for every backend.
+
+use samat_core::model::api::{ComplaintFields, LicenceStatus, PushKind, PushMessage};
+use samat_core::model::text::{search_key, sort_key};
+use samat_core::model::{Actor, Category, Channel, PhoneNumber, Province, Role, Stage, TrackingCode};
+use serde_json::Value;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// Who a session belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Principal {
+    /// A citizen, known by the phone they verified.
+    Citizen {
+        /// The verified phone.
+        phone: PhoneNumber,
+    },
+    /// A staff member.
+    Staff {
+        /// Staff id.
+        id: i64,
+        /// Username.
+        username: String,
+        /// Role.
+        role: Role,
+        /// The province the account works in; `None` for a national account.
+        province: Option<Province>,
+    },
+}
+
+/// A staff account as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffRecord {
+    /// Id.
+    pub id: i64,
+    /// Login name (lower case).
+    pub username: String,
+    /// The person's name as colleagues read it in queues and histories.
+    pub display_name: Option<String>,
+    /// Argon2 PHC string.
+    pub password_hash: String,
+    /// Role.
+    pub role: Role,
+    /// The province the account works in; `None` for a national account.
+    pub province: Option<Province>,
+    /// Whether the account may log in.
+    pub active: bool,
+    /// When it was created.
+    pub created_at: OffsetDateTime,
+}
+
+impl StaffRecord {
+    /// The name to show: the display name, else the username.
+    pub fn shown_name(&self) -> &str {
+        self.display_name.as_deref().filter(|n| !n.is_empty()).unwrap_or(&self.username)
+    }
+}
+
+/// A staff account to create.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewStaff {
+    /// Login name (lower case, checked by the caller).
+    pub username: String,
+    /// The person's name.
+    pub display_name: Option<String>,
+    /// Argon2 PHC string.
+    pub password_hash: String,
+    /// Role.
+    pub role: Role,
+    /// Province; `None` for national.
+    pub province: Option<Province>,
+}
+
+/// What a supervisor changes on a staff account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffUpdate {
+    /// Role.
+    pub role: Role,
+    /// Province; `None` for national.
+    pub province: Option<Province>,
+    /// Whether the account may log in (disabling it ends its sessions).
+    pub active: bool,
+    /// The person's name.
+    pub display_name: Option<String>,
+}
+
+/// An SMS to queue in the outbox, in the same transaction as what caused it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewSms {
+    /// Recipient.
+    pub to: PhoneNumber,
+    /// Full text.
+    pub text: String,
+    /// `otp` (sent through the gateway's verification template) or `notice`.
+    pub kind: SmsKind,
+    /// The template token for `otp` messages (the code).
+    pub token: Option<String>,
+}
+
+/// Kinds of outgoing SMS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmsKind {
+    /// A login code.
+    Otp,
+    /// A notice about a complaint.
+    Notice,
+}
+
+impl SmsKind {
+    /// Stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SmsKind::Otp => "otp",
+            SmsKind::Notice => "notice",
+        }
+    }
+}
+
+/// An SMS waiting in the outbox.
+#[derive(Debug, Clone)]
+pub struct OutboxSms {
+    /// Outbox id, also the de-duplication key given to the gateway.
+    pub id: i64,
+    /// Recipient.
+    pub to: PhoneNumber,
+    /// Text.
+    pub text: String,
+    /// Kind.
+    pub kind: SmsKind,
+    /// Template token.
+    pub token: Option<String>,
+    /// Attempts so far.
+    pub attempts: i64,
+}
+
+/// Where a device's pushes go, as stored.
+#[derive(Clone, PartialEq, Eq)]
+pub enum DeviceTarget {
+    /// A Web Push subscription: endpoint URL, the device's P-256 public key (65 bytes,
+    /// uncompressed) and its 16-byte authentication secret.
+    UnifiedPush {
+        /// Endpoint URL.
+        endpoint: String,
+        /// `p256dh`, decoded.
+        p256dh: Vec<u8>,
+        /// `auth`, decoded.
+        auth: Vec<u8>,
+    },
+    /// An FCM registration token.
+    Fcm {
+        /// The token.
+        token: String,
+    },
+    /// An APNs device token (lower-case hex).
+    Apns {
+        /// The token.
+        token: String,
+    },
+}
+
+impl DeviceTarget {
+    /// The push service.
+    pub fn kind(&self) -> PushKind {
+        match self {
+            DeviceTarget::UnifiedPush { .. } => PushKind::UnifiedPush,
+            DeviceTarget::Fcm { .. } => PushKind::Fcm,
+            DeviceTarget::Apns { .. } => PushKind::Apns,
+        }
+    }
+
+    /// The endpoint URL or token: what is unique across accounts.
+    pub fn address(&self) -> &str {
+        match self {
+            DeviceTarget::UnifiedPush { endpoint, .. } => endpoint,
+            DeviceTarget::Fcm { token } | DeviceTarget::Apns { token } => token,
+        }
+    }
+}
+
+impl std::fmt::Debug for DeviceTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Endpoints and tokens are capabilities: never in a log line.
+        write!(f, "DeviceTarget::{}", self.kind().wire_name())
+    }
+}
+
+/// A registered device.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceRecord {
+    /// Id.
+    pub id: i64,
+    /// The citizen it belongs to.
+    pub phone: PhoneNumber,
+    /// Where its pushes go.
+    pub target: DeviceTarget,
+    /// Registered by this citizen.
+    pub created_at: OffsetDateTime,
+    /// Last registered.
+    pub updated_at: OffsetDateTime,
+}
+
+/// What registering a device did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Registration {
+    /// A target nobody had registered.
+    New,
+    /// The caller had it already (its keys are refreshed).
+    Refreshed,
+    /// Another account had it: it is the caller's now, and that account's pending pushes to it
+    /// are dropped.
+    Moved,
+}
+
+/// A push waiting in the outbox, with its device.
+#[derive(Debug, Clone)]
+pub struct OutboxPush {
+    /// Outbox id.
+    pub id: i64,
+    /// The device.
+    pub device: DeviceRecord,
+    /// What to say.
+    pub message: PushMessage,
+    /// Attempts so far.
+    pub attempts: i64,
+    /// When it was queued.
+    pub created_at: OffsetDateTime,
+}
+
+/// How a push attempt ended, as recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PushRecord {
+    /// The push service accepted it.
+    Sent,
+    /// Not delivered; try again at `next_attempt_at`, or give up when `None`.
+    Failed {
+        /// Why.
+        error: String,
+        /// When to try again.
+        next_attempt_at: Option<OffsetDateTime>,
+    },
+    /// Not attempted: the device's push service is not configured on this server.
+    Skipped {
+        /// Why.
+        reason: String,
+    },
+    /// The push service says the device no longer exists: forget the device (and what is
+    /// still queued for it).
+    DeviceGone,
+}
+
+/// Outcome of checking a login code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OtpCheck {
+    /// Right code; it is consumed.
+    Valid,
+    /// Wrong code; this many attempts remain.
+    Wrong {
+        /// Attempts left.
+        remaining: i64,
+    },
+    /// Expired, or never sent, or already used.
+    Expired,
+    /// Five wrong attempts: the code is burnt.
+    TooManyAttempts,
+}
+
+/// A complaint to insert, with everything decided: the fields as validated and completed
+/// from the registry, whether the business is known, who filed it.
+#[derive(Debug, Clone)]
+pub struct NewComplaintRecord {
+    /// The tracking code drawn for it (a code already taken is refused with
+    /// [`Filed::CodeTaken`], and the caller draws another).
+    pub tracking_code: TrackingCode,
+    /// Idempotency key.
+    pub client_id: Uuid,
+    /// The complainant.
+    pub phone: PhoneNumber,
+    /// Channel.
+    pub channel: Channel,
+    /// Validated fields.
+    pub fields: ComplaintFields,
+    /// Whether the business ID is in the registry (`None`: no ID given).
+    pub business_known: Option<bool>,
+    /// Who filed it: the citizen, or the staff role that filed for them.
+    pub actor: Actor,
+    /// The staff member who filed it, for assisted channels.
+    pub filed_by_staff: Option<i64>,
+    /// When.
+    pub at: OffsetDateTime,
+}
+
+/// What inserting a complaint did.
+#[derive(Debug, Clone)]
+pub enum Filed {
+    /// A new complaint, with the seq of its `created` event.
+    New(ComplaintRecord, i64),
+    /// The complaint this citizen already filed with the same `client_id`.
+    Existing(ComplaintRecord),
+    /// The drawn tracking code belongs to another complaint: draw again.
+    CodeTaken,
+}
+
+/// A complaint as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ComplaintRecord {
+    /// Internal id.
+    pub id: i64,
+    /// Tracking code.
+    pub tracking_code: TrackingCode,
+    /// Idempotency key.
+    pub client_id: Uuid,
+    /// Complainant.
+    pub phone: PhoneNumber,
+    /// Channel.
+    pub channel: Channel,
+    /// Category.
+    pub category: Category,
+    /// Description.
+    pub description: String,
+    /// Business ID.
+    pub guild_id: Option<String>,
+    /// Whether the business ID is in the registry.
+    pub business_known: Option<bool>,
+    /// Business name.
+    pub business_name: Option<String>,
+    /// Business address.
+    pub business_address: Option<String>,
+    /// The province it is handled in (`None`: not yet known; national staff place it).
+    pub province: Option<Province>,
+    /// City.
+    pub city: Option<String>,
+    /// Incident date.
+    pub incident_date: Option<time::Date>,
+    /// Amount.
+    pub amount_rials: Option<i64>,
+    /// Compensation claim.
+    pub wants_compensation: bool,
+    /// Stage.
+    pub stage: Stage,
+    /// Since when.
+    pub stage_since: OffsetDateTime,
+    /// Filed.
+    pub created_at: OffsetDateTime,
+    /// Last change.
+    pub updated_at: OffsetDateTime,
+    /// Bumped on every change; the ETag.
+    pub version: i64,
+    /// The staff member handling it in its current stage.
+    pub assigned_to: Option<i64>,
+}
+
+/// One stored event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventRecord {
+    /// Feed position.
+    pub seq: i64,
+    /// The complaint's tracking code.
+    pub tracking_code: TrackingCode,
+    /// `created`, `stage` or `note`.
+    pub kind: samat_core::model::api::EventKind,
+    /// Before.
+    pub from_stage: Option<Stage>,
+    /// After.
+    pub stage: Stage,
+    /// Who.
+    pub actor: Actor,
+    /// Staff id of the actor.
+    pub actor_staff_id: Option<i64>,
+    /// When.
+    pub at: OffsetDateTime,
+    /// For the citizen.
+    pub note: Option<String>,
+    /// For staff.
+    pub internal_note: Option<String>,
+    /// Details.
+    pub details: Option<Value>,
+    /// Whether the citizen sees it.
+    pub visible: bool,
+}
+
+/// A stage change (or a note) to record, checked by the workflow rules beforehand.
+#[derive(Debug, Clone)]
+pub struct ChangeRecord {
+    /// The complaint.
+    pub tracking_code: TrackingCode,
+    /// The stage the rules were checked against; the write fails with
+    /// [`StoreError::StageChanged`](super::StoreError::StageChanged) if the complaint is no longer there.
+    pub expected_stage: Stage,
+    /// The new stage (equal to `expected_stage` for a note).
+    pub to: Stage,
+    /// `stage` or `note`.
+    pub kind: samat_core::model::api::EventKind,
+    /// Who.
+    pub actor: Actor,
+    /// Staff id.
+    pub actor_staff_id: Option<i64>,
+    /// Note for the citizen.
+    pub note: Option<String>,
+    /// Staff-only note.
+    pub internal_note: Option<String>,
+    /// Details (verdict).
+    pub details: Option<Value>,
+    /// Whether the citizen sees it.
+    pub visible: bool,
+    /// The SMS to the complainant, if any.
+    pub sms: Option<NewSms>,
+    /// Whether the complainant's devices hear of it by push (the caller decides; a stage
+    /// change always, a note the citizen sees too).
+    pub push: bool,
+    /// The citizen's idempotency key for this action.
+    pub action_id: Option<Uuid>,
+    /// Who handles the complaint after a stage change (see
+    /// [`holder_after_move`](samat_core::model::workflow::holder_after_move)); a note leaves
+    /// the holder as it is.
+    pub holder_after: Option<i64>,
+    /// When.
+    pub at: OffsetDateTime,
+}
+
+/// Feedback as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedbackRecord {
+    /// Id.
+    pub id: i64,
+    /// The complaint.
+    pub tracking_code: TrackingCode,
+    /// 1–5.
+    pub rating: i64,
+    /// Comment.
+    pub comment: Option<String>,
+    /// In the supervisors' queue.
+    pub escalated: bool,
+    /// When.
+    pub at: OffsetDateTime,
+}
+
+/// A stored photo's metadata.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PhotoRecord {
+    /// The app's id for it.
+    pub photo_id: Uuid,
+    /// MIME type.
+    pub content_type: String,
+    /// Size.
+    pub size: i64,
+    /// SHA-256, hex.
+    pub sha256: String,
+}
+
+/// Outcome of storing a photo.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PutPhoto {
+    /// Stored.
+    Created(PhotoRecord),
+    /// The same photo was already there.
+    Exists(PhotoRecord),
+    /// Another photo already has this id.
+    IdConflict,
+    /// The complaint already has the most photos allowed.
+    TooMany,
+}
+
+/// A row of a staff queue.
+#[derive(Debug, Clone)]
+pub struct QueueRow {
+    /// The complaint.
+    pub complaint: ComplaintRecord,
+    /// The escalated feedback, for supervisors.
+    pub escalation: Option<FeedbackRecord>,
+    /// The name of the staff member handling it, if anyone is.
+    pub holder: Option<String>,
+}
+
+/// Which complaints a queue shows, by who holds them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Holding {
+    /// Every complaint.
+    Any,
+    /// Those held by this staff member.
+    Mine(i64),
+    /// Those nobody holds.
+    Unassigned,
+}
+
+/// A look-up in a queue, already told apart by the caller (a single search box takes any).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum QueueSearch {
+    /// One complaint by tracking code.
+    TrackingCode(TrackingCode),
+    /// The complaints of a phone.
+    Phone(PhoneNumber),
+    /// The complaints about a business ID.
+    GuildId(String),
+    /// Complaints whose business name contains this [`search_key`](samat_core::model::text::search_key).
+    BusinessName(String),
+}
+
+/// What a staff queue holds: the stages, the account's province, filters, search and a page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueFilter {
+    /// Stages to show.
+    pub stages: Vec<Stage>,
+    /// Only this province (`None`: every province; provincial accounts always give theirs).
+    pub province: Option<Province>,
+    /// Only this category.
+    pub category: Option<Category>,
+    /// Only this channel.
+    pub channel: Option<Channel>,
+    /// Only this city ([`search_key`](samat_core::model::text::search_key) of it, exact).
+    pub city: Option<String>,
+    /// By holder.
+    pub holding: Holding,
+    /// A look-up.
+    pub search: Option<QueueSearch>,
+    /// Page size.
+    pub limit: i64,
+    /// Rows to skip.
+    pub offset: i64,
+}
+
+/// A page of a queue and how many rows match in all.
+#[derive(Debug, Clone)]
+pub struct QueuePage {
+    /// The rows, oldest in stage first.
+    pub rows: Vec<QueueRow>,
+    /// Rows matching the filter.
+    pub total: i64,
+}
+
+/// Taking, releasing or handing over a complaint: checked by the workflow rules against the
+/// stage and holder read; the write fails with [`StoreError::StageChanged`](super::StoreError::StageChanged) or
+/// [`StoreError::HolderChanged`](super::StoreError::HolderChanged) if either moved meanwhile.
+#[derive(Debug, Clone)]
+pub struct AssignChange {
+    /// The complaint.
+    pub tracking_code: TrackingCode,
+    /// The stage the rules were checked against.
+    pub expected_stage: Stage,
+    /// The holder the rules were checked against.
+    pub expected_holder: Option<i64>,
+    /// The new holder (`None`: released).
+    pub to: Option<i64>,
+    /// Who did it.
+    pub actor: Actor,
+    /// Their staff id.
+    pub actor_staff_id: i64,
+    /// When.
+    pub at: OffsetDateTime,
+}
+
+/// Placing a complaint in a province (a national account, for a complaint whose business is
+/// not in the registry).
+#[derive(Debug, Clone)]
+pub struct ProvinceChange {
+    /// The complaint.
+    pub tracking_code: TrackingCode,
+    /// The stage the rules were checked against.
+    pub expected_stage: Stage,
+    /// The province.
+    pub province: Province,
+    /// Who did it.
+    pub actor: Actor,
+    /// Their staff id.
+    pub actor_staff_id: i64,
+    /// When.
+    pub at: OffsetDateTime,
+}
+
+/// How many complaints wait in a stage in a province (the supervisors' dashboard).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StageCount {
+    /// The stage.
+    pub stage: Stage,
+    /// The province (`None`: not yet placed).
+    pub province: Option<Province>,
+    /// How many.
+    pub count: i64,
+}
+
+/// A business in the registry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BusinessRecord {
+    /// Identification code (ASCII digits, normalised by `normalize_guild_id`).
+    pub guild_id: String,
+    /// Name.
+    pub name: String,
+    /// Guild / union.
+    pub guild: Option<String>,
+    /// Licence number.
+    pub licence_no: Option<String>,
+    /// Licence status (`None`: the registry does not say).
+    pub licence_status: Option<LicenceStatus>,
+    /// Province.
+    pub province: Option<String>,
+    /// City.
+    pub city: Option<String>,
+    /// Address.
+    pub address: Option<String>,
+}
+
+/// Which optional fields of an upsert carry data. On an existing business the others keep
+/// their stored values (an import of a file without a `city` column leaves cities alone);
+/// a carried `None` clears the field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BusinessFields {
+    /// `guild`.
+    pub guild: bool,
+    /// `licence_no`.
+    pub licence_no: bool,
+    /// `licence_status`.
+    pub licence_status: bool,
+    /// `province`.
+    pub province: bool,
+    /// `city`.
+    pub city: bool,
+    /// `address`.
+    pub address: bool,
+}
+
+impl BusinessFields {
+    /// Every field.
+    pub const ALL: BusinessFields = BusinessFields { guild: true, licence_no: true, licence_status: true, province: true, city: true, address: true };
+
+    /// `new` with the fields it does not carry taken from `old`.
+    pub fn merge(self, new: BusinessRecord, old: &BusinessRecord) -> BusinessRecord {
+        let pick = |carried: bool, n: Option<String>, o: &Option<String>| if carried { n } else { o.clone() };
+        BusinessRecord {
+            guild_id: new.guild_id,
+            name: new.name,
+            guild: pick(self.guild, new.guild, &old.guild),
+            licence_no: pick(self.licence_no, new.licence_no, &old.licence_no),
+            licence_status: if self.licence_status { new.licence_status } else { old.licence_status },
+            province: pick(self.province, new.province, &old.province),
+            city: pick(self.city, new.city, &old.city),
+            address: pick(self.address, new.address, &old.address),
+        }
+    }
+}
+
+/// What an upsert did to one business.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Upserted {
+    /// It was new.
+    Inserted,
+    /// It existed and something changed.
+    Updated,
+    /// It existed exactly so.
+    Unchanged,
+}
+
+/// The stored search keys of a business.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BusinessKeys {
+    /// [`search_key`] of the name.
+    pub name: String,
+    /// [`search_key`] of the city.
+    pub city: Option<String>,
+    /// [`sort_key`] of the name.
+    pub sort: String,
+}
+
+impl BusinessKeys {
+    /// The keys of a business with this name and city.
+    pub fn of(name: &str, city: Option<&str>) -> BusinessKeys {
+        BusinessKeys { name: search_key(name), city: city.map(search_key), sort: sort_key(name) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merging_keeps_the_fields_a_batch_does_not_carry() {
+        let old = BusinessRecord {
+            guild_id: "1".into(),
+            name: "الف".into(),
+            guild: Some("g".into()),
+            licence_no: Some("L".into()),
+            licence_status: Some(LicenceStatus::Active),
+            province: Some("p".into()),
+            city: Some("c".into()),
+            address: Some("a".into()),
+        };
+        let new = BusinessRecord { name: "ب".into(), city: None, licence_status: None, ..old.clone() };
+        let only_city = BusinessFields { guild: false, licence_no: false, licence_status: false, province: false, city: true, address: false };
+        let merged = only_city.merge(new.clone(), &old);
+        assert_eq!(merged, BusinessRecord { name: "ب".into(), city: None, ..old.clone() });
+        assert_eq!(BusinessFields::ALL.merge(new.clone(), &old), new);
+    }
+}
