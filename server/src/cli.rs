@@ -120,6 +120,14 @@ struct ServeArgs {
     /// Session lifetime in days.
     #[arg(long, env = "SAMAT_SESSION_DAYS", default_value_t = 90)]
     session_days: u64,
+    /// How long a staff console login lasts, in hours.
+    #[arg(long, env = "SAMAT_STAFF_SESSION_HOURS", default_value_t = 12)]
+    staff_session_hours: u64,
+    /// Mark the console's and portal's cookies Secure on every response (behind a TLS proxy
+    /// that does not send X-Forwarded-Proto; with it, and --trust-forwarded-for, they are
+    /// Secure whenever the request came over https).
+    #[arg(long, env = "SAMAT_SECURE_COOKIES")]
+    secure_cookies: bool,
     /// Time limit of ordinary requests, in seconds.
     #[arg(long, env = "SAMAT_REQUEST_TIMEOUT", default_value_t = 30)]
     request_timeout: u64,
@@ -223,6 +231,8 @@ impl ServeArgs {
             staff_logins_per_15min: self.staff_logins_per_15min,
             trust_forwarded_for: self.trust_forwarded_for,
             session_ttl: Duration::from_secs(self.session_days.max(1) * 24 * 3600),
+            staff_session_ttl: Duration::from_secs(self.staff_session_hours.clamp(1, 24 * 30) * 3600),
+            secure_cookies: self.secure_cookies,
             request_timeout: Duration::from_secs(self.request_timeout.max(1)),
             public_url: self.public_url.clone(),
             ..Settings::default()

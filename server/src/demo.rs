@@ -32,15 +32,15 @@ pub const BUSINESSES: &[DemoBusiness] = &[
 
 /// The demo staff accounts: one national account per role (username = role name) and two
 /// provincial experts, to see what a province's staff see.
-pub const ACCOUNTS: &[(&str, Role, Option<Province>)] = &[
-    ("operator", Role::Operator, None),
-    ("expert", Role::Expert, None),
-    ("guild", Role::Guild, None),
-    ("inspector", Role::Inspector, None),
-    ("taazirat", Role::Taazirat, None),
-    ("supervisor", Role::Supervisor, None),
-    ("expert-tehran", Role::Expert, Some(Province::Tehran)),
-    ("expert-isfahan", Role::Expert, Some(Province::Isfahan)),
+pub const ACCOUNTS: &[(&str, &str, Role, Option<Province>)] = &[
+    ("operator", "زهرا کریمی", Role::Operator, None),
+    ("expert", "علی رضایی", Role::Expert, None),
+    ("guild", "اتحادیه صنف (نمونه)", Role::Guild, None),
+    ("inspector", "حسین موسوی", Role::Inspector, None),
+    ("taazirat", "مریم حسینی", Role::Taazirat, None),
+    ("supervisor", "فاطمه محمدی", Role::Supervisor, None),
+    ("expert-tehran", "رضا احمدی", Role::Expert, Some(Province::Tehran)),
+    ("expert-isfahan", "سارا نوری", Role::Expert, Some(Province::Isfahan)),
 ];
 
 /// Seeds the demo data; existing accounts keep their passwords, businesses are rewritten only
@@ -64,12 +64,17 @@ pub async fn seed(store: &dyn Store, password: &str) -> anyhow::Result<()> {
             )
             .await?;
     }
-    for (username, role, province) in ACCOUNTS {
+    for (username, name, role, province) in ACCOUNTS {
         if store.find_staff(username).await?.is_some() {
             continue;
         }
-        let staff =
-            NewStaff { username: (*username).to_owned(), display_name: None, password_hash: passwords::hash(password)?, role: *role, province: *province };
+        let staff = NewStaff {
+            username: (*username).to_owned(),
+            display_name: Some((*name).to_owned()),
+            password_hash: passwords::hash(password)?,
+            role: *role,
+            province: *province,
+        };
         match store.add_staff(staff).await {
             Ok(_) | Err(StoreError::Conflict(_)) => {}
             Err(e) => return Err(e.into()),

@@ -24,6 +24,7 @@ pub mod sms;
 pub mod state;
 pub mod store;
 pub mod views;
+pub mod web;
 pub mod worker;
 
 use std::future::Future;

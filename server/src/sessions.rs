@@ -49,10 +49,24 @@ impl Sessions {
 
     /// Creates a session for `who` and returns its token.
     pub async fn create(&self, store: &dyn Store, who: Principal) -> Result<String, ApiError> {
+        self.create_for(store, who, self.ttl).await
+    }
+
+    /// Creates a session for `who` that lives `ttl` (a console session lasts a working day,
+    /// an app's months) and returns its token.
+    pub async fn create_for(&self, store: &dyn Store, who: Principal, ttl: Duration) -> Result<String, ApiError> {
         let token = new_token();
-        let expires = OffsetDateTime::now_utc() + self.ttl;
+        let expires = OffsetDateTime::now_utc() + ttl;
         store.create_session(token_hash(&token), &who, expires).await?;
         Ok(token)
+    }
+
+    /// Forgets what is cached of staff member `id`'s sessions, after their account changed
+    /// (disabled, new role or province, new password): the next request reads the store.
+    pub fn forget_staff(&self, id: i64) {
+        if let Ok(mut cache) = self.cache.lock() {
+            cache.retain(|_, (p, _)| !matches!(p, Some(Principal::Staff { id: staff, .. }) if *staff == id));
+        }
     }
 
     /// The principal of a token, if the session is live.

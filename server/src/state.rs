@@ -34,6 +34,11 @@ pub struct Settings {
     pub staff_logins_per_15min: u32,
     /// How long a session lives.
     pub session_ttl: Duration,
+    /// How long a staff console session lives (a working day).
+    pub staff_session_ttl: Duration,
+    /// Mark cookies `Secure` even when the request did not say it came over https (a proxy
+    /// that terminates TLS without `X-Forwarded-Proto`).
+    pub secure_cookies: bool,
     /// Use the first `X-Forwarded-For` hop as the client address.
     pub trust_forwarded_for: bool,
     /// Longest long-poll `wait`.
@@ -62,6 +67,8 @@ impl Default for Settings {
             track_per_ip_per_minute: 20,
             staff_logins_per_15min: 10,
             session_ttl: Duration::from_secs(90 * 24 * 3600),
+            staff_session_ttl: Duration::from_secs(12 * 3600),
+            secure_cookies: false,
             trust_forwarded_for: false,
             max_wait: Duration::from_secs(60),
             request_timeout: Duration::from_secs(30),

@@ -98,6 +98,23 @@ impl Stage {
         }
     }
 
+    /// The Persian name of the action that moves a complaint to this stage, as a button says
+    /// it («اعزام بازرس»).
+    pub fn move_label_fa(self) -> &'static str {
+        match self {
+            Stage::Received => "ثبت شکایت",
+            Stage::ExpertReview => "شروع بررسی کارشناسی",
+            Stage::SelfRegulation => "ارجاع به حوزه خودتنظیمی (مطالبه خسارت)",
+            Stage::Inspection => "اعزام بازرس",
+            Stage::InspectionReported => "ثبت گزارش بازرسی",
+            Stage::Taazirat => "تشکیل پرونده و ارسال به تعزیرات",
+            Stage::Verdict => "ثبت رأی تعزیرات",
+            Stage::Resolved => "مختومه: رسیدگی شد",
+            Stage::Dismissed => "رد شکایت",
+            Stage::Withdrawn => "انصراف از شکایت",
+        }
+    }
+
     /// The English label.
     pub fn label_en(self) -> &'static str {
         match self {

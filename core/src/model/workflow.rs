@@ -115,6 +115,16 @@ impl Carry {
     pub fn needs_note(self) -> bool {
         matches!(self, Carry::Reason | Carry::Report | Carry::CaseFile)
     }
+
+    /// What the note is called on the form, in Persian.
+    pub fn note_label_fa(self) -> &'static str {
+        match self {
+            Carry::Nothing | Carry::Verdict => "توضیح برای شهروند (اختیاری)",
+            Carry::Reason => "دلیل رد شکایت (برای شهروند)",
+            Carry::Report => "گزارش بازرسی",
+            Carry::CaseFile => "خلاصه پرونده برای تعزیرات",
+        }
+    }
 }
 
 /// What a move from `from` to `to` must carry.

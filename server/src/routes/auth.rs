@@ -13,7 +13,7 @@ use time::OffsetDateTime;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ClientIp};
 use crate::state::AppState;
-use crate::store::{NewSms, OtpCheck, Principal, SmsKind};
+use crate::store::{NewSms, OtpCheck, Principal, SmsKind, StaffRecord};
 use crate::{notice, passwords};
 
 /// Routes of this module.
@@ -25,7 +25,7 @@ pub fn router() -> Router<AppState> {
         .route("/v1/staff/login", post(staff_login))
 }
 
-fn parse_phone(raw: &str) -> ApiResult<PhoneNumber> {
+pub fn parse_phone(raw: &str) -> ApiResult<PhoneNumber> {
     PhoneNumber::parse(raw).map_err(|e| ApiError::bad_request("invalid_phone", e.to_string()))
 }
 
@@ -43,6 +43,13 @@ fn new_otp() -> String {
     responses((status = 202, body = OtpSent), (status = 400, description = "invalid_phone"), (status = 429, description = "rate_limited")))]
 pub async fn request_otp(State(state): State<AppState>, ClientIp(ip): ClientIp, ApiJson(req): ApiJson<OtpRequest>) -> ApiResult<(StatusCode, Json<OtpSent>)> {
     let phone = parse_phone(&req.phone)?;
+    let expires_in = send_login_code(&state, &phone, ip).await?;
+    Ok((StatusCode::ACCEPTED, Json(OtpSent { expires_in })))
+}
+
+/// Sends `phone` a fresh login code by SMS, under the per-network and per-phone limits;
+/// returns the seconds it lives. The API and the portal share it.
+pub async fn send_login_code(state: &AppState, phone: &PhoneNumber, ip: std::net::IpAddr) -> ApiResult<u32> {
     if state.limits.otp_ip.check_key(&ip).is_err() {
         return Err(ApiError::rate_limited("too many login codes requested from this network; wait and try again"));
     }
@@ -52,9 +59,9 @@ pub async fn request_otp(State(state): State<AppState>, ClientIp(ip): ClientIp, 
     let code = new_otp();
     let expires = OffsetDateTime::now_utc() + state.settings.otp_ttl;
     let sms = NewSms { to: phone.clone(), text: notice::otp(&code), kind: SmsKind::Otp, token: Some(code.clone()) };
-    state.store.put_otp(&phone, otp_hash(&phone, &code), expires, sms).await?;
+    state.store.put_otp(phone, otp_hash(phone, &code), expires, sms).await?;
     state.outbox_wake.notify_one();
-    Ok((StatusCode::ACCEPTED, Json(OtpSent { expires_in: state.settings.otp_ttl.as_secs() as u32 })))
+    Ok(state.settings.otp_ttl.as_secs() as u32)
 }
 
 /// Exchanges the SMS code for a session token.
@@ -62,13 +69,16 @@ pub async fn request_otp(State(state): State<AppState>, ClientIp(ip): ClientIp, 
     responses((status = 200, body = TokenResponse), (status = 401, description = "wrong_code or code_expired"), (status = 429, description = "too_many_attempts")))]
 pub async fn verify_otp(State(state): State<AppState>, ApiJson(req): ApiJson<VerifyRequest>) -> ApiResult<Json<TokenResponse>> {
     let phone = parse_phone(&req.phone)?;
-    let code = digits_only(&req.code).filter(|c| c.len() == 6).ok_or_else(|| ApiError::bad_request("invalid_code", "the login code is six digits"))?;
-    let check = state.store.check_otp(&phone, otp_hash(&phone, &code), OffsetDateTime::now_utc(), state.settings.otp_max_attempts).await?;
+    let token = verify_login_code(&state, &phone, &req.code).await?;
+    Ok(Json(TokenResponse { token, role: None }))
+}
+
+/// Checks a login code sent to `phone` and opens a citizen session; returns its token.
+pub async fn verify_login_code(state: &AppState, phone: &PhoneNumber, code: &str) -> ApiResult<String> {
+    let code = digits_only(code).filter(|c| c.len() == 6).ok_or_else(|| ApiError::bad_request("invalid_code", "the login code is six digits"))?;
+    let check = state.store.check_otp(phone, otp_hash(phone, &code), OffsetDateTime::now_utc(), state.settings.otp_max_attempts).await?;
     match check {
-        OtpCheck::Valid => {
-            let token = state.sessions.create(&*state.store, Principal::Citizen { phone }).await?;
-            Ok(Json(TokenResponse { token, role: None }))
-        }
+        OtpCheck::Valid => state.sessions.create(&*state.store, Principal::Citizen { phone: phone.clone() }).await,
         OtpCheck::Wrong { remaining } => Err(ApiError::new(StatusCode::UNAUTHORIZED, "wrong_code", format!("wrong code; {remaining} attempts left"))),
         OtpCheck::Expired => Err(ApiError::new(StatusCode::UNAUTHORIZED, "code_expired", "the code has expired or was already used; request a new one")),
         OtpCheck::TooManyAttempts => Err(ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", "too many wrong codes; request a new code")),
@@ -86,21 +96,30 @@ pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> ApiRes
 /// Staff log in with username and password.
 #[utoipa::path(post, path = "/v1/staff/login", tag = "staff", request_body = StaffLoginRequest,
     responses((status = 200, body = TokenResponse), (status = 401, description = "invalid_credentials"), (status = 429)))]
-pub async fn staff_login(State(state): State<AppState>, ApiJson(req): ApiJson<StaffLoginRequest>) -> ApiResult<Json<TokenResponse>> {
-    let username = req.username.trim().to_lowercase();
-    let limiter_key = username.clone();
-    if state.limits.staff_login.check_key(&limiter_key).is_err() {
+pub async fn staff_login(State(state): State<AppState>, ClientIp(ip): ClientIp, ApiJson(req): ApiJson<StaffLoginRequest>) -> ApiResult<Json<TokenResponse>> {
+    let a = authenticate_staff(&state, &req.username, req.password, ip).await?;
+    let token = state.sessions.create(&*state.store, principal_of(&a)).await?;
+    Ok(Json(TokenResponse { token, role: Some(a.role) }))
+}
+
+/// The session principal of a staff account.
+pub fn principal_of(a: &StaffRecord) -> Principal {
+    Principal::Staff { id: a.id, username: a.username.clone(), role: a.role, province: a.province }
+}
+
+/// Checks a staff member's username and password, under the login rate limits; the API's
+/// login and the console's share it. A wrong username takes as long as a wrong password.
+pub async fn authenticate_staff(state: &AppState, username: &str, password: String, ip: std::net::IpAddr) -> ApiResult<StaffRecord> {
+    let username = username.trim().to_lowercase();
+    let _ = ip;
+    if state.limits.staff_login.check_key(&username).is_err() {
         return Err(ApiError::rate_limited("too many logins for this account; wait 15 minutes"));
     }
     let account = state.store.find_staff(&username).await?;
     let hash = account.as_ref().map(|a| a.password_hash.clone()).unwrap_or_else(|| passwords::decoy().to_owned());
-    let password = req.password;
     let ok = tokio::task::spawn_blocking(move || passwords::verify(&password, &hash)).await.map_err(ApiError::internal)?;
     match account {
-        Some(a) if ok && a.active => {
-            let token = state.sessions.create(&*state.store, Principal::Staff { id: a.id, username: a.username, role: a.role, province: a.province }).await?;
-            Ok(Json(TokenResponse { token, role: Some(a.role) }))
-        }
+        Some(a) if ok && a.active => Ok(a),
         _ => Err(ApiError::new(StatusCode::UNAUTHORIZED, "invalid_credentials", "wrong username or password")),
     }
 }

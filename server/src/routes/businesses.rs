@@ -1,18 +1,18 @@
 //! The guild registry and its barcodes: look a business up (public, cacheable), search it for
 //! the app's picker, publish the sticker keys, render a business's signed sticker QR (staff),
-//! and the small public page `/g/{guild_id}` a plain phone camera opens from a sticker.
+//! and the route of the public page `/g/{guild_id}` a phone camera opens from a sticker
+//! (rendered by [`crate::web::public`]).
 
 use std::io::Cursor;
 
 use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use samat_core::model::api::{normalize_guild_id, BusinessSearchResponse, BusinessView, GuildKeysResponse, LicenceStatus};
-use samat_core::model::guild::{self, Unverified};
-use samat_core::model::text::{normalize_text, persian_digits};
+use samat_core::model::api::{normalize_guild_id, BusinessSearchResponse, BusinessView, GuildKeysResponse};
+use samat_core::model::guild;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
@@ -42,7 +42,7 @@ pub fn router() -> Router<AppState> {
         .route("/v1/businesses/{guild_id}", get(show))
         .route("/v1/businesses/{guild_id}/qr.png", get(qr_png))
         .route("/v1/keys", get(keys))
-        .route("/g/{guild_id}", get(page))
+        .route("/g/{guild_id}", get(crate::web::public::business_page))
 }
 
 /// The guild ID of the path, Persian digits and separators allowed.
@@ -203,167 +203,9 @@ pub fn render_qr(text: &str, scale: u32) -> ApiResult<Vec<u8>> {
     Ok(png)
 }
 
-/// Escapes text for HTML element content and quoted attribute values.
-pub fn escape_html(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// What the page says about the sticker that led to it.
-enum StickerCheck {
-    /// Opened without a signed sticker URL.
-    None,
-    /// Signed by a published key over this business; the name it carries.
-    Genuine { printed_name: String },
-    /// Signed, but not verifiable or not matching: possibly forged.
-    Suspect,
-    /// Signed by a key this server does not publish.
-    UnknownKey,
-}
-
-fn check_sticker(state: &AppState, guild_id: &str, query: Option<&str>) -> StickerCheck {
-    let Some(query) = query.filter(|q| q.contains("s=")) else { return StickerCheck::None };
-    let url = format!("{}/g/{guild_id}?{query}", state.settings.public_url);
-    let Some(payload) = guild::parse(&url) else { return StickerCheck::Suspect };
-    if payload.guild_id != guild_id {
-        return StickerCheck::Suspect;
-    }
-    match guild::verify(&payload, &state.settings.guild_keys.published()) {
-        Ok(_) => StickerCheck::Genuine { printed_name: payload.name.unwrap_or_default() },
-        Err(Unverified::UnknownKey) => StickerCheck::UnknownKey,
-        Err(Unverified::Unsigned) => StickerCheck::None,
-        Err(Unverified::BadSignature) => StickerCheck::Suspect,
-    }
-}
-
-const PAGE_STYLE: &str = "body{font-family:Vazirmatn,Tahoma,sans-serif;margin:0;background:#f4f6f8;color:#1d2733;line-height:1.8}\
-main{max-width:34rem;margin:0 auto;padding:1.25rem}h1{font-size:1.5rem;margin:.5rem 0 1rem}h2{font-size:1.1rem;margin-top:1.75rem}\
-dl{background:#fff;border-radius:.75rem;padding:1rem 1.25rem;margin:0}dt{color:#5b6773;font-size:.85rem}dd{margin:0 0 .6rem}\
-.active{color:#17803d;font-weight:bold}.suspended,.expired{color:#b42318;font-weight:bold}\
-.note{border-radius:.75rem;padding:.75rem 1rem;margin:0 0 1rem}.ok{background:#e6f4ea}.warn{background:#fdecea}.info{background:#fff4d6}\
-a{color:#0b5cad}footer{color:#5b6773;font-size:.8rem;margin-top:2rem}";
-
-fn html_page(status: StatusCode, title: &str, body: &str) -> Response {
-    let html = format!(
-        "<!doctype html>\n<html lang=\"fa\" dir=\"rtl\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>{PAGE_STYLE}</style>\n</head>\n\
-         <body>\n<main>\n{body}\n<footer>سامانه ۱۲۴ رسیدگی به شکایات مردمی، وزارت صنعت، معدن و تجارت</footer>\n</main>\n</body>\n</html>\n",
-        escape_html(title)
-    );
-    (
-        status,
-        [
-            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
-            (header::CACHE_CONTROL, if status.is_success() { "public, max-age=300" } else { "public, max-age=60" }),
-            (header::CONTENT_SECURITY_POLICY, "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'"),
-            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-            (header::REFERRER_POLICY, "no-referrer"),
-        ],
-        Html(html),
-    )
-        .into_response()
-}
-
-fn how_to_complain(public_url: &str) -> String {
-    let site = escape_html(public_url);
-    let host = escape_html(public_url.split("://").nth(1).unwrap_or(public_url));
-    format!(
-        "<h2>شکایت از این واحد صنفی</h2>\n<ul>\n\
-         <li>با شماره <a href=\"tel:124\">۱۲۴</a> تماس بگیرید و شناسه صنفی بالا را بگویید.</li>\n\
-         <li>در اپلیکیشن «صمت ما» همین بارکد را اسکن کنید تا این واحد صنفی خودکار در شکایت شما ثبت شود.</li>\n\
-         <li>کد رهگیری شکایت با پیامک برایتان فرستاده می‌شود؛ پیگیری در اپلیکیشن یا در <a href=\"{site}\">{host}</a>.</li>\n\
-         </ul>"
-    )
-}
-
-/// The page a phone camera opens from a sticker: the business, its licence status and how to
-/// complain, in Persian. No JavaScript.
-#[utoipa::path(get, path = "/g/{guild_id}", tag = "businesses",
-    params(("guild_id" = String, Path)),
-    responses((status = 200, content_type = "text/html"), (status = 404, content_type = "text/html")))]
-pub async fn page(State(state): State<AppState>, Path(raw): Path<String>, RawQuery(query): RawQuery) -> Response {
-    let found = match normalize_guild_id(&raw) {
-        Some(id) => state.store.business(&id).await.map(|b| b.map(|b| (id, b))),
-        None => Ok(None),
-    };
-    let (guild_id, b) = match found {
-        Ok(Some(found)) => found,
-        Ok(None) => {
-            let shown = escape_html(&persian_digits(&normalize_text(&raw)));
-            let body = format!(
-                "<h1>واحد صنفی پیدا نشد</h1>\n<p class=\"note warn\">شناسه صنفی «{shown}» در سامانه ثبت نشده است. \
-                 اگر این بارکد روی یک واحد صنفی نصب شده، ممکن است جعلی باشد.</p>\n{}",
-                how_to_complain(&state.settings.public_url)
-            );
-            return html_page(StatusCode::NOT_FOUND, "واحد صنفی پیدا نشد", &body);
-        }
-        Err(e) => {
-            tracing::error!(error = %e, "business page lookup failed");
-            let body = "<h1>خطای موقت</h1>\n<p>لطفاً چند لحظه بعد دوباره تلاش کنید یا با ۱۲۴ تماس بگیرید.</p>";
-            return html_page(StatusCode::SERVICE_UNAVAILABLE, "خطای موقت", body);
-        }
-    };
-    let sticker = match check_sticker(&state, &guild_id, query.as_deref()) {
-        StickerCheck::None => String::new(),
-        StickerCheck::Genuine { printed_name } if search_key(&printed_name) == search_key(&b.name) => {
-            "<p class=\"note ok\">این برچسب را وزارت صمت صادر کرده و معتبر است.</p>\n".to_owned()
-        }
-        StickerCheck::Genuine { printed_name } => {
-            format!("<p class=\"note info\">این برچسب معتبر است، اما نام روی آن («{}») با نام کنونی در سامانه فرق دارد.</p>\n", escape_html(&printed_name))
-        }
-        StickerCheck::UnknownKey => "<p class=\"note info\">اصالت این برچسب قابل بررسی نیست.</p>\n".to_owned(),
-        StickerCheck::Suspect => {
-            "<p class=\"note warn\">هشدار: این برچسب با امضای وزارت صمت مطابقت ندارد و ممکن است جعلی باشد. لطفاً به ۱۲۴ اطلاع دهید.</p>\n".to_owned()
-        }
-    };
-    let mut rows = format!("<dt>شناسه صنفی</dt><dd>{}</dd>\n", escape_html(&persian_digits(&b.guild_id)));
-    let mut row = |label: &str, value: Option<String>| {
-        if let Some(v) = value.filter(|v| !v.is_empty()) {
-            rows.push_str(&format!("<dt>{label}</dt><dd>{}</dd>\n", escape_html(&v)));
-        }
-    };
-    row("صنف / اتحادیه", b.guild.clone());
-    let place = match (&b.city, &b.province) {
-        (Some(c), Some(p)) if c != p => Some(format!("{c}، {p}")),
-        (Some(c), _) => Some(c.clone()),
-        (None, p) => p.clone(),
-    };
-    row("شهر", place);
-    row("نشانی", b.address.clone());
-    row("شماره پروانه کسب", b.licence_no.as_deref().map(persian_digits));
-    let status = match b.licence_status {
-        Some(s) => format!("<dd class=\"{}\">{}</dd>", s.wire_name(), s.label_fa()),
-        None => "<dd>نامشخص</dd>".to_owned(),
-    };
-    rows.push_str(&format!("<dt>وضعیت پروانه</dt>{status}\n"));
-    let warning = match b.licence_status {
-        Some(LicenceStatus::Suspended | LicenceStatus::Expired) => {
-            "<p class=\"note warn\">این واحد صنفی پروانه کسب معتبر ندارد. می‌توانید آن را به ۱۲۴ گزارش دهید.</p>\n"
-        }
-        _ => "",
-    };
-    let body = format!("<h1>{}</h1>\n{sticker}{warning}<dl>\n{rows}</dl>\n{}", escape_html(&b.name), how_to_complain(&state.settings.public_url));
-    html_page(StatusCode::OK, &format!("{} — سامانه ۱۲۴", b.name), &body)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn html_escaping_covers_markup_and_quotes() {
-        assert_eq!(escape_html(r#"<script>alert('x')</script> & "q""#), "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;");
-    }
 
     #[test]
     fn qr_codes_have_the_quiet_zone_and_scale() {

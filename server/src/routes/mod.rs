@@ -34,6 +34,7 @@ pub fn router(state: AppState) -> Router {
         .merge(meta::router())
         .merge(businesses::router())
         .merge(devices::router())
+        .merge(crate::web::router())
         .layer(axum::middleware::from_fn(move |req, next| time_limit(timeout, req, next)));
     let polling = sync::router().layer(axum::middleware::from_fn(move |req, next| time_limit(long_poll_timeout, req, next)));
     let small_bodies = Router::new().merge(api).merge(polling).layer(DefaultBodyLimit::max(state.settings.max_body_bytes));

@@ -84,7 +84,29 @@ async fn photo_response(state: &AppState, c: &ComplaintRecord, photo_id: Uuid) -
         .photo_bytes(c.id, photo_id)
         .await?
         .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "photo_not_found", "no photo with this id on this complaint"))?;
-    Ok(([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "private, max-age=86400".into())], bytes).into_response())
+    Ok(photo_bytes_response(&content_type, bytes, photo_id))
+}
+
+/// A stored photo as a response: its type never sniffed into anything else, shown inline
+/// under a harmless file name, and cached only by the one browser that asked.
+pub fn photo_bytes_response(content_type: &str, bytes: Vec<u8>, photo_id: Uuid) -> Response {
+    let ext = match content_type {
+        "image/png" => "png",
+        "image/webp" => "webp",
+        _ => "jpg",
+    };
+    let content_type = if matches!(content_type, "image/png" | "image/webp" | "image/jpeg") { content_type } else { "application/octet-stream" };
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_owned()),
+            (header::CACHE_CONTROL, "private, max-age=86400".into()),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".into()),
+            (header::CONTENT_DISPOSITION, format!("inline; filename=\"photo-{photo_id}.{ext}\"")),
+            (header::CONTENT_SECURITY_POLICY, "default-src 'none'; sandbox".into()),
+        ],
+        bytes,
+    )
+        .into_response()
 }
 
 /// One of the caller's photos.
@@ -99,10 +121,9 @@ pub async fn download(State(state): State<AppState>, citizen: Citizen, ApiPath((
 /// A photo, for staff.
 #[utoipa::path(get, path = "/v1/staff/complaints/{tracking_code}/photos/{photo_id}", tag = "staff", security(("bearer" = [])),
     params(("tracking_code" = String, Path), ("photo_id" = String, Path)), responses((status = 200, content_type = "image/jpeg"), (status = 404)))]
-pub async fn staff_download(State(state): State<AppState>, _staff: Staff, ApiPath((code, photo_id)): ApiPath<(String, String)>) -> ApiResult<Response> {
+pub async fn staff_download(State(state): State<AppState>, staff: Staff, ApiPath((code, photo_id)): ApiPath<(String, String)>) -> ApiResult<Response> {
     let (code, photo_id) = parse_path(&code, &photo_id)?;
-    let c =
-        state.store.complaint(code).await?.ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "complaint_not_found", "no complaint has this tracking code"))?;
+    let c = crate::actions::staff_complaint(&state, staff.who(), code).await?;
     photo_response(&state, &c, photo_id).await
 }
 
