@@ -481,15 +481,22 @@ impl ComplaintStore for SqliteStore {
         self.db
             .read(move |conn| {
                 let (clause, mut args) = queue_where(&filter);
+                // A look-up by an exact key goes straight to its index; everything else walks
+                // the queue index in display order (the first pages cost the same whatever the
+                // table holds, and no plan depends on statistics being fresh).
+                let exact = matches!(filter.search, Some(QueueSearch::TrackingCode(_) | QueueSearch::Phone(_) | QueueSearch::GuildId(_)));
+                let narrowed = filter.category.is_some() || filter.channel.is_some() || filter.city.is_some() || filter.holding != Holding::Any || filter.search.is_some();
+                let walk = if exact { "" } else { "INDEXED BY complaints_queue_order" };
+                let count_hint = if exact || !narrowed { "" } else { "INDEXED BY complaints_queue_order" };
                 let total: i64 = conn
-                    .prepare_cached(&format!("SELECT count(*) FROM complaints c WHERE {clause}"))
+                    .prepare_cached(&format!("SELECT count(*) FROM complaints c {count_hint} WHERE {clause}"))
                     .and_then(|mut s| s.query_row(params_from_iter(args.iter()), |r| r.get(0)))
                     .map_err(backend)?;
                 args.push(SqlValue::Integer(filter.limit));
                 args.push(SqlValue::Integer(filter.offset));
                 let n = args.len();
                 let sql = format!(
-                    "SELECT {COMPLAINT_COLUMNS}, s.display_name, s.username FROM complaints c LEFT JOIN staff s ON s.id = c.assigned_to
+                    "SELECT {COMPLAINT_COLUMNS}, s.display_name, s.username FROM complaints c {walk} LEFT JOIN staff s ON s.id = c.assigned_to
                      WHERE {clause} ORDER BY c.stage_since, c.id LIMIT ?{} OFFSET ?{n}",
                     n - 1
                 );

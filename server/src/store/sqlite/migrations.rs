@@ -196,7 +196,9 @@ pub const STEPS: &[&str] = &[
     ALTER TABLE staff ADD COLUMN display_name TEXT;
     ALTER TABLE staff ADD COLUMN province TEXT;
     CREATE INDEX complaints_queue ON complaints(stage, province_code, stage_since, id);
-    CREATE INDEX complaints_in_stage_order ON complaints(stage_since, id);
+    -- The queues walk this in display order and filter on what it carries, so a page of
+    -- the oldest complaints reads no table row it does not show, whatever the planner knows.
+    CREATE INDEX complaints_queue_order ON complaints(stage_since, id, stage, province_code, assigned_to, category, channel, search_city, search_business);
     CREATE INDEX complaints_by_holder ON complaints(assigned_to, stage_since) WHERE assigned_to IS NOT NULL;
     CREATE INDEX complaints_by_guild ON complaints(guild_id) WHERE guild_id IS NOT NULL;
     CREATE INDEX sessions_by_staff ON sessions(staff_id) WHERE staff_id IS NOT NULL;
