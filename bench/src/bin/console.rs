@@ -17,7 +17,8 @@ use samat_core::model::{Category, Channel, Province, Role, Stage, TrackingCode};
 use samat_server::sessions::{new_token, token_hash};
 use samat_server::store::Principal;
 
-const NAMES: [&str; 8] = ["سوپرمارکت نمونه", "لوازم خانگی امید", "نانوایی سنگک برکت", "داروخانه شفا", "فروشگاه موبایل پارس", "قصابی ولیعصر", "پوشاک ستاره", "میوه‌فروشی بهار"];
+const NAMES: [&str; 8] =
+    ["سوپرمارکت نمونه", "لوازم خانگی امید", "نانوایی سنگک برکت", "داروخانه شفا", "فروشگاه موبایل پارس", "قصابی ولیعصر", "پوشاک ستاره", "میوه‌فروشی بهار"];
 const CITIES: [&str; 6] = ["تهران", "اصفهان", "مشهد", "شیراز", "تبریز", "کرج"];
 
 /// Writes `n` complaints with their histories straight into the database (one transaction).
@@ -151,7 +152,10 @@ async fn main() -> anyhow::Result<()> {
     let cases: Vec<(&str, Vec<String>)> = vec![
         ("queue, first page (all of the expert's stages)", vec!["/staff/queue".to_owned()]),
         ("queue, page 40", vec!["/staff/queue?page=40".to_owned()]),
-        ("queue, filtered (category + city + unassigned)", vec!["/staff/queue?holding=unassigned&category=fraud&city=%D8%AA%D9%87%D8%B1%D8%A7%D9%86".to_owned()]),
+        (
+            "queue, filtered (category + city + unassigned)",
+            vec!["/staff/queue?holding=unassigned&category=fraud&city=%D8%AA%D9%87%D8%B1%D8%A7%D9%86".to_owned()],
+        ),
         ("queue, search by business name", vec![format!("/staff/queue?q={}", percent_encode("داروخانه"))]),
         ("queue, search by tracking code", codes.iter().take(50).map(|c| format!("/staff/queue?q={c}")).collect()),
         ("complaint page (random complaints)", complaint_paths),
@@ -168,7 +172,13 @@ async fn main() -> anyhow::Result<()> {
         let html = http.get(format!("{base}{path}")).header("cookie", &cookie).send().await?.text().await?;
         let assets = asset_bytes(&http, &base, &html).await?;
         let total = html.len() + assets;
-        println!("  weight of the {name} without the font: {:.1} KB (HTML {:.1} + CSS/JS/icon {:.1}); target <= 100 KB: {}", total as f64 / 1024.0, html.len() as f64 / 1024.0, assets as f64 / 1024.0, if total <= 100 * 1024 { "MET" } else { "NOT MET" });
+        println!(
+            "  weight of the {name} without the font: {:.1} KB (HTML {:.1} + CSS/JS/icon {:.1}); target <= 100 KB: {}",
+            total as f64 / 1024.0,
+            html.len() as f64 / 1024.0,
+            assets as f64 / 1024.0,
+            if total <= 100 * 1024 { "MET" } else { "NOT MET" }
+        );
     }
     println!("  worst p95 {worst:.2} ms; target <= 50 ms: {}", if worst <= 50.0 { "MET" } else { "NOT MET" });
     Ok(())

@@ -485,7 +485,8 @@ impl ComplaintStore for SqliteStore {
                 // the queue index in display order (the first pages cost the same whatever the
                 // table holds, and no plan depends on statistics being fresh).
                 let exact = matches!(filter.search, Some(QueueSearch::TrackingCode(_) | QueueSearch::Phone(_) | QueueSearch::GuildId(_)));
-                let narrowed = filter.category.is_some() || filter.channel.is_some() || filter.city.is_some() || filter.holding != Holding::Any || filter.search.is_some();
+                let narrowed =
+                    filter.category.is_some() || filter.channel.is_some() || filter.city.is_some() || filter.holding != Holding::Any || filter.search.is_some();
                 let walk = if exact { "" } else { "INDEXED BY complaints_queue_order" };
                 let count_hint = if exact || !narrowed { "" } else { "INDEXED BY complaints_queue_order" };
                 let total: i64 = conn
