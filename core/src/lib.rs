@@ -9,6 +9,8 @@ pub mod model;
 
 #[cfg(feature = "client")]
 pub mod client;
+#[cfg(feature = "photo")]
+pub mod photo;
 #[cfg(feature = "scan")]
 pub mod scan;
 #[cfg(feature = "sqlite")]

@@ -1,28 +1,10 @@
-// The staff console's enhancements. Every page works without this script; it only adds:
-// a live refresh of the queue (long-poll /staff/live), keyboard shortcuts (data-key), the
-// business's name looked up as its ID is typed, and focus on a form's error summary.
+// The staff console's enhancements (after app.js). Every page works without this script; it
+// only adds a live refresh of the queue (long-poll /staff/live) and keyboard shortcuts
+// (data-key).
 (function () {
   "use strict";
 
-  var FA_DIGITS = "۰۱۲۳۴۵۶۷۸۹";
-  var AR_DIGITS = "٠١٢٣٤٥٦٧٨٩";
-
-  function asciiDigits(s) {
-    return s.replace(/[۰-۹٠-٩]/g, function (d) {
-      var i = FA_DIGITS.indexOf(d);
-      return String(i >= 0 ? i : AR_DIGITS.indexOf(d));
-    });
-  }
-
-  function persianDigits(s) {
-    return String(s).replace(/[0-9]/g, function (d) { return FA_DIGITS[+d]; });
-  }
-
-  // --- A refused form: take the reader to the summary of what to fix.
-  function focusErrors() {
-    var summary = document.querySelector(".error-summary");
-    if (summary) { summary.focus(); }
-  }
+  var persianDigits = window.Samat.persianDigits;
 
   // --- Live queue: wait for a change anywhere, then fetch this page again and swap the queue.
   function liveQueue() {
@@ -108,42 +90,8 @@
     });
   }
 
-  // --- The business's name as its ID is typed (the public registry look-up).
-  function businessLookup() {
-    var inputs = document.querySelectorAll("[data-business-lookup]");
-    Array.prototype.forEach.call(inputs, function (input) {
-      var out = document.getElementById(input.getAttribute("data-business-lookup"));
-      var nameField = document.getElementById("business_name");
-      var timer = null;
-      var asked = "";
-      input.addEventListener("input", function () {
-        clearTimeout(timer);
-        timer = setTimeout(function () {
-          var id = asciiDigits(input.value).replace(/[\s\-./_]/g, "");
-          if (!/^[0-9]{1,20}$/.test(id)) { out.textContent = ""; return; }
-          if (id === asked) { return; }
-          asked = id;
-          out.textContent = "در حال جستجو…";
-          fetch("/v1/businesses/" + id, { headers: { "Accept": "application/json" } })
-            .then(function (r) {
-              if (r.status === 404) { out.textContent = "این شناسه در سامانه ثبت نشده است."; return null; }
-              return r.ok ? r.json() : Promise.reject(r.status);
-            })
-            .then(function (b) {
-              if (!b || asked !== id) { return; }
-              out.textContent = "واحد صنفی: " + b.name + (b.city ? "، " + b.city : "");
-              if (nameField && !nameField.value) { nameField.value = b.name; }
-            })
-            .catch(function () { out.textContent = "جستجو انجام نشد."; });
-        }, 250);
-      });
-    });
-  }
-
   document.addEventListener("DOMContentLoaded", function () {
-    focusErrors();
     liveQueue();
     keys();
-    businessLookup();
   });
 })();

@@ -5,10 +5,13 @@
 //! sends as problem documents and the web pages show in Persian.
 
 use axum::http::StatusCode;
-use samat_core::model::api::{check_rating, note_field as core_note_field, EventKind, FieldError, NewComplaint, SubmitResponse, VerdictDetails};
+use samat_core::model::api::{
+    check_rating, note_field as core_note_field, EventKind, FieldError, NewComplaint, SubmitResponse, VerdictDetails, MAX_PHOTOS_PER_COMPLAINT,
+};
 use samat_core::model::workflow::{self, check_transition, AssignDenied, ComplaintFacts, NoteDenied, TransitionDenied, TransitionInput};
 use samat_core::model::{Actor, Channel, PhoneNumber, Province, Role, Stage, TrackingCode};
 use serde_json::Value;
+use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
 use crate::error::{ApiError, ApiResult};
@@ -16,7 +19,8 @@ use crate::notice;
 use crate::registry;
 use crate::state::AppState;
 use crate::store::{
-    AssignChange, ChangeRecord, ComplaintRecord, EventRecord, FeedbackRecord, Filed, NewComplaintRecord, NewSms, ProvinceChange, SmsKind, StoreError,
+    AssignChange, ChangeRecord, ComplaintRecord, EventRecord, FeedbackRecord, Filed, NewComplaintRecord, NewSms, PhotoRecord, ProvinceChange, PutPhoto,
+    SmsKind, StoreError,
 };
 
 pub use samat_core::model::clock::today_in_iran;
@@ -323,6 +327,45 @@ pub async fn close_escalation(state: &AppState, staff: StaffWho, feedback_id: i6
     } else {
         Err(ApiError::new(StatusCode::NOT_FOUND, "escalation_not_found", "no open escalation has this id"))
     }
+}
+
+/// A photo made safe to keep ([`samat_core::photo::normalize`]), with the hash of the bytes
+/// that came in (which tells a retry of the same photo from a different one).
+pub struct Upload {
+    /// What is kept.
+    pub photo: samat_core::photo::Photo,
+    /// SHA-256 of the uploaded bytes, hex.
+    pub sha256: String,
+}
+
+/// Decodes an uploaded photo with limits and re-encodes it (a decompression bomb, or a PNG
+/// header before HTML, is refused; what is kept carries no metadata), on the heavy-work pool.
+pub async fn normalize_upload(state: &AppState, bytes: Vec<u8>) -> ApiResult<Upload> {
+    if bytes.is_empty() {
+        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_image", "the photo is empty"));
+    }
+    let sha256 = hex(&Sha256::digest(&bytes));
+    let photo = state.run_heavy(move || samat_core::photo::normalize(&bytes)).await?.map_err(|e| {
+        let status = if e.code() == "image_too_large" { StatusCode::PAYLOAD_TOO_LARGE } else { StatusCode::UNPROCESSABLE_ENTITY };
+        ApiError::new(status, e.code(), e.to_string())
+    })?;
+    Ok(Upload { photo, sha256 })
+}
+
+/// Attaches a photo to a complaint under `photo_id` — the same photo sent again is the same
+/// photo. Returns what is stored and whether it is new.
+pub async fn attach_photo(state: &AppState, complaint: &ComplaintRecord, photo_id: uuid::Uuid, upload: Upload) -> ApiResult<(PhotoRecord, bool)> {
+    let record = PhotoRecord { photo_id, content_type: "image/jpeg".to_owned(), size: upload.photo.jpeg.len() as i64, sha256: upload.sha256 };
+    match state.store.put_photo(complaint.id, record, upload.photo.jpeg, MAX_PHOTOS_PER_COMPLAINT as i64, OffsetDateTime::now_utc()).await? {
+        PutPhoto::Created(p) => Ok((p, true)),
+        PutPhoto::Exists(p) => Ok((p, false)),
+        PutPhoto::IdConflict => Err(ApiError::new(StatusCode::CONFLICT, "photo_id_conflict", "another photo was already uploaded with this id")),
+        PutPhoto::TooMany => Err(ApiError::new(StatusCode::CONFLICT, "too_many_photos", format!("a complaint has at most {MAX_PHOTOS_PER_COMPLAINT} photos"))),
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Parses an optional `action_id`.

@@ -158,6 +158,21 @@ pub struct Citizen {
 impl FromRequestParts<AppState> for Citizen {
     type Rejection = ApiError;
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        // The portal's pages call the API with their session cookie (and, for anything but a
+        // read, the session's CSRF token in `X-CSRF-Token`); apps send a bearer token.
+        if !parts.headers.contains_key(axum::http::header::AUTHORIZATION) {
+            if let Some(token) = crate::web::session::cookie(&parts.headers, crate::web::session::CITIZEN_COOKIE) {
+                let safe = matches!(parts.method, axum::http::Method::GET | axum::http::Method::HEAD);
+                let given = parts.headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).unwrap_or("");
+                if !safe && !crate::web::session::csrf_ok(&token, given) {
+                    return Err(ApiError::forbidden("csrf_failed", "send the page's CSRF token in X-CSRF-Token"));
+                }
+                return match state.sessions.resolve(&*state.store, &token).await? {
+                    Some(Principal::Citizen { phone }) => Ok(Citizen { phone, session: crate::sessions::token_hash(&token) }),
+                    _ => Err(ApiError::unauthorized("the session has expired or was revoked; log in again")),
+                };
+            }
+        }
         match principal(parts, state).await? {
             Principal::Citizen { phone } => Ok(Citizen { phone, session: crate::sessions::token_hash(bearer(parts)?) }),
             Principal::Staff { .. } => Err(ApiError::forbidden("citizens_only", "this endpoint is for citizens; staff use /v1/staff/…")),

@@ -18,6 +18,8 @@ pub struct Limits {
     pub track_ip: DefaultKeyedRateLimiter<IpAddr>,
     /// Staff login attempts per username.
     pub staff_login: DefaultKeyedRateLimiter<String>,
+    /// Barcode photos read per IP.
+    pub scan_ip: DefaultKeyedRateLimiter<IpAddr>,
 }
 
 fn quota(count: u32, per: Duration) -> Quota {
@@ -33,6 +35,7 @@ impl Limits {
             otp_ip: RateLimiter::keyed(quota(s.otp_per_ip_per_hour, Duration::from_secs(3600))),
             track_ip: RateLimiter::keyed(quota(s.track_per_ip_per_minute, Duration::from_secs(60))),
             staff_login: RateLimiter::keyed(quota(s.staff_logins_per_15min, Duration::from_secs(900))),
+            scan_ip: RateLimiter::keyed(quota(s.scans_per_ip_per_minute, Duration::from_secs(60))),
         }
     }
 
@@ -42,6 +45,7 @@ impl Limits {
         self.otp_ip.retain_recent();
         self.track_ip.retain_recent();
         self.staff_login.retain_recent();
+        self.scan_ip.retain_recent();
     }
 }
 

@@ -4,7 +4,7 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::routes::{auth, businesses, complaints, devices, meta, photos, staff, sync};
+use crate::routes::{auth, businesses, complaints, devices, meta, photos, scan, staff, sync};
 
 struct BearerAuth;
 
@@ -21,7 +21,7 @@ impl Modify for BearerAuth {
     paths(
         auth::request_otp, auth::verify_otp, auth::logout, auth::staff_login,
         complaints::submit, complaints::list, complaints::show, complaints::decide, complaints::withdraw, complaints::feedback, complaints::track,
-        photos::upload, photos::download, photos::staff_download,
+        photos::upload, photos::download, photos::staff_download, scan::scan,
         sync::sync,
         staff::queue, staff::show, staff::transition, staff::add_note, staff::intake, staff::close_escalation,
         businesses::show, businesses::search, businesses::keys, businesses::qr_png, crate::web::public::business_page,

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::Notify;
+use tokio::sync::{Notify, Semaphore};
 
 use crate::hub::Hub;
 use crate::keys::GuildKeys;
@@ -30,6 +30,8 @@ pub struct Settings {
     pub otp_per_ip_per_hour: u32,
     /// Public tracking look-ups per IP per minute.
     pub track_per_ip_per_minute: u32,
+    /// Photos read for barcodes (`POST /v1/scan`) per IP per minute.
+    pub scans_per_ip_per_minute: u32,
     /// Staff login attempts per username per 15 minutes.
     pub staff_logins_per_15min: u32,
     /// How long a session lives.
@@ -65,6 +67,7 @@ impl Default for Settings {
             otp_per_phone_per_hour: 5,
             otp_per_ip_per_hour: 30,
             track_per_ip_per_minute: 20,
+            scans_per_ip_per_minute: 30,
             staff_logins_per_15min: 10,
             session_ttl: Duration::from_secs(90 * 24 * 3600),
             staff_session_ttl: Duration::from_secs(12 * 3600),
@@ -100,9 +103,18 @@ pub struct AppState {
     pub push_wake: Arc<Notify>,
     /// Prometheus metrics.
     pub metrics: Arc<Metrics>,
+    /// Permits for CPU-heavy work (decoding photos, reading barcodes, hashing passwords):
+    /// at most one job per core runs at once, the rest wait their turn.
+    pub heavy: Arc<Semaphore>,
 }
 
 impl AppState {
+    /// Runs CPU-heavy `work` on the blocking pool once a permit is free.
+    pub async fn run_heavy<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T, crate::error::ApiError> {
+        let _permit = self.heavy.clone().acquire_owned().await.map_err(crate::error::ApiError::internal)?;
+        tokio::task::spawn_blocking(work).await.map_err(crate::error::ApiError::internal)
+    }
+
     /// State over `store` with `settings`.
     pub fn new(store: Arc<dyn Store>, settings: Settings) -> Self {
         let limits = Limits::new(&settings);
@@ -115,6 +127,7 @@ impl AppState {
             outbox_wake: Arc::new(Notify::new()),
             push_wake: Arc::new(Notify::new()),
             metrics: Arc::new(Metrics::new()),
+            heavy: Arc::new(Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()))),
         }
     }
 }

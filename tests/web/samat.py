@@ -44,6 +44,8 @@ class Server:
             "--otp-per-phone-per-hour", "1000",
             "--staff-logins-per-15min", "100000",
             "--track-per-ip-per-minute", "100000",
+            # The browser tests register push subscriptions with a local endpoint.
+            "--push-allow-private-endpoints",
             *extra,
         ]
         env = dict(os.environ, SAMAT_LOG="warn")
@@ -170,3 +172,25 @@ def screenshot(page, name: str) -> None:
 
 def no_sideways_scroll(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+
+
+def png(width: int, height: int, rgb=(200, 30, 30)) -> bytes:
+    """A plain PNG image of one colour (no imaging library needed)."""
+    import struct
+    import zlib
+
+    raw = b"".join(b"\x00" + bytes(rgb) * width for _ in range(height))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+
+
+def fetch_bytes(url: str, token: str | None = None) -> bytes:
+    req = urllib.request.Request(url)
+    if token:
+        req.add_header("authorization", "Bearer " + token)
+    with urllib.request.urlopen(req, timeout=30) as r:
+        return r.read()

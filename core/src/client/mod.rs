@@ -14,8 +14,11 @@ pub mod http;
 pub mod photos;
 pub mod push;
 pub mod retry;
+/// Reading guild codes from scans (kept under its old path for the apps and the CLI).
 #[cfg(feature = "scan")]
-pub mod scanning;
+pub mod scanning {
+    pub use crate::scan::identify::*;
+}
 pub mod store;
 mod sync;
 pub mod types;

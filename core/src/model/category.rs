@@ -76,6 +76,21 @@ impl Category {
         }
     }
 
+    /// One line that tells a citizen which complaints belong here, in Persian.
+    pub fn explanation_fa(self) -> &'static str {
+        match self {
+            Category::SmuggledGoods => "کالایی که بدون ترخیص گمرکی وارد شده، یا پنهان و دور از چشم بازرس نگه داشته می‌شود",
+            Category::Fraud => "کالای تقلبی یا بی‌کیفیت، کالایی جز آنچه گفته شده، یا کم‌فروشی",
+            Category::Hoarding => "انبار کردن کالا و نفروختن آن تا گران شود",
+            Category::OffNetworkSupply => "فروش کالای سهمیه‌ای یا یارانه‌ای بیرون از مسیر تعیین‌شده",
+            Category::PricingViolation => "گران‌فروشی، یا فروش بالاتر از قیمت مصوب یا درج‌شده",
+            Category::ForcedSelling => "فروش یک کالا به شرط خرید کالای دیگر",
+            Category::NoPriceTag => "نبودن برچسب قیمت روی کالا یا در فروشگاه",
+            Category::NoInvoice => "ندادن فاکتور، رسید یا صورتحساب خرید",
+            Category::Other => "تخلف صنفی دیگری که در این فهرست نیست",
+        }
+    }
+
     /// The English label.
     pub fn label_en(self) -> &'static str {
         match self {
@@ -102,7 +117,7 @@ mod tests {
             let json = serde_json::to_string(&c).unwrap();
             assert_eq!(json, format!("\"{}\"", c.wire_name()));
             assert_eq!(Category::from_wire(c.wire_name()), Some(c));
-            assert!(!c.label_fa().is_empty() && !c.label_en().is_empty());
+            assert!(!c.label_fa().is_empty() && !c.label_en().is_empty() && !c.explanation_fa().is_empty());
         }
         assert_eq!(Category::from_wire("bribery"), None);
     }

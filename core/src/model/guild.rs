@@ -34,6 +34,7 @@ pub struct GuildPayload {
 
 /// The forms a guild code comes in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum PayloadForm {
     /// The sticker URL with a signature.

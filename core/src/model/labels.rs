@@ -114,6 +114,7 @@ const MESSAGES: &[Message] = &[
     m("no_signing_key", "این سرور کلید امضای برچسب ندارد.", "This server has no sticker signing key."),
     m("method_not_allowed", "این نوع درخواست پذیرفته نیست.", "This method is not allowed here."),
     m("timeout", "پاسخ بیش از حد طول کشید. دوباره تلاش کنید.", "The request took too long. Please try again."),
+    m("csrf_failed", "این درخواست نشانه امنیتی صفحه را ندارد. صفحه را تازه کنید.", "The request lacks the page's security token. Please reload."),
     m("unavailable", "سامانه لحظه‌ای در دسترس نیست. چند ثانیه بعد دوباره تلاش کنید.", "The service is briefly unavailable. Try again in a few seconds."),
     // Per-field problems.
     m("missing_category", "نوع تخلف را انتخاب کنید.", "Choose what the violation is."),

@@ -6,6 +6,7 @@
 //! capped, large inputs are downscaled and the number of passes and codes is fixed.
 
 mod engine;
+pub mod identify;
 mod image_input;
 mod luma;
 mod pipeline;

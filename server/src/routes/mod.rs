@@ -6,6 +6,7 @@ pub mod complaints;
 pub mod devices;
 pub mod meta;
 pub mod photos;
+pub mod scan;
 pub mod staff;
 pub mod sync;
 
@@ -34,11 +35,13 @@ pub fn router(state: AppState) -> Router {
         .merge(meta::router())
         .merge(businesses::router())
         .merge(devices::router())
-        .merge(crate::web::router())
         .layer(axum::middleware::from_fn(move |req, next| time_limit(timeout, req, next)));
+    // Pages: a filing form with photos comes over slow mobile links too.
+    let pages = crate::web::router().layer(axum::middleware::from_fn(move |req, next| time_limit(upload_timeout, req, next)));
     let polling = sync::router().layer(axum::middleware::from_fn(move |req, next| time_limit(long_poll_timeout, req, next)));
-    let small_bodies = Router::new().merge(api).merge(polling).layer(DefaultBodyLimit::max(state.settings.max_body_bytes));
-    let uploads = photos::router().layer(axum::middleware::from_fn(move |req, next| time_limit(upload_timeout, req, next)));
+    let small_bodies = Router::new().merge(api).merge(polling).merge(pages).layer(DefaultBodyLimit::max(state.settings.max_body_bytes));
+    let uploads =
+        Router::new().merge(photos::router()).merge(scan::router()).layer(axum::middleware::from_fn(move |req, next| time_limit(upload_timeout, req, next)));
     Router::new()
         .merge(small_bodies)
         .merge(uploads)

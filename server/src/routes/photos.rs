@@ -6,17 +6,15 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, put};
 use axum::{Json, Router};
-use samat_core::model::api::{PhotoInfo, MAX_PHOTOS_PER_COMPLAINT, MAX_PHOTO_BYTES};
+use samat_core::model::api::{PhotoInfo, MAX_PHOTO_BYTES};
 use samat_core::model::TrackingCode;
-use sha2::{Digest, Sha256};
-use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiBytes, ApiPath, Citizen, Staff};
 use crate::routes::complaints::own;
 use crate::state::AppState;
-use crate::store::{ComplaintRecord, PhotoRecord, PutPhoto};
+use crate::store::ComplaintRecord;
 use crate::views;
 
 /// Routes of this module (with their own, larger body limit).
@@ -33,25 +31,21 @@ fn parse_path(code: &str, photo_id: &str) -> ApiResult<(TrackingCode, Uuid)> {
     Ok((code, id))
 }
 
-/// The image type the bytes really are (by magic number), if accepted.
-pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
-    if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        Some("image/jpeg")
-    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        Some("image/png")
-    } else if bytes.len() >= 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
-        Some("image/webp")
-    } else {
-        None
-    }
+/// The image types an upload may declare (any parameters after `;` are ignored): the bytes
+/// are decoded whatever was declared, and kept as JPEG.
+pub fn accepted_type(declared: &str) -> bool {
+    let essence = declared.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    matches!(essence.as_str(), "image/jpeg" | "image/png" | "image/webp" | "image/gif")
 }
 
-/// Uploads one photo (JPEG, PNG or WebP, at most 5 MiB). Idempotent on `photo_id`.
+/// Uploads one photo (JPEG, PNG, WebP or GIF, at most 5 MiB); it is decoded, checked,
+/// downscaled and kept as JPEG without metadata. Idempotent on `photo_id`.
 #[utoipa::path(put, path = "/v1/complaints/{tracking_code}/photos/{photo_id}", tag = "complaints", security(("bearer" = [])),
     params(("tracking_code" = String, Path), ("photo_id" = String, Path, description = "UUID made by the app")),
     request_body(content = Vec<u8>, content_type = "image/jpeg"),
     responses((status = 201, body = PhotoInfo), (status = 200, body = PhotoInfo, description = "already uploaded"),
-              (status = 409, description = "photo_id_conflict or too_many_photos"), (status = 413), (status = 415), (status = 422, description = "invalid_image")))]
+              (status = 409, description = "photo_id_conflict or too_many_photos"), (status = 413, description = "body_too_large or image_too_large"),
+              (status = 415), (status = 422, description = "invalid_image")))]
 pub async fn upload(
     State(state): State<AppState>,
     citizen: Citizen,
@@ -62,20 +56,12 @@ pub async fn upload(
     let (code, photo_id) = parse_path(&code, &photo_id)?;
     let c = own(&state, &citizen, code).await?;
     let declared = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
-    if !matches!(declared, "image/jpeg" | "image/png" | "image/webp") {
-        return Err(ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "upload image/jpeg, image/png or image/webp"));
+    if !accepted_type(declared) {
+        return Err(ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "upload image/jpeg, image/png, image/webp or image/gif"));
     }
-    if body.is_empty() {
-        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_image", "the photo is empty"));
-    }
-    let actual = sniff(&body).ok_or_else(|| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_image", "the bytes are not a JPEG, PNG or WebP image"))?;
-    let photo = PhotoRecord { photo_id, content_type: actual.to_owned(), size: body.len() as i64, sha256: hex(&Sha256::digest(&body)) };
-    match state.store.put_photo(c.id, photo, body.to_vec(), MAX_PHOTOS_PER_COMPLAINT as i64, OffsetDateTime::now_utc()).await? {
-        PutPhoto::Created(p) => Ok((StatusCode::CREATED, Json(views::photo(&p)))),
-        PutPhoto::Exists(p) => Ok((StatusCode::OK, Json(views::photo(&p)))),
-        PutPhoto::IdConflict => Err(ApiError::new(StatusCode::CONFLICT, "photo_id_conflict", "another photo was already uploaded with this id")),
-        PutPhoto::TooMany => Err(ApiError::new(StatusCode::CONFLICT, "too_many_photos", format!("a complaint has at most {MAX_PHOTOS_PER_COMPLAINT} photos"))),
-    }
+    let upload = crate::actions::normalize_upload(&state, body.to_vec()).await?;
+    let (p, created) = crate::actions::attach_photo(&state, &c, photo_id, upload).await?;
+    Ok((if created { StatusCode::CREATED } else { StatusCode::OK }, Json(views::photo(&p))))
 }
 
 async fn photo_response(state: &AppState, c: &ComplaintRecord, photo_id: Uuid) -> ApiResult<Response> {
@@ -127,18 +113,20 @@ pub async fn staff_download(State(state): State<AppState>, staff: Staff, ApiPath
     photo_response(&state, &c, photo_id).await
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 #[cfg(test)]
 mod tests {
     #[test]
-    fn image_types_are_sniffed_from_the_bytes() {
-        assert_eq!(super::sniff(&[0xFF, 0xD8, 0xFF, 0xE0]), Some("image/jpeg"));
-        assert_eq!(super::sniff(b"\x89PNG\r\n\x1a\n...."), Some("image/png"));
-        assert_eq!(super::sniff(b"RIFF\0\0\0\0WEBPVP8 "), Some("image/webp"));
-        assert_eq!(super::sniff(b"GIF89a"), None);
-        assert_eq!(super::sniff(b""), None);
+    fn declared_types_with_parameters_are_accepted() {
+        for (declared, ok) in [
+            ("image/jpeg", true),
+            ("image/png; charset=binary", true),
+            ("IMAGE/WEBP", true),
+            ("image/gif", true),
+            ("text/html", false),
+            ("image/svg+xml", false),
+            ("", false),
+        ] {
+            assert_eq!(super::accepted_type(declared), ok, "{declared}");
+        }
     }
 }

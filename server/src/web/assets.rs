@@ -42,6 +42,7 @@ macro_rules! asset {
 
 const FILES: &[(&str, &str, &[u8])] = &[
     asset!("app.css", "text/css; charset=utf-8", "../../assets/app.css"),
+    asset!("app.js", "text/javascript; charset=utf-8", "../../assets/app.js"),
     asset!("staff.js", "text/javascript; charset=utf-8", "../../assets/staff.js"),
     asset!("portal.js", "text/javascript; charset=utf-8", "../../assets/portal.js"),
     asset!("fonts/vazirmatn.woff2", "font/woff2", "../../assets/fonts/vazirmatn.woff2"),

@@ -34,6 +34,16 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for WebForm<T> {
     }
 }
 
+/// An option of a `<select>`.
+pub struct Opt {
+    /// Its value.
+    pub value: String,
+    /// What it says.
+    pub label: String,
+    /// Whether it is chosen.
+    pub selected: bool,
+}
+
 /// One field's problem, in Persian.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {

@@ -11,6 +11,7 @@ pub mod assets;
 pub mod form;
 pub mod format;
 pub mod page;
+pub mod portal;
 pub mod public;
 pub mod session;
 pub mod staff;
@@ -21,5 +22,5 @@ use crate::state::AppState;
 
 /// Routes of every page and asset.
 pub fn router() -> Router<AppState> {
-    Router::new().merge(assets::router()).merge(staff::router())
+    Router::new().merge(assets::router()).merge(staff::router()).merge(portal::router())
 }

@@ -58,8 +58,8 @@ pub struct Layout {
     pub css: String,
     /// The icon's URL.
     pub icon: String,
-    /// The page's script, if it has one.
-    pub script: Option<String>,
+    /// The page's scripts (the shared one first), if it has any.
+    pub scripts: Vec<String>,
     /// Whether this is the citizens' portal (manifest, theme colour).
     pub portal: bool,
     /// `narrow` for forms a person reads top to bottom.
@@ -81,7 +81,7 @@ impl Layout {
             flash: None,
             css: assets::url("app.css"),
             icon: assets::url("icons/icon.svg"),
-            script: None,
+            scripts: Vec::new(),
             portal: false,
             main_class: "",
         }

@@ -11,12 +11,12 @@ use samat_core::model::{Province, Role};
 use serde::Deserialize;
 
 use super::auth::password_problem;
-use super::queue::Opt;
 use super::StaffSession;
 use crate::error::ApiError;
 use crate::passwords;
 use crate::state::AppState;
 use crate::store::{NewStaff, StaffRecord, StaffUpdate, StoreError};
+use crate::web::form::Opt;
 use crate::web::form::{Problems, WebForm};
 use crate::web::format;
 use crate::web::page::{render, Flash, Layout};

@@ -18,13 +18,13 @@ use samat_core::model::{Actor, Province, Stage, TrackingCode};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::queue::Opt;
 use super::StaffSession;
 use crate::actions::{self, Handling, Move, Who};
 use crate::error::ApiError;
 use crate::registry;
 use crate::state::AppState;
 use crate::store::{ComplaintRecord, EventRecord, FeedbackRecord, PhotoRecord, StaffRecord};
+use crate::web::form::Opt;
 use crate::web::form::{parse_rials, Problems, WebForm};
 use crate::web::format;
 use crate::web::page::{error_words, render, ErrorPage, Flash, Layout};

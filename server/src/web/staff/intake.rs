@@ -11,12 +11,12 @@ use samat_core::model::workflow;
 use samat_core::model::{Category, Channel, PhoneNumber, Province, TrackingCode};
 use serde::Deserialize;
 
-use super::queue::Opt;
 use super::StaffSession;
 use crate::actions::{self, Who};
 use crate::error::ApiError;
 use crate::routes::staff::intake_channel;
 use crate::state::AppState;
+use crate::web::form::Opt;
 use crate::web::form::{parse_rials, Problems, WebForm};
 use crate::web::format;
 use crate::web::page::{error_words, render, ErrorPage, Layout};

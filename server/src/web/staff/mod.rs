@@ -12,6 +12,8 @@ mod intake;
 mod queue;
 mod registry;
 
+pub use complaint::progress;
+
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{header, Method, StatusCode};
@@ -110,7 +112,7 @@ impl StaffSession {
         l.user = Some(format!("{} — {} ({place})", self.username, self.role.label_fa()));
         l.signed_in = true;
         l.logout = Some("/staff/logout");
-        l.script = Some(assets::url("staff.js"));
+        l.scripts = vec![assets::url("app.js"), assets::url("staff.js")];
         let mut nav = vec![("/staff/queue", "صف کار", Some("q"))];
         if workflow::may_file_for_others(self.role) {
             nav.push(("/staff/intake", "ثبت شکایت تلفنی", Some("n")));

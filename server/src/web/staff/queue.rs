@@ -20,21 +20,12 @@ use super::StaffSession;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::{Holding, QueueFilter, QueueRow, QueueSearch};
+use crate::web::form::Opt;
 use crate::web::format;
 use crate::web::page::{render, Layout};
 
 /// Rows per page.
 pub const PAGE_ROWS: i64 = 50;
-
-/// An option of a `<select>`.
-pub struct Opt {
-    /// Its value.
-    pub value: String,
-    /// What it says.
-    pub label: String,
-    /// Whether it is chosen.
-    pub selected: bool,
-}
 
 fn options<T: Copy + PartialEq>(
     all: impl IntoIterator<Item = T>,

@@ -1,13 +1,16 @@
 //! Turning what the camera or a photo shows into a guild identification: each decoded code
-//! is read as a guild payload and checked against the ministry keys cached on the device.
+//! is read as a guild payload and checked against the ministry keys (cached on the device, or
+//! the server's own when the portal reads a photo). One policy for the app and the server: a
+//! sticker's printed name is passed on only when a known key signed it.
 
 use serde::{Deserialize, Serialize};
 
+use super::FoundCode;
 use crate::model::guild::{self, GuildKey, PayloadForm};
-use crate::scan::FoundCode;
 
 /// A decoded code, with its guild reading.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ScannedCode {
     /// The decoded text.
     pub text: String,
@@ -20,6 +23,7 @@ pub struct ScannedCode {
 
 /// A guild code as read from a sticker.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GuildCode {
     /// Business identification code.
     pub guild_id: String,
@@ -39,6 +43,14 @@ pub struct GuildCode {
     /// unsigned or unverified, and shows a sticker whose printed name is not the shop's.
     #[serde(default)]
     pub registry_name: Option<String>,
+}
+
+/// `POST /v1/scan` answer: what a photo shows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ScanResponse {
+    /// Every code found, guild codes read and checked.
+    pub codes: Vec<ScannedCode>,
 }
 
 /// Reads one decoded code against `keys`.
