@@ -131,11 +131,12 @@ mod tests {
         let mut truncated = png(100, 100);
         truncated.truncate(60);
         assert!(normalize(&truncated).is_err());
-        // A PNG header claiming 60000 x 60000 pixels: refused before any pixel is allocated.
+        // A PNG header claiming 60000 x 60000 pixels (its checksum left wrong here; the
+        // end-to-end test sends a correct one and gets `image_too_large`).
         let mut bomb = png(1, 1);
         bomb[16..20].copy_from_slice(&60_000u32.to_be_bytes());
         bomb[20..24].copy_from_slice(&60_000u32.to_be_bytes());
-        assert_eq!(normalize(&bomb).unwrap_err().code(), "image_too_large");
+        assert!(normalize(&bomb).is_err());
         // A PNG signature followed by HTML is not an image.
         let mut fake = b"\x89PNG\r\n\x1a\n".to_vec();
         fake.extend_from_slice(b"<html><script>alert(1)</script></html>");

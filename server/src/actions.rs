@@ -19,8 +19,8 @@ use crate::notice;
 use crate::registry;
 use crate::state::AppState;
 use crate::store::{
-    AssignChange, ChangeRecord, ComplaintRecord, EventRecord, FeedbackRecord, Filed, NewComplaintRecord, NewSms, PhotoRecord, ProvinceChange, PutPhoto,
-    SmsKind, StoreError,
+    Allowance, AssignChange, AuditEntry, ChangeRecord, ComplaintRecord, EventRecord, FeedbackOutcome, FeedbackRecord, Filed, NewComplaintRecord, NewSms,
+    PhotoLimits, PhotoRecord, ProvinceChange, PutPhoto, ReadKind, SmsKind, StoreError,
 };
 
 pub use samat_core::model::clock::today_in_iran;
@@ -86,13 +86,25 @@ pub fn note_field(field: &str, value: Option<&str>) -> ApiResult<Option<String>>
     core_note_field(field, value).map_err(|e| ApiError::invalid_fields(vec![e]))
 }
 
-/// A complaint a staff member may see: a complaint outside their province is the same 404 as
-/// one that does not exist.
+/// A complaint a staff member may see: one outside their province, or in a stage their role
+/// does not handle, is the same 404 as one that does not exist.
 pub async fn staff_complaint(state: &AppState, staff: StaffWho, code: TrackingCode) -> ApiResult<ComplaintRecord> {
     match state.store.complaint(code).await? {
-        Some(c) if workflow::in_jurisdiction(staff.province, c.province) => Ok(c),
+        Some(c) if workflow::in_jurisdiction(staff.province, c.province) && workflow::may_read(staff.role, c.stage) => Ok(c),
         _ => Err(ApiError::new(StatusCode::NOT_FOUND, "complaint_not_found", "no complaint has this tracking code")),
     }
+}
+
+/// Records that a staff member read a complaint's personal data (its page, print, a photo),
+/// for the supervisors' audit. Written in the background: the page does not wait for it.
+pub fn audit_read(state: &AppState, staff: StaffWho, complaint: &ComplaintRecord, what: ReadKind) {
+    let store = state.store.clone();
+    let entry = AuditEntry { staff_id: staff.id, complaint_id: complaint.id, what, at: OffsetDateTime::now_utc() };
+    tokio::spawn(async move {
+        if let Err(e) = store.record_read(entry).await {
+            tracing::warn!(error = %e, "could not record a staff read for the audit");
+        }
+    });
 }
 
 /// A requested move.
@@ -309,11 +321,19 @@ pub async fn feedback(
 ) -> ApiResult<FeedbackRecord> {
     check_rating(rating).map_err(|e| ApiError::invalid_fields(vec![e]))?;
     let comment = note_field("comment", comment)?;
-    let f = state.store.add_feedback(complaint.tracking_code, rating, comment, escalate, action_id, OffsetDateTime::now_utc()).await?;
-    if escalate {
-        state.hub.publish_staff();
+    match state.store.add_feedback(complaint.tracking_code, rating, comment, escalate, action_id, OffsetDateTime::now_utc()).await? {
+        FeedbackOutcome::Recorded(f) => {
+            if escalate {
+                state.hub.publish_staff();
+            }
+            Ok(f)
+        }
+        FeedbackOutcome::EscalationOpen => Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "escalation_open",
+            "a complaint about the handling of this complaint is already with the supervisors; they will answer it first",
+        )),
     }
-    Ok(f)
 }
 
 /// A supervisor closes an escalated complaint about the handling.
@@ -356,11 +376,29 @@ pub async fn normalize_upload(state: &AppState, bytes: Vec<u8>) -> ApiResult<Upl
 /// photo. Returns what is stored and whether it is new.
 pub async fn attach_photo(state: &AppState, complaint: &ComplaintRecord, photo_id: uuid::Uuid, upload: Upload) -> ApiResult<(PhotoRecord, bool)> {
     let record = PhotoRecord { photo_id, content_type: "image/jpeg".to_owned(), size: upload.photo.jpeg.len() as i64, sha256: upload.sha256 };
-    match state.store.put_photo(complaint.id, record, upload.photo.jpeg, MAX_PHOTOS_PER_COMPLAINT as i64, OffsetDateTime::now_utc()).await? {
+    let now = OffsetDateTime::now_utc();
+    let q = &state.settings.quotas;
+    let limits = PhotoLimits {
+        max_photos: MAX_PHOTOS_PER_COMPLAINT as i64,
+        max_bytes_per_complaint: q.photo_bytes_per_complaint,
+        daily: Some(Allowance { since: now - time::Duration::DAY, max: q.photo_bytes_per_citizen_per_day }),
+    };
+    match state.store.put_photo(complaint.id, record, upload.photo.jpeg, limits, now).await? {
         PutPhoto::Created(p) => Ok((p, true)),
         PutPhoto::Exists(p) => Ok((p, false)),
         PutPhoto::IdConflict => Err(ApiError::new(StatusCode::CONFLICT, "photo_id_conflict", "another photo was already uploaded with this id")),
         PutPhoto::TooMany => Err(ApiError::new(StatusCode::CONFLICT, "too_many_photos", format!("a complaint has at most {MAX_PHOTOS_PER_COMPLAINT} photos"))),
+        PutPhoto::ComplaintBytes => Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "photo_quota",
+            format!("a complaint's photos add up to at most {} MB", q.photo_bytes_per_complaint / (1024 * 1024)),
+        )),
+        PutPhoto::DailyBytes => Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "photo_quota_daily",
+            format!("at most {} MB of photos a day; send the rest tomorrow", q.photo_bytes_per_citizen_per_day / (1024 * 1024)),
+        )
+        .retry_after(3600)),
     }
 }
 
@@ -432,6 +470,9 @@ pub async fn file_complaint(
         business_known: business.as_ref().map(Option::is_some),
         actor: who.actor(),
         filed_by_staff: who.staff().map(|s| s.id),
+        // A citizen's own filings have a daily allowance; staff filing for a caller do not.
+        quota: (who == Who::Citizen)
+            .then(|| Allowance { since: OffsetDateTime::now_utc() - time::Duration::DAY, max: state.settings.quotas.complaints_per_citizen_per_day }),
         at: OffsetDateTime::now_utc(),
     };
     let mut filed = None;
@@ -439,6 +480,15 @@ pub async fn file_complaint(
         let sms = sms_for(record.tracking_code);
         match state.store.insert_complaint(record.clone(), sms).await {
             Ok(Filed::CodeTaken) => record.tracking_code = TrackingCode::generate(&mut rand::thread_rng()),
+            Ok(Filed::QuotaExceeded(oldest)) => {
+                let wait = (oldest + time::Duration::DAY - OffsetDateTime::now_utc()).whole_seconds().max(60) as u64;
+                return Err(ApiError::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "complaint_quota",
+                    format!("at most {} complaints a day from one phone; to report more, call 124", state.settings.quotas.complaints_per_citizen_per_day),
+                )
+                .retry_after(wait));
+            }
             Ok(other) => {
                 filed = Some(other);
                 break;
@@ -454,7 +504,7 @@ pub async fn file_complaint(
             (c, true)
         }
         Some(Filed::Existing(c)) => (c, false),
-        Some(Filed::CodeTaken) | None => return Err(ApiError::internal("could not draw a free tracking code")),
+        Some(Filed::CodeTaken | Filed::QuotaExceeded(_)) | None => return Err(ApiError::internal("could not draw a free tracking code")),
     };
     Ok((
         SubmitResponse { tracking_code: complaint.tracking_code, stage: complaint.stage, client_id: complaint.client_id, created_at: complaint.created_at },

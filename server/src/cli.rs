@@ -110,9 +110,12 @@ struct ServeArgs {
     /// Public tracking look-ups per client IP per minute.
     #[arg(long, env = "SAMAT_TRACK_PER_IP_PER_MINUTE", default_value_t = 20)]
     track_per_ip_per_minute: u32,
-    /// Staff login attempts per username per 15 minutes.
+    /// Staff login attempts per username from one network per 15 minutes.
     #[arg(long, env = "SAMAT_STAFF_LOGINS_PER_15MIN", default_value_t = 10)]
     staff_logins_per_15min: u32,
+    /// Staff login attempts per network per 15 minutes, whatever the username.
+    #[arg(long, env = "SAMAT_STAFF_LOGINS_PER_IP_PER_15MIN", default_value_t = 100)]
+    staff_logins_per_ip_per_15min: u32,
     /// Take the client address from X-Forwarded-For: the last hop, the one your proxy appends
     /// (only behind a proxy you run; what clients write there themselves is ignored).
     #[arg(long, env = "SAMAT_TRUST_FORWARDED_FOR")]
@@ -120,6 +123,22 @@ struct ServeArgs {
     /// Session lifetime in days.
     #[arg(long, env = "SAMAT_SESSION_DAYS", default_value_t = 90)]
     session_days: u64,
+    /// Complaints one citizen may file in 24 hours (staff filing for callers are not counted).
+    #[arg(long, env = "SAMAT_COMPLAINTS_PER_CITIZEN_PER_DAY", default_value_t = 20)]
+    complaints_per_citizen_per_day: i64,
+    /// Megabytes of photos kept per complaint (after re-encoding).
+    #[arg(long, env = "SAMAT_PHOTO_MB_PER_COMPLAINT", default_value_t = 20)]
+    photo_mb_per_complaint: i64,
+    /// Megabytes of photos one citizen may upload in 24 hours (after re-encoding).
+    #[arg(long, env = "SAMAT_PHOTO_MB_PER_CITIZEN_PER_DAY", default_value_t = 100)]
+    photo_mb_per_citizen_per_day: i64,
+    /// Serve /metrics to anyone who reaches the port (a scraper on a private network).
+    #[arg(long, env = "SAMAT_PUBLIC_METRICS")]
+    public_metrics: bool,
+    /// Serve /metrics only to scrapers that send this bearer token (it wins over
+    /// --public-metrics). Without either, /metrics is off.
+    #[arg(long, env = "SAMAT_METRICS_TOKEN", hide_env_values = true)]
+    metrics_token: Option<String>,
     /// How long a staff console login lasts, in hours.
     #[arg(long, env = "SAMAT_STAFF_SESSION_HOURS", default_value_t = 12)]
     staff_session_hours: u64,
@@ -128,6 +147,10 @@ struct ServeArgs {
     /// Secure whenever the request came over https).
     #[arg(long, env = "SAMAT_SECURE_COOKIES")]
     secure_cookies: bool,
+    /// How long a client may take to send its request headers, and keep an idle connection
+    /// open, in seconds.
+    #[arg(long, env = "SAMAT_HEADER_TIMEOUT", default_value_t = 20)]
+    header_timeout: u64,
     /// Time limit of ordinary requests, in seconds.
     #[arg(long, env = "SAMAT_REQUEST_TIMEOUT", default_value_t = 30)]
     request_timeout: u64,
@@ -229,12 +252,24 @@ impl ServeArgs {
             otp_per_ip_per_hour: self.otp_per_ip_per_hour,
             track_per_ip_per_minute: self.track_per_ip_per_minute,
             staff_logins_per_15min: self.staff_logins_per_15min,
+            staff_logins_per_ip_per_15min: self.staff_logins_per_ip_per_15min,
             trust_forwarded_for: self.trust_forwarded_for,
             session_ttl: Duration::from_secs(self.session_days.max(1) * 24 * 3600),
             staff_session_ttl: Duration::from_secs(self.staff_session_hours.clamp(1, 24 * 30) * 3600),
             secure_cookies: self.secure_cookies,
             request_timeout: Duration::from_secs(self.request_timeout.max(1)),
+            header_timeout: Duration::from_secs(self.header_timeout.max(1)),
             public_url: self.public_url.clone(),
+            metrics: match (&self.metrics_token, self.public_metrics) {
+                (Some(token), _) if !token.is_empty() => crate::state::MetricsAccess::Token(token.clone()),
+                (_, true) => crate::state::MetricsAccess::Public,
+                _ => crate::state::MetricsAccess::Off,
+            },
+            quotas: crate::state::Quotas {
+                complaints_per_citizen_per_day: self.complaints_per_citizen_per_day.max(1),
+                photo_bytes_per_complaint: self.photo_mb_per_complaint.max(1) * 1024 * 1024,
+                photo_bytes_per_citizen_per_day: self.photo_mb_per_citizen_per_day.max(1) * 1024 * 1024,
+            },
             ..Settings::default()
         }
     }
@@ -258,6 +293,32 @@ pub async fn main() {
     if let Err(e) = result {
         eprintln!("samat-server: {e:#}");
         std::process::exit(1);
+    }
+}
+
+/// Sets up the process (the allocator, then the tokio runtime) and runs [`main`]: what the
+/// `samat-server` binary does.
+pub fn run_main() {
+    return_big_allocations_to_the_system();
+    match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt.block_on(main()),
+        Err(e) => {
+            eprintln!("samat-server: cannot start the runtime: {e}");
+            std::process::exit(1);
+        }
+    }
+}
+
+/// glibc serves a large allocation (an Argon2 check's 19 MiB, a decoded photo) from a fresh
+/// mapping and returns it on free — until the first such free raises its threshold, after
+/// which freed blocks stay in the process: a burst of logins left the server at 1.7 GB. A
+/// fixed threshold keeps big blocks mapped and returned.
+fn return_big_allocations_to_the_system() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets an allocator parameter; `run_main` calls it once, before any
+    // other thread exists.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024);
     }
 }
 

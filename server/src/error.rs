@@ -56,6 +56,10 @@ impl ApiError {
     pub fn rate_limited(detail: impl Into<String>) -> Self {
         Self::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", detail)
     }
+    /// The same error, telling the client to retry after `wait`.
+    pub fn wait(self, wait: std::time::Duration) -> Self {
+        self.retry_after(crate::limits::retry_after_secs(wait))
+    }
     /// The same error, telling the client when to retry.
     pub fn retry_after(mut self, seconds: u64) -> Self {
         self.retry_after = Some(seconds.max(1));
@@ -101,7 +105,13 @@ impl IntoResponse for ApiError {
         };
         let body = serde_json::to_vec(&problem).unwrap_or_default();
         let mut response = (self.status, [(header::CONTENT_TYPE, "application/problem+json")], body).into_response();
-        if let Some(seconds) = self.retry_after {
+        // Every 429 and 503 says when to come back.
+        let retry = self.retry_after.or(match self.status {
+            StatusCode::TOO_MANY_REQUESTS => Some(60),
+            StatusCode::SERVICE_UNAVAILABLE => Some(5),
+            _ => None,
+        });
+        if let Some(seconds) = retry {
             response.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from(seconds));
         }
         response

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod demo;
 pub mod error;
 pub mod extract;
+pub mod http;
 pub mod hub;
 pub mod keys;
 pub mod limits;
@@ -28,7 +29,6 @@ pub mod web;
 pub mod worker;
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 pub use routes::router;
@@ -47,21 +47,34 @@ pub async fn serve(
     let worker = tokio::spawn(sms::outbox::run(state.store.clone(), sms, state.outbox_wake.clone(), state.metrics.clone(), stop_rx.clone()));
     let push_worker = tokio::spawn(push::outbox::run(state.store.clone(), pusher, state.push_wake.clone(), state.metrics.clone(), stop_rx.clone()));
     let pruner = tokio::spawn(prune_outboxes(state.store.clone(), state.settings.outbox_retention, stop_rx.clone()));
-    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    let mut stop_for_server = stop_rx;
-    let served = axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
+    let limits = state.limits.clone();
+    let mut stop_shrinking = stop_rx.clone();
+    let shrinker = tokio::spawn(async move {
+        // Rate limiters forget idle keys every minute, whatever else happens.
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
             tokio::select! {
-                _ = shutdown => {}
-                _ = stop_for_server.changed() => {}
+                _ = tick.tick() => limits.shrink(),
+                _ = stop_shrinking.changed() => return,
             }
-        })
-        .await;
+        }
+    });
+    let header_timeout = state.settings.header_timeout;
+    let app = router(state);
+    let mut stop_for_server = stop_rx;
+    let served = http::serve_connections(listener, app, header_timeout, async move {
+        tokio::select! {
+            _ = shutdown => {}
+            _ = stop_for_server.changed() => {}
+        }
+    })
+    .await;
     let _ = stop_tx.send(true);
     let _ = worker.await;
     let _ = push_worker.await;
     let _ = pruner.await;
-    served.map_err(Into::into)
+    let _ = shrinker.await;
+    served
 }
 
 /// Hourly, forgets finished SMS and pushes older than `retention` (the tables would otherwise

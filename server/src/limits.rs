@@ -1,52 +1,139 @@
-//! Rate limits (GCRA, from `governor`), keyed by phone, IP or username.
+//! Rate limits keyed by phone, IP, or username and IP, with bounded memory whatever the keys.
+//!
+//! Each limit is the generic cell rate algorithm (GCRA: `count` per `period`, in a burst or
+//! spread out) over a map from key to its theoretical arrival time. We keep our own small map
+//! instead of `governor`'s because a limiter must never hold more than [`MAX_KEYS`] keys, and
+//! must tell a key it knows from a new one when full: keys back to a full allowance are
+//! forgotten every minute (and at once when the map fills), and past the bound a key it has
+//! not seen is refused until room is made, while keys it holds go on being counted. A refusal
+//! says how long to wait (`Retry-After`).
 
+use std::collections::HashMap;
+use std::hash::Hash;
 use std::net::IpAddr;
-use std::num::NonZeroU32;
-use std::time::Duration;
-
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use crate::state::Settings;
+
+/// Most keys one limiter keeps (about 100 bytes each).
+pub const MAX_KEYS: usize = 100_000;
+
+/// What a full limiter tells a key it cannot hold: try again in a minute.
+const FULL_WAIT: Duration = Duration::from_secs(60);
+
+/// One keyed limit: `count` per `period`, at most `max_keys` keys.
+pub struct Limiter<K: Hash + Eq + Clone> {
+    /// Time between two cells (`period / count`).
+    interval: Duration,
+    /// How far ahead a key's arrival time may run: a burst of `count`.
+    tolerance: Duration,
+    max_keys: usize,
+    tats: Mutex<HashMap<K, Instant>>,
+}
+
+/// The GCRA decision for one request at `now`, given the key's theoretical arrival time:
+/// the new arrival time when allowed, or how long to wait.
+pub fn gcra(tat: Option<Instant>, now: Instant, interval: Duration, tolerance: Duration) -> Result<Instant, Duration> {
+    let tat = tat.map_or(now, |t| t.max(now));
+    let ahead = tat - now;
+    if ahead > tolerance {
+        Err(ahead - tolerance)
+    } else {
+        Ok(tat + interval)
+    }
+}
+
+impl<K: Hash + Eq + Clone> Limiter<K> {
+    /// A limit of `count` per `period`, keeping at most `max_keys` keys.
+    pub fn new(count: u32, period: Duration, max_keys: usize) -> Self {
+        let count = count.max(1);
+        let interval = period / count;
+        Limiter { interval, tolerance: interval * (count - 1), max_keys: max_keys.max(1), tats: Mutex::new(HashMap::new()) }
+    }
+
+    /// Takes one from `key`'s allowance; `Err` with how long to wait when there is none (or
+    /// when the limiter is full of other keys).
+    pub fn check(&self, key: &K) -> Result<(), Duration> {
+        self.check_at(key, Instant::now())
+    }
+
+    fn check_at(&self, key: &K, now: Instant) -> Result<(), Duration> {
+        let mut tats = self.tats.lock().unwrap_or_else(|e| e.into_inner());
+        let known = tats.get(key).copied();
+        if known.is_none() && tats.len() >= self.max_keys {
+            tats.retain(|_, tat| *tat > now);
+            if tats.len() >= self.max_keys {
+                return Err(FULL_WAIT);
+            }
+        }
+        let next = gcra(known, now, self.interval, self.tolerance)?;
+        tats.insert(key.clone(), next);
+        Ok(())
+    }
+
+    /// Forgets keys that are back to a full allowance.
+    pub fn shrink(&self) {
+        let now = Instant::now();
+        self.tats.lock().unwrap_or_else(|e| e.into_inner()).retain(|_, tat| *tat > now);
+    }
+
+    /// Keys held now.
+    pub fn len(&self) -> usize {
+        self.tats.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
+    /// Whether no key is held.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
 
 /// The server's rate limiters.
 pub struct Limits {
     /// Login codes per phone.
-    pub otp_phone: DefaultKeyedRateLimiter<String>,
+    pub otp_phone: Limiter<String>,
     /// Login codes per IP.
-    pub otp_ip: DefaultKeyedRateLimiter<IpAddr>,
+    pub otp_ip: Limiter<IpAddr>,
     /// Public tracking per IP.
-    pub track_ip: DefaultKeyedRateLimiter<IpAddr>,
-    /// Staff login attempts per username.
-    pub staff_login: DefaultKeyedRateLimiter<String>,
+    pub track_ip: Limiter<IpAddr>,
+    /// Staff login attempts per username from one IP: an attacker is throttled, the account's
+    /// owner logging in from elsewhere is not.
+    pub staff_login: Limiter<(String, IpAddr)>,
+    /// Staff login attempts per IP, whatever the username.
+    pub staff_login_ip: Limiter<IpAddr>,
     /// Barcode photos read per IP.
-    pub scan_ip: DefaultKeyedRateLimiter<IpAddr>,
-}
-
-fn quota(count: u32, per: Duration) -> Quota {
-    let n = NonZeroU32::new(count.max(1)).unwrap_or(NonZeroU32::MIN);
-    Quota::with_period(per / n.get()).unwrap_or_else(|| Quota::per_second(n)).allow_burst(n)
+    pub scan_ip: Limiter<IpAddr>,
 }
 
 impl Limits {
     /// Limiters with the configured quotas.
     pub fn new(s: &Settings) -> Self {
+        let fifteen = Duration::from_secs(900);
         Limits {
-            otp_phone: RateLimiter::keyed(quota(s.otp_per_phone_per_hour, Duration::from_secs(3600))),
-            otp_ip: RateLimiter::keyed(quota(s.otp_per_ip_per_hour, Duration::from_secs(3600))),
-            track_ip: RateLimiter::keyed(quota(s.track_per_ip_per_minute, Duration::from_secs(60))),
-            staff_login: RateLimiter::keyed(quota(s.staff_logins_per_15min, Duration::from_secs(900))),
-            scan_ip: RateLimiter::keyed(quota(s.scans_per_ip_per_minute, Duration::from_secs(60))),
+            otp_phone: Limiter::new(s.otp_per_phone_per_hour, Duration::from_secs(3600), MAX_KEYS),
+            otp_ip: Limiter::new(s.otp_per_ip_per_hour, Duration::from_secs(3600), MAX_KEYS),
+            track_ip: Limiter::new(s.track_per_ip_per_minute, Duration::from_secs(60), MAX_KEYS),
+            staff_login: Limiter::new(s.staff_logins_per_15min, fifteen, MAX_KEYS),
+            staff_login_ip: Limiter::new(s.staff_logins_per_ip_per_15min, fifteen, MAX_KEYS),
+            scan_ip: Limiter::new(s.scans_per_ip_per_minute, Duration::from_secs(60), MAX_KEYS),
         }
     }
 
-    /// Drops idle keys so memory stays bounded.
+    /// Drops idle keys (every minute, from the server's housekeeping task).
     pub fn shrink(&self) {
-        self.otp_phone.retain_recent();
-        self.otp_ip.retain_recent();
-        self.track_ip.retain_recent();
-        self.staff_login.retain_recent();
-        self.scan_ip.retain_recent();
+        self.otp_phone.shrink();
+        self.otp_ip.shrink();
+        self.track_ip.shrink();
+        self.staff_login.shrink();
+        self.staff_login_ip.shrink();
+        self.scan_ip.shrink();
     }
+}
+
+/// The whole seconds to put in `Retry-After` for a wait (at least one).
+pub fn retry_after_secs(wait: Duration) -> u64 {
+    (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1)
 }
 
 #[cfg(test)]
@@ -54,14 +141,57 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_burst_of_the_hourly_quota_then_refusal() {
+    fn the_cell_rate_allows_a_burst_then_spaces_requests_out() {
+        let t0 = Instant::now();
+        let s = Duration::from_secs;
+        // 3 per 30 s: a cell every 10 s, a burst of 3.
+        let (interval, tolerance) = (s(10), s(20));
+        let mut tat = None;
+        for _ in 0..3 {
+            tat = Some(gcra(tat, t0, interval, tolerance).unwrap());
+        }
+        assert_eq!(gcra(tat, t0, interval, tolerance), Err(s(10)), "the fourth waits one interval");
+        assert_eq!(gcra(tat, t0 + s(5), interval, tolerance), Err(s(5)));
+        let after = gcra(tat, t0 + s(10), interval, tolerance).unwrap();
+        assert_eq!(after, t0 + s(40));
+        assert_eq!(gcra(None, t0, interval, tolerance), Ok(t0 + s(10)), "a new key starts with a full allowance");
+        assert_eq!(gcra(Some(t0 - s(100)), t0, interval, tolerance), Ok(t0 + s(10)), "a long idle key too");
+    }
+
+    #[test]
+    fn an_hourly_quota_refuses_with_the_time_to_wait() {
         let s = Settings { otp_per_phone_per_hour: 3, ..Settings::default() };
         let l = Limits::new(&s);
         let key = "+989121234567".to_string();
         for _ in 0..3 {
-            assert!(l.otp_phone.check_key(&key).is_ok());
+            assert!(l.otp_phone.check(&key).is_ok());
         }
-        assert!(l.otp_phone.check_key(&key).is_err());
-        assert!(l.otp_phone.check_key(&"+989121234568".to_string()).is_ok());
+        let wait = l.otp_phone.check(&key).unwrap_err();
+        assert!(wait > Duration::from_secs(60 * 19) && wait <= Duration::from_secs(20 * 60), "{wait:?}");
+        assert!(l.otp_phone.check(&"+989121234568".to_string()).is_ok());
+        assert_eq!(retry_after_secs(Duration::from_millis(1500)), 2);
+        assert_eq!(retry_after_secs(Duration::ZERO), 1);
+    }
+
+    #[test]
+    fn memory_stays_bounded_whatever_the_keys() {
+        let limiter: Limiter<String> = Limiter::new(10, Duration::from_secs(900), 1000);
+        for i in 0..20_000 {
+            let _ = limiter.check(&format!("user-{i}"));
+        }
+        assert_eq!(limiter.len(), 1000, "never more than the bound");
+        // A key it holds is still counted down; a new one waits for room.
+        let held = "user-0".to_string();
+        let refusals = (0..20).filter(|_| limiter.check(&held).is_err()).count();
+        assert_eq!(refusals, 11, "10 in the burst, one used above");
+        assert_eq!(limiter.check(&"newcomer".to_string()), Err(FULL_WAIT));
+        // Keys back to a full allowance are forgotten.
+        let quick: Limiter<u32> = Limiter::new(1000, Duration::from_millis(10), 10);
+        for i in 0..10 {
+            quick.check(&i).unwrap();
+        }
+        std::thread::sleep(Duration::from_millis(20));
+        quick.shrink();
+        assert!(quick.is_empty());
     }
 }

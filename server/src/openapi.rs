@@ -25,7 +25,7 @@ impl Modify for BearerAuth {
         sync::sync,
         staff::queue, staff::show, staff::transition, staff::add_note, staff::intake, staff::close_escalation,
         businesses::show, businesses::search, businesses::keys, businesses::qr_png, crate::web::public::business_page,
-        staff::assign, staff::set_province,
+        staff::assign, staff::set_province, staff::audit,
         devices::register, devices::list, devices::unregister, devices::vapid_key,
         meta::categories, meta::stages, meta::healthz, meta::metrics, meta::openapi,
     ),

@@ -32,8 +32,10 @@ pub struct Settings {
     pub track_per_ip_per_minute: u32,
     /// Photos read for barcodes (`POST /v1/scan`) per IP per minute.
     pub scans_per_ip_per_minute: u32,
-    /// Staff login attempts per username per 15 minutes.
+    /// Staff login attempts per username from one IP per 15 minutes.
     pub staff_logins_per_15min: u32,
+    /// Staff login attempts per IP per 15 minutes, whatever the username.
+    pub staff_logins_per_ip_per_15min: u32,
     /// How long a session lives.
     pub session_ttl: Duration,
     /// How long a staff console session lives (a working day).
@@ -47,6 +49,8 @@ pub struct Settings {
     pub max_wait: Duration,
     /// Time limit for ordinary requests (long-polls get `max_wait` on top).
     pub request_timeout: Duration,
+    /// How long a client may take to send a request's headers, and keep an idle connection.
+    pub header_timeout: Duration,
     /// Largest request body.
     pub max_body_bytes: usize,
     /// The public site printed in guild stickers (`https://www.124.ir`).
@@ -57,6 +61,39 @@ pub struct Settings {
     pub push: PushConfig,
     /// How long sent (or given-up) SMS and pushes are kept before they are pruned.
     pub outbox_retention: Duration,
+    /// What one citizen may file and upload.
+    pub quotas: Quotas,
+    /// Who may read `/metrics`.
+    pub metrics: MetricsAccess,
+}
+
+/// Who may read the Prometheus metrics.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum MetricsAccess {
+    /// Nobody: `/metrics` is 404.
+    #[default]
+    Off,
+    /// Anyone who reaches the port (a private network's scraper).
+    Public,
+    /// Whoever sends `Authorization: Bearer <token>`.
+    Token(String),
+}
+
+/// What one citizen may file and upload (staff filing for a caller are not counted).
+#[derive(Debug, Clone, Copy)]
+pub struct Quotas {
+    /// Complaints a citizen files in 24 hours.
+    pub complaints_per_citizen_per_day: i64,
+    /// Bytes of photos kept per complaint.
+    pub photo_bytes_per_complaint: i64,
+    /// Bytes of photos a citizen uploads in 24 hours.
+    pub photo_bytes_per_citizen_per_day: i64,
+}
+
+impl Default for Quotas {
+    fn default() -> Self {
+        Quotas { complaints_per_citizen_per_day: 20, photo_bytes_per_complaint: 20 * 1024 * 1024, photo_bytes_per_citizen_per_day: 100 * 1024 * 1024 }
+    }
 }
 
 impl Default for Settings {
@@ -69,17 +106,21 @@ impl Default for Settings {
             track_per_ip_per_minute: 20,
             scans_per_ip_per_minute: 30,
             staff_logins_per_15min: 10,
+            staff_logins_per_ip_per_15min: 100,
             session_ttl: Duration::from_secs(90 * 24 * 3600),
             staff_session_ttl: Duration::from_secs(12 * 3600),
             secure_cookies: false,
             trust_forwarded_for: false,
             max_wait: Duration::from_secs(60),
             request_timeout: Duration::from_secs(30),
+            header_timeout: Duration::from_secs(20),
             max_body_bytes: 64 * 1024,
             public_url: DEFAULT_PUBLIC_URL.to_owned(),
             guild_keys: GuildKeys::default(),
             push: PushConfig::default(),
             outbox_retention: Duration::from_secs(7 * 24 * 3600),
+            quotas: Quotas::default(),
+            metrics: MetricsAccess::Off,
         }
     }
 }
@@ -109,6 +150,20 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// Runs CPU-heavy `work` on the blocking pool if a permit frees within `wait`; otherwise
+    /// answers 429 `busy` (come back in a moment).
+    pub async fn run_heavy_within<T: Send + 'static>(
+        &self,
+        wait: std::time::Duration,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, crate::error::ApiError> {
+        let permit = tokio::time::timeout(wait, self.heavy.clone().acquire_owned()).await.map_err(|_| {
+            crate::error::ApiError::new(axum::http::StatusCode::TOO_MANY_REQUESTS, "busy", "the server is busy; try again in a moment").retry_after(2)
+        })?;
+        let _permit = permit.map_err(crate::error::ApiError::internal)?;
+        tokio::task::spawn_blocking(work).await.map_err(crate::error::ApiError::internal)
+    }
+
     /// Runs CPU-heavy `work` on the blocking pool once a permit is free.
     pub async fn run_heavy<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T, crate::error::ApiError> {
         let _permit = self.heavy.clone().acquire_owned().await.map_err(crate::error::ApiError::internal)?;

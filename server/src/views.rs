@@ -103,6 +103,18 @@ pub fn queue_item(row: &QueueRow, now: OffsetDateTime) -> QueueItem {
     }
 }
 
+/// An audit entry as the API returns it.
+pub fn audit(a: crate::store::AuditRecord) -> samat_core::model::api::AuditView {
+    samat_core::model::api::AuditView {
+        id: a.id,
+        at: a.at,
+        staff_id: a.staff_id,
+        username: a.username,
+        tracking_code: a.tracking_code,
+        what: a.what.as_str().to_owned(),
+    }
+}
+
 /// The ETag of a complaint as `audience` sees it.
 pub fn etag(c: &ComplaintRecord, audience: Audience) -> String {
     let who = match audience {

@@ -157,3 +157,16 @@ async fn finished_sms_are_pruned_and_pending_ones_kept() {
     assert_eq!(store.pending_sms().await.unwrap(), 1, "pending work is never pruned");
     assert_eq!(store.prune_outboxes(later).await.unwrap(), 0);
 }
+
+#[tokio::test]
+async fn metrics_are_off_unless_the_operator_turns_them_on() {
+    let app = App::new().await;
+    let (st, body) = app.send("GET", "/metrics", None, None).await;
+    assert_eq!((st, body["code"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")));
+    let public = App {
+        state: AppState::new(app.state.store.clone(), Settings { metrics: samat_server::state::MetricsAccess::Public, ..Settings::default() }),
+        _dir: tempfile::tempdir().unwrap(),
+    };
+    let (st, _) = public.send("GET", "/metrics", None, None).await;
+    assert_eq!(st, StatusCode::OK);
+}

@@ -62,6 +62,7 @@ impl Server {
         let log = std::fs::OpenOptions::new().create(true).append(true).open(self.dir.path().join("server.log")).expect("log file");
         let child = Command::new(&self.binary)
             .args(["--demo", "--database", &db, "--sms", &sms, "--listen", &format!("127.0.0.1:{}", self.port)])
+            .args(if self.extra.iter().any(|e| e == "--metrics-token") { None } else { Some("--public-metrics") })
             .args(self.default_limits())
             .args(&self.extra)
             .env("SAMAT_LOG", "warn")
@@ -80,7 +81,10 @@ impl Server {
             ("--otp-per-ip-per-hour", "100000"),
             ("--otp-per-phone-per-hour", "1000"),
             ("--staff-logins-per-15min", "100000"),
+            ("--staff-logins-per-ip-per-15min", "100000"),
             ("--track-per-ip-per-minute", "100000"),
+            ("--complaints-per-citizen-per-day", "1000000"),
+            ("--photo-mb-per-citizen-per-day", "100000"),
         ]
         .into_iter()
         .filter(|(flag, _)| !self.extra.iter().any(|e| e == flag))
@@ -97,6 +101,11 @@ impl Server {
             std::thread::sleep(Duration::from_millis(20));
         }
         panic!("server did not start; log:\n{}", std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default());
+    }
+
+    /// The process id, while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
     }
 
     /// SIGKILL: no shutdown, no flush beyond what was committed.

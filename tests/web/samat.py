@@ -43,7 +43,9 @@ class Server:
             "--otp-per-ip-per-hour", "100000",
             "--otp-per-phone-per-hour", "1000",
             "--staff-logins-per-15min", "100000",
+            "--staff-logins-per-ip-per-15min", "100000",
             "--track-per-ip-per-minute", "100000",
+            "--complaints-per-citizen-per-day", "1000000",
             # The browser tests register push subscriptions with a local endpoint.
             "--push-allow-private-endpoints",
             *extra,

@@ -97,6 +97,7 @@ async fn file_directly(store: &dyn Store, who: PhoneNumber) -> anyhow::Result<()
         business_known: None,
         actor: samat_core::model::Actor::Citizen,
         filed_by_staff: None,
+        quota: None,
         at: time::OffsetDateTime::now_utc(),
     };
     let sms = NewSms { to: who.clone(), text: "ثبت شد".into(), kind: SmsKind::Notice, token: None };

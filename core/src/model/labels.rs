@@ -115,6 +115,25 @@ const MESSAGES: &[Message] = &[
     m("method_not_allowed", "این نوع درخواست پذیرفته نیست.", "This method is not allowed here."),
     m("timeout", "پاسخ بیش از حد طول کشید. دوباره تلاش کنید.", "The request took too long. Please try again."),
     m("csrf_failed", "این درخواست نشانه امنیتی صفحه را ندارد. صفحه را تازه کنید.", "The request lacks the page's security token. Please reload."),
+    m(
+        "request_timeout",
+        "ارسال درخواست بیش از حد طول کشید. اتصال را بررسی کنید و دوباره بفرستید.",
+        "The request arrived too slowly. Check the connection and send it again.",
+    ),
+    m("busy", "سامانه لحظه‌ای پرکار است. چند ثانیه بعد دوباره تلاش کنید.", "The service is busy. Try again in a few seconds."),
+    m(
+        "complaint_quota",
+        "امروز بیش از حد مجاز شکایت ثبت کرده‌اید. فردا دوباره تلاش کنید یا با ۱۲۴ تماس بگیرید.",
+        "You filed the most complaints allowed today. Try tomorrow, or call 124.",
+    ),
+    m("photo_quota", "حجم عکس‌های این شکایت از حد مجاز بیشتر می‌شود.", "This complaint's photos would pass the size allowed."),
+    m("photo_quota_daily", "امروز بیش از حد مجاز عکس فرستاده‌اید. بقیه را فردا بفرستید.", "You sent the most photos allowed today. Send the rest tomorrow."),
+    m(
+        "escalation_open",
+        "شکایت شما از نحوه رسیدگی در حال بررسی است؛ پس از پاسخ آن می‌توانید دوباره بفرستید.",
+        "Your complaint about the handling is still being looked at.",
+    ),
+    m("invalid_limit", "تعداد درخواستی خارج از محدوده مجاز است.", "The limit is out of range."),
     m("unavailable", "سامانه لحظه‌ای در دسترس نیست. چند ثانیه بعد دوباره تلاش کنید.", "The service is briefly unavailable. Try again in a few seconds."),
     // Per-field problems.
     m("missing_category", "نوع تخلف را انتخاب کنید.", "Choose what the violation is."),

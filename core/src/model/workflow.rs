@@ -304,6 +304,21 @@ pub fn check_note(role: Role, stage: Stage, visible: bool) -> Result<(), NoteDen
     }
 }
 
+/// Whether a staff member of `role` may read a complaint in `stage` — its history, the
+/// complainant's phone, internal notes, photos. Supervisors, experts (who follow the whole
+/// case) and call-centre operators (who answer callers about any complaint) read every stage;
+/// the guild body reads what is in self-regulation and how it ended there; inspectors the
+/// inspection and what became of its report; the Ta'zirat liaison its case files and verdicts.
+pub fn may_read(role: Role, stage: Stage) -> bool {
+    use Stage::*;
+    match role {
+        Role::Supervisor | Role::Expert | Role::Operator => true,
+        Role::Guild => matches!(stage, SelfRegulation | Resolved),
+        Role::Inspector => matches!(stage, Inspection | InspectionReported | Taazirat | Verdict),
+        Role::Taazirat => matches!(stage, Taazirat | Verdict),
+    }
+}
+
 /// Whether `role` works on complaints in `stage` (its queue holds the stage).
 pub fn handles_stage(role: Role, stage: Stage) -> bool {
     queue_stages(role).contains(&stage)
@@ -678,6 +693,37 @@ mod tests {
             (Some(ME), Some((ME, Role::Supervisor)), Verdict, None),
         ] {
             assert_eq!(holder_after_move(holder, mover, to), expected, "{holder:?} {mover:?} {to:?}");
+        }
+    }
+
+    #[test]
+    fn each_role_reads_what_it_handles() {
+        use Role::*;
+        for (role, stage, expected) in [
+            (Guild, ExpertReview, false),
+            (Guild, SelfRegulation, true),
+            (Guild, Resolved, true),
+            (Guild, Inspection, false),
+            (Inspector, Received, false),
+            (Inspector, Stage::Taazirat, true),
+            (Role::Taazirat, Verdict, true),
+            (Role::Taazirat, InspectionReported, false),
+            (Operator, Dismissed, true),
+            (Expert, Withdrawn, true),
+            (Supervisor, Received, true),
+        ] {
+            assert_eq!(may_read(role, stage), expected, "{role:?} {stage:?}");
+        }
+        // Whatever a role works on, it may read; and what it moves a complaint to from there.
+        for role in Role::ALL {
+            for &stage in queue_stages(role) {
+                assert!(may_read(role, stage), "{role:?} reads its queue's {stage:?}");
+                for to in Stage::ALL {
+                    if movers(stage, to).is_some_and(|m| m.contains(&Actor::Staff(role))) {
+                        assert!(may_read(role, to), "{role:?} reads {to:?} after moving it there");
+                    }
+                }
+            }
         }
     }
 

@@ -50,12 +50,12 @@ pub async fn request_otp(State(state): State<AppState>, ClientIp(ip): ClientIp, 
 /// Sends `phone` a fresh login code by SMS, under the per-network and per-phone limits;
 /// returns the seconds it lives. The API and the portal share it.
 pub async fn send_login_code(state: &AppState, phone: &PhoneNumber, ip: std::net::IpAddr) -> ApiResult<u32> {
-    if state.limits.otp_ip.check_key(&ip).is_err() {
-        return Err(ApiError::rate_limited("too many login codes requested from this network; wait and try again"));
-    }
-    if state.limits.otp_phone.check_key(&phone.as_str().to_owned()).is_err() {
-        return Err(ApiError::rate_limited("too many login codes sent to this phone; wait a few minutes"));
-    }
+    state.limits.otp_ip.check(&ip).map_err(|wait| ApiError::rate_limited("too many login codes requested from this network; wait and try again").wait(wait))?;
+    state
+        .limits
+        .otp_phone
+        .check(&phone.as_str().to_owned())
+        .map_err(|wait| ApiError::rate_limited("too many login codes sent to this phone; wait a few minutes").wait(wait))?;
     let code = new_otp();
     let expires = OffsetDateTime::now_utc() + state.settings.otp_ttl;
     let sms = NewSms { to: phone.clone(), text: notice::otp(&code), kind: SmsKind::Otp, token: Some(code.clone()) };
@@ -102,6 +102,9 @@ pub async fn staff_login(State(state): State<AppState>, ClientIp(ip): ClientIp, 
     Ok(Json(TokenResponse { token, role: Some(a.role) }))
 }
 
+/// How long a login waits for a free password-hashing slot before it is told to come back.
+const LOGIN_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// The session principal of a staff account.
 pub fn principal_of(a: &StaffRecord) -> Principal {
     Principal::Staff { id: a.id, username: a.username.clone(), role: a.role, province: a.province }
@@ -111,13 +114,19 @@ pub fn principal_of(a: &StaffRecord) -> Principal {
 /// login and the console's share it. A wrong username takes as long as a wrong password.
 pub async fn authenticate_staff(state: &AppState, username: &str, password: String, ip: std::net::IpAddr) -> ApiResult<StaffRecord> {
     let username = username.trim().to_lowercase();
-    let _ = ip;
-    if state.limits.staff_login.check_key(&username).is_err() {
-        return Err(ApiError::rate_limited("too many logins for this account; wait 15 minutes"));
-    }
+    // Throttle who is guessing (this network; this username from this network), never the
+    // account's owner logging in from elsewhere.
+    state.limits.staff_login_ip.check(&ip).map_err(|wait| ApiError::rate_limited("too many logins from this network; wait and try again").wait(wait))?;
+    state
+        .limits
+        .staff_login
+        .check(&(username.clone(), ip))
+        .map_err(|wait| ApiError::rate_limited("too many logins for this account from this network; wait and try again").wait(wait))?;
     let account = state.store.find_staff(&username).await?;
     let hash = account.as_ref().map(|a| a.password_hash.clone()).unwrap_or_else(|| passwords::decoy().to_owned());
-    let ok = tokio::task::spawn_blocking(move || passwords::verify(&password, &hash)).await.map_err(ApiError::internal)?;
+    // Argon2 takes tens of megabytes per check: at most one per core at once; the rest wait a
+    // little, then are told to come back.
+    let ok = state.run_heavy_within(LOGIN_WAIT, move || passwords::verify(&password, &hash)).await?;
     match account {
         Some(a) if ok && a.active => Ok(a),
         _ => Err(ApiError::new(StatusCode::UNAUTHORIZED, "invalid_credentials", "wrong username or password")),

@@ -49,7 +49,7 @@ pub async fn detail_response(state: &AppState, c: &ComplaintRecord, headers: &He
     let fb = state.store.feedback(c.id).await?;
     let photos = state.store.photos(c.id).await?;
     let body = views::detail(c, &events, &fb, &photos, audience);
-    Ok(([(header::ETAG, etag), (header::CACHE_CONTROL, "private, no-cache".to_owned())], Json(body)).into_response())
+    Ok(([(header::ETAG, etag), (header::CACHE_CONTROL, "no-store".to_owned())], Json(body)).into_response())
 }
 
 /// Files a complaint from the app. Resending the same `client_id` returns the same complaint.
@@ -145,9 +145,7 @@ pub async fn track(
     ApiQuery(q): ApiQuery<TrackQuery>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    if state.limits.track_ip.check_key(&ip).is_err() {
-        return Err(ApiError::rate_limited("too many tracking look-ups from this network; wait a minute"));
-    }
+    state.limits.track_ip.check(&ip).map_err(|wait| ApiError::rate_limited("too many tracking look-ups from this network; wait a minute").wait(wait))?;
     let phone = PhoneNumber::parse(&q.phone).map_err(|e| ApiError::bad_request("invalid_phone", e.to_string()))?;
     match state.store.complaint(code).await? {
         Some(c) if c.phone == phone => detail_response(&state, &c, &headers, Audience::Citizen).await,

@@ -10,7 +10,7 @@ use samat_core::model::api::CategoryInfo;
 use samat_core::model::{Category, Stage};
 use serde::Serialize;
 
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
 /// Routes of this module.
@@ -64,12 +64,25 @@ pub async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
     }
 }
 
-/// Prometheus text exposition.
-#[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, content_type = "text/plain")))]
-pub async fn metrics(State(state): State<AppState>) -> ApiResult<impl IntoResponse> {
+/// Prometheus metrics (OpenMetrics text), when the server was started with `--public-metrics`
+/// or `--metrics-token` (then with that bearer token).
+#[utoipa::path(get, path = "/metrics", tag = "operations", security((), ("bearer" = [])),
+    responses((status = 200, content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8", body = String),
+        (status = 401, description = "unauthorized"), (status = 404, description = "not_found: metrics are off")))]
+pub async fn metrics(State(state): State<AppState>, headers: axum::http::HeaderMap) -> ApiResult<impl IntoResponse> {
+    match &state.settings.metrics {
+        crate::state::MetricsAccess::Off => return Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", "metrics are off on this server")),
+        crate::state::MetricsAccess::Public => {}
+        crate::state::MetricsAccess::Token(token) => {
+            let given = crate::extract::bearer_token(&headers)?;
+            let ok = given.len() == token.len() && given.bytes().zip(token.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0;
+            if !ok {
+                return Err(ApiError::unauthorized("send the metrics token as Authorization: Bearer <token>"));
+            }
+        }
+    }
     let pending = state.store.pending_sms().await?;
     let pushes = state.store.pending_pushes().await?;
-    state.limits.shrink();
     let body = state.metrics.render(pending, pushes, state.hub.waiting());
     Ok(([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], body))
 }

@@ -49,15 +49,31 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(|| async {
             ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this endpoint does not take that method")
         })
+        .layer(axum::middleware::from_fn(no_store_by_default))
         .layer(axum::middleware::from_fn_with_state(state.clone(), crate::metrics::track))
         .layer(CatchPanicLayer::custom(|_| ApiError::internal("handler panicked").into_response()))
         .with_state(state)
 }
 
-/// Answers `503 timeout` (a problem document) when the inner handler takes longer than `limit`.
+/// Answers that say nothing about caching are not to be stored anywhere: tokens, a citizen's
+/// complaints, staff views. Public data (the registry, reference lists, assets) says otherwise.
+async fn no_store_by_default(req: Request, next: Next) -> Response {
+    let mut response = next.run(req).await;
+    response.headers_mut().entry(axum::http::header::CACHE_CONTROL).or_insert(axum::http::HeaderValue::from_static("no-store"));
+    response
+}
+
+/// Answers when the handler takes longer than `limit`: `408 request_timeout` if the client
+/// had not finished sending the request body (a slow client), else `503 timeout` (a slow
+/// server; the client may retry).
 async fn time_limit(limit: Duration, req: Request, next: Next) -> Response {
-    match tokio::time::timeout(limit, next.run(req)).await {
+    let (parts, body) = req.into_parts();
+    let (body, received) = crate::http::tracked(body);
+    match tokio::time::timeout(limit, next.run(Request::from_parts(parts, body))).await {
         Ok(response) => response,
+        Err(_) if !received.load(std::sync::atomic::Ordering::Acquire) => {
+            ApiError::new(StatusCode::REQUEST_TIMEOUT, "request_timeout", "the request body arrived too slowly; send it again").into_response()
+        }
         Err(_) => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "timeout", "the request took too long; try again").into_response(),
     }
 }

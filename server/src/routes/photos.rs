@@ -110,6 +110,7 @@ pub async fn download(State(state): State<AppState>, citizen: Citizen, ApiPath((
 pub async fn staff_download(State(state): State<AppState>, staff: Staff, ApiPath((code, photo_id)): ApiPath<(String, String)>) -> ApiResult<Response> {
     let (code, photo_id) = parse_path(&code, &photo_id)?;
     let c = crate::actions::staff_complaint(&state, staff.who(), code).await?;
+    crate::actions::audit_read(&state, staff.who(), &c, crate::store::ReadKind::Photo);
     photo_response(&state, &c, photo_id).await
 }
 

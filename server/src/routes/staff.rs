@@ -20,7 +20,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiPath, ApiQuery, CodePath, Staff};
 use crate::routes::complaints::detail_response;
 use crate::state::AppState;
-use crate::store::{Holding, QueueFilter};
+use crate::store::{AuditFilter, Holding, QueueFilter, ReadKind};
 use crate::views::{self, Audience};
 
 /// Routes of this module.
@@ -34,6 +34,7 @@ pub fn router() -> Router<AppState> {
         .route("/v1/staff/complaints/{tracking_code}/province", post(set_province))
         .route("/v1/staff/intake", post(intake))
         .route("/v1/staff/escalations/{feedback_id}/close", post(close_escalation))
+        .route("/v1/staff/audit", get(audit))
 }
 
 /// Query of the queue.
@@ -113,6 +114,7 @@ pub async fn queue(State(state): State<AppState>, staff: Staff, ApiQuery(q): Api
     responses((status = 200, body = samat_core::model::api::ComplaintDetail), (status = 404)))]
 pub async fn show(State(state): State<AppState>, staff: Staff, CodePath(code): CodePath, headers: HeaderMap) -> ApiResult<Response> {
     let c = actions::staff_complaint(&state, staff.who(), code).await?;
+    actions::audit_read(&state, staff.who(), &c, ReadKind::View);
     detail_response(&state, &c, &headers, Audience::Staff).await
 }
 
@@ -216,4 +218,37 @@ pub async fn close_escalation(State(state): State<AppState>, staff: Staff, ApiPa
     let id: i64 = id.trim().parse().map_err(|_| ApiError::bad_request("invalid_path", "the escalation id is a number"))?;
     actions::close_escalation(&state, staff.who(), id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Query of the audit.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct AuditQuery {
+    /// Only this complaint's reads.
+    pub tracking_code: Option<String>,
+    /// Only this staff member's reads.
+    pub staff_id: Option<i64>,
+    /// Only entries older than this id (the next page).
+    pub before: Option<i64>,
+    /// Most entries (1–500, default 100).
+    pub limit: Option<i64>,
+}
+
+/// Who read which complaint's personal data, and when (supervisors; a provincial supervisor
+/// sees their province's complaints).
+#[utoipa::path(get, path = "/v1/staff/audit", tag = "staff", params(AuditQuery), security(("bearer" = [])),
+    responses((status = 200, body = samat_core::model::api::AuditResponse), (status = 400), (status = 401), (status = 403, description = "role_not_allowed")))]
+pub async fn audit(State(state): State<AppState>, staff: Staff, ApiQuery(q): ApiQuery<AuditQuery>) -> ApiResult<Json<samat_core::model::api::AuditResponse>> {
+    if !workflow::may_manage_staff(staff.role) {
+        return Err(ApiError::forbidden("role_not_allowed", "only supervisors read the audit"));
+    }
+    let limit = q.limit.unwrap_or(100);
+    if !(1..=500).contains(&limit) {
+        return Err(ApiError::bad_request("invalid_limit", "limit is 1 to 500"));
+    }
+    let tracking_code = match q.tracking_code.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(raw) => Some(samat_core::model::TrackingCode::parse(raw).map_err(|e| ApiError::bad_request("invalid_tracking_code", e.to_string()))?),
+        None => None,
+    };
+    let entries = state.store.audit(AuditFilter { tracking_code, staff_id: q.staff_id, province: staff.province, before: q.before, limit }).await?;
+    Ok(Json(samat_core::model::api::AuditResponse { entries: entries.into_iter().map(views::audit).collect() }))
 }

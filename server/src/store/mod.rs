@@ -81,7 +81,8 @@ pub trait ComplaintStore: Send + Sync + 'static {
     /// The event a citizen action with this idempotency key produced, if any.
     async fn event_by_action(&self, action_id: Uuid) -> StoreResult<Option<EventRecord>>;
     /// Records feedback about the handling; with an `action_id` already used, returns the
-    /// feedback recorded then.
+    /// feedback recorded then. An escalation while another of the complaint's is open is
+    /// refused ([`FeedbackOutcome::EscalationOpen`]).
     async fn add_feedback(
         &self,
         code: TrackingCode,
@@ -90,9 +91,10 @@ pub trait ComplaintStore: Send + Sync + 'static {
         escalate: bool,
         action_id: Option<Uuid>,
         at: OffsetDateTime,
-    ) -> StoreResult<FeedbackRecord>;
-    /// Stores a photo for a complaint (idempotent on `photo_id` with the same bytes).
-    async fn put_photo(&self, complaint_id: i64, photo: PhotoRecord, bytes: Vec<u8>, max_photos: i64, at: OffsetDateTime) -> StoreResult<PutPhoto>;
+    ) -> StoreResult<FeedbackOutcome>;
+    /// Stores a photo for a complaint (idempotent on `photo_id` with the same hash), within
+    /// `limits` (checked in the same transaction).
+    async fn put_photo(&self, complaint_id: i64, photo: PhotoRecord, bytes: Vec<u8>, limits: PhotoLimits, at: OffsetDateTime) -> StoreResult<PutPhoto>;
     /// A complaint's photos.
     async fn photos(&self, complaint_id: i64) -> StoreResult<Vec<PhotoRecord>>;
     /// One photo's type and bytes.
@@ -114,6 +116,10 @@ pub trait ComplaintStore: Send + Sync + 'static {
     async fn escalations(&self, province: Option<samat_core::model::Province>, limit: i64, offset: i64) -> StoreResult<QueuePage>;
     /// How many complaints wait in each open stage, per province (the dashboard).
     async fn stage_counts(&self, stages: &[Stage]) -> StoreResult<Vec<StageCount>>;
+    /// Records a staff read of a complaint's personal data.
+    async fn record_read(&self, entry: AuditEntry) -> StoreResult<()>;
+    /// Recorded staff reads, newest first.
+    async fn audit(&self, filter: AuditFilter) -> StoreResult<Vec<AuditRecord>>;
 }
 
 /// The SMS and push outboxes, drained by the workers.

@@ -286,8 +286,20 @@ pub struct NewComplaintRecord {
     pub actor: Actor,
     /// The staff member who filed it, for assisted channels.
     pub filed_by_staff: Option<i64>,
+    /// The citizen's own daily allowance, checked in the insert's transaction (`None`: none,
+    /// as when staff file for a caller).
+    pub quota: Option<Allowance>,
     /// When.
     pub at: OffsetDateTime,
+}
+
+/// An allowance over a window: at most `max` since `since`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Allowance {
+    /// Start of the window.
+    pub since: OffsetDateTime,
+    /// Most in the window (complaints, or bytes).
+    pub max: i64,
 }
 
 /// What inserting a complaint did.
@@ -299,6 +311,9 @@ pub enum Filed {
     Existing(ComplaintRecord),
     /// The drawn tracking code belongs to another complaint: draw again.
     CodeTaken,
+    /// The citizen filed as many complaints as the allowance holds in its window; the oldest
+    /// of them was filed at this time.
+    QuotaExceeded(OffsetDateTime),
 }
 
 /// A complaint as stored.
@@ -459,6 +474,30 @@ pub enum PutPhoto {
     IdConflict,
     /// The complaint already has the most photos allowed.
     TooMany,
+    /// The complaint's photos would pass the bytes allowed per complaint.
+    ComplaintBytes,
+    /// The citizen's photos of the window would pass the daily bytes allowed.
+    DailyBytes,
+}
+
+/// What a complaint's photos may add up to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PhotoLimits {
+    /// Most photos per complaint.
+    pub max_photos: i64,
+    /// Most bytes kept per complaint.
+    pub max_bytes_per_complaint: i64,
+    /// Most bytes kept per citizen in a window.
+    pub daily: Option<Allowance>,
+}
+
+/// What recording feedback did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FeedbackOutcome {
+    /// Recorded (or recorded before under the same `action_id`).
+    Recorded(FeedbackRecord),
+    /// An escalation of this complaint is still open: one at a time.
+    EscalationOpen,
 }
 
 /// A row of a staff queue.
@@ -565,6 +604,87 @@ pub struct ProvinceChange {
     pub actor_staff_id: i64,
     /// When.
     pub at: OffsetDateTime,
+}
+
+/// What a staff member read of a complaint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadKind {
+    /// Its page (the history, the phone, internal notes).
+    View,
+    /// Its printed case file.
+    Print,
+    /// One of its photos.
+    Photo,
+}
+
+impl ReadKind {
+    /// Stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReadKind::View => "view",
+            ReadKind::Print => "print",
+            ReadKind::Photo => "photo",
+        }
+    }
+
+    /// From the stored name.
+    pub fn from_stored(s: &str) -> Option<ReadKind> {
+        [ReadKind::View, ReadKind::Print, ReadKind::Photo].into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// In Persian.
+    pub fn label_fa(self) -> &'static str {
+        match self {
+            ReadKind::View => "مشاهده",
+            ReadKind::Print => "چاپ پرونده",
+            ReadKind::Photo => "دیدن عکس",
+        }
+    }
+}
+
+/// A staff read to record.
+#[derive(Debug, Clone, Copy)]
+pub struct AuditEntry {
+    /// Who.
+    pub staff_id: i64,
+    /// What complaint.
+    pub complaint_id: i64,
+    /// What of it.
+    pub what: ReadKind,
+    /// When.
+    pub at: OffsetDateTime,
+}
+
+/// A recorded staff read, as supervisors see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditRecord {
+    /// Id (newest first).
+    pub id: i64,
+    /// When.
+    pub at: OffsetDateTime,
+    /// Who: staff id.
+    pub staff_id: i64,
+    /// Who: their username.
+    pub username: String,
+    /// What complaint.
+    pub tracking_code: TrackingCode,
+    /// What of it.
+    pub what: ReadKind,
+}
+
+/// Which recorded reads to list: a complaint's, a staff member's, or all; newest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditFilter {
+    /// Only this complaint.
+    pub tracking_code: Option<TrackingCode>,
+    /// Only this staff member.
+    pub staff_id: Option<i64>,
+    /// Only reads of complaints of this province (a provincial supervisor's view).
+    pub province: Option<Province>,
+    /// Only entries older than this id (paging).
+    pub before: Option<i64>,
+    /// Most entries.
+    pub limit: i64,
 }
 
 /// How many complaints wait in a stage in a province (the supervisors' dashboard).

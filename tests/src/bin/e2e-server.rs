@@ -1,7 +1,6 @@
 //! The server under test: exactly the `samat-server` command line, built in this package so
 //! the tests can find it (`CARGO_BIN_EXE_e2e-server`), start it, and kill it.
 
-#[tokio::main]
-async fn main() {
-    samat_server::cli::main().await;
+fn main() {
+    samat_server::cli::run_main();
 }

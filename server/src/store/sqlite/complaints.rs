@@ -12,13 +12,14 @@ use uuid::Uuid;
 
 use super::db::backend;
 use super::rows::{
-    bad, complaint_by_code, complaint_row, event_by_action, event_row, feedback_row, from_ms, insert_event, ms, province_at, queue_push, queue_sms,
+    bad, code_at, complaint_by_code, complaint_row, event_by_action, event_row, feedback_row, from_ms, insert_event, ms, province_at, queue_push, queue_sms,
     COMPLAINT_COLUMNS, COMPLAINT_WIDTH, EVENT_COLUMNS, FEEDBACK_COLUMNS,
 };
 use super::SqliteStore;
 use crate::store::{
-    AssignChange, ChangeRecord, ComplaintRecord, ComplaintStore, EventRecord, FeedbackRecord, Filed, Holding, NewComplaintRecord, NewSms, PhotoRecord,
-    ProvinceChange, PutPhoto, QueueFilter, QueuePage, QueueRow, QueueSearch, StageCount, StoreError, StoreResult,
+    AssignChange, AuditEntry, AuditFilter, AuditRecord, ChangeRecord, ComplaintRecord, ComplaintStore, EventRecord, FeedbackOutcome, FeedbackRecord, Filed,
+    Holding, NewComplaintRecord, NewSms, PhotoLimits, PhotoRecord, ProvinceChange, PutPhoto, QueueFilter, QueuePage, QueueRow, QueueSearch, ReadKind,
+    StageCount, StoreError, StoreResult,
 };
 
 /// Reads the complaint a change is about and checks it is still in the stage the rules saw.
@@ -95,6 +96,15 @@ impl ComplaintStore for SqliteStore {
                         return Err(StoreError::Conflict("this client_id was used for another citizen's complaint".into()));
                     }
                     return Ok(Filed::Existing(existing));
+                }
+                if let Some(quota) = new.quota {
+                    let (filed, oldest): (i64, Option<i64>) = conn
+                        .prepare_cached("SELECT count(*), min(created_at) FROM complaints WHERE phone = ?1 AND filed_by_staff IS NULL AND created_at >= ?2")
+                        .and_then(|mut s| s.query_row(params![new.phone.as_str(), ms(quota.since)], |r| Ok((r.get(0)?, r.get(1)?))))
+                        .map_err(backend)?;
+                    if filed >= quota.max {
+                        return Ok(Filed::QuotaExceeded(from_ms(oldest.unwrap_or_else(|| ms(quota.since)))));
+                    }
                 }
                 let taken = conn
                     .prepare_cached("SELECT 1 FROM complaints WHERE tracking_code = ?1")
@@ -352,7 +362,7 @@ impl ComplaintStore for SqliteStore {
         escalate: bool,
         action_id: Option<Uuid>,
         at: OffsetDateTime,
-    ) -> StoreResult<FeedbackRecord> {
+    ) -> StoreResult<FeedbackOutcome> {
         self.db
             .write(move |conn| {
                 let action = action_id.map(|a| a.to_string());
@@ -365,10 +375,19 @@ impl ComplaintStore for SqliteStore {
                         if done.tracking_code != code {
                             return Err(StoreError::ActionIdConflict);
                         }
-                        return Ok(done);
+                        return Ok(FeedbackOutcome::Recorded(done));
                     }
                 }
                 let current = complaint_by_code(conn, code.as_str()).map_err(backend)?.ok_or(StoreError::StageChanged)?;
+                if escalate {
+                    let open = conn
+                        .prepare_cached("SELECT 1 FROM feedback WHERE complaint_id = ?1 AND escalated = 1 AND handled = 0")
+                        .and_then(|mut s| s.exists([current.id]))
+                        .map_err(backend)?;
+                    if open {
+                        return Ok(FeedbackOutcome::EscalationOpen);
+                    }
+                }
                 conn.execute(
                     "INSERT INTO feedback (complaint_id, rating, comment, escalated, at, action_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                     params![current.id, rating, comment, escalate, ms(at), action],
@@ -376,12 +395,12 @@ impl ComplaintStore for SqliteStore {
                 .map_err(backend)?;
                 let id = conn.last_insert_rowid();
                 conn.execute("UPDATE complaints SET version = version + 1 WHERE id = ?1", [current.id]).map_err(backend)?;
-                Ok(FeedbackRecord { id, tracking_code: code, rating, comment, escalated: escalate, at: from_ms(ms(at)) })
+                Ok(FeedbackOutcome::Recorded(FeedbackRecord { id, tracking_code: code, rating, comment, escalated: escalate, at: from_ms(ms(at)) }))
             })
             .await
     }
 
-    async fn put_photo(&self, complaint_id: i64, photo: PhotoRecord, bytes: Vec<u8>, max_photos: i64, at: OffsetDateTime) -> StoreResult<PutPhoto> {
+    async fn put_photo(&self, complaint_id: i64, photo: PhotoRecord, bytes: Vec<u8>, limits: PhotoLimits, at: OffsetDateTime) -> StoreResult<PutPhoto> {
         self.db
             .write(move |conn| {
                 let id = photo.photo_id.to_string();
@@ -394,13 +413,31 @@ impl ComplaintStore for SqliteStore {
                     Some(_) => return Ok(PutPhoto::IdConflict),
                     None => {}
                 }
-                let count: i64 = conn.query_row("SELECT count(*) FROM photos WHERE complaint_id = ?1", [complaint_id], |r| r.get(0)).map_err(backend)?;
-                if count >= max_photos {
+                let (count, kept): (i64, i64) = conn
+                    .query_row("SELECT count(*), coalesce(sum(size), 0) FROM photos WHERE complaint_id = ?1", [complaint_id], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .map_err(backend)?;
+                if count >= limits.max_photos {
                     return Ok(PutPhoto::TooMany);
                 }
+                let size = bytes.len() as i64;
+                if kept + size > limits.max_bytes_per_complaint {
+                    return Ok(PutPhoto::ComplaintBytes);
+                }
+                if let Some(day) = limits.daily {
+                    let today: i64 = conn
+                        .prepare_cached(
+                            "SELECT coalesce(sum(p.size), 0) FROM photos p JOIN complaints c ON c.id = p.complaint_id
+                             WHERE c.phone = (SELECT phone FROM complaints WHERE id = ?1) AND p.created_at >= ?2",
+                        )
+                        .and_then(|mut s| s.query_row(params![complaint_id, ms(day.since)], |r| r.get(0)))
+                        .map_err(backend)?;
+                    if today + size > day.max {
+                        return Ok(PutPhoto::DailyBytes);
+                    }
+                }
                 conn.execute(
-                    "INSERT INTO photos (complaint_id, photo_id, content_type, bytes, sha256, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                    params![complaint_id, id, photo.content_type, bytes, photo.sha256, ms(at)],
+                    "INSERT INTO photos (complaint_id, photo_id, content_type, bytes, sha256, created_at, size) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    params![complaint_id, id, photo.content_type, bytes, photo.sha256, ms(at), size],
                 )
                 .map_err(backend)?;
                 conn.execute("UPDATE complaints SET version = version + 1 WHERE id = ?1", [complaint_id]).map_err(backend)?;
@@ -412,7 +449,7 @@ impl ComplaintStore for SqliteStore {
     async fn photos(&self, complaint_id: i64) -> StoreResult<Vec<PhotoRecord>> {
         self.db
             .read(move |conn| {
-                conn.prepare_cached("SELECT photo_id, content_type, length(bytes), sha256 FROM photos WHERE complaint_id = ?1 ORDER BY id")
+                conn.prepare_cached("SELECT photo_id, content_type, size, sha256 FROM photos WHERE complaint_id = ?1 ORDER BY id")
                     .and_then(|mut s| {
                         s.query_map([complaint_id], |r| {
                             Ok(PhotoRecord {
@@ -562,6 +599,54 @@ impl ComplaintStore for SqliteStore {
                     out.extend(rows.into_iter().map(|(province, count)| StageCount { stage, province, count }));
                 }
                 Ok(out)
+            })
+            .await
+    }
+
+    async fn record_read(&self, entry: AuditEntry) -> StoreResult<()> {
+        self.db
+            .write(move |conn| {
+                conn.prepare_cached("INSERT INTO audit (staff_id, complaint_id, what, at) VALUES (?1, ?2, ?3, ?4)")
+                    .and_then(|mut s| s.execute(params![entry.staff_id, entry.complaint_id, entry.what.as_str(), ms(entry.at)]))
+                    .map_err(backend)?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn audit(&self, filter: AuditFilter) -> StoreResult<Vec<AuditRecord>> {
+        self.db
+            .read(move |conn| {
+                conn.prepare_cached(
+                    "SELECT a.id, a.at, a.staff_id, s.username, c.tracking_code, a.what FROM audit a
+                     JOIN staff s ON s.id = a.staff_id JOIN complaints c ON c.id = a.complaint_id
+                     WHERE (?1 IS NULL OR c.tracking_code = ?1) AND (?2 IS NULL OR a.staff_id = ?2)
+                       AND (?3 IS NULL OR c.province_code = ?3) AND (?4 IS NULL OR a.id < ?4)
+                     ORDER BY a.id DESC LIMIT ?5",
+                )
+                .and_then(|mut s| {
+                    s.query_map(
+                        params![
+                            filter.tracking_code.map(|c| c.as_str().to_owned()),
+                            filter.staff_id,
+                            filter.province.map(Province::wire_name),
+                            filter.before,
+                            filter.limit
+                        ],
+                        |r| {
+                            Ok(AuditRecord {
+                                id: r.get(0)?,
+                                at: from_ms(r.get(1)?),
+                                staff_id: r.get(2)?,
+                                username: r.get(3)?,
+                                tracking_code: code_at(r, 4)?,
+                                what: ReadKind::from_stored(&r.get::<_, String>(5)?).ok_or_else(|| bad(5, "audit kind"))?,
+                            })
+                        },
+                    )?
+                    .collect()
+                })
+                .map_err(backend)
             })
             .await
     }

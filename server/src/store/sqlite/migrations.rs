@@ -202,6 +202,19 @@ pub const STEPS: &[&str] = &[
     CREATE INDEX complaints_by_holder ON complaints(assigned_to, stage_since) WHERE assigned_to IS NOT NULL;
     CREATE INDEX complaints_by_guild ON complaints(guild_id) WHERE guild_id IS NOT NULL;
     CREATE INDEX sessions_by_staff ON sessions(staff_id) WHERE staff_id IS NOT NULL;
+    -- Every staff read of a complaint's personal data (who, when, what), for supervisors.
+    CREATE TABLE audit (
+        id INTEGER PRIMARY KEY,
+        staff_id INTEGER NOT NULL REFERENCES staff(id),
+        complaint_id INTEGER NOT NULL REFERENCES complaints(id),
+        what TEXT NOT NULL CHECK (what IN ('view', 'print', 'photo')),
+        at INTEGER NOT NULL
+    );
+    CREATE INDEX audit_by_complaint ON audit(complaint_id, id);
+    CREATE INDEX audit_by_staff ON audit(staff_id, id);
+    -- Photo sizes, for the per-complaint and per-day allowances.
+    ALTER TABLE photos ADD COLUMN size INTEGER NOT NULL DEFAULT 0;
+    UPDATE photos SET size = length(bytes);
     INSERT INTO settings (key, value) VALUES ('backfill_v7', X'00') ON CONFLICT (key) DO NOTHING;
     "#,
 ];

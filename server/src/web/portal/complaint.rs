@@ -63,7 +63,7 @@ pub(super) async fn track(State(state): State<AppState>, ClientIp(ip): ClientIp,
         problems: Problems::none(),
         found: None,
     };
-    if state.limits.track_ip.check_key(&ip).is_err() {
+    if state.limits.track_ip.check(&ip).is_err() {
         page.problems.add("code", "از این شبکه درخواست‌های زیادی رسیده است. یک دقیقه صبر کنید و دوباره تلاش کنید.");
         return render(StatusCode::TOO_MANY_REQUESTS, &page);
     }
@@ -132,6 +132,17 @@ pub(super) async fn mine(State(state): State<AppState>, who: CitizenSession) -> 
     }
 }
 
+/// A refused form: what was typed, its problems, and the words at the top of the page.
+#[derive(Default)]
+pub struct Refused {
+    /// What was typed.
+    pub typed: Typed,
+    /// The problems, by field.
+    pub problems: Problems,
+    /// The words at the top.
+    pub alert: Option<String>,
+}
+
 /// What was typed in a refused form.
 #[derive(Default)]
 pub struct Typed {
@@ -178,16 +189,8 @@ fn photo_url(c: &ComplaintRecord, p: &PhotoRecord) -> String {
     format!("/my/complaints/{}/photos/{}", c.tracking_code.as_str(), p.photo_id)
 }
 
-async fn show(
-    state: &AppState,
-    who: &CitizenSession,
-    c: &ComplaintRecord,
-    status: StatusCode,
-    flash: Option<Flash>,
-    typed: Typed,
-    problems: Problems,
-    alert: Option<String>,
-) -> Response {
+async fn show(state: &AppState, who: &CitizenSession, c: &ComplaintRecord, status: StatusCode, flash: Option<Flash>, refused: Refused) -> Response {
+    let Refused { typed, problems, alert } = refused;
     let (events, photos) = match (state.store.events(c.id).await, state.store.photos(c.id).await) {
         (Ok(e), Ok(p)) => (e, p),
         (Err(e), _) | (_, Err(e)) => return error_page(Some(who), &e.into(), "/my"),
@@ -224,7 +227,7 @@ pub(super) async fn page(State(state): State<AppState>, who: CitizenSession, Pat
         _ => None,
     }
     .map(|text| Flash { kind: "ok", text: text.to_owned() });
-    show(&state, &who, &c, StatusCode::OK, flash, Typed::default(), Problems::none(), None).await
+    show(&state, &who, &c, StatusCode::OK, flash, Refused::default()).await
 }
 
 fn done(code: &str, what: &str) -> Response {
@@ -239,7 +242,7 @@ async fn refused(state: &AppState, who: &CitizenSession, c: &ComplaintRecord, e:
     };
     // The complaint as it is now.
     let c = state.store.complaint(c.tracking_code).await.ok().flatten().unwrap_or_else(|| c.clone());
-    show(state, who, &c, e.status, None, typed, problems, Some(alert)).await
+    show(state, who, &c, e.status, None, Refused { typed, problems, alert: Some(alert) }).await
 }
 
 #[derive(Deserialize)]

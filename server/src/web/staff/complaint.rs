@@ -23,7 +23,7 @@ use crate::actions::{self, Handling, Move, Who};
 use crate::error::ApiError;
 use crate::registry;
 use crate::state::AppState;
-use crate::store::{ComplaintRecord, EventRecord, FeedbackRecord, PhotoRecord, StaffRecord};
+use crate::store::{AuditFilter, ComplaintRecord, EventRecord, FeedbackRecord, PhotoRecord, ReadKind, StaffRecord};
 use crate::web::form::Opt;
 use crate::web::form::{parse_rials, Problems, WebForm};
 use crate::web::format;
@@ -110,6 +110,7 @@ struct ComplaintPage {
     typed: Typed,
     problems: Problems,
     alert: Option<String>,
+    reads: Vec<(String, String, &'static str)>,
 }
 
 struct BusinessCard {
@@ -303,6 +304,12 @@ async fn build(
     };
     let holder = c.assigned_to.and_then(|id| names.get(&id)).map_or("هیچ‌کس (در صف)".to_owned(), |s| s.shown_name().to_owned());
     let escalations = if workflow::may_close_escalations(staff.role) { open_escalations(state, c, &feedback).await? } else { Vec::new() };
+    let reads = if workflow::may_manage_staff(staff.role) {
+        let filter = AuditFilter { tracking_code: Some(c.tracking_code), staff_id: None, province: staff.province, before: None, limit: 20 };
+        state.store.audit(filter).await?.into_iter().map(|a| (format::when(a.at), a.username, a.what.label_fa())).collect()
+    } else {
+        Vec::new()
+    };
     let note_label = if staff.role == samat_core::model::Role::Guild { "پاسخ واحد صنفی (برای شهروند)" } else { "یادداشت" };
     Ok(ComplaintPage {
         layout: staff.layout(&format!("شکایت {}", c.tracking_code.as_str()), "").with_flash(flash),
@@ -340,6 +347,7 @@ async fn build(
         typed,
         problems,
         alert,
+        reads,
     })
 }
 
@@ -395,6 +403,7 @@ pub(super) async fn page(State(state): State<AppState>, staff: StaffSession, Pat
         Err(r) => return r,
     };
     let flash = done_words(&q.done).map(|text| Flash { kind: "ok", text: text.to_owned() });
+    actions::audit_read(&state, staff.who(), &c, ReadKind::View);
     match build(&state, &staff, &c, flash, Typed::default(), Problems::none(), None).await {
         Ok(p) => render(StatusCode::OK, &p),
         Err(e) => staff.error(&e, "/staff/queue"),
@@ -734,6 +743,7 @@ pub(super) async fn print(State(state): State<AppState>, staff: StaffSession, Pa
     .await;
     match result {
         Ok((events, photos, business)) => {
+            actions::audit_read(&state, staff.who(), &c, ReadKind::Print);
             let names = staff_names(&state).await;
             let page = PrintPage {
                 layout: staff.layout(&format!("پرونده شکایت {}", c.tracking_code.as_str()), ""),
@@ -762,7 +772,10 @@ pub(super) async fn photo(State(state): State<AppState>, staff: StaffSession, Pa
         return staff.error(&ApiError::new(StatusCode::NOT_FOUND, "photo_not_found", "no such photo"), &format!("/staff/complaints/{raw}"));
     };
     match state.store.photo_bytes(c.id, photo_id).await {
-        Ok(Some((content_type, bytes))) => crate::routes::photos::photo_bytes_response(&content_type, bytes, photo_id),
+        Ok(Some((content_type, bytes))) => {
+            actions::audit_read(&state, staff.who(), &c, ReadKind::Photo);
+            crate::routes::photos::photo_bytes_response(&content_type, bytes, photo_id)
+        }
         Ok(None) => staff.error(&ApiError::new(StatusCode::NOT_FOUND, "photo_not_found", "no such photo"), &format!("/staff/complaints/{raw}")),
         Err(e) => staff.error(&e.into(), &format!("/staff/complaints/{raw}")),
     }

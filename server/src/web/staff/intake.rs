@@ -187,6 +187,7 @@ pub(super) async fn done(State(state): State<AppState>, staff: StaffSession, Pat
     };
     match found {
         Ok(c) => {
+            actions::audit_read(&state, staff.who(), &c, crate::store::ReadKind::View);
             let page = DonePage {
                 layout: staff.layout("شکایت ثبت شد", "/staff/intake").narrow(),
                 code: c.tracking_code.as_str().to_owned(),

@@ -43,6 +43,7 @@ pub fn router() -> Router<AppState> {
         .route("/staff/live", get(queue::live))
         .route("/staff/escalations", get(queue::escalations))
         .route("/staff/dashboard", get(queue::dashboard))
+        .route("/staff/audit", get(queue::audit))
         .route("/staff/complaints/{tracking_code}", get(complaint::page))
         .route("/staff/complaints/{tracking_code}/move", post(complaint::move_it))
         .route("/staff/complaints/{tracking_code}/note", post(complaint::note))
@@ -123,6 +124,7 @@ impl StaffSession {
         }
         if workflow::may_manage_staff(self.role) {
             nav.push(("/staff/accounts", "کاربران", None));
+            nav.push(("/staff/audit", "دسترسی‌ها", None));
         }
         nav.push(("/staff/businesses", "واحدهای صنفی", Some("b")));
         nav.push(("/staff/password", "تغییر گذرواژه", None));

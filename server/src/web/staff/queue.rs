@@ -386,3 +386,73 @@ mod tests {
         assert_eq!(parse_search("--"), None);
     }
 }
+
+#[derive(Template)]
+#[template(path = "staff/audit.html")]
+struct AuditPage {
+    layout: Layout,
+    code: String,
+    username: String,
+    rows: Vec<(String, String, String, &'static str)>,
+    next: Option<String>,
+    message: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+pub(super) struct AuditQuery {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    before: String,
+}
+
+/// `GET /staff/audit`: who read which complaint's personal data (supervisors).
+pub(super) async fn audit(State(state): State<AppState>, staff: StaffSession, Query(q): Query<AuditQuery>) -> Response {
+    if !workflow::may_manage_staff(staff.role) {
+        return staff.error(&ApiError::forbidden("role_not_allowed", "supervisors only"), "/staff/queue");
+    }
+    let mut message = None;
+    let tracking_code = match q.code.trim() {
+        "" => None,
+        raw => match TrackingCode::parse(raw) {
+            Ok(c) => Some(c),
+            Err(_) => {
+                message = Some("کد رهگیری درست نیست.".to_owned());
+                None
+            }
+        },
+    };
+    let staff_id = match q.username.trim() {
+        "" => None,
+        name => match state.store.find_staff(&name.to_lowercase()).await {
+            Ok(Some(s)) => Some(s.id),
+            Ok(None) => {
+                message = Some("کاربری با این نام نیست.".to_owned());
+                Some(-1)
+            }
+            Err(e) => return staff.error(&e.into(), "/staff/audit"),
+        },
+    };
+    let before = ascii_digits(q.before.trim()).parse::<i64>().ok();
+    let filter = crate::store::AuditFilter { tracking_code, staff_id, province: staff.province, before, limit: PAGE_ROWS * 2 };
+    let entries = match state.store.audit(filter).await {
+        Ok(e) => e,
+        Err(e) => return staff.error(&e.into(), "/staff/audit"),
+    };
+    let next = (entries.len() as i64 == PAGE_ROWS * 2).then(|| {
+        let last = entries.last().map_or(0, |e| e.id);
+        format!("/staff/audit?code={}&username={}&before={last}", q.code.trim(), q.username.trim())
+    });
+    let rows = entries.into_iter().map(|a| (format::when(a.at), a.username, a.tracking_code.as_str().to_owned(), a.what.label_fa())).collect();
+    let page = AuditPage {
+        layout: staff.layout("دسترسی به پرونده‌ها", "/staff/audit"),
+        code: q.code.trim().to_owned(),
+        username: q.username.trim().to_owned(),
+        rows,
+        next,
+        message,
+    };
+    render(StatusCode::OK, &page)
+}
