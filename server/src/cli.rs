@@ -110,6 +110,9 @@ struct ServeArgs {
     /// Public tracking look-ups per client IP per minute.
     #[arg(long, env = "SAMAT_TRACK_PER_IP_PER_MINUTE", default_value_t = 20)]
     track_per_ip_per_minute: u32,
+    /// Photos read for guild barcodes (POST /v1/scan) per client IP per minute.
+    #[arg(long, env = "SAMAT_SCANS_PER_IP_PER_MINUTE", default_value_t = 30)]
+    scans_per_ip_per_minute: u32,
     /// Staff login attempts per username from one network per 15 minutes.
     #[arg(long, env = "SAMAT_STAFF_LOGINS_PER_15MIN", default_value_t = 10)]
     staff_logins_per_15min: u32,
@@ -151,6 +154,9 @@ struct ServeArgs {
     /// open, in seconds.
     #[arg(long, env = "SAMAT_HEADER_TIMEOUT", default_value_t = 20)]
     header_timeout: u64,
+    /// Longest a long-poll (`GET /v1/sync?wait=`) may hold its answer, in seconds (1–300).
+    #[arg(long, env = "SAMAT_MAX_WAIT", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=300))]
+    max_wait: u64,
     /// Time limit of ordinary requests, in seconds.
     #[arg(long, env = "SAMAT_REQUEST_TIMEOUT", default_value_t = 30)]
     request_timeout: u64,
@@ -251,6 +257,7 @@ impl ServeArgs {
             otp_per_phone_per_hour: self.otp_per_phone_per_hour,
             otp_per_ip_per_hour: self.otp_per_ip_per_hour,
             track_per_ip_per_minute: self.track_per_ip_per_minute,
+            scans_per_ip_per_minute: self.scans_per_ip_per_minute,
             staff_logins_per_15min: self.staff_logins_per_15min,
             staff_logins_per_ip_per_15min: self.staff_logins_per_ip_per_15min,
             trust_forwarded_for: self.trust_forwarded_for,
@@ -259,6 +266,7 @@ impl ServeArgs {
             secure_cookies: self.secure_cookies,
             request_timeout: Duration::from_secs(self.request_timeout.max(1)),
             header_timeout: Duration::from_secs(self.header_timeout.max(1)),
+            max_wait: Duration::from_secs(self.max_wait),
             public_url: self.public_url.clone(),
             metrics: match (&self.metrics_token, self.public_metrics) {
                 (Some(token), _) if !token.is_empty() => crate::state::MetricsAccess::Token(token.clone()),

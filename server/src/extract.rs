@@ -86,6 +86,32 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
     }
 }
 
+/// A numeric query parameter's default and inclusive range.
+#[derive(Debug, Clone, Copy)]
+pub struct Bounds {
+    /// Used when the parameter is absent.
+    pub default: i64,
+    /// Smallest accepted value.
+    pub min: i64,
+    /// Largest accepted value.
+    pub max: i64,
+}
+
+impl Bounds {
+    /// The value of `name`, or the default; outside the range is refused with `code`
+    /// rather than quietly clamped, so a client learns its request was not what it meant.
+    pub fn check(self, raw: Option<i64>, code: &'static str, name: &str) -> Result<i64, ApiError> {
+        let v = raw.unwrap_or(self.default);
+        if (self.min..=self.max).contains(&v) {
+            Ok(v)
+        } else if self.max == i64::MAX {
+            Err(ApiError::bad_request(code, format!("{name} is at least {}", self.min)))
+        } else {
+            Err(ApiError::bad_request(code, format!("{name} is {} to {}", self.min, self.max)))
+        }
+    }
+}
+
 /// A tracking code from the path: Persian digits and dashes are fine; a typo is
 /// `invalid_tracking_code` before any lookup.
 pub struct CodePath(pub TrackingCode);
@@ -246,5 +272,16 @@ mod tests {
             let h = headers("authorization", &[value]);
             assert_eq!(bearer_token(&h).ok(), token, "{value:?}");
         }
+    }
+
+    #[test]
+    fn bounds_give_the_default_and_refuse_what_is_outside() {
+        let b = Bounds { default: 20, min: 1, max: 50 };
+        for (raw, expected) in [(None, Ok(20)), (Some(1), Ok(1)), (Some(50), Ok(50)), (Some(0), Err("limit is 1 to 50")), (Some(51), Err("limit is 1 to 50"))] {
+            let got = b.check(raw, "invalid_limit", "limit").map_err(|e| e.detail);
+            assert_eq!(got, expected.map_err(str::to_owned), "{raw:?}");
+        }
+        let open = Bounds { default: 0, min: 0, max: i64::MAX };
+        assert_eq!(open.check(Some(-1), "invalid_offset", "offset").map_err(|e| e.detail), Err("offset is at least 0".to_owned()));
     }
 }

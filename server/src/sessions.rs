@@ -100,8 +100,8 @@ impl Sessions {
         found
     }
 
-    /// Revokes a token.
-    pub async fn revoke(&self, store: &dyn Store, token: &str) -> Result<(), ApiError> {
+    /// Revokes a token; false when it was not a live, unrevoked session.
+    pub async fn revoke(&self, store: &dyn Store, token: &str) -> Result<bool, ApiError> {
         let hash = token_hash(token);
         let tombstone = |cache: &Cache| {
             if let Ok(mut cache) = cache.lock() {
@@ -109,10 +109,10 @@ impl Sessions {
             }
         };
         tombstone(&self.cache);
-        store.revoke_session(hash.clone()).await?;
+        let revoked = store.revoke_session(hash.clone()).await?;
         // Again once committed, for a lookup that read the store in between.
         tombstone(&self.cache);
-        Ok(())
+        Ok(revoked)
     }
 }
 

@@ -651,6 +651,9 @@ async fn otp_codes_allow_five_attempts_and_are_single_use() {
     assert_eq!(st, StatusCode::NO_CONTENT);
     let (st, b) = citizen.get("/v1/complaints").await;
     assert_eq!((st, b["code"].as_str().unwrap()), (StatusCode::UNAUTHORIZED, "unauthorized"));
+    // A second logout with the same token is told the session is gone.
+    let (st, b) = citizen.post("/v1/auth/logout", json!({})).await;
+    assert_eq!((st, b["code"].as_str().unwrap()), (StatusCode::UNAUTHORIZED, "session_not_found"));
 }
 
 #[tokio::test]

@@ -137,18 +137,20 @@ class Api:
 
     def call(self, method: str, path: str, body=None) -> tuple[int, object]:
         data = None if body is None else json.dumps(body).encode()
+        return self.call_bytes(method, path, data, "application/json" if body is not None else None)
+
+    def call_bytes(self, method: str, path: str, data: bytes | None, content_type: str | None) -> tuple[int, object]:
+        """Sends a raw body (a photo, or JSON already encoded) with its content type."""
         req = urllib.request.Request(self.base + path, data=data, method=method)
-        if body is not None:
-            req.add_header("content-type", "application/json")
+        if content_type:
+            req.add_header("content-type", content_type)
         if self.token:
             req.add_header("authorization", "Bearer " + self.token)
         try:
             with urllib.request.urlopen(req, timeout=60) as r:
-                raw = r.read()
-                status = r.status
+                raw, status = r.read(), r.status
         except urllib.error.HTTPError as e:
-            raw = e.read()
-            status = e.code
+            raw, status = e.read(), e.code
         try:
             return status, json.loads(raw) if raw else None
         except ValueError:

@@ -128,6 +128,7 @@ pub struct NewComplaint {
     /// A UUID made on the phone when the citizen pressed "submit": resending it returns the
     /// same complaint. Required from the app; optional for staff intake.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(format = Uuid))]
     pub client_id: Option<String>,
     /// Category wire name.
     #[serde(default)]
@@ -498,6 +499,7 @@ pub struct DecisionRequest {
     /// A UUID the app made for this action: resending it (after a timeout) returns the first
     /// result instead of acting twice.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(format = Uuid))]
     pub action_id: Option<String>,
 }
 
@@ -511,6 +513,7 @@ pub struct WithdrawRequest {
     /// A UUID the app made for this action: resending it (after a timeout) returns the first
     /// result instead of acting twice.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(format = Uuid))]
     pub action_id: Option<String>,
 }
 
@@ -519,6 +522,7 @@ pub struct WithdrawRequest {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FeedbackRequest {
     /// 1 (very unhappy) to 5 (very happy).
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 5))]
     pub rating: i64,
     /// What the citizen wants to say.
     #[serde(default)]
@@ -529,6 +533,7 @@ pub struct FeedbackRequest {
     /// A UUID the app made for this action: resending it (after a timeout) returns the first
     /// result instead of acting twice.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(format = Uuid))]
     pub action_id: Option<String>,
 }
 

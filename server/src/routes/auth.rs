@@ -86,11 +86,14 @@ pub async fn verify_login_code(state: &AppState, phone: &PhoneNumber, code: &str
 }
 
 /// Ends the caller's session.
-#[utoipa::path(post, path = "/v1/auth/logout", tag = "auth", responses((status = 204), (status = 401)))]
+#[utoipa::path(post, path = "/v1/auth/logout", tag = "auth", security(("bearer" = [])), responses((status = 204), (status = 401)))]
 pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<StatusCode> {
     let token = crate::extract::bearer_token(&headers).map_err(|_| ApiError::unauthorized("send the token to revoke as Authorization: Bearer <token>"))?;
-    state.sessions.revoke(&*state.store, token).await?;
-    Ok(StatusCode::NO_CONTENT)
+    if state.sessions.revoke(&*state.store, token).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::new(StatusCode::UNAUTHORIZED, "session_not_found", "this token is not a live session (already logged out, or never issued)"))
+    }
 }
 
 /// Staff log in with username and password.

@@ -17,7 +17,7 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{ApiQuery, Staff};
+use crate::extract::{ApiQuery, Bounds, Staff};
 use crate::registry::view;
 use crate::state::AppState;
 use samat_core::model::text::search_key;
@@ -27,11 +27,11 @@ pub const BUSINESS_MAX_AGE: u32 = 300;
 /// How long the published keys may be kept.
 pub const KEYS_MAX_AGE: u32 = 3600;
 /// Default and bounds of a search's `limit`.
-pub const SEARCH_LIMIT: (i64, i64, i64) = (20, 1, 50);
+pub const SEARCH_LIMIT: Bounds = Bounds { default: 20, min: 1, max: 50 };
 /// Shortest name query, in characters (after folding).
 pub const MIN_QUERY_CHARS: usize = 2;
 /// Default pixels per QR module, and the bounds of `?scale=`.
-pub const QR_SCALE: (u32, u32, u32) = (8, 2, 20);
+pub const QR_SCALE: Bounds = Bounds { default: 8, min: 2, max: 20 };
 /// Light modules around the code, as the QR standard asks.
 pub const QR_QUIET_ZONE: u32 = 4;
 
@@ -90,6 +90,7 @@ pub async fn show(State(state): State<AppState>, raw: Result<Path<String>, PathR
 
 /// Query of `GET /v1/businesses`.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SearchQuery {
     /// Part of the name, at least 2 letters (Arabic and Persian letter forms, digits of any
     /// script, spaces and ZWNJ do not matter).
@@ -97,6 +98,7 @@ pub struct SearchQuery {
     /// Part of the city name.
     pub city: Option<String>,
     /// Most results (1–50, default 20).
+    #[param(minimum = 1, maximum = 50)]
     pub limit: Option<i64>,
 }
 
@@ -114,8 +116,7 @@ pub async fn search(State(state): State<AppState>, ApiQuery(q): ApiQuery<SearchQ
     if too_short {
         return Err(ApiError::bad_request("query_too_short", format!("give q with at least {MIN_QUERY_CHARS} letters of the business name, or a city")));
     }
-    let (default, min, max) = SEARCH_LIMIT;
-    let limit = q.limit.unwrap_or(default).clamp(min, max);
+    let limit = SEARCH_LIMIT.check(q.limit, "invalid_limit", "limit")?;
     let found = state.store.search_businesses(name, city, limit).await?;
     let body = BusinessSearchResponse { businesses: found.iter().map(view).collect() };
     Ok(([public_cache(60)], Json(body)).into_response())
@@ -130,9 +131,11 @@ pub async fn keys(State(state): State<AppState>) -> impl IntoResponse {
 
 /// Query of `GET /v1/businesses/{guild_id}/qr.png`.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct QrQuery {
     /// Pixels per module (2–20, default 8).
-    pub scale: Option<u32>,
+    #[param(minimum = 2, maximum = 20)]
+    pub scale: Option<i64>,
 }
 
 /// The business's sticker: a QR code (error correction H, 4-module quiet zone) of its signed
@@ -149,11 +152,7 @@ pub async fn qr_png(
     ApiQuery(q): ApiQuery<QrQuery>,
 ) -> ApiResult<Response> {
     let guild_id = guild_id_of(raw)?;
-    let (default, min, max) = QR_SCALE;
-    let scale = q.scale.unwrap_or(default);
-    if !(min..=max).contains(&scale) {
-        return Err(ApiError::bad_request("invalid_scale", format!("scale is {min} to {max} pixels per module")));
-    }
+    let scale = QR_SCALE.check(q.scale, "invalid_scale", "scale (pixels per module)")? as u32;
     let b = state.store.business(&guild_id).await?.ok_or_else(not_found)?;
     let Some((key_id, key)) = state.settings.guild_keys.signing() else {
         return Err(ApiError::new(

@@ -81,7 +81,8 @@ pub async fn show(State(state): State<AppState>, citizen: Citizen, CodePath(code
 /// The citizen's answer to the business's reply in self-regulation: accept (resolved) or
 /// reject (an inspector is sent).
 #[utoipa::path(post, path = "/v1/complaints/{tracking_code}/decision", tag = "complaints", request_body = DecisionRequest, security(("bearer" = [])),
-    params(("tracking_code" = String, Path)), responses((status = 200, body = EventView), (status = 409, description = "invalid_transition")))]
+    params(("tracking_code" = String, Path)), responses((status = 200, body = EventView), (status = 409, description = "invalid_transition"),
+        (status = 422, description = "validation_failed: action_id is not a UUID")))]
 pub async fn decide(
     State(state): State<AppState>,
     citizen: Citizen,
@@ -96,7 +97,8 @@ pub async fn decide(
 
 /// Withdraws the complaint (any time before a verdict).
 #[utoipa::path(post, path = "/v1/complaints/{tracking_code}/withdraw", tag = "complaints", request_body = Option<WithdrawRequest>, security(("bearer" = [])),
-    params(("tracking_code" = String, Path)), responses((status = 200, body = EventView), (status = 409, description = "invalid_transition")))]
+    params(("tracking_code" = String, Path)), responses((status = 200, body = EventView), (status = 409, description = "invalid_transition"),
+        (status = 422, description = "validation_failed: action_id is not a UUID")))]
 pub async fn withdraw(State(state): State<AppState>, citizen: Citizen, CodePath(code): CodePath, ApiBytes(body): ApiBytes) -> ApiResult<Json<EventView>> {
     let c = own(&state, &citizen, code).await?;
     // The body is optional: an empty one withdraws without a reason.
@@ -128,6 +130,7 @@ pub async fn feedback(
 
 /// Query of the public tracking page.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct TrackQuery {
     /// The phone the complaint was filed with.
     pub phone: String,

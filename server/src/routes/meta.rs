@@ -89,6 +89,6 @@ pub async fn metrics(State(state): State<AppState>, headers: axum::http::HeaderM
 
 /// The OpenAPI 3.1 document, generated from the handlers and types.
 #[utoipa::path(get, path = "/openapi.json", tag = "operations", responses((status = 200)))]
-pub async fn openapi() -> impl IntoResponse {
-    Json(crate::openapi::document())
+pub async fn openapi(State(state): State<AppState>) -> impl IntoResponse {
+    Json(crate::openapi::document_for(state.settings.max_wait))
 }

@@ -17,7 +17,7 @@ use time::OffsetDateTime;
 
 use crate::actions::{self, Handling, Move, Who};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{ApiJson, ApiPath, ApiQuery, CodePath, Staff};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, Bounds, CodePath, Staff};
 use crate::routes::complaints::detail_response;
 use crate::state::AppState;
 use crate::store::{AuditFilter, Holding, QueueFilter, ReadKind};
@@ -37,12 +37,20 @@ pub fn router() -> Router<AppState> {
         .route("/v1/staff/audit", get(audit))
 }
 
+/// Items per queue or audit page.
+pub const PAGE_LIMIT: Bounds = Bounds { default: 100, min: 1, max: 500 };
+/// Items skipped before a page.
+const OFFSET: Bounds = Bounds { default: 0, min: 0, max: i64::MAX };
+
 /// Query of the queue.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct QueueQuery {
     /// Most items (1–500, default 100).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     /// Items to skip (paging).
+    #[param(minimum = 0)]
     pub offset: Option<i64>,
     /// `all` (default), `mine` or `unassigned`.
     pub holding: Option<String>,
@@ -71,8 +79,8 @@ fn parse_or<T>(raw: Option<&str>, parse: impl Fn(&str) -> Option<T>, code: &'sta
 #[utoipa::path(get, path = "/v1/staff/queue", tag = "staff", params(QueueQuery), security(("bearer" = [])),
     responses((status = 200, body = QueueResponse), (status = 400)))]
 pub async fn queue(State(state): State<AppState>, staff: Staff, ApiQuery(q): ApiQuery<QueueQuery>) -> ApiResult<Json<QueueResponse>> {
-    let limit = q.limit.unwrap_or(100).clamp(1, 500);
-    let offset = q.offset.unwrap_or(0).max(0);
+    let limit = PAGE_LIMIT.check(q.limit, "invalid_limit", "limit")?;
+    let offset = OFFSET.check(q.offset, "invalid_offset", "offset")?;
     let holding = match q.holding.as_deref().map(str::trim) {
         None | Some("") | Some("all") => Holding::Any,
         Some("mine") => Holding::Mine(staff.id),
@@ -222,6 +230,7 @@ pub async fn close_escalation(State(state): State<AppState>, staff: Staff, ApiPa
 
 /// Query of the audit.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     /// Only this complaint's reads.
     pub tracking_code: Option<String>,
@@ -230,6 +239,7 @@ pub struct AuditQuery {
     /// Only entries older than this id (the next page).
     pub before: Option<i64>,
     /// Most entries (1–500, default 100).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
 }
 
@@ -241,10 +251,7 @@ pub async fn audit(State(state): State<AppState>, staff: Staff, ApiQuery(q): Api
     if !workflow::may_manage_staff(staff.role) {
         return Err(ApiError::forbidden("role_not_allowed", "only supervisors read the audit"));
     }
-    let limit = q.limit.unwrap_or(100);
-    if !(1..=500).contains(&limit) {
-        return Err(ApiError::bad_request("invalid_limit", "limit is 1 to 500"));
-    }
+    let limit = PAGE_LIMIT.check(q.limit, "invalid_limit", "limit")?;
     let tracking_code = match q.tracking_code.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         Some(raw) => Some(samat_core::model::TrackingCode::parse(raw).map_err(|e| ApiError::bad_request("invalid_tracking_code", e.to_string()))?),
         None => None,

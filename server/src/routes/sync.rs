@@ -11,8 +11,8 @@ use samat_core::model::api::{SyncEvent, SyncResponse};
 use serde::Deserialize;
 use tokio::time::Instant;
 
-use crate::error::{ApiError, ApiResult};
-use crate::extract::{ApiQuery, Citizen};
+use crate::error::ApiResult;
+use crate::extract::{ApiQuery, Bounds, Citizen};
 use crate::state::AppState;
 use crate::views::{self, Audience};
 
@@ -21,14 +21,24 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/v1/sync", get(sync))
 }
 
+/// Events per answer.
+pub const SYNC_LIMIT: Bounds = Bounds { default: 200, min: 1, max: 500 };
+/// The cursor: 0 is the beginning.
+const SINCE: Bounds = Bounds { default: 0, min: 0, max: i64::MAX };
+
 /// Query of `GET /v1/sync`.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SyncQuery {
     /// The cursor from the previous answer (0 or absent: from the beginning).
+    #[param(minimum = 0)]
     pub since: Option<i64>,
-    /// Seconds to wait for a new event when there is none (0–60).
-    pub wait: Option<u64>,
+    /// Seconds to wait for a new event when there is none (0–60, or the server's
+    /// `--max-wait`).
+    #[param(minimum = 0, maximum = 60)]
+    pub wait: Option<i64>,
     /// Most events per answer (1–500, default 200).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
 }
 
@@ -36,12 +46,10 @@ pub struct SyncQuery {
 #[utoipa::path(get, path = "/v1/sync", tag = "sync", params(SyncQuery), security(("bearer" = [])),
     responses((status = 200, body = SyncResponse), (status = 400, description = "invalid_wait")))]
 pub async fn sync(State(state): State<AppState>, citizen: Citizen, ApiQuery(q): ApiQuery<SyncQuery>) -> ApiResult<Json<SyncResponse>> {
-    let since = q.since.unwrap_or(0).max(0);
-    let wait = Duration::from_secs(q.wait.unwrap_or(0));
-    if wait > state.settings.max_wait {
-        return Err(ApiError::bad_request("invalid_wait", format!("wait is at most {} seconds", state.settings.max_wait.as_secs())));
-    }
-    let limit = q.limit.unwrap_or(200).clamp(1, 500);
+    let since = SINCE.check(q.since, "invalid_since", "since")?;
+    let max_wait = Bounds { default: 0, min: 0, max: state.settings.max_wait.as_secs() as i64 };
+    let wait = Duration::from_secs(max_wait.check(q.wait, "invalid_wait", "wait (seconds)")? as u64);
+    let limit = SYNC_LIMIT.check(q.limit, "invalid_limit", "limit")?;
     let key = citizen.phone.as_str();
     let deadline = Instant::now() + wait;
     let _waiting = (!wait.is_zero()).then(|| state.hub.enter());

@@ -34,8 +34,9 @@ pub trait AuthStore: Send + Sync + 'static {
     async fn create_session(&self, token_hash: Vec<u8>, who: &Principal, expires_at: OffsetDateTime) -> StoreResult<()>;
     /// Finds a live session (a staff session only while the account is active).
     async fn find_session(&self, token_hash: Vec<u8>, now: OffsetDateTime) -> StoreResult<Option<Principal>>;
-    /// Revokes a session (and forgets the push targets registered under it).
-    async fn revoke_session(&self, token_hash: Vec<u8>) -> StoreResult<()>;
+    /// Revokes a session (and forgets the push targets registered under it); false when no
+    /// unrevoked session had that token.
+    async fn revoke_session(&self, token_hash: Vec<u8>) -> StoreResult<bool>;
 }
 
 /// The ministry's staff accounts.

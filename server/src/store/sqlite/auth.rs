@@ -98,14 +98,14 @@ impl AuthStore for SqliteStore {
             .await
     }
 
-    async fn revoke_session(&self, token_hash: Vec<u8>) -> StoreResult<()> {
+    async fn revoke_session(&self, token_hash: Vec<u8>) -> StoreResult<bool> {
         self.db
             .write(move |conn| {
                 // One job, so one savepoint: both or neither.
-                conn.execute("UPDATE sessions SET revoked = 1 WHERE token_hash = ?1", [&token_hash]).map_err(backend)?;
+                let revoked = conn.execute("UPDATE sessions SET revoked = 1 WHERE token_hash = ?1 AND revoked = 0", [&token_hash]).map_err(backend)?;
                 // Logged out: this phone hears no more of the account (queued pushes go too).
                 conn.execute("DELETE FROM devices WHERE session_hash = ?1", [&token_hash]).map_err(backend)?;
-                Ok(())
+                Ok(revoked > 0)
             })
             .await
     }
