@@ -47,6 +47,34 @@ impl Hub {
         e.notify.notify_waiters();
     }
 
+    /// Forgets every newest seq it remembered and wakes every waiter, who then read the store
+    /// (after changes may have been missed: another replica's, while the feed was down).
+    pub fn resync(&self) {
+        let mut map = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        for e in map.values_mut() {
+            e.latest = None;
+            e.notify.notify_waiters();
+        }
+        drop(map);
+        self.publish_staff();
+    }
+
+    /// Forgets the citizens nobody is waiting for (their newest seq is read again when they
+    /// next poll), so the map holds the citizens polling now, not everyone who ever did.
+    pub fn shrink(&self) {
+        self.entries.lock().unwrap_or_else(|e| e.into_inner()).retain(|_, e| Arc::strong_count(&e.notify) > 1);
+    }
+
+    /// Citizens remembered now.
+    pub fn len(&self) -> usize {
+        self.entries.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
+    /// Whether no citizen is remembered.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     /// Something changed that staff queues show: wakes every staff console waiting.
     pub fn publish_staff(&self) {
         self.staff_changes.fetch_add(1, Ordering::Relaxed);
@@ -117,5 +145,31 @@ mod tests {
         assert_eq!(hub.watch("a").1, Some(5));
         hub.remember("a", 3);
         assert_eq!(hub.watch("a").1, Some(5));
+    }
+
+    #[tokio::test]
+    async fn shrinking_keeps_only_citizens_someone_waits_for() {
+        let hub = Hub::default();
+        hub.publish("idle", 1);
+        let (held, _) = hub.watch("waiting");
+        hub.shrink();
+        assert_eq!(hub.len(), 1);
+        assert_eq!(hub.watch("idle").1, None, "read again from the store next time");
+        drop(held);
+        hub.shrink();
+        assert!(hub.is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_resync_forgets_what_was_known_and_wakes_the_waiters() {
+        let hub = Hub::default();
+        hub.publish("a", 9);
+        let (a, _) = hub.watch("a");
+        let woken = a.notified();
+        tokio::pin!(woken);
+        woken.as_mut().enable();
+        hub.resync();
+        tokio::time::timeout(std::time::Duration::from_secs(1), woken).await.unwrap();
+        assert_eq!(hub.watch("a").1, None);
     }
 }

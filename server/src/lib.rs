@@ -47,18 +47,23 @@ pub async fn serve(
     let worker = tokio::spawn(sms::outbox::run(state.store.clone(), sms, state.outbox_wake.clone(), state.metrics.clone(), stop_rx.clone()));
     let push_worker = tokio::spawn(push::outbox::run(state.store.clone(), pusher, state.push_wake.clone(), state.metrics.clone(), stop_rx.clone()));
     let pruner = tokio::spawn(prune_outboxes(state.store.clone(), state.settings.outbox_retention, stop_rx.clone()));
-    let limits = state.limits.clone();
+    let (limits, hub) = (state.limits.clone(), state.hub.clone());
     let mut stop_shrinking = stop_rx.clone();
     let shrinker = tokio::spawn(async move {
-        // Rate limiters forget idle keys every minute, whatever else happens.
+        // Rate limiters forget idle keys, and the long-poll hub citizens nobody waits for,
+        // every minute, whatever else happens.
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
         loop {
             tokio::select! {
-                _ = tick.tick() => limits.shrink(),
+                _ = tick.tick() => {
+                    limits.shrink().await;
+                    hub.shrink();
+                }
                 _ = stop_shrinking.changed() => return,
             }
         }
     });
+    let feed = state.store.changes().map(|changes| tokio::spawn(follow_changes(changes, state.hub.clone(), state.sessions.clone(), stop_rx.clone())));
     let header_timeout = state.settings.header_timeout;
     let app = router(state);
     let mut stop_for_server = stop_rx;
@@ -74,7 +79,45 @@ pub async fn serve(
     let _ = push_worker.await;
     let _ = pruner.await;
     let _ = shrinker.await;
+    if let Some(feed) = feed {
+        let _ = feed.await;
+    }
     served
+}
+
+/// Applies what other processes on the same database committed (see
+/// [`store::ReplicaStore::changes`]): their citizens' new events wake this process's
+/// long-polls, their revoked sessions leave its session cache, and after a gap in the feed
+/// everything cached is read again.
+async fn follow_changes(
+    mut changes: tokio::sync::broadcast::Receiver<store::Change>,
+    hub: Arc<hub::Hub>,
+    sessions: Arc<sessions::Sessions>,
+    mut shutdown: tokio::sync::watch::Receiver<bool>,
+) {
+    use tokio::sync::broadcast::error::RecvError;
+    loop {
+        let change = tokio::select! {
+            c = changes.recv() => c,
+            _ = shutdown.changed() => return,
+        };
+        match change {
+            Ok(store::Change::Event { phone, seq, visible }) => {
+                if visible {
+                    hub.publish(&phone, seq);
+                }
+                hub.publish_staff();
+            }
+            Ok(store::Change::Staff) => hub.publish_staff(),
+            Ok(store::Change::SessionRevoked(hash)) => sessions.forget_hash(&hash),
+            Ok(store::Change::StaffAccount(id)) => sessions.forget_staff(id),
+            Ok(store::Change::Resync) | Err(RecvError::Lagged(_)) => {
+                sessions.clear();
+                hub.resync();
+            }
+            Err(RecvError::Closed) => return,
+        }
+    }
 }
 
 /// Hourly, forgets finished SMS and pushes older than `retention` (the tables would otherwise

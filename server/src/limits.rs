@@ -7,14 +7,18 @@
 //! forgotten every minute (and at once when the map fills), and past the bound a key it has
 //! not seen is refused until room is made, while keys it holds go on being counted. A refusal
 //! says how long to wait (`Retry-After`).
+//!
+//! When several server processes share a database that keeps rate limits
+//! ([`ReplicaStore::shares_rate_limits`](crate::store::ReplicaStore::shares_rate_limits)),
+//! the same algorithm runs in the database instead, so a limit holds across replicas.
 
 use std::collections::HashMap;
 use std::hash::Hash;
-use std::net::IpAddr;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::state::Settings;
+use crate::store::{Store, StoreError};
 
 /// Most keys one limiter keeps (about 100 bytes each).
 pub const MAX_KEYS: usize = 100_000;
@@ -89,45 +93,101 @@ impl<K: Hash + Eq + Clone> Limiter<K> {
     }
 }
 
-/// The server's rate limiters.
-pub struct Limits {
+/// The server's limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Limit {
     /// Login codes per phone.
-    pub otp_phone: Limiter<String>,
-    /// Login codes per IP.
-    pub otp_ip: Limiter<IpAddr>,
-    /// Public tracking per IP.
-    pub track_ip: Limiter<IpAddr>,
-    /// Staff login attempts per username from one IP: an attacker is throttled, the account's
-    /// owner logging in from elsewhere is not.
-    pub staff_login: Limiter<(String, IpAddr)>,
-    /// Staff login attempts per IP, whatever the username.
-    pub staff_login_ip: Limiter<IpAddr>,
-    /// Barcode photos read per IP.
-    pub scan_ip: Limiter<IpAddr>,
+    OtpPhone,
+    /// Login codes per client address.
+    OtpIp,
+    /// Public tracking look-ups per client address.
+    TrackIp,
+    /// Staff login attempts per username from one address: an attacker is throttled, the
+    /// account's owner logging in from elsewhere is not.
+    StaffLogin,
+    /// Staff login attempts per address, whatever the username.
+    StaffLoginIp,
+    /// Barcode photos read per client address.
+    ScanIp,
+}
+
+impl Limit {
+    const ALL: [Limit; 6] = [Limit::OtpPhone, Limit::OtpIp, Limit::TrackIp, Limit::StaffLogin, Limit::StaffLoginIp, Limit::ScanIp];
+
+    /// The name its keys carry in a shared table.
+    pub fn name(self) -> &'static str {
+        match self {
+            Limit::OtpPhone => "otp_phone",
+            Limit::OtpIp => "otp_ip",
+            Limit::TrackIp => "track_ip",
+            Limit::StaffLogin => "staff_login",
+            Limit::StaffLoginIp => "staff_login_ip",
+            Limit::ScanIp => "scan_ip",
+        }
+    }
+
+    /// How many per how long, as configured.
+    fn quota(self, s: &Settings) -> (u32, Duration) {
+        let fifteen = Duration::from_secs(900);
+        match self {
+            Limit::OtpPhone => (s.otp_per_phone_per_hour, Duration::from_secs(3600)),
+            Limit::OtpIp => (s.otp_per_ip_per_hour, Duration::from_secs(3600)),
+            Limit::TrackIp => (s.track_per_ip_per_minute, Duration::from_secs(60)),
+            Limit::StaffLogin => (s.staff_logins_per_15min, fifteen),
+            Limit::StaffLoginIp => (s.staff_logins_per_ip_per_15min, fifteen),
+            Limit::ScanIp => (s.scans_per_ip_per_minute, Duration::from_secs(60)),
+        }
+    }
+}
+
+/// The server's rate limiters: in memory, or in a database the replicas share.
+pub struct Limits {
+    memory: HashMap<Limit, Limiter<String>>,
+    shared: Option<Arc<dyn Store>>,
 }
 
 impl Limits {
-    /// Limiters with the configured quotas.
+    /// Limiters with the configured quotas, kept in memory.
     pub fn new(s: &Settings) -> Self {
-        let fifteen = Duration::from_secs(900);
-        Limits {
-            otp_phone: Limiter::new(s.otp_per_phone_per_hour, Duration::from_secs(3600), MAX_KEYS),
-            otp_ip: Limiter::new(s.otp_per_ip_per_hour, Duration::from_secs(3600), MAX_KEYS),
-            track_ip: Limiter::new(s.track_per_ip_per_minute, Duration::from_secs(60), MAX_KEYS),
-            staff_login: Limiter::new(s.staff_logins_per_15min, fifteen, MAX_KEYS),
-            staff_login_ip: Limiter::new(s.staff_logins_per_ip_per_15min, fifteen, MAX_KEYS),
-            scan_ip: Limiter::new(s.scans_per_ip_per_minute, Duration::from_secs(60), MAX_KEYS),
+        let memory = Limit::ALL
+            .into_iter()
+            .map(|l| {
+                let (count, period) = l.quota(s);
+                (l, Limiter::new(count, period, MAX_KEYS))
+            })
+            .collect();
+        Limits { memory, shared: None }
+    }
+
+    /// Limiters for a server on `store`: shared through it when it keeps rate limits.
+    pub fn for_store(s: &Settings, store: &Arc<dyn Store>) -> Self {
+        let mut limits = Limits::new(s);
+        if store.shares_rate_limits() {
+            limits.shared = Some(store.clone());
+        }
+        limits
+    }
+
+    /// Takes one from `key`'s allowance under `limit`: `Ok(Err(wait))` when there is none,
+    /// `Err` when the shared store cannot be reached.
+    pub async fn check(&self, limit: Limit, key: &str) -> Result<Result<(), Duration>, StoreError> {
+        let Some(limiter) = self.memory.get(&limit) else { return Ok(Ok(())) };
+        match &self.shared {
+            None => Ok(limiter.check(&key.to_owned())),
+            Some(store) => store.take_rate(&format!("{}:{key}", limit.name()), limiter.interval, limiter.tolerance).await,
         }
     }
 
     /// Drops idle keys (every minute, from the server's housekeeping task).
-    pub fn shrink(&self) {
-        self.otp_phone.shrink();
-        self.otp_ip.shrink();
-        self.track_ip.shrink();
-        self.staff_login.shrink();
-        self.staff_login_ip.shrink();
-        self.scan_ip.shrink();
+    pub async fn shrink(&self) {
+        for limiter in self.memory.values() {
+            limiter.shrink();
+        }
+        if let Some(store) = &self.shared {
+            if let Err(e) = store.prune_rates().await {
+                tracing::warn!(error = %e, "could not prune the shared rate limits");
+            }
+        }
     }
 }
 
@@ -162,13 +222,14 @@ mod tests {
     fn an_hourly_quota_refuses_with_the_time_to_wait() {
         let s = Settings { otp_per_phone_per_hour: 3, ..Settings::default() };
         let l = Limits::new(&s);
-        let key = "+989121234567".to_string();
+        let key = "+989121234567";
+        let check = |k: &str| futures::executor::block_on(l.check(Limit::OtpPhone, k)).unwrap();
         for _ in 0..3 {
-            assert!(l.otp_phone.check(&key).is_ok());
+            assert!(check(key).is_ok());
         }
-        let wait = l.otp_phone.check(&key).unwrap_err();
+        let wait = check(key).unwrap_err();
         assert!(wait > Duration::from_secs(60 * 19) && wait <= Duration::from_secs(20 * 60), "{wait:?}");
-        assert!(l.otp_phone.check(&"+989121234568".to_string()).is_ok());
+        assert!(check("+989121234568").is_ok());
         assert_eq!(retry_after_secs(Duration::from_millis(1500)), 2);
         assert_eq!(retry_after_secs(Duration::ZERO), 1);
     }

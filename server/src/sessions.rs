@@ -69,6 +69,21 @@ impl Sessions {
         }
     }
 
+    /// Forgets what is cached of the session with this token hash (revoked by another
+    /// process): the next request reads the store.
+    pub fn forget_hash(&self, hash: &[u8]) {
+        if let Ok(mut cache) = self.cache.lock() {
+            cache.remove(hash);
+        }
+    }
+
+    /// Forgets everything cached (changes by other processes may have been missed).
+    pub fn clear(&self) {
+        if let Ok(mut cache) = self.cache.lock() {
+            cache.clear();
+        }
+    }
+
     /// The principal of a token, if the session is live.
     pub async fn resolve(&self, store: &dyn Store, token: &str) -> Result<Option<Principal>, ApiError> {
         let hash = token_hash(token);

@@ -172,7 +172,7 @@ impl AppState {
 
     /// State over `store` with `settings`.
     pub fn new(store: Arc<dyn Store>, settings: Settings) -> Self {
-        let limits = Limits::new(&settings);
+        let limits = Limits::for_store(&settings, &store);
         AppState {
             store,
             sessions: Arc::new(Sessions::new(settings.session_ttl)),

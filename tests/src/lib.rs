@@ -18,10 +18,39 @@ pub struct Server {
     pub url: String,
     /// The port (kept across restarts).
     pub port: u16,
-    dir: tempfile::TempDir,
+    dir: std::sync::Arc<tempfile::TempDir>,
+    database: String,
     binary: PathBuf,
     extra: Vec<String>,
     child: Option<Child>,
+}
+
+/// Whether the end-to-end servers run on PostgreSQL (`SAMAT_TEST_BACKEND=postgres`, with
+/// `SAMAT_TEST_POSTGRES` naming a cluster, as `scripts/with-postgres` sets) rather than on
+/// SQLite, the default.
+pub fn on_postgres() -> bool {
+    std::env::var("SAMAT_TEST_BACKEND").is_ok_and(|b| b == "postgres")
+}
+
+/// A fresh, empty database for one test server: a new PostgreSQL database on the cluster
+/// of `SAMAT_TEST_POSTGRES` when [`on_postgres`], else a SQLite file in `dir`.
+pub fn test_database(dir: &Path) -> String {
+    if on_postgres() {
+        fresh_postgres_database()
+    } else {
+        format!("sqlite://{}", dir.join("samat.db").display())
+    }
+}
+
+/// Creates an empty database on the cluster `SAMAT_TEST_POSTGRES` names and returns its URL.
+pub fn fresh_postgres_database() -> String {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let admin = std::env::var("SAMAT_TEST_POSTGRES").expect("SAMAT_TEST_POSTGRES names a PostgreSQL cluster (scripts/with-postgres sets it)");
+    let name = format!("samat_{}_{}", std::process::id(), NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
+    let out = Command::new("psql").args([admin.as_str(), "-q", "-v", "ON_ERROR_STOP=1", "-c", &format!("CREATE DATABASE {name}")]).output().expect("run psql");
+    assert!(out.status.success(), "CREATE DATABASE {name}: {}", String::from_utf8_lossy(&out.stderr));
+    let base = admin.rsplit_once('/').map(|(base, _)| base).unwrap_or(&admin);
+    format!("{base}/{name}")
 }
 
 /// A free loopback port.
@@ -33,17 +62,41 @@ impl Server {
     /// Starts `binary` with `--demo`, a temp database and file SMS, plus `extra` flags.
     pub fn start(binary: &str, extra: &[&str]) -> Server {
         let dir = tempfile::tempdir().expect("temp dir");
+        let database = test_database(dir.path());
         let port = free_port();
         let mut s = Server {
             url: format!("http://127.0.0.1:{port}"),
             port,
-            dir,
+            dir: std::sync::Arc::new(dir),
+            database,
             binary: binary.into(),
             extra: extra.iter().map(|s| s.to_string()).collect(),
             child: None,
         };
         s.spawn();
         s
+    }
+
+    /// Starts another process of `binary` on the same database and SMS file (a replica
+    /// behind the same load balancer), on a port of its own, with `extra` flags.
+    pub fn replica(&self, extra: &[&str]) -> Server {
+        let port = free_port();
+        let mut s = Server {
+            url: format!("http://127.0.0.1:{port}"),
+            port,
+            dir: self.dir.clone(),
+            database: self.database.clone(),
+            binary: self.binary.clone(),
+            extra: extra.iter().map(|s| s.to_string()).collect(),
+            child: None,
+        };
+        s.spawn();
+        s
+    }
+
+    /// The database URL the server runs on.
+    pub fn database(&self) -> &str {
+        &self.database
     }
 
     /// The folder holding the database and the SMS file.
@@ -57,9 +110,9 @@ impl Server {
     }
 
     fn spawn(&mut self) {
-        let db = format!("sqlite://{}", self.dir.path().join("samat.db").display());
+        let db = self.database.clone();
         let sms = format!("file:{}", self.sms_path().display());
-        let log = std::fs::OpenOptions::new().create(true).append(true).open(self.dir.path().join("server.log")).expect("log file");
+        let log = std::fs::OpenOptions::new().create(true).append(true).open(self.log_path()).expect("log file");
         let child = Command::new(&self.binary)
             .args(["--demo", "--database", &db, "--sms", &sms, "--listen", &format!("127.0.0.1:{}", self.port)])
             .args(if self.extra.iter().any(|e| e == "--metrics-token") { None } else { Some("--public-metrics") })
@@ -92,6 +145,11 @@ impl Server {
         .collect()
     }
 
+    /// The file the process writes its log to (one per port, so replicas keep theirs apart).
+    pub fn log_path(&self) -> PathBuf {
+        self.dir.path().join(format!("server-{}.log", self.port))
+    }
+
     fn wait_ready(&self) {
         let deadline = Instant::now() + Duration::from_secs(30);
         while Instant::now() < deadline {
@@ -100,7 +158,7 @@ impl Server {
             }
             std::thread::sleep(Duration::from_millis(20));
         }
-        panic!("server did not start; log:\n{}", std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default());
+        panic!("server did not start; log:\n{}", std::fs::read_to_string(self.log_path()).unwrap_or_default());
     }
 
     /// The process id, while it runs.

@@ -11,10 +11,10 @@ use samat_tests::{Api, Server};
 
 const BIN: &str = env!("CARGO_BIN_EXE_e2e-server");
 
-/// Runs `e2e-server --database sqlite://DB businesses import FILE`; returns (success, stdout + stderr).
-fn import(db: &Path, file: &Path) -> (bool, String) {
+/// Runs `e2e-server --database DB businesses import FILE`; returns (success, stdout + stderr).
+fn import(db: &str, file: &Path) -> (bool, String) {
     let out = Command::new(BIN)
-        .args(["--database", &format!("sqlite://{}", db.display()), "businesses", "import"])
+        .args(["--database", db, "businesses", "import"])
         .arg(file)
         .env("SAMAT_LOG", "warn")
         .output()
@@ -43,7 +43,7 @@ async fn import_names_bad_lines_counts_right_and_a_second_run_changes_nothing() 
     let srv = Server::start(BIN, &[]);
     let file = srv.dir().join("registry.csv");
     std::fs::write(&file, CSV).unwrap();
-    let db = srv.dir().join("samat.db");
+    let db = srv.database().to_owned();
 
     let (ok, out) = import(&db, &file);
     assert!(ok, "{out}");

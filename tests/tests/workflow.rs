@@ -683,7 +683,7 @@ async fn reference_data_openapi_metrics_and_graceful_shutdown() {
 #[tokio::test]
 async fn staff_accounts_are_added_from_the_command_line() {
     let srv = server();
-    let db = format!("sqlite://{}", srv.dir().join("samat.db").display());
+    let db = srv.database().to_owned();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_e2e-server"))
         .args(["--database", &db, "staff", "add", "--username", "Maryam.K", "--role", "inspector"])
         .env("SAMAT_STAFF_PASSWORD", "a-long-password")

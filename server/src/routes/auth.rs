@@ -11,6 +11,7 @@ use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
 use crate::error::{ApiError, ApiResult};
+use crate::limits::Limit;
 use crate::extract::{ApiJson, ClientIp};
 use crate::state::AppState;
 use crate::store::{NewSms, OtpCheck, Principal, SmsKind, StaffRecord};
@@ -50,11 +51,15 @@ pub async fn request_otp(State(state): State<AppState>, ClientIp(ip): ClientIp, 
 /// Sends `phone` a fresh login code by SMS, under the per-network and per-phone limits;
 /// returns the seconds it lives. The API and the portal share it.
 pub async fn send_login_code(state: &AppState, phone: &PhoneNumber, ip: std::net::IpAddr) -> ApiResult<u32> {
-    state.limits.otp_ip.check(&ip).map_err(|wait| ApiError::rate_limited("too many login codes requested from this network; wait and try again").wait(wait))?;
     state
         .limits
-        .otp_phone
-        .check(&phone.as_str().to_owned())
+        .check(Limit::OtpIp, &ip.to_string())
+        .await?
+        .map_err(|wait| ApiError::rate_limited("too many login codes requested from this network; wait and try again").wait(wait))?;
+    state
+        .limits
+        .check(Limit::OtpPhone, phone.as_str())
+        .await?
         .map_err(|wait| ApiError::rate_limited("too many login codes sent to this phone; wait a few minutes").wait(wait))?;
     let code = new_otp();
     let expires = OffsetDateTime::now_utc() + state.settings.otp_ttl;
@@ -119,11 +124,15 @@ pub async fn authenticate_staff(state: &AppState, username: &str, password: Stri
     let username = username.trim().to_lowercase();
     // Throttle who is guessing (this network; this username from this network), never the
     // account's owner logging in from elsewhere.
-    state.limits.staff_login_ip.check(&ip).map_err(|wait| ApiError::rate_limited("too many logins from this network; wait and try again").wait(wait))?;
     state
         .limits
-        .staff_login
-        .check(&(username.clone(), ip))
+        .check(Limit::StaffLoginIp, &ip.to_string())
+        .await?
+        .map_err(|wait| ApiError::rate_limited("too many logins from this network; wait and try again").wait(wait))?;
+    state
+        .limits
+        .check(Limit::StaffLogin, &format!("{username}|{ip}"))
+        .await?
         .map_err(|wait| ApiError::rate_limited("too many logins for this account from this network; wait and try again").wait(wait))?;
     let account = state.store.find_staff(&username).await?;
     let hash = account.as_ref().map(|a| a.password_hash.clone()).unwrap_or_else(|| passwords::decoy().to_owned());

@@ -148,7 +148,11 @@ pub async fn track(
     ApiQuery(q): ApiQuery<TrackQuery>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    state.limits.track_ip.check(&ip).map_err(|wait| ApiError::rate_limited("too many tracking look-ups from this network; wait a minute").wait(wait))?;
+    state
+        .limits
+        .check(crate::limits::Limit::TrackIp, &ip.to_string())
+        .await?
+        .map_err(|wait| ApiError::rate_limited("too many tracking look-ups from this network; wait a minute").wait(wait))?;
     let phone = PhoneNumber::parse(&q.phone).map_err(|e| ApiError::bad_request("invalid_phone", e.to_string()))?;
     match state.store.complaint(code).await? {
         Some(c) if c.phone == phone => detail_response(&state, &c, &headers, Audience::Citizen).await,

@@ -29,7 +29,11 @@ pub fn router() -> Router<AppState> {
     responses((status = 200, body = ScanResponse), (status = 413, description = "body_too_large or image_too_large"), (status = 415),
         (status = 422, description = "invalid_image"), (status = 429, description = "rate_limited")))]
 pub async fn scan(State(state): State<AppState>, ClientIp(ip): ClientIp, headers: HeaderMap, ApiBytes(body): ApiBytes) -> ApiResult<Json<ScanResponse>> {
-    state.limits.scan_ip.check(&ip).map_err(|wait| ApiError::rate_limited("too many photos read from this network; wait a minute").wait(wait))?;
+    state
+        .limits
+        .check(crate::limits::Limit::ScanIp, &ip.to_string())
+        .await?
+        .map_err(|wait| ApiError::rate_limited("too many photos read from this network; wait a minute").wait(wait))?;
     let declared = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     if !accepted_type(declared) {
         return Err(ApiError::new(

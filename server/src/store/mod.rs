@@ -1,19 +1,22 @@
 //! Storage behind traits. Handlers speak to [`Store`] in domain terms and never see SQL; each
-//! backend lives in its own folder with its own migrations (SQLite in [`sqlite`]), chosen by
-//! the database URL's scheme in [`open`].
+//! backend lives in its own folder with its own migrations (SQLite in [`sqlite`], PostgreSQL
+//! in [`postgres`]), chosen by the database URL's scheme in [`open`].
 //!
 //! [`Store`] is the union of one trait per concern — logins and sessions ([`AuthStore`]),
 //! staff accounts ([`StaffStore`]), complaints and their history ([`ComplaintStore`]), the SMS
 //! and push outboxes ([`OutboxStore`]), push devices ([`DeviceStore`]), the guild registry and
-//! settings ([`RegistryStore`]) — so a backend implements each in a file of its own. Policy
+//! settings ([`RegistryStore`]), what several processes on one database share
+//! ([`ReplicaStore`]) — so a backend implements each in a file of its own. Policy
 //! (what to say to whom, which tracking code to draw, whether a business is known) is decided
 //! by the callers and passed in: a backend only stores, atomically and durably.
 
 pub mod error;
+pub mod postgres;
 pub mod records;
 pub mod sqlite;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use samat_core::model::{PhoneNumber, Stage, TrackingCode};
@@ -123,10 +126,15 @@ pub trait ComplaintStore: Send + Sync + 'static {
     async fn audit(&self, filter: AuditFilter) -> StoreResult<Vec<AuditRecord>>;
 }
 
-/// The SMS and push outboxes, drained by the workers.
+/// How long an outbox row handed to a worker stays its own: if the worker's process dies
+/// before it records how the attempt ended, the row is due again after this.
+pub const CLAIM_LEASE: Duration = Duration::from_secs(60);
+
+/// The SMS and push outboxes, drained by the workers. Each due row is handed to one caller at
+/// a time, whatever the number of processes: taking it claims it for [`CLAIM_LEASE`].
 #[async_trait]
 pub trait OutboxStore: Send + Sync + 'static {
-    /// SMS due for sending.
+    /// Claims the SMS due for sending, oldest first.
     async fn due_sms(&self, now: OffsetDateTime, limit: i64) -> StoreResult<Vec<OutboxSms>>;
     /// Marks SMS as delivered to the gateway (and forgets OTP texts).
     async fn sms_sent(&self, ids: Vec<i64>, at: OffsetDateTime) -> StoreResult<()>;
@@ -134,12 +142,13 @@ pub trait OutboxStore: Send + Sync + 'static {
     async fn sms_failed(&self, id: i64, error: String, next_attempt_at: Option<OffsetDateTime>) -> StoreResult<()>;
     /// Number of SMS waiting.
     async fn pending_sms(&self) -> StoreResult<i64>;
-    /// Pushes due for sending, oldest first.
+    /// Claims the pushes due for sending, oldest first.
     async fn due_pushes(&self, now: OffsetDateTime, limit: i64) -> StoreResult<Vec<OutboxPush>>;
     /// Records how attempts ended, in one write.
     async fn pushes_finished(&self, results: Vec<(i64, PushRecord)>, at: OffsetDateTime) -> StoreResult<()>;
     /// Holds every pending push of a device until at least `until` (after a throttle or a
-    /// failure, so later pushes neither hammer the service nor overtake the one retried).
+    /// failure, so later pushes neither hammer the service nor overtake the one retried), and
+    /// releases their claims.
     async fn postpone_device_pushes(&self, device_id: i64, until: OffsetDateTime) -> StoreResult<()>;
     /// Number of pushes waiting.
     async fn pending_pushes(&self) -> StoreResult<i64>;
@@ -192,17 +201,74 @@ pub trait RegistryStore: Send + Sync + 'static {
     async fn ping(&self) -> StoreResult<()>;
 }
 
+/// A change committed by some process on the database, that every process serving from it
+/// must hear of at once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// An event was recorded on a complaint of `phone` (`visible`: the citizen's feed has it).
+    Event {
+        /// The complainant.
+        phone: String,
+        /// The event's feed position.
+        seq: i64,
+        /// Whether the citizen sees it.
+        visible: bool,
+    },
+    /// Something else staff queues show changed (feedback, an escalation closed).
+    Staff,
+    /// The session with this token hash was revoked.
+    SessionRevoked(Vec<u8>),
+    /// A staff account changed (disabled, new role, province or password): its sessions.
+    StaffAccount(i64),
+    /// Changes may have been missed (the listening connection was lost): whatever was
+    /// cached must be read again.
+    Resync,
+}
+
+/// What several server processes sharing one database need from it. A backend only one
+/// process opens (SQLite) keeps the defaults: no change feed, rate limits kept in memory.
+#[async_trait]
+pub trait ReplicaStore: Send + Sync + 'static {
+    /// Changes committed by any process on this database, this one's too, as they commit;
+    /// `None` when no other process can write to it.
+    fn changes(&self) -> Option<tokio::sync::broadcast::Receiver<Change>> {
+        None
+    }
+    /// Whether rate limits are kept in the database, shared by every process.
+    fn shares_rate_limits(&self) -> bool {
+        false
+    }
+    /// Takes one from the shared allowance `key`: the generic cell rate algorithm with a cell
+    /// every `interval` and bursts up to `tolerance` ahead; `Err(wait)` when none is left.
+    async fn take_rate(&self, key: &str, interval: Duration, tolerance: Duration) -> StoreResult<Result<(), Duration>> {
+        let _ = (key, interval, tolerance);
+        Err(StoreError::Backend("this database keeps no rate limits".into()))
+    }
+    /// Forgets shared allowances that are full again; returns how many.
+    async fn prune_rates(&self) -> StoreResult<u64> {
+        Ok(0)
+    }
+    /// The backend's name, for logs and health answers.
+    fn backend(&self) -> &'static str;
+}
+
 /// Everything the server keeps. Implementations must make every write durable before they
 /// return (a 201 is only sent for what is on disk) and apply each write atomically.
-pub trait Store: AuthStore + StaffStore + ComplaintStore + OutboxStore + DeviceStore + RegistryStore {}
+pub trait Store: AuthStore + StaffStore + ComplaintStore + OutboxStore + DeviceStore + RegistryStore + ReplicaStore {}
 
-impl<T: AuthStore + StaffStore + ComplaintStore + OutboxStore + DeviceStore + RegistryStore> Store for T {}
+impl<T: AuthStore + StaffStore + ComplaintStore + OutboxStore + DeviceStore + RegistryStore + ReplicaStore> Store for T {}
 
-/// Opens the store a database URL names: `sqlite://PATH` (or `sqlite:PATH`).
+/// Opens the store a database URL names: `sqlite://PATH` (or `sqlite:PATH`), or
+/// `postgres://USER@HOST:PORT/DB` (or `postgresql://…`; libpq's URL options such as
+/// `sslmode`, and samat's `pool_size`).
 pub async fn open(url: &str) -> anyhow::Result<Arc<dyn Store>> {
     if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
         let store = sqlite::SqliteStore::open(path).await?;
         return Ok(Arc::new(store));
     }
-    anyhow::bail!("unsupported database URL {url:?}: use sqlite://PATH")
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        let store = postgres::PgStore::open(url).await?;
+        return Ok(Arc::new(store));
+    }
+    anyhow::bail!("unsupported database URL {url:?}: use sqlite://PATH or postgres://USER@HOST:PORT/DATABASE")
 }

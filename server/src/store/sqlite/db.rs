@@ -50,6 +50,12 @@ impl Db {
         configure(&conn)?;
         migrations::migrate_to(&mut conn, migrations::LATEST)?;
         migrations::backfill(&mut conn)?;
+        // Only this process opens the file: whatever a previous run claimed and did not finish
+        // is due again now.
+        conn.execute_batch(
+            "UPDATE outbox SET claimed_until = NULL WHERE claimed_until IS NOT NULL;
+             UPDATE push_outbox SET claimed_until = NULL WHERE claimed_until IS NOT NULL;",
+        )?;
 
         let mut readers = Vec::with_capacity(READERS);
         for _ in 0..READERS {

@@ -217,6 +217,13 @@ pub const STEPS: &[&str] = &[
     UPDATE photos SET size = length(bytes);
     INSERT INTO settings (key, value) VALUES ('backfill_v7', X'00') ON CONFLICT (key) DO NOTHING;
     "#,
+    // v8: outbox rows are claimed by the worker that sends them, until it records how the
+    // attempt ended (see `store::CLAIM_LEASE`); the one process that opens the file releases
+    // what a previous run left claimed.
+    r#"
+    ALTER TABLE outbox ADD COLUMN claimed_until INTEGER;
+    ALTER TABLE push_outbox ADD COLUMN claimed_until INTEGER;
+    "#,
 ];
 
 /// Fills what the SQL steps cannot compute: the search keys of businesses stored before v4

@@ -35,3 +35,10 @@ impl SqliteStore {
         &self.db
     }
 }
+
+/// One process opens a SQLite file: nothing to hear from others, limits kept in memory.
+impl crate::store::ReplicaStore for SqliteStore {
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+}

@@ -63,9 +63,17 @@ pub(super) async fn track(State(state): State<AppState>, ClientIp(ip): ClientIp,
         problems: Problems::none(),
         found: None,
     };
-    if state.limits.track_ip.check(&ip).is_err() {
-        page.problems.add("code", "از این شبکه درخواست‌های زیادی رسیده است. یک دقیقه صبر کنید و دوباره تلاش کنید.");
-        return render(StatusCode::TOO_MANY_REQUESTS, &page);
+    match state.limits.check(crate::limits::Limit::TrackIp, &ip.to_string()).await {
+        Ok(Ok(())) => {}
+        Ok(Err(_)) => {
+            page.problems.add("code", "از این شبکه درخواست‌های زیادی رسیده است. یک دقیقه صبر کنید و دوباره تلاش کنید.");
+            return render(StatusCode::TOO_MANY_REQUESTS, &page);
+        }
+        Err(e) => {
+            let e = crate::error::ApiError::from(e);
+            page.problems.add("code", error_words(&e));
+            return render(e.status, &page);
+        }
     }
     let code = TrackingCode::parse(&f.code);
     let phone = PhoneNumber::parse(&f.phone);

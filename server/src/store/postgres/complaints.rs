@@ -1,0 +1,611 @@
+//! Complaints: intake, the history of events, stage changes and notes, who handles what,
+//! feedback about the handling, photos, the citizen's sync feed and the staff queues.
+//!
+//! What the SQLite backend gets from its single writer, this one gets from locks taken in a
+//! fixed order: the citizen's advisory lock ([`lock_citizen`]), then the complaint's row.
+
+use async_trait::async_trait;
+use samat_core::model::api::{EventKind, PushMessage};
+use samat_core::model::text::search_key;
+use samat_core::model::{PhoneNumber, Province, Stage, TrackingCode};
+use time::OffsetDateTime;
+use tokio_postgres::types::ToSql;
+use tokio_postgres::{GenericClient, Row};
+use uuid::Uuid;
+
+use super::rows::{
+    code_at, complaint_by_code, complaint_row, event_by_action, event_row, feedback_row, get, insert_event, lock_citizen, ms, province_at, queue_push,
+    queue_sms, NewEvent, COMPLAINT_COLUMNS, COMPLAINT_WIDTH, EVENT_COLUMNS, FEEDBACK_COLUMNS,
+};
+use super::{feed, pg, PgStore};
+use crate::store::{
+    AssignChange, AuditEntry, AuditFilter, AuditRecord, Change, ChangeRecord, ComplaintRecord, ComplaintStore, EventRecord, FeedbackOutcome, FeedbackRecord,
+    Filed, Holding, NewComplaintRecord, NewSms, PhotoLimits, PhotoRecord, ProvinceChange, PutPhoto, QueueFilter, QueuePage, QueueRow, QueueSearch,
+    ReadKind, StageCount, StoreError, StoreResult,
+};
+
+type Param = Box<dyn ToSql + Sync + Send>;
+
+/// Locks the complaint a change is about (its citizen first, then its row) and checks it is
+/// still in the stage the rules saw.
+async fn current_in_stage(c: &impl GenericClient, code: TrackingCode, expected: Stage) -> StoreResult<ComplaintRecord> {
+    let Some(found) = complaint_by_code(c, code.as_str(), false).await? else { return Err(StoreError::StageChanged) };
+    lock_citizen(c, found.phone.as_str()).await?;
+    match complaint_by_code(c, code.as_str(), true).await? {
+        Some(current) if current.stage == expected => Ok(current),
+        _ => Err(StoreError::StageChanged),
+    }
+}
+
+/// Marks a complaint changed (its ETag) at `now`.
+async fn touch(c: &impl GenericClient, id: i64, now: OffsetDateTime) -> StoreResult<()> {
+    c.execute("UPDATE complaints SET updated_at = $2, version = version + 1 WHERE id = $1", &[&id, &now]).await.map_err(pg)?;
+    Ok(())
+}
+
+/// The WHERE clause and parameters of a queue filter (complaints `c`).
+fn queue_where(f: &QueueFilter) -> (String, Vec<Param>) {
+    let mut clauses: Vec<String> = Vec::new();
+    let mut args: Vec<Param> = Vec::new();
+    let bind = |args: &mut Vec<Param>, value: Param| {
+        args.push(value);
+        format!("${}", args.len())
+    };
+    let stages: Vec<String> = f.stages.iter().map(|s| s.wire_name().to_owned()).collect();
+    clauses.push(format!("c.stage = ANY({})", bind(&mut args, Box::new(stages))));
+    if let Some(p) = f.province {
+        clauses.push(format!("c.province_code = {}", bind(&mut args, Box::new(p.wire_name()))));
+    }
+    if let Some(cat) = f.category {
+        clauses.push(format!("c.category = {}", bind(&mut args, Box::new(cat.wire_name()))));
+    }
+    if let Some(ch) = f.channel {
+        clauses.push(format!("c.channel = {}", bind(&mut args, Box::new(ch.wire_name()))));
+    }
+    if let Some(city) = &f.city {
+        clauses.push(format!("c.search_city = {}", bind(&mut args, Box::new(city.clone()))));
+    }
+    match f.holding {
+        Holding::Any => {}
+        Holding::Mine(id) => clauses.push(format!("c.assigned_to = {}", bind(&mut args, Box::new(id)))),
+        Holding::Unassigned => clauses.push("c.assigned_to IS NULL".into()),
+    }
+    match &f.search {
+        None => {}
+        Some(QueueSearch::TrackingCode(code)) => clauses.push(format!("c.tracking_code = {}", bind(&mut args, Box::new(code.as_str().to_owned())))),
+        Some(QueueSearch::Phone(phone)) => clauses.push(format!("c.phone = {}", bind(&mut args, Box::new(phone.as_str().to_owned())))),
+        Some(QueueSearch::GuildId(id)) => clauses.push(format!("c.guild_id = {}", bind(&mut args, Box::new(id.clone())))),
+        Some(QueueSearch::BusinessName(key)) => clauses.push(format!("strpos(c.search_business, {}) > 0", bind(&mut args, Box::new(key.clone())))),
+    }
+    (clauses.join(" AND "), args)
+}
+
+fn refs(args: &[Param]) -> Vec<&(dyn ToSql + Sync)> {
+    args.iter().map(|a| &**a as &(dyn ToSql + Sync)).collect()
+}
+
+fn holder_name(r: &Row, at: usize) -> StoreResult<Option<String>> {
+    let display: Option<String> = get(r, at)?;
+    let username: Option<String> = get(r, at + 1)?;
+    Ok(display.filter(|d| !d.is_empty()).or(username))
+}
+
+/// The event record of what a change wrote.
+fn written(current: &ComplaintRecord, seq: i64, e: &NewEvent<'_>) -> EventRecord {
+    EventRecord {
+        seq,
+        tracking_code: current.tracking_code,
+        kind: e.kind,
+        from_stage: e.from,
+        stage: e.to,
+        actor: e.actor,
+        actor_staff_id: e.actor_staff_id,
+        at: e.at,
+        note: e.note.map(str::to_owned),
+        internal_note: e.internal_note.map(str::to_owned),
+        details: e.details.cloned(),
+        visible: e.visible,
+    }
+}
+
+async fn by_client_id(c: &impl GenericClient, client_id: Uuid) -> StoreResult<Option<ComplaintRecord>> {
+    let sql = format!("SELECT {COMPLAINT_COLUMNS} FROM complaints c WHERE c.client_id = $1");
+    c.query_opt(&sql, &[&client_id]).await.map_err(pg)?.as_ref().map(complaint_row).transpose()
+}
+
+async fn insert_complaint(c: &impl GenericClient, new: &NewComplaintRecord, sms: &NewSms) -> StoreResult<Filed> {
+    // The citizen's lock first: their quota is counted, and their events ordered, one
+    // transaction at a time.
+    lock_citizen(c, new.phone.as_str()).await?;
+    if let Some(existing) = by_client_id(c, new.client_id).await? {
+        if existing.phone != new.phone {
+            return Err(StoreError::Conflict("this client_id was used for another citizen's complaint".into()));
+        }
+        return Ok(Filed::Existing(existing));
+    }
+    if let Some(quota) = new.quota {
+        let row = c
+            .query_one(
+                "SELECT count(*), min(created_at) FROM complaints WHERE phone = $1 AND filed_by_staff IS NULL AND created_at >= $2",
+                &[&new.phone.as_str(), &ms(quota.since)],
+            )
+            .await
+            .map_err(pg)?;
+        let (filed, oldest): (i64, Option<OffsetDateTime>) = (get(&row, 0)?, get(&row, 1)?);
+        if filed >= quota.max {
+            return Ok(Filed::QuotaExceeded(oldest.unwrap_or(quota.since)));
+        }
+    }
+    if c.query_opt("SELECT 1 FROM complaints WHERE tracking_code = $1", &[&new.tracking_code.as_str()]).await.map_err(pg)?.is_some() {
+        return Ok(Filed::CodeTaken);
+    }
+    let f = &new.fields;
+    let now = ms(new.at);
+    let inserted = c
+        .query_opt(
+            &format!(
+                "INSERT INTO complaints AS c (tracking_code, client_id, phone, channel, category, description, guild_id, business_known,
+                 business_name, business_address, province, province_code, city, incident_date, amount_rials, wants_compensation, stage,
+                 stage_since, created_at, updated_at, filed_by_staff, search_business, search_city)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 'received', $17, $17, $17, $18, $19, $20)
+                 ON CONFLICT (client_id) DO NOTHING RETURNING {COMPLAINT_COLUMNS}"
+            ),
+            &[
+                &new.tracking_code.as_str(),
+                &new.client_id,
+                &new.phone.as_str(),
+                &new.channel.wire_name(),
+                &f.category.wire_name(),
+                &f.description,
+                &f.guild_id,
+                &new.business_known,
+                &f.business_name,
+                &f.business_address,
+                &f.province.map(Province::label_fa),
+                &f.province.map(Province::wire_name),
+                &f.city,
+                &f.incident_date,
+                &f.amount_rials,
+                &f.wants_compensation,
+                &now,
+                &new.filed_by_staff,
+                &f.business_name.as_deref().map(search_key),
+                &f.city.as_deref().map(search_key),
+            ],
+        )
+        .await
+        .map_err(|e| match pg(e) {
+            // Another transaction took the code between the check and the insert.
+            StoreError::Conflict(constraint) if constraint.contains("tracking_code") => StoreError::Conflict("tracking_code".into()),
+            other => other,
+        });
+    let record = match inserted {
+        Ok(Some(row)) => complaint_row(&row)?,
+        // Filed meanwhile with this client_id (by another citizen: the lock covers the same one).
+        Ok(None) => {
+            return match by_client_id(c, new.client_id).await? {
+                Some(e) if e.phone == new.phone => Ok(Filed::Existing(e)),
+                _ => Err(StoreError::Conflict("this client_id was used for another citizen's complaint".into())),
+            }
+        }
+        Err(StoreError::Conflict(c)) if c == "tracking_code" => return Ok(Filed::CodeTaken),
+        Err(e) => return Err(e),
+    };
+    let event = NewEvent {
+        kind: EventKind::Created,
+        from: None,
+        to: Stage::Received,
+        actor: new.actor,
+        actor_staff_id: new.filed_by_staff,
+        at: now,
+        note: None,
+        internal_note: None,
+        details: None,
+        visible: true,
+        action_id: None,
+    };
+    let seq = insert_event(c, &record, &event).await?;
+    queue_sms(c, sms, now).await?;
+    queue_push(c, new.phone.as_str(), &PushMessage { tracking_code: new.tracking_code, stage: Stage::Received, cursor: seq }, now).await?;
+    Ok(Filed::New(record, seq))
+}
+
+#[async_trait]
+impl ComplaintStore for PgStore {
+    async fn insert_complaint(&self, new: NewComplaintRecord, sms: NewSms) -> StoreResult<Filed> {
+        let mut conn = self.conn().await?;
+        let tx = conn.transaction().await.map_err(pg)?;
+        let filed = insert_complaint(&*tx, &new, &sms).await?;
+        if matches!(filed, Filed::New(..)) {
+            tx.commit().await.map_err(pg)?;
+        }
+        Ok(filed)
+    }
+
+    async fn complaint(&self, code: TrackingCode) -> StoreResult<Option<ComplaintRecord>> {
+        complaint_by_code(&**self.conn().await?, code.as_str(), false).await
+    }
+
+    async fn events(&self, complaint_id: i64) -> StoreResult<Vec<EventRecord>> {
+        let conn = self.conn().await?;
+        let sql = format!("SELECT {EVENT_COLUMNS} FROM events e JOIN complaints c ON c.id = e.complaint_id WHERE e.complaint_id = $1 ORDER BY e.seq");
+        conn.query(&sql, &[&complaint_id]).await.map_err(pg)?.iter().map(event_row).collect()
+    }
+
+    async fn feedback(&self, complaint_id: i64) -> StoreResult<Vec<FeedbackRecord>> {
+        let conn = self.conn().await?;
+        let sql = format!("SELECT {FEEDBACK_COLUMNS} FROM feedback f JOIN complaints c ON c.id = f.complaint_id WHERE f.complaint_id = $1 ORDER BY f.id");
+        conn.query(&sql, &[&complaint_id]).await.map_err(pg)?.iter().map(|r| feedback_row(r, 0)).collect()
+    }
+
+    async fn complaints_of(&self, phone: &PhoneNumber) -> StoreResult<Vec<ComplaintRecord>> {
+        let conn = self.conn().await?;
+        let sql = format!("SELECT {COMPLAINT_COLUMNS} FROM complaints c WHERE c.phone = $1 ORDER BY c.created_at DESC, c.id DESC");
+        conn.query(&sql, &[&phone.as_str()]).await.map_err(pg)?.iter().map(complaint_row).collect()
+    }
+
+    async fn record_change(&self, change: ChangeRecord) -> StoreResult<EventRecord> {
+        let mut conn = self.conn().await?;
+        let tx = conn.transaction().await.map_err(pg)?;
+        let c = &*tx;
+        let current = current_in_stage(c, change.tracking_code, change.expected_stage).await;
+        // A retried action: the first result (checked after the complaint's lock, so two
+        // requests racing with one key meet here one after the other).
+        if let Some(action) = change.action_id {
+            if let Some(done) = event_by_action(c, action).await? {
+                if done.tracking_code != change.tracking_code {
+                    return Err(StoreError::ActionIdConflict);
+                }
+                return Ok(done);
+            }
+        }
+        let current = current?;
+        let now = ms(change.at);
+        let stage_change = change.to != current.stage;
+        c.execute(
+            "UPDATE complaints SET stage = $1, stage_since = CASE WHEN $2 THEN $3 ELSE stage_since END,
+             assigned_to = CASE WHEN $2 THEN $5 ELSE assigned_to END, assigned_at = CASE WHEN $2 THEN $3 ELSE assigned_at END,
+             updated_at = $3, version = version + 1 WHERE id = $4",
+            &[&change.to.wire_name(), &stage_change, &now, &current.id, &change.holder_after],
+        )
+        .await
+        .map_err(pg)?;
+        let event = NewEvent {
+            kind: change.kind,
+            from: stage_change.then_some(current.stage),
+            to: change.to,
+            actor: change.actor,
+            actor_staff_id: change.actor_staff_id,
+            at: now,
+            note: change.note.as_deref(),
+            internal_note: change.internal_note.as_deref(),
+            details: change.details.as_ref(),
+            visible: change.visible,
+            action_id: change.action_id,
+        };
+        let seq = insert_event(c, &current, &event).await.map_err(|e| match e {
+            StoreError::Conflict(k) if k.contains("action") => StoreError::ActionIdConflict,
+            other => other,
+        })?;
+        if let Some(sms) = &change.sms {
+            queue_sms(c, sms, now).await?;
+        }
+        if change.push {
+            queue_push(c, current.phone.as_str(), &PushMessage { tracking_code: current.tracking_code, stage: change.to, cursor: seq }, now).await?;
+        }
+        let record = written(&current, seq, &event);
+        tx.commit().await.map_err(pg)?;
+        Ok(record)
+    }
+
+    async fn assign(&self, change: AssignChange) -> StoreResult<EventRecord> {
+        let mut conn = self.conn().await?;
+        let tx = conn.transaction().await.map_err(pg)?;
+        let c = &*tx;
+        let current = current_in_stage(c, change.tracking_code, change.expected_stage).await?;
+        if current.assigned_to != change.expected_holder {
+            return Err(StoreError::HolderChanged);
+        }
+        let now = ms(change.at);
+        c.execute("UPDATE complaints SET assigned_to = $2, assigned_at = $3 WHERE id = $1", &[&current.id, &change.to, &now]).await.map_err(pg)?;
+        touch(c, current.id, now).await?;
+        let details = serde_json::json!({ "from": change.expected_holder, "to": change.to });
+        let event = NewEvent {
+            kind: EventKind::Assigned,
+            from: None,
+            to: current.stage,
+            actor: change.actor,
+            actor_staff_id: Some(change.actor_staff_id),
+            at: now,
+            note: None,
+            internal_note: None,
+            details: Some(&details),
+            visible: false,
+            action_id: None,
+        };
+        let seq = insert_event(c, &current, &event).await?;
+        let record = written(&current, seq, &event);
+        tx.commit().await.map_err(pg)?;
+        Ok(record)
+    }
+
+    async fn set_province(&self, change: ProvinceChange) -> StoreResult<EventRecord> {
+        let mut conn = self.conn().await?;
+        let tx = conn.transaction().await.map_err(pg)?;
+        let c = &*tx;
+        let current = current_in_stage(c, change.tracking_code, change.expected_stage).await?;
+        let now = ms(change.at);
+        c.execute(
+            "UPDATE complaints SET province_code = $2, province = $3 WHERE id = $1",
+            &[&current.id, &change.province.wire_name(), &change.province.label_fa()],
+        )
+        .await
+        .map_err(pg)?;
+        touch(c, current.id, now).await?;
+        let details = serde_json::json!({ "from": current.province.map(Province::wire_name), "to": change.province.wire_name() });
+        let event = NewEvent {
+            kind: EventKind::Province,
+            from: None,
+            to: current.stage,
+            actor: change.actor,
+            actor_staff_id: Some(change.actor_staff_id),
+            at: now,
+            note: None,
+            internal_note: None,
+            details: Some(&details),
+            visible: false,
+            action_id: None,
+        };
+        let seq = insert_event(c, &current, &event).await?;
+        let record = written(&current, seq, &event);
+        tx.commit().await.map_err(pg)?;
+        Ok(record)
+    }
+
+    async fn event_by_action(&self, action_id: Uuid) -> StoreResult<Option<EventRecord>> {
+        event_by_action(&**self.conn().await?, action_id).await
+    }
+
+    async fn add_feedback(
+        &self,
+        code: TrackingCode,
+        rating: i64,
+        comment: Option<String>,
+        escalate: bool,
+        action_id: Option<Uuid>,
+        at: OffsetDateTime,
+    ) -> StoreResult<FeedbackOutcome> {
+        let mut conn = self.conn().await?;
+        let tx = conn.transaction().await.map_err(pg)?;
+        let c = &*tx;
+        // The complaint's row, locked: one escalation check at a time.
+        let current = complaint_by_code(c, code.as_str(), true).await?.ok_or(StoreError::StageChanged)?;
+        if let Some(action) = action_id {
+            let sql = format!("SELECT {FEEDBACK_COLUMNS} FROM feedback f JOIN complaints c ON c.id = f.complaint_id WHERE f.action_id = $1");
+            if let Some(row) = c.query_opt(&sql, &[&action]).await.map_err(pg)? {
+                let done = feedback_row(&row, 0)?;
+                if done.tracking_code != code {
+                    return Err(StoreError::ActionIdConflict);
+                }
+                return Ok(FeedbackOutcome::Recorded(done));
+            }
+        }
+        if escalate
+            && c.query_opt("SELECT 1 FROM feedback WHERE complaint_id = $1 AND escalated AND NOT handled", &[&current.id]).await.map_err(pg)?.is_some()
+        {
+            return Ok(FeedbackOutcome::EscalationOpen);
+        }
+        let at = ms(at);
+        let row = c
+            .query_one(
+                "INSERT INTO feedback (complaint_id, rating, comment, escalated, at, action_id) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                &[&current.id, &rating, &comment, &escalate, &at, &action_id],
+            )
+            .await
+            .map_err(|e| match pg(e) {
+                StoreError::Conflict(k) if k.contains("action") => StoreError::ActionIdConflict,
+                other => other,
+            })?;
+        let id: i64 = get(&row, 0)?;
+        c.execute("UPDATE complaints SET version = version + 1 WHERE id = $1", &[&current.id]).await.map_err(pg)?;
+        feed::notify(c, &Change::Staff).await?;
+        tx.commit().await.map_err(pg)?;
+        Ok(FeedbackOutcome::Recorded(FeedbackRecord { id, tracking_code: code, rating, comment, escalated: escalate, at }))
+    }
+
+    async fn put_photo(&self, complaint_id: i64, photo: PhotoRecord, bytes: Vec<u8>, limits: PhotoLimits, at: OffsetDateTime) -> StoreResult<PutPhoto> {
+        let mut conn = self.conn().await?;
+        let tx = conn.transaction().await.map_err(pg)?;
+        let c = &*tx;
+        let Some(owner) = c.query_opt("SELECT phone FROM complaints WHERE id = $1", &[&complaint_id]).await.map_err(pg)? else {
+            return Err(StoreError::StageChanged);
+        };
+        let phone: String = get(&owner, 0)?;
+        // The citizen's lock: their photos of the day are counted one upload at a time.
+        lock_citizen(c, &phone).await?;
+        if let Some(row) = c.query_opt("SELECT sha256 FROM photos WHERE complaint_id = $1 AND photo_id = $2", &[&complaint_id, &photo.photo_id]).await.map_err(pg)? {
+            let sha: String = get(&row, 0)?;
+            return Ok(if sha == photo.sha256 { PutPhoto::Exists(photo) } else { PutPhoto::IdConflict });
+        }
+        let row = c.query_one("SELECT count(*), coalesce(sum(size), 0)::bigint FROM photos WHERE complaint_id = $1", &[&complaint_id]).await.map_err(pg)?;
+        let (count, kept): (i64, i64) = (get(&row, 0)?, get(&row, 1)?);
+        if count >= limits.max_photos {
+            return Ok(PutPhoto::TooMany);
+        }
+        let size = bytes.len() as i64;
+        if kept + size > limits.max_bytes_per_complaint {
+            return Ok(PutPhoto::ComplaintBytes);
+        }
+        if let Some(day) = limits.daily {
+            let row = c
+                .query_one(
+                    "SELECT coalesce(sum(p.size), 0)::bigint FROM photos p JOIN complaints c ON c.id = p.complaint_id WHERE c.phone = $1 AND p.created_at >= $2",
+                    &[&phone, &ms(day.since)],
+                )
+                .await
+                .map_err(pg)?;
+            let today: i64 = get(&row, 0)?;
+            if today + size > day.max {
+                return Ok(PutPhoto::DailyBytes);
+            }
+        }
+        c.execute(
+            "INSERT INTO photos (complaint_id, photo_id, content_type, bytes, sha256, created_at, size) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            &[&complaint_id, &photo.photo_id, &photo.content_type, &bytes, &photo.sha256, &ms(at), &size],
+        )
+        .await
+        .map_err(pg)?;
+        c.execute("UPDATE complaints SET version = version + 1 WHERE id = $1", &[&complaint_id]).await.map_err(pg)?;
+        tx.commit().await.map_err(pg)?;
+        Ok(PutPhoto::Created(photo))
+    }
+
+    async fn photos(&self, complaint_id: i64) -> StoreResult<Vec<PhotoRecord>> {
+        let conn = self.conn().await?;
+        let rows = conn.query("SELECT photo_id, content_type, size, sha256 FROM photos WHERE complaint_id = $1 ORDER BY id", &[&complaint_id]).await.map_err(pg)?;
+        rows.iter().map(|r| Ok(PhotoRecord { photo_id: get(r, 0)?, content_type: get(r, 1)?, size: get(r, 2)?, sha256: get(r, 3)? })).collect()
+    }
+
+    async fn photo_bytes(&self, complaint_id: i64, photo_id: Uuid) -> StoreResult<Option<(String, Vec<u8>)>> {
+        let conn = self.conn().await?;
+        let row = conn.query_opt("SELECT content_type, bytes FROM photos WHERE complaint_id = $1 AND photo_id = $2", &[&complaint_id, &photo_id]).await.map_err(pg)?;
+        row.map(|r| Ok((get(&r, 0)?, get(&r, 1)?))).transpose()
+    }
+
+    async fn close_escalation(&self, feedback_id: i64) -> StoreResult<bool> {
+        let mut conn = self.conn().await?;
+        let tx = conn.transaction().await.map_err(pg)?;
+        let n = tx.execute("UPDATE feedback SET handled = true WHERE id = $1 AND escalated AND NOT handled", &[&feedback_id]).await.map_err(pg)?;
+        feed::notify(&*tx, &Change::Staff).await?;
+        tx.commit().await.map_err(pg)?;
+        Ok(n == 1)
+    }
+
+    async fn events_since(&self, phone: &PhoneNumber, since: i64, limit: i64) -> StoreResult<Vec<EventRecord>> {
+        let conn = self.conn().await?;
+        let sql = format!(
+            "SELECT {EVENT_COLUMNS} FROM events e JOIN complaints c ON c.id = e.complaint_id
+             WHERE e.phone = $1 AND e.visible AND e.seq > $2 ORDER BY e.seq LIMIT $3"
+        );
+        conn.query(&sql, &[&phone.as_str(), &since, &limit]).await.map_err(pg)?.iter().map(event_row).collect()
+    }
+
+    async fn latest_seq(&self, phone: &PhoneNumber) -> StoreResult<i64> {
+        let conn = self.conn().await?;
+        let row = conn.query_one("SELECT coalesce(max(seq), 0)::bigint FROM events WHERE phone = $1 AND visible", &[&phone.as_str()]).await.map_err(pg)?;
+        get(&row, 0)
+    }
+
+    async fn latest_event_seq(&self) -> StoreResult<i64> {
+        let conn = self.conn().await?;
+        let row = conn.query_one("SELECT coalesce(max(seq), 0)::bigint FROM events", &[]).await.map_err(pg)?;
+        get(&row, 0)
+    }
+
+    async fn queue(&self, filter: QueueFilter) -> StoreResult<QueuePage> {
+        let conn = self.conn().await?;
+        let (clause, mut args) = queue_where(&filter);
+        let total: i64 = get(&conn.query_one(&format!("SELECT count(*) FROM complaints c WHERE {clause}"), &refs(&args)).await.map_err(pg)?, 0)?;
+        args.push(Box::new(filter.limit));
+        args.push(Box::new(filter.offset));
+        let n = args.len();
+        let sql = format!(
+            "SELECT {COMPLAINT_COLUMNS}, s.display_name, s.username FROM complaints c LEFT JOIN staff s ON s.id = c.assigned_to
+             WHERE {clause} ORDER BY c.stage_since, c.id LIMIT ${} OFFSET ${n}",
+            n - 1
+        );
+        let rows = conn.query(&sql, &refs(&args)).await.map_err(pg)?;
+        let rows = rows
+            .iter()
+            .map(|r| Ok(QueueRow { complaint: complaint_row(r)?, escalation: None, holder: holder_name(r, COMPLAINT_WIDTH)? }))
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(QueuePage { rows, total })
+    }
+
+    async fn escalations(&self, province: Option<Province>, limit: i64, offset: i64) -> StoreResult<QueuePage> {
+        let conn = self.conn().await?;
+        let province = province.map(Province::wire_name);
+        let total: i64 = get(
+            &conn
+                .query_one(
+                    "SELECT count(*) FROM feedback f JOIN complaints c ON c.id = f.complaint_id
+                     WHERE f.escalated AND NOT f.handled AND ($1::text IS NULL OR c.province_code = $1)",
+                    &[&province],
+                )
+                .await
+                .map_err(pg)?,
+            0,
+        )?;
+        let sql = format!(
+            "SELECT {COMPLAINT_COLUMNS}, {FEEDBACK_COLUMNS}, s.display_name, s.username FROM feedback f JOIN complaints c ON c.id = f.complaint_id
+             LEFT JOIN staff s ON s.id = c.assigned_to
+             WHERE f.escalated AND NOT f.handled AND ($1::text IS NULL OR c.province_code = $1) ORDER BY f.at, f.id LIMIT $2 OFFSET $3"
+        );
+        let rows = conn.query(&sql, &[&province, &limit, &offset]).await.map_err(pg)?;
+        let rows = rows
+            .iter()
+            .map(|r| {
+                Ok(QueueRow {
+                    complaint: complaint_row(r)?,
+                    escalation: Some(feedback_row(r, COMPLAINT_WIDTH)?),
+                    holder: holder_name(r, COMPLAINT_WIDTH + 6)?,
+                })
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(QueuePage { rows, total })
+    }
+
+    async fn stage_counts(&self, stages: &[Stage]) -> StoreResult<Vec<StageCount>> {
+        let conn = self.conn().await?;
+        let mut out = Vec::new();
+        for &stage in stages {
+            let rows = conn
+                .query("SELECT province_code, count(*) FROM complaints WHERE stage = $1 GROUP BY province_code", &[&stage.wire_name()])
+                .await
+                .map_err(pg)?;
+            for r in &rows {
+                out.push(StageCount { stage, province: province_at(r, 0)?, count: get(r, 1)? });
+            }
+        }
+        Ok(out)
+    }
+
+    async fn record_read(&self, entry: AuditEntry) -> StoreResult<()> {
+        let conn = self.conn().await?;
+        conn.execute(
+            "INSERT INTO audit (staff_id, complaint_id, what, at) VALUES ($1, $2, $3, $4)",
+            &[&entry.staff_id, &entry.complaint_id, &entry.what.as_str(), &ms(entry.at)],
+        )
+        .await
+        .map_err(pg)?;
+        Ok(())
+    }
+
+    async fn audit(&self, filter: AuditFilter) -> StoreResult<Vec<AuditRecord>> {
+        let conn = self.conn().await?;
+        let rows = conn
+            .query(
+                "SELECT a.id, a.at, a.staff_id, s.username, c.tracking_code, a.what FROM audit a
+                 JOIN staff s ON s.id = a.staff_id JOIN complaints c ON c.id = a.complaint_id
+                 WHERE ($1::text IS NULL OR c.tracking_code = $1) AND ($2::bigint IS NULL OR a.staff_id = $2)
+                   AND ($3::text IS NULL OR c.province_code = $3) AND ($4::bigint IS NULL OR a.id < $4)
+                 ORDER BY a.id DESC LIMIT $5",
+                &[&filter.tracking_code.map(|c| c.as_str().to_owned()), &filter.staff_id, &filter.province.map(Province::wire_name), &filter.before, &filter.limit],
+            )
+            .await
+            .map_err(pg)?;
+        rows.iter()
+            .map(|r| {
+                let what: String = get(r, 5)?;
+                Ok(AuditRecord {
+                    id: get(r, 0)?,
+                    at: get(r, 1)?,
+                    staff_id: get(r, 2)?,
+                    username: get(r, 3)?,
+                    tracking_code: code_at(r, 4)?,
+                    what: ReadKind::from_stored(&what).ok_or_else(|| super::rows::bad("audit kind", &what))?,
+                })
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,500 @@
+//! The store contract: one set of tests over `Arc<dyn Store>` that every backend passes.
+//! Each test runs on a fresh SQLite file and, when `SAMAT_TEST_POSTGRES` names a cluster
+//! (`scripts/with-postgres` sets it), on a fresh PostgreSQL database too; a backend that fails
+//! one names itself in the message.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use samat_core::model::api::{ComplaintFields, EventKind};
+use samat_core::model::{Actor, Category, Channel, PhoneNumber, Role, Stage, TrackingCode};
+use samat_server::store::{
+    self, Allowance, BusinessRecord, ChangeRecord, DeviceTarget, Filed, NewComplaintRecord, NewSms, NewStaff, OtpCheck, PhotoLimits, PhotoRecord,
+    Principal, PushRecord, PutPhoto, Registration, SmsKind, StaffUpdate, Store, StoreError,
+};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// A fresh store of each backend available here, with its name.
+async fn backends() -> Vec<(&'static str, Arc<dyn Store>, Option<tempfile::TempDir>)> {
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = store::open(&format!("sqlite://{}", dir.path().join("contract.db").display())).await.unwrap();
+    let mut out = vec![("sqlite", sqlite, Some(dir))];
+    if let Some(url) = fresh_postgres() {
+        out.push(("postgres", store::open(&url).await.unwrap(), None));
+    }
+    out
+}
+
+/// A new empty database on the cluster of `SAMAT_TEST_POSTGRES`, if one is named.
+fn fresh_postgres() -> Option<String> {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let admin = std::env::var("SAMAT_TEST_POSTGRES").ok()?;
+    let name = format!("contract_{}_{}", std::process::id(), NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
+    let out = std::process::Command::new("psql").args([admin.as_str(), "-q", "-v", "ON_ERROR_STOP=1", "-c", &format!("CREATE DATABASE {name}")]).output().unwrap();
+    assert!(out.status.success(), "CREATE DATABASE: {}", String::from_utf8_lossy(&out.stderr));
+    Some(format!("{}/{name}", admin.rsplit_once('/').unwrap().0))
+}
+
+fn now() -> OffsetDateTime {
+    OffsetDateTime::now_utc()
+}
+
+fn phone(n: u32) -> PhoneNumber {
+    PhoneNumber::parse(&format!("0912{n:07}")).unwrap()
+}
+
+fn sms(to: &PhoneNumber, text: &str) -> NewSms {
+    NewSms { to: to.clone(), text: text.to_owned(), kind: SmsKind::Notice, token: None }
+}
+
+fn complaint(code: &str, client_id: Uuid, who: &PhoneNumber) -> NewComplaintRecord {
+    NewComplaintRecord {
+        tracking_code: TrackingCode::parse(code).unwrap(),
+        client_id,
+        phone: who.clone(),
+        channel: Channel::App,
+        fields: ComplaintFields {
+            category: Category::NoInvoice,
+            description: "فروشنده فاکتور نداد".into(),
+            guild_id: None,
+            business_name: None,
+            business_address: None,
+            province: None,
+            city: None,
+            incident_date: None,
+            amount_rials: Some(1_500_000),
+            wants_compensation: false,
+        },
+        business_known: None,
+        actor: Actor::Citizen,
+        filed_by_staff: None,
+        quota: None,
+        at: now(),
+    }
+}
+
+/// A valid tracking code derived from `n` (the check digit made right by the parser's rule).
+fn code(n: u64) -> String {
+    let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(n);
+    TrackingCode::generate(&mut rng).as_str().to_owned()
+}
+
+async fn file(store: &dyn Store, n: u64, who: &PhoneNumber) -> samat_server::store::ComplaintRecord {
+    match store.insert_complaint(complaint(&code(n), Uuid::new_v4(), who), sms(who, "ثبت شد")).await.unwrap() {
+        Filed::New(c, _) => c,
+        other => panic!("not filed: {other:?}"),
+    }
+}
+
+fn change(code: &TrackingCode, from: Stage, to: Stage) -> ChangeRecord {
+    ChangeRecord {
+        tracking_code: code.clone(),
+        expected_stage: from,
+        to,
+        kind: EventKind::Stage,
+        actor: Actor::Staff(Role::Expert),
+        actor_staff_id: None,
+        note: Some("بررسی شد".into()),
+        internal_note: None,
+        details: None,
+        visible: true,
+        sms: None,
+        push: true,
+        action_id: None,
+        holder_after: None,
+        at: now(),
+    }
+}
+
+#[tokio::test]
+async fn intake_is_idempotent_per_client_id_and_a_client_id_is_one_citizens() {
+    for (backend, store, _dir) in backends().await {
+        let (a, b) = (phone(1), phone(2));
+        let id = Uuid::new_v4();
+        let first = store.insert_complaint(complaint(&code(1), id, &a), sms(&a, "کد رهگیری")).await.unwrap();
+        let Filed::New(filed, _) = first else { panic!("{backend}: {first:?}") };
+        assert_eq!(filed.stage, Stage::Received, "{backend}");
+        assert_eq!(filed.amount_rials, Some(1_500_000), "{backend}");
+        // The same client_id again (a retry after a lost answer), even under a new code.
+        let again = store.insert_complaint(complaint(&code(2), id, &a), sms(&a, "کد رهگیری")).await.unwrap();
+        assert!(matches!(&again, Filed::Existing(c) if c.id == filed.id), "{backend}: {again:?}");
+        // Another citizen's client_id is not theirs to reuse.
+        let other = store.insert_complaint(complaint(&code(3), id, &b), sms(&b, "کد")).await;
+        assert!(matches!(other, Err(StoreError::Conflict(_))), "{backend}: {other:?}");
+        // A drawn code already used is reported, for the caller to draw again.
+        let taken = store.insert_complaint(complaint(&code(1), Uuid::new_v4(), &b), sms(&b, "کد")).await.unwrap();
+        assert!(matches!(taken, Filed::CodeTaken), "{backend}: {taken:?}");
+        assert_eq!(store.pending_sms().await.unwrap(), 1, "{backend}: one SMS for one complaint");
+        assert_eq!(store.complaints_of(&a).await.unwrap().len(), 1, "{backend}");
+        assert_eq!(store.events(filed.id).await.unwrap().len(), 1, "{backend}: the created event");
+    }
+}
+
+#[tokio::test]
+async fn twelve_concurrent_resubmissions_file_one_complaint_with_one_sms() {
+    for (backend, store, _dir) in backends().await {
+        let who = phone(3);
+        let id = Uuid::new_v4();
+        let tasks: Vec<_> = (0..12)
+            .map(|i| {
+                let (store, who) = (store.clone(), who.clone());
+                tokio::spawn(async move { store.insert_complaint(complaint(&code(100 + i), id, &who), sms(&who, "کد رهگیری")).await })
+            })
+            .collect();
+        let mut new = 0;
+        let mut codes = std::collections::HashSet::new();
+        for t in tasks {
+            match t.await.unwrap().unwrap() {
+                Filed::New(c, _) => {
+                    new += 1;
+                    codes.insert(c.tracking_code);
+                }
+                Filed::Existing(c) => {
+                    codes.insert(c.tracking_code);
+                }
+                other => panic!("{backend}: {other:?}"),
+            }
+        }
+        assert_eq!((new, codes.len()), (1, 1), "{backend}: one complaint, every answer naming it");
+        assert_eq!(store.pending_sms().await.unwrap(), 1, "{backend}");
+    }
+}
+
+#[tokio::test]
+async fn a_daily_quota_is_counted_per_citizen_in_the_same_write() {
+    for (backend, store, _dir) in backends().await {
+        let who = phone(4);
+        let quota = Some(Allowance { since: now() - time::Duration::days(1), max: 2 });
+        let mut outcomes = Vec::new();
+        for n in 0..3 {
+            let mut c = complaint(&code(200 + n), Uuid::new_v4(), &who);
+            c.quota = quota.clone();
+            outcomes.push(store.insert_complaint(c, sms(&who, "کد")).await.unwrap());
+        }
+        assert!(matches!(outcomes[0], Filed::New(..)) && matches!(outcomes[1], Filed::New(..)), "{backend}: {outcomes:?}");
+        assert!(matches!(outcomes[2], Filed::QuotaExceeded(_)), "{backend}: {:?}", outcomes[2]);
+        // Staff intake for the caller is not counted against them.
+        let mut staff = complaint(&code(299), Uuid::new_v4(), &who);
+        staff.actor = Actor::Staff(Role::Operator);
+        staff.channel = Channel::Phone;
+        assert!(matches!(store.insert_complaint(staff, sms(&who, "کد")).await.unwrap(), Filed::New(..)), "{backend}");
+    }
+}
+
+#[tokio::test]
+async fn a_stage_change_checks_the_stage_it_read_and_feeds_the_citizen() {
+    for (backend, store, _dir) in backends().await {
+        let who = phone(5);
+        let c = file(&*store, 300, &who).await;
+        let seq0 = store.latest_seq(&who).await.unwrap();
+        let moved = store.record_change(change(&c.tracking_code, Stage::Received, Stage::ExpertReview)).await.unwrap();
+        assert_eq!((moved.from_stage, moved.stage), (Some(Stage::Received), Stage::ExpertReview), "{backend}");
+        assert!(moved.seq > seq0, "{backend}");
+        // A second change that read the old stage loses.
+        let stale = store.record_change(change(&c.tracking_code, Stage::Received, Stage::Dismissed)).await;
+        assert!(matches!(stale, Err(StoreError::StageChanged)), "{backend}: {stale:?}");
+        let now_c = store.complaint(c.tracking_code.clone()).await.unwrap().unwrap();
+        assert_eq!((now_c.stage, now_c.version > c.version), (Stage::ExpertReview, true), "{backend}");
+        // Internal notes stay out of the citizen's feed.
+        let mut note = change(&c.tracking_code, Stage::ExpertReview, Stage::ExpertReview);
+        note.kind = EventKind::Note;
+        note.visible = false;
+        note.note = None;
+        note.internal_note = Some("فقط کارکنان".into());
+        store.record_change(note).await.unwrap();
+        let feed = store.events_since(&who, seq0, 100).await.unwrap();
+        assert_eq!(feed.iter().map(|e| e.stage).collect::<Vec<_>>(), vec![Stage::ExpertReview], "{backend}");
+        assert_eq!(store.latest_seq(&who).await.unwrap(), moved.seq, "{backend}");
+        assert_eq!(store.events(c.id).await.unwrap().len(), 3, "{backend}");
+        assert!(store.latest_event_seq().await.unwrap() > moved.seq, "{backend}: the note counts for staff");
+        // A citizen action's key finds the event it produced, once.
+        let key = Uuid::new_v4();
+        let mut withdraw = change(&c.tracking_code, Stage::ExpertReview, Stage::Withdrawn);
+        withdraw.actor = Actor::Citizen;
+        withdraw.action_id = Some(key);
+        let w = store.record_change(withdraw).await.unwrap();
+        assert_eq!(store.event_by_action(key).await.unwrap().map(|e| e.seq), Some(w.seq), "{backend}");
+    }
+}
+
+#[tokio::test]
+async fn an_outbox_row_is_handed_to_one_worker_until_it_reports() {
+    for (backend, store, _dir) in backends().await {
+        let who = phone(6);
+        for n in 0..20 {
+            file(&*store, 400 + n, &who).await;
+        }
+        // Four workers at once share the rows without overlap.
+        let workers: Vec<_> = (0..4)
+            .map(|_| {
+                let store = store.clone();
+                tokio::spawn(async move { store.due_sms(now(), 8).await.unwrap() })
+            })
+            .collect();
+        let mut seen = Vec::new();
+        for w in workers {
+            seen.extend(w.await.unwrap().into_iter().map(|s| s.id));
+        }
+        let mut unique = seen.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!((seen.len(), unique.len()), (20, 20), "{backend}: every row once");
+        assert!(store.due_sms(now(), 100).await.unwrap().is_empty(), "{backend}: claimed rows are not handed out again");
+        // A failure with a retry time releases the row until then; giving up ends it.
+        store.sms_failed(unique[0], "gateway 502".into(), Some(now())).await.unwrap();
+        store.sms_failed(unique[1], "bad number".into(), None).await.unwrap();
+        store.sms_sent(unique[2..10].to_vec(), now()).await.unwrap();
+        let again = store.due_sms(now() + time::Duration::seconds(1), 100).await.unwrap();
+        assert_eq!(again.iter().map(|s| s.id).collect::<Vec<_>>(), vec![unique[0]], "{backend}");
+        assert_eq!(again[0].attempts, 1, "{backend}");
+        // A claim whose lease ran out is handed out again (the worker died).
+        let later = now() + samat_server::store::CLAIM_LEASE + Duration::from_secs(1);
+        assert_eq!(store.due_sms(later, 100).await.unwrap().len(), 11, "{backend}: the 10 unreported and the retried");
+        assert_eq!(store.pending_sms().await.unwrap(), 11, "{backend}");
+    }
+}
+
+#[tokio::test]
+async fn pushes_are_claimed_once_and_finished_in_one_write() {
+    for (backend, store, _dir) in backends().await {
+        let who = phone(7);
+        let token = vec![7u8; 32];
+        store.create_session(token.clone(), &Principal::Citizen { phone: who.clone() }, now() + time::Duration::hours(1)).await.unwrap();
+        let (device, how) = store.register_device(&who, token.clone(), DeviceTarget::Fcm { token: "fcm-token-1".into() }, now(), 5).await.unwrap();
+        assert_eq!(how, Registration::New, "{backend}");
+        let (_, how) = store.register_device(&who, token.clone(), DeviceTarget::Fcm { token: "fcm-token-1".into() }, now(), 5).await.unwrap();
+        assert_eq!(how, Registration::Refreshed, "{backend}");
+        let c = file(&*store, 500, &who).await;
+        store.record_change(change(&c.tracking_code, Stage::Received, Stage::ExpertReview)).await.unwrap();
+        let due = store.due_pushes(now(), 100).await.unwrap();
+        assert_eq!(due.len(), 2, "{backend}: filed and moved");
+        assert!(due.iter().all(|p| p.device.id == device.id), "{backend}");
+        assert!(store.due_pushes(now(), 100).await.unwrap().is_empty(), "{backend}: claimed");
+        store.pushes_finished(vec![(due[0].id, PushRecord::Sent), (due[1].id, PushRecord::Skipped { reason: "test".into() })], now()).await.unwrap();
+        assert_eq!(store.pending_pushes().await.unwrap(), 0, "{backend}");
+        // Logging out forgets the device registered under that session.
+        assert!(store.revoke_session(token.clone()).await.unwrap(), "{backend}");
+        assert!(!store.revoke_session(token).await.unwrap(), "{backend}: twice is not live");
+        assert!(store.devices_of(&who).await.unwrap().is_empty(), "{backend}");
+    }
+}
+
+#[tokio::test]
+async fn sessions_end_by_revocation_expiry_or_a_disabled_account() {
+    for (backend, store, _dir) in backends().await {
+        let hash = |b: u8| vec![b; 32];
+        let who = Principal::Citizen { phone: phone(8) };
+        store.create_session(hash(1), &who, now() + time::Duration::hours(1)).await.unwrap();
+        store.create_session(hash(2), &who, now() - time::Duration::seconds(1)).await.unwrap();
+        assert_eq!(store.find_session(hash(1), now()).await.unwrap(), Some(who.clone()), "{backend}");
+        assert_eq!(store.find_session(hash(2), now()).await.unwrap(), None, "{backend}: expired");
+        let id = store
+            .add_staff(NewStaff { username: "maryam".into(), display_name: Some("مریم".into()), password_hash: "x".into(), role: Role::Inspector, province: None })
+            .await
+            .unwrap();
+        let dup = store.add_staff(NewStaff { username: "maryam".into(), display_name: None, password_hash: "y".into(), role: Role::Expert, province: None }).await;
+        assert!(matches!(dup, Err(StoreError::Conflict(_))), "{backend}: {dup:?}");
+        let staff = store.staff_by_id(id).await.unwrap().unwrap();
+        let principal = Principal::Staff { id, username: staff.username.clone(), role: staff.role, province: None };
+        store.create_session(hash(3), &principal, now() + time::Duration::hours(1)).await.unwrap();
+        assert!(store.find_session(hash(3), now()).await.unwrap().is_some(), "{backend}");
+        assert!(store.update_staff(id, StaffUpdate { role: Role::Inspector, province: None, active: false, display_name: None }).await.unwrap(), "{backend}");
+        assert_eq!(store.find_session(hash(3), now()).await.unwrap(), None, "{backend}: disabled");
+        assert!(!store.update_staff(id + 1000, StaffUpdate { role: Role::Expert, province: None, active: true, display_name: None }).await.unwrap(), "{backend}");
+    }
+}
+
+#[tokio::test]
+async fn login_codes_are_consumed_once_and_count_wrong_guesses() {
+    for (backend, store, _dir) in backends().await {
+        let who = phone(9);
+        let otp = NewSms { to: who.clone(), text: "کد ورود: ۱۲۳۴۵۶".into(), kind: SmsKind::Otp, token: Some("123456".into()) };
+        store.put_otp(&who, vec![1; 32], now() + time::Duration::minutes(5), otp).await.unwrap();
+        assert_eq!(store.check_otp(&who, vec![2; 32], now(), 3).await.unwrap(), OtpCheck::Wrong { remaining: 2 }, "{backend}");
+        assert_eq!(store.check_otp(&who, vec![1; 32], now(), 3).await.unwrap(), OtpCheck::Valid, "{backend}");
+        assert_eq!(store.check_otp(&who, vec![1; 32], now(), 3).await.unwrap(), OtpCheck::Expired, "{backend}: used up");
+    }
+}
+
+#[tokio::test]
+async fn feedback_and_photos_are_idempotent_and_bounded() {
+    for (backend, store, _dir) in backends().await {
+        let who = phone(10);
+        let c = file(&*store, 600, &who).await;
+        let key = Uuid::new_v4();
+        let first = store.add_feedback(c.tracking_code.clone(), 1, Some("کسی جواب نداد".into()), true, Some(key), now()).await.unwrap();
+        let again = store.add_feedback(c.tracking_code.clone(), 1, Some("کسی جواب نداد".into()), true, Some(key), now()).await.unwrap();
+        assert_eq!(format!("{first:?}"), format!("{again:?}"), "{backend}: a retried feedback is the same feedback");
+        let second = store.add_feedback(c.tracking_code.clone(), 2, None, true, Some(Uuid::new_v4()), now()).await.unwrap();
+        assert!(matches!(second, samat_server::store::FeedbackOutcome::EscalationOpen), "{backend}: {second:?}");
+        assert_eq!(store.feedback(c.id).await.unwrap().len(), 1, "{backend}");
+        let page = store.escalations(None, 10, 0).await.unwrap();
+        assert_eq!(page.total, 1, "{backend}");
+
+        let limits = PhotoLimits { max_photos: 2, max_bytes_per_complaint: 1_000, daily: None };
+        let photo = |id: Uuid, size: i64| PhotoRecord { photo_id: id, content_type: "image/jpeg".into(), size, sha256: format!("{size:064x}") };
+        let (p1, p2, p3) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
+        assert!(matches!(store.put_photo(c.id, photo(p1, 3), vec![1, 2, 3], limits.clone(), now()).await.unwrap(), PutPhoto::Created(_)), "{backend}");
+        assert!(matches!(store.put_photo(c.id, photo(p1, 3), vec![1, 2, 3], limits.clone(), now()).await.unwrap(), PutPhoto::Exists(_)), "{backend}");
+        assert!(matches!(store.put_photo(c.id, PhotoRecord { sha256: "f".repeat(64), ..photo(p1, 3) }, vec![9, 9, 9], limits.clone(), now()).await.unwrap(), PutPhoto::IdConflict), "{backend}");
+        assert!(matches!(store.put_photo(c.id, photo(p2, 4), vec![4; 4], limits.clone(), now()).await.unwrap(), PutPhoto::Created(_)), "{backend}");
+        assert!(matches!(store.put_photo(c.id, photo(p3, 4), vec![5; 4], limits.clone(), now()).await.unwrap(), PutPhoto::TooMany), "{backend}");
+        assert_eq!(store.photo_bytes(c.id, p2).await.unwrap(), Some(("image/jpeg".into(), vec![4; 4])), "{backend}");
+        assert_eq!(store.photos(c.id).await.unwrap().len(), 2, "{backend}");
+    }
+}
+
+#[tokio::test]
+async fn registry_search_folds_persian_spellings_and_lists_active_licences_first() {
+    for (backend, store, _dir) in backends().await {
+        let business = |id: &str, name: &str, city: &str, status: Option<samat_core::model::api::LicenceStatus>| BusinessRecord {
+            guild_id: id.into(),
+            name: name.into(),
+            guild: None,
+            licence_no: None,
+            licence_status: status,
+            province: None,
+            city: Some(city.into()),
+            address: None,
+        };
+        use samat_core::model::api::LicenceStatus::{Active, Suspended};
+        // Arabic yeh and kaf in the stored name; Persian ones in the query.
+        store.upsert_business(business("10010010011", "نانوايي كريمي", "تهران", Some(Suspended)), now()).await.unwrap();
+        store.upsert_business(business("10010010012", "نانوایی کریمی شعبه ۲", "تهران", Some(Active)), now()).await.unwrap();
+        store.upsert_business(business("10010010013", "نانوایی کریمی", "شیراز", Some(Active)), now()).await.unwrap();
+        let found = store.search_businesses(Some("نانوایی کریمی".into()), Some("تهران".into()), 10).await.unwrap();
+        assert_eq!(found.iter().map(|b| b.guild_id.as_str()).collect::<Vec<_>>(), ["10010010012", "10010010011"], "{backend}");
+        let again = store.upsert_business(business("10010010013", "نانوایی کریمی", "شیراز", Some(Active)), now()).await.unwrap();
+        assert_eq!(again, samat_server::store::Upserted::Unchanged, "{backend}");
+        assert_eq!(store.business("10010010013").await.unwrap().map(|b| b.city), Some(Some("شیراز".into())), "{backend}");
+    }
+}
+
+#[tokio::test]
+async fn racing_writers_of_a_setting_agree_on_the_first() {
+    for (backend, store, _dir) in backends().await {
+        let tasks: Vec<_> = (0..8u8)
+            .map(|i| {
+                let store = store.clone();
+                tokio::spawn(async move { store.setting_or_insert("demo.key", vec![i]).await.unwrap() })
+            })
+            .collect();
+        let mut values = Vec::new();
+        for t in tasks {
+            values.push(t.await.unwrap());
+        }
+        values.dedup();
+        assert_eq!(values.len(), 1, "{backend}: {values:?}");
+        assert_eq!(store.setting("demo.key").await.unwrap(), Some(values[0].clone()), "{backend}");
+    }
+}
+
+#[tokio::test]
+async fn a_store_opened_twice_migrates_once_and_keeps_its_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut urls = vec![format!("sqlite://{}", dir.path().join("twice.db").display())];
+    urls.extend(fresh_postgres());
+    for url in urls {
+        let who = phone(11);
+        {
+            let store = store::open(&url).await.unwrap();
+            file(&*store, 700, &who).await;
+        }
+        let store = store::open(&url).await.unwrap();
+        assert_eq!(store.complaints_of(&who).await.unwrap().len(), 1, "{url}");
+    }
+}
+
+// ── what replicas on one PostgreSQL database share ─────────────────────────────────────────
+
+/// Two stores on one fresh PostgreSQL database, as two replicas see it.
+async fn replicas() -> Option<(Arc<dyn Store>, Arc<dyn Store>)> {
+    let url = fresh_postgres()?;
+    Some((store::open(&url).await.unwrap(), store::open(&url).await.unwrap()))
+}
+
+#[tokio::test]
+async fn a_change_committed_by_one_replica_is_heard_by_the_other() {
+    let Some((a, b)) = replicas().await else { return };
+    let mut heard = b.changes().expect("postgres has a change feed");
+    let who = phone(12);
+    let c = file(&*a, 800, &who).await;
+    let moved = a.record_change(change(&c.tracking_code, Stage::Received, Stage::ExpertReview)).await.unwrap();
+    let mut events = Vec::new();
+    while events.len() < 2 {
+        match tokio::time::timeout(Duration::from_secs(10), heard.recv()).await.expect("heard in time").unwrap() {
+            store::Change::Event { phone, seq, visible } => events.push((phone, seq, visible)),
+            _ => {}
+        }
+    }
+    assert_eq!(events[1], (who.to_string(), moved.seq, true));
+    assert!(a.revoke_session(vec![5; 32]).await.is_ok());
+    b.create_session(vec![6; 32], &Principal::Citizen { phone: who.clone() }, now() + time::Duration::hours(1)).await.unwrap();
+    assert!(a.revoke_session(vec![6; 32]).await.unwrap());
+    loop {
+        if let store::Change::SessionRevoked(hash) = tokio::time::timeout(Duration::from_secs(10), heard.recv()).await.expect("heard in time").unwrap() {
+            assert_eq!(hash, vec![6; 32]);
+            break;
+        }
+    }
+}
+
+#[tokio::test]
+async fn replicas_share_rate_limits() {
+    let Some((a, b)) = replicas().await else { return };
+    assert!(a.shares_rate_limits() && b.shares_rate_limits());
+    let (interval, burst) = (Duration::from_secs(60), Duration::from_secs(120));
+    // A burst of three (the cell and two ahead), whichever replica is asked.
+    assert!(a.take_rate("otp:09120000001", interval, burst).await.unwrap().is_ok());
+    assert!(b.take_rate("otp:09120000001", interval, burst).await.unwrap().is_ok());
+    assert!(a.take_rate("otp:09120000001", interval, burst).await.unwrap().is_ok());
+    let wait = b.take_rate("otp:09120000001", interval, burst).await.unwrap().expect_err("the fourth waits");
+    assert!(wait > Duration::from_secs(50) && wait <= interval, "{wait:?}");
+    assert!(a.take_rate("otp:09120000002", interval, burst).await.unwrap().is_ok(), "keys are apart");
+    assert_eq!(a.prune_rates().await.unwrap(), 0, "nothing is full again yet");
+}
+
+#[tokio::test]
+async fn a_dead_replicas_claims_pass_to_the_living_at_once() {
+    let Some(url) = fresh_postgres() else { return };
+    let who = phone(13);
+    let survivor = store::open(&url).await.unwrap();
+    {
+        let doomed = store::open(&url).await.unwrap();
+        file(&*doomed, 900, &who).await;
+        assert_eq!(doomed.due_sms(now(), 10).await.unwrap().len(), 1);
+        assert!(survivor.due_sms(now(), 10).await.unwrap().is_empty(), "a living replica's claim holds");
+        // The replica goes away without reporting (its connections close, as on a kill).
+    }
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        if survivor.due_sms(now(), 10).await.unwrap().len() == 1 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the dead replica's claim was never freed");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_postgres_database_of_an_older_version_is_upgraded_at_start_keeping_its_data() {
+    use samat_server::store::postgres::migrations::{migrate_to, LATEST};
+    let Some(url) = fresh_postgres() else { return };
+    let config: tokio_postgres::Config = url.parse().unwrap();
+    let manager = deadpool_postgres::Manager::new(config, tokio_postgres::NoTls);
+    let pool = deadpool_postgres::Pool::builder(manager).max_size(1).build().unwrap();
+    {
+        let mut conn = pool.get().await.unwrap();
+        assert_eq!(migrate_to(&mut conn, 1).await.unwrap(), 1);
+        conn.execute("INSERT INTO settings (key, value) VALUES ('kept', '\\x01')", &[]).await.unwrap();
+        let missing = conn.query("SELECT 1 FROM information_schema.tables WHERE table_name = 'rate_limits'", &[]).await.unwrap();
+        assert!(missing.is_empty(), "version 1 has no shared rate limits yet");
+    }
+    let store = store::open(&url).await.unwrap();
+    assert_eq!(store.setting("kept").await.unwrap(), Some(vec![1]));
+    assert!(store.take_rate("k", Duration::from_secs(1), Duration::ZERO).await.unwrap().is_ok(), "version 2's table is there");
+    let conn = pool.get().await.unwrap();
+    let version: i64 = conn.query_one("SELECT version FROM samat_schema", &[]).await.unwrap().get(0);
+    assert_eq!(version, LATEST);
+}
