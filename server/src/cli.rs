@@ -37,6 +37,18 @@ enum Command {
         #[command(subcommand)]
         command: BusinessesCommand,
     },
+    /// Copy everything from a SQLite database into an empty PostgreSQL one (complaints,
+    /// events, photos, outboxes, sessions, devices, registry, keys), checking every table's
+    /// row count before committing. The SQLite server may keep running; what it writes after
+    /// the copy began is not copied, so stop it before switching over.
+    Migrate {
+        /// The SQLite database, e.g. sqlite://samat.db.
+        #[arg(long)]
+        from: String,
+        /// The PostgreSQL database, e.g. postgres://samat@db.example:5432/samat.
+        #[arg(long)]
+        to: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -283,6 +295,17 @@ impl ServeArgs {
     }
 }
 
+/// `migrate`: copies, then prints each table's count in both databases.
+async fn migrate(from: &str, to: &str) -> anyhow::Result<()> {
+    let copied = store::copy::sqlite_to_postgres(from, to).await?;
+    println!("{:<12} {:>10} {:>10}", "table", "sqlite", "postgres");
+    for (table, source, target) in &copied.tables {
+        println!("{table:<12} {source:>10} {target:>10}");
+    }
+    println!("every table's count matches; the copy is committed");
+    Ok(())
+}
+
 /// Parses the process arguments and runs the command; exits non-zero with a one-line reason
 /// on failure.
 pub async fn main() {
@@ -296,6 +319,7 @@ pub async fn main() {
             add_staff(&cli.database, &username, role, province, name).await
         }
         Some(Command::Businesses { command: BusinessesCommand::Import { file } }) => import_businesses(&cli.database, &file).await,
+        Some(Command::Migrate { from, to }) => migrate(&from, &to).await,
         None => run(&cli.database, cli.serve).await,
     };
     if let Err(e) = result {

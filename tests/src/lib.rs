@@ -63,6 +63,15 @@ impl Server {
     pub fn start(binary: &str, extra: &[&str]) -> Server {
         let dir = tempfile::tempdir().expect("temp dir");
         let database = test_database(dir.path());
+        Server::start_in(binary, dir, database, extra)
+    }
+
+    /// Starts `binary` as [`Server::start`] does, on the database `database` names.
+    pub fn start_on(binary: &str, database: &str, extra: &[&str]) -> Server {
+        Server::start_in(binary, tempfile::tempdir().expect("temp dir"), database.to_owned(), extra)
+    }
+
+    fn start_in(binary: &str, dir: tempfile::TempDir, database: String, extra: &[&str]) -> Server {
         let port = free_port();
         let mut s = Server {
             url: format!("http://127.0.0.1:{port}"),
@@ -75,6 +84,30 @@ impl Server {
         };
         s.spawn();
         s
+    }
+
+    /// Starts `n` processes of `binary` at the same moment on one fresh database and SMS file
+    /// (replicas starting together, each seeding the demo data), each on a port of its own.
+    pub fn start_many(binary: &str, n: usize, extra: &[&str]) -> Vec<Server> {
+        let dir = std::sync::Arc::new(tempfile::tempdir().expect("temp dir"));
+        let database = test_database(dir.path());
+        let mut servers: Vec<Server> = (0..n)
+            .map(|_| {
+                let port = free_port();
+                Server {
+                    url: format!("http://127.0.0.1:{port}"),
+                    port,
+                    dir: dir.clone(),
+                    database: database.clone(),
+                    binary: binary.into(),
+                    extra: extra.iter().map(|s| s.to_string()).collect(),
+                    child: None,
+                }
+            })
+            .collect();
+        servers.iter_mut().for_each(Server::launch);
+        servers.iter().for_each(Server::wait_ready);
+        servers
     }
 
     /// Starts another process of `binary` on the same database and SMS file (a replica
@@ -109,7 +142,7 @@ impl Server {
         self.dir.path().join("sms.jsonl")
     }
 
-    fn spawn(&mut self) {
+    fn launch(&mut self) {
         let db = self.database.clone();
         let sms = format!("file:{}", self.sms_path().display());
         let log = std::fs::OpenOptions::new().create(true).append(true).open(self.log_path()).expect("log file");
@@ -125,6 +158,10 @@ impl Server {
             .spawn()
             .expect("start server");
         self.child = Some(child);
+    }
+
+    fn spawn(&mut self) {
+        self.launch();
         self.wait_ready();
     }
 

@@ -10,6 +10,7 @@
 //! (what to say to whom, which tracking code to draw, whether a business is known) is decided
 //! by the callers and passed in: a backend only stores, atomically and durably.
 
+pub mod copy;
 pub mod error;
 pub mod postgres;
 pub mod records;
