@@ -17,7 +17,7 @@ use super::rows::{
     code_at, complaint_by_code, complaint_row, event_by_action, event_row, feedback_row, get, insert_event, lock_citizen, ms, province_at, queue_push,
     queue_sms, NewEvent, COMPLAINT_COLUMNS, COMPLAINT_WIDTH, EVENT_COLUMNS, FEEDBACK_COLUMNS,
 };
-use super::{feed, pg, PgStore};
+use super::{announce, pg, PgStore};
 use crate::store::{
     AssignChange, AuditEntry, AuditFilter, AuditRecord, Change, ChangeRecord, ComplaintRecord, ComplaintStore, EventRecord, FeedbackOutcome, FeedbackRecord,
     Filed, Holding, NewComplaintRecord, NewSms, PhotoLimits, PhotoRecord, ProvinceChange, PutPhoto, QueueFilter, QueuePage, QueueRow, QueueSearch,
@@ -216,8 +216,9 @@ impl ComplaintStore for PgStore {
         let mut conn = self.conn().await?;
         let tx = conn.transaction().await.map_err(pg)?;
         let filed = insert_complaint(&*tx, &new, &sms).await?;
-        if matches!(filed, Filed::New(..)) {
+        if let Filed::New(record, seq) = &filed {
             tx.commit().await.map_err(pg)?;
+            announce(&mut conn, Change::Event { phone: record.phone.as_str().to_owned(), seq: *seq, visible: true }).await;
         }
         Ok(filed)
     }
@@ -295,6 +296,7 @@ impl ComplaintStore for PgStore {
         }
         let record = written(&current, seq, &event);
         tx.commit().await.map_err(pg)?;
+        announce(&mut conn, Change::Event { phone: current.phone.as_str().to_owned(), seq, visible: record.visible }).await;
         Ok(record)
     }
 
@@ -326,6 +328,7 @@ impl ComplaintStore for PgStore {
         let seq = insert_event(c, &current, &event).await?;
         let record = written(&current, seq, &event);
         tx.commit().await.map_err(pg)?;
+        announce(&mut conn, Change::Event { phone: current.phone.as_str().to_owned(), seq, visible: record.visible }).await;
         Ok(record)
     }
 
@@ -359,6 +362,7 @@ impl ComplaintStore for PgStore {
         let seq = insert_event(c, &current, &event).await?;
         let record = written(&current, seq, &event);
         tx.commit().await.map_err(pg)?;
+        announce(&mut conn, Change::Event { phone: current.phone.as_str().to_owned(), seq, visible: record.visible }).await;
         Ok(record)
     }
 
@@ -408,8 +412,8 @@ impl ComplaintStore for PgStore {
             })?;
         let id: i64 = get(&row, 0)?;
         c.execute("UPDATE complaints SET version = version + 1 WHERE id = $1", &[&current.id]).await.map_err(pg)?;
-        feed::notify(c, &Change::Staff).await?;
         tx.commit().await.map_err(pg)?;
+        announce(&mut conn, Change::Staff).await;
         Ok(FeedbackOutcome::Recorded(FeedbackRecord { id, tracking_code: code, rating, comment, escalated: escalate, at }))
     }
 
@@ -476,8 +480,8 @@ impl ComplaintStore for PgStore {
         let mut conn = self.conn().await?;
         let tx = conn.transaction().await.map_err(pg)?;
         let n = tx.execute("UPDATE feedback SET handled = true WHERE id = $1 AND escalated AND NOT handled", &[&feedback_id]).await.map_err(pg)?;
-        feed::notify(&*tx, &Change::Staff).await?;
         tx.commit().await.map_err(pg)?;
+        announce(&mut conn, Change::Staff).await;
         Ok(n == 1)
     }
 

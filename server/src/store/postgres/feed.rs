@@ -1,7 +1,7 @@
-//! The change feed between replicas: a transaction that does something every replica must
-//! hear of at once (an event a citizen's long-poll waits for, a revoked session) sends a
-//! `NOTIFY` on [`CHANNEL`], which PostgreSQL delivers to every listener when, and only if,
-//! the transaction commits. Each replica keeps one connection listening and republishes what
+//! The change feed between replicas: what every replica must hear of at once (an event a
+//! citizen's long-poll waits for, a revoked session) goes out as a `NOTIFY` on [`CHANNEL`],
+//! which PostgreSQL delivers to every listener when the notifying transaction commits
+//! ([`notify`] inside the write, [`announce`] just after it). Each replica keeps one connection listening and republishes what
 //! arrives as [`Change`]s; when that connection is lost it reconnects and says
 //! [`Change::Resync`], so caches drop what they may have missed.
 
@@ -64,12 +64,28 @@ fn unhex(s: &str) -> Option<Vec<u8>> {
     (0..s.len()).step_by(2).map(|i| s.get(i..i + 2).and_then(|b| u8::from_str_radix(b, 16).ok())).collect()
 }
 
-/// Announces `change` to every replica when the current transaction commits.
+/// Announces `change` to every replica when the current transaction commits. Only for what
+/// must never be missed (a revoked session, a changed staff account), which is rare: a
+/// transaction that notifies holds PostgreSQL's one notification lock through its commit, so
+/// such commits go one at a time. Events use [`announce`] after their commit instead.
 pub async fn notify(c: &impl GenericClient, change: &Change) -> StoreResult<()> {
     if let Some(payload) = encode(change) {
         c.execute("SELECT pg_notify($1, $2)", &[&CHANNEL, &payload]).await.map_err(pg)?;
     }
     Ok(())
+}
+
+/// Announces `change` to every replica after the write it is about has committed, in a
+/// transaction of its own that does not wait for its own flush (`synchronous_commit = off`),
+/// so busy intake keeps its group commits. A wake-up lost here (the process dies in between,
+/// the database is briefly away) delays a waiting long-poll on another replica until its
+/// wait ends and the client asks again; nothing is lost, since the event is in the database.
+pub async fn announce(c: &mut tokio_postgres::Client, change: &Change) -> StoreResult<()> {
+    let Some(payload) = encode(change) else { return Ok(()) };
+    let tx = c.transaction().await.map_err(pg)?;
+    tx.batch_execute("SET LOCAL synchronous_commit = off").await.map_err(pg)?;
+    tx.execute("SELECT pg_notify($1, $2)", &[&CHANNEL, &payload]).await.map_err(pg)?;
+    tx.commit().await.map_err(pg)
 }
 
 /// Keeps a connection listening on [`CHANNEL`] for as long as the process runs, forwarding

@@ -7,8 +7,10 @@
 //! on is decided in the database: a unique `client_id`, row locks on the complaint a change
 //! is about, one advisory lock per citizen around what is counted per citizen (daily quotas,
 //! the order of their events), outbox rows claimed with `FOR UPDATE SKIP LOCKED` for a lease,
-//! rate limits in a shared table. What replicas must hear at once (a new event, a revoked
-//! session) is sent with `NOTIFY` in the transaction that caused it ([`feed`]).
+//! rate limits in a shared table. What replicas must hear at once is sent with `NOTIFY`
+//! ([`feed`]): a revoked session or a changed staff account in the transaction that caused it,
+//! so it is never missed; a new event just after its commit, so that notifying (which
+//! PostgreSQL serialises) never holds up the group commits of busy intake.
 //!
 //! Files by concern as the SQLite backend: [`migrations`], [`rows`], then one file per trait.
 
@@ -135,6 +137,15 @@ impl PgStore {
     /// The pool, for the migration tool.
     pub fn pool(&self) -> &Pool {
         &self.pool
+    }
+}
+
+/// Tells every replica (this one too) of a change that has committed, on the connection that
+/// committed it (taking a second one could wait on a pool that all such callers hold); see
+/// [`feed::announce`]. A failure is logged, not returned: the write it is about stands.
+async fn announce(conn: &mut deadpool_postgres::Object, change: Change) {
+    if let Err(e) = feed::announce(conn, &change).await {
+        tracing::warn!(error = %e, ?change, "could not announce a change to the other replicas");
     }
 }
 

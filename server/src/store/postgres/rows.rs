@@ -8,9 +8,8 @@ use time::OffsetDateTime;
 use tokio_postgres::{GenericClient, Row};
 use uuid::Uuid;
 
-use super::feed;
 use super::pg;
-use crate::store::{BusinessRecord, Change, ComplaintRecord, DeviceRecord, DeviceTarget, EventRecord, FeedbackRecord, NewSms, StoreError, StoreResult};
+use crate::store::{BusinessRecord, ComplaintRecord, DeviceRecord, DeviceTarget, EventRecord, FeedbackRecord, NewSms, StoreError, StoreResult};
 
 /// `t` to the millisecond: what SQLite keeps, so both backends answer the same times.
 pub fn ms(t: OffsetDateTime) -> OffsetDateTime {
@@ -271,7 +270,5 @@ pub async fn insert_event(c: &impl GenericClient, complaint: &ComplaintRecord, e
         )
         .await
         .map_err(pg)?;
-    let seq: i64 = get(&row, 0)?;
-    feed::notify(c, &Change::Event { phone: complaint.phone.as_str().to_owned(), seq, visible: e.visible }).await?;
-    Ok(seq)
+    get(&row, 0)
 }
