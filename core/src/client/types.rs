@@ -3,7 +3,8 @@
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::model::api::{ComplaintDetail, EventView, FieldError, NewComplaint};
+use crate::model::api::{BusinessView, ComplaintDetail, EventView, FieldError, NewComplaint};
+use crate::model::journey::{self, CitizenChoices, NextStep, Verdict};
 use crate::model::{Category, Stage, TrackingCode};
 
 /// The editable fields of a draft complaint; all optional while editing. The app sends the
@@ -50,6 +51,28 @@ impl DraftFields {
             amount_rials: self.amount_rials,
             wants_compensation: self.wants_compensation,
         }
+    }
+}
+
+impl DraftFields {
+    /// Completes the fields from the registry's record of the business named by the guild ID:
+    /// its name, address, city and province where the citizen gave none. What the citizen
+    /// typed is kept.
+    pub fn with_business(mut self, b: &BusinessView) -> Self {
+        let empty = |v: &Option<String>| v.as_deref().is_none_or(|s| s.trim().is_empty());
+        if empty(&self.business_name) {
+            self.business_name = Some(b.name.clone());
+        }
+        if empty(&self.business_address) {
+            self.business_address = b.address.clone();
+        }
+        if empty(&self.city) {
+            self.city = b.city.clone();
+        }
+        if empty(&self.province) {
+            self.province = b.province.clone();
+        }
+        self
     }
 }
 
@@ -209,6 +232,66 @@ pub struct LocalComplaint {
     pub events: Vec<ComplaintEvent>,
 }
 
+impl LocalComplaint {
+    /// The history as the server wrote it (the events kept on this device).
+    fn history(&self) -> Vec<EventView> {
+        self.events.iter().map(|e| e.event.clone()).collect()
+    }
+
+    /// What the citizen may do with it now (accept or reject the business's answer,
+    /// withdraw, complain about the handling).
+    pub fn choices(&self) -> CitizenChoices {
+        journey::citizen_choices(self.stage)
+    }
+
+    /// The business's answer the citizen is asked to accept or reject (in self-regulation).
+    pub fn business_answer(&self) -> Option<EventView> {
+        journey::business_answer(self.stage, &self.history()).cloned()
+    }
+
+    /// The Ta'zirat verdict, once announced.
+    pub fn verdict(&self) -> Option<Verdict> {
+        journey::verdict(&self.history())
+    }
+
+    /// What the citizen should expect or do next.
+    pub fn next_step(&self) -> NextStep {
+        journey::next_step(self.stage)
+    }
+}
+
+/// Where a photo of a filed complaint is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PhotoState {
+    /// On this device, waiting to be uploaded (the next `sync()` sends it).
+    Queued,
+    /// On this device and on the server.
+    Uploaded,
+    /// Only on the server (filed on the portal or by an operator): `fetch_photo` brings a copy.
+    OnServer,
+}
+
+/// A photo of a filed complaint, for its page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ComplaintPhoto {
+    /// The photo's UUID.
+    pub photo_id: String,
+    /// The JPEG on this device (for a thumbnail); `None` while it is only on the server.
+    pub path: Option<String>,
+    /// Pixels, when the photo is on this device.
+    pub width: Option<u32>,
+    /// Pixels, when the photo is on this device.
+    pub height: Option<u32>,
+    /// Bytes.
+    pub size: u64,
+    /// Where it is.
+    pub state: PhotoState,
+    /// When it came to this device.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub added_at: Option<OffsetDateTime>,
+}
+
 /// What a `sync()` did.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SyncReport {
@@ -256,4 +339,17 @@ pub enum SyncProgress {
         /// Bytes of the photo, for photos.
         bytes: u64,
     },
+}
+
+/// Whether the server could be reached, as the last request found: what an app's offline
+/// indicator shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Connection {
+    /// Nothing was sent yet.
+    Unknown,
+    /// The server answered the last request (whatever it answered).
+    Online,
+    /// The last request did not reach the server; queued work waits for the next sync.
+    Offline,
 }
