@@ -7,8 +7,8 @@ use samat_core::client::scanning;
 use samat_core::Client;
 
 use crate::records::{
-    all, Business, ComplaintDetail, ComplaintEvent, ComplaintPhoto, Connection, Draft, DraftFields, DraftPhoto, FieldProblem, GuildCode, GuildKey,
-    LocalComplaint, OutboxItem, PushDevice, PushNotification, PushTarget, Result, ScannedCode, Session, SyncReport,
+    all, Business, BusinessChoice, ComplaintDetail, ComplaintEvent, ComplaintPhoto, Connection, Draft, DraftFields, DraftPhoto, FieldProblem, GuildCode,
+    GuildKey, LocalComplaint, OutboxItem, PushDevice, PushNotification, PushTarget, Result, ScannedCode, Session, SyncReport,
 };
 use crate::runtime;
 use crate::updates::{self, ComplaintUpdatesListener, SubscriptionHandle};
@@ -272,6 +272,14 @@ impl SamatClient {
     /// `Invalid` with `query_too_short` without two letters of a name or a city.
     pub async fn search_businesses(&self, query: Option<String>, city: Option<String>) -> Result<Vec<Business>> {
         Ok(all(self.inner.search_businesses(query, city).await?))
+    }
+
+    /// Sets the business a draft is about by its guild ID, typed (any digits) or picked from
+    /// `search_businesses`: the registry (server, else the phone's cache) names it — name,
+    /// address, city, province — and another shop's name and address never stay beside it.
+    /// The answer's `business` is none when the registry does not know the ID.
+    pub async fn choose_business(&self, draft_id: String, guild_id: String) -> Result<BusinessChoice> {
+        Ok(self.inner.choose_business(&draft_id, &guild_id).await?.into())
     }
 
     /// A business by its ID: from the server when reachable, else from the cache; none when

@@ -925,6 +925,22 @@ impl From<api::BusinessView> for Business {
     }
 }
 
+/// What choosing a business by its guild ID gave (`choose_business`).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct BusinessChoice {
+    /// The draft with the business set (named from the registry when it knows it).
+    pub draft: Draft,
+    /// The registry's record; none when the registry does not know the ID (or it is not cached
+    /// and the server cannot be reached): the citizen then types the name and address.
+    pub business: Option<Business>,
+}
+
+impl From<core::BusinessChoice> for BusinessChoice {
+    fn from(c: core::BusinessChoice) -> Self {
+        BusinessChoice { draft: c.draft.into(), business: c.business.map(Into::into) }
+    }
+}
+
 /// A point in the scanned image, in pixels.
 #[derive(Debug, Clone, Copy, PartialEq, uniffi::Record)]
 pub struct Point {

@@ -550,6 +550,26 @@ impl Client {
         }
     }
 
+    /// Sets the business a draft is about by its guild ID — typed (in any digits) or picked
+    /// from [`search_businesses`](Client::search_businesses) — and names it from the registry
+    /// (the server, else the cache on this device): see [`DraftFields::choose_business`].
+    /// Returns the draft and the registry's record; no record when the registry does not know
+    /// the ID. `invalid_guild_id` for what is not 1 to 20 digits.
+    pub async fn choose_business(&self, draft_id: &str, guild_id: &str) -> Public<BusinessChoice> {
+        let id = normalize_guild_id(guild_id).ok_or_else(|| ClientError::invalid("guild_id", "invalid_guild_id", "a business ID is 1 to 20 digits"))?;
+        // Refused before asking the registry when the draft is gone or already submitted.
+        let draft = self.draft(draft_id).await?;
+        still_editable(draft)?;
+        let business = match self.lookup_business(&id).await {
+            Ok(b) => b,
+            Err(ClientError::Offline { .. }) => None,
+            Err(e) => return Err(e),
+        };
+        let chosen = business.clone();
+        self.change_draft(draft_id, move |tx, d| drafts::update(tx, &d.id, &d.fields.clone().choose_business(&id, chosen.as_ref()), store::now())).await?;
+        Ok(BusinessChoice { draft: self.draft(draft_id).await?, business })
+    }
+
     /// Creates a draft for the business a guild code identifies: its ID always; its name from
     /// a verified sticker, else from the registry (cached or fetched) — never an unverified
     /// sticker's name; address, city and province from the registry when known.

@@ -72,6 +72,34 @@ class CitizenActionsTest {
     }
 
     @Test
+    fun `a business chosen by a typed guild ID or from the search names the draft`() = runBlocking {
+        val app = SamatClient.open(tempDir(), server.url)
+        val draft = app.createDraft(DraftFields(description = "فاکتور نداد", businessName = "سوپری سر کوچه", city = "کرج"))
+        // Typed in Persian digits: the registry names the shop.
+        val typed = app.chooseBusiness(draft.id, "۱۰۰۱۰۰۱۰۰۱۱")
+        assertEquals("سوپرمارکت نمونه", typed.business!!.name)
+        assertEquals("10010010011", typed.draft.fields.guildId)
+        assertEquals("سوپرمارکت نمونه", typed.draft.fields.businessName)
+        assertEquals("تهران", typed.draft.fields.city)
+        assertTrue(typed.draft.fields.businessAddress!!.isNotEmpty())
+        assertEquals("فاکتور نداد", typed.draft.fields.description, "the rest of the form is kept")
+        // Picked from the search: another shop replaces the first, nothing of it stays.
+        val bakery = app.searchBusinesses("نانوایی", null).first()
+        val picked = app.chooseBusiness(draft.id, bakery.guildId)
+        assertEquals(bakery.name, picked.draft.fields.businessName)
+        assertEquals(bakery.address, picked.draft.fields.businessAddress)
+        assertEquals("اصفهان", picked.draft.fields.city)
+        // An ID the registry does not know: no record, and the citizen types the name.
+        val unknown = app.chooseBusiness(draft.id, "123456789")
+        assertNull(unknown.business)
+        assertEquals("123456789", unknown.draft.fields.guildId)
+        assertNull(unknown.draft.fields.businessName, "the bakery's name does not stay on another ID")
+        val bad = assertThrows<SamatException.Invalid> { runBlocking { app.chooseBusiness(draft.id, "12ab") } }
+        assertEquals("invalid_guild_id", bad.fields.single().code)
+        app.close()
+    }
+
+    @Test
     fun `a complaint filed by guild ID alone is named offline, its photos listed, answered, judged and rated`() = runBlocking {
         val app = SamatClient.open(tempDir(), server.url)
         login(server, app, "09121110021", "+989121110021")
