@@ -1,7 +1,10 @@
-// A small Jetpack Compose app over the `samat` library: login with the SMS code, a new
-// complaint with a camera scan of the guild QR and a photo, the list with stages, the detail
-// with its history, and push notifications of its progress. Persian strings and right-to-left
-// layout.
+// A small Jetpack Compose app over the `samat` library, the citizen's whole journey in Persian:
+// login with the SMS code (and logout); a new complaint with the business scanned, typed by guild
+// ID or searched by name and city, the day on a Jalali picker, amount, address, and photos from
+// the camera or the gallery; the tracking code after submitting; queued and refused work with
+// what to do; an offline banner; each complaint with the business's answer to accept or reject,
+// the verdict, withdrawing and the complaint about the handling; push notifications. Right to
+// left, in the bundled Vazirmatn font (res/font, SIL Open Font Licence: licenses/).
 import org.jetbrains.kotlin.gradle.dsl.JvmTarget
 
 plugins {

@@ -7,8 +7,8 @@ use samat_core::client::scanning;
 use samat_core::Client;
 
 use crate::records::{
-    all, Business, ComplaintDetail, ComplaintEvent, Draft, DraftFields, DraftPhoto, FieldProblem, GuildCode, GuildKey, LocalComplaint, OutboxItem, PushDevice,
-    PushNotification, PushTarget, Result, ScannedCode, Session, SyncReport,
+    all, Business, BusinessChoice, ComplaintDetail, ComplaintEvent, ComplaintPhoto, Connection, Draft, DraftFields, DraftPhoto, FieldProblem, GuildCode,
+    GuildKey, LocalComplaint, OutboxItem, PushDevice, PushNotification, PushTarget, Result, ScannedCode, Session, SyncReport,
 };
 use crate::runtime;
 use crate::updates::{self, ComplaintUpdatesListener, SubscriptionHandle};
@@ -177,6 +177,24 @@ impl SamatClient {
         Ok(self.inner.mark_seen(seqs).await?)
     }
 
+    /// The photos of a filed complaint, for its page: those on the phone first (`path` for a
+    /// thumbnail; queued or uploaded), then those only the server holds (`fetch_photo`).
+    pub async fn complaint_photos(&self, tracking_code: String) -> Result<Vec<ComplaintPhoto>> {
+        Ok(all(self.inner.complaint_photos(&tracking_code).await?))
+    }
+
+    /// Brings a copy of a photo the server holds for one of the citizen's complaints to the
+    /// phone, and returns it with its `path`.
+    pub async fn fetch_photo(&self, tracking_code: String, photo_id: String) -> Result<ComplaintPhoto> {
+        Ok(self.inner.fetch_photo(&tracking_code, &photo_id).await?.into())
+    }
+
+    /// Whether the server answered the last request or could not be reached: the offline
+    /// indicator (a subscription's listener also hears each change).
+    pub fn connection(&self) -> Connection {
+        self.inner.connection().into()
+    }
+
     /// Long-polls the server for up to `seconds` (≤ 60) and returns the new events, each
     /// once. Prefer `subscribe_updates`, which keeps doing this.
     pub async fn wait_for_updates(&self, seconds: u64) -> Result<Vec<ComplaintEvent>> {
@@ -247,6 +265,21 @@ impl SamatClient {
     /// The cached sticker keys.
     pub async fn guild_keys(&self) -> Result<Vec<GuildKey>> {
         Ok(all(self.inner.guild_keys().await?))
+    }
+
+    /// Searches the registry by part of a business's name and/or its city (the business
+    /// picker): from the server when reachable, else among the businesses cached on the phone.
+    /// `Invalid` with `query_too_short` without two letters of a name or a city.
+    pub async fn search_businesses(&self, query: Option<String>, city: Option<String>) -> Result<Vec<Business>> {
+        Ok(all(self.inner.search_businesses(query, city).await?))
+    }
+
+    /// Sets the business a draft is about by its guild ID, typed (any digits) or picked from
+    /// `search_businesses`: the registry (server, else the phone's cache) names it — name,
+    /// address, city, province — and another shop's name and address never stay beside it.
+    /// The answer's `business` is none when the registry does not know the ID.
+    pub async fn choose_business(&self, draft_id: String, guild_id: String) -> Result<BusinessChoice> {
+        Ok(self.inner.choose_business(&draft_id, &guild_id).await?.into())
     }
 
     /// A business by its ID: from the server when reachable, else from the cache; none when

@@ -145,7 +145,7 @@ mod tests {
             ClientError::Offline { message: "refused".into() },
             ClientError::Unauthorized,
             ClientError::Rejected { status: 409, code: "invalid_transition".into(), message: "no".into() },
-            ClientError::Invalid { fields: vec![FieldError { field: "phone".into(), code: "invalid_phone".into(), message: "m".into() }] },
+            ClientError::Invalid { fields: vec![FieldError::new("phone", "invalid_phone", "m")] },
             ClientError::NotFound { what: "draft x".into() },
             ClientError::Server { status: 503, message: "down".into() },
             ClientError::Photo { message: "not an image".into() },

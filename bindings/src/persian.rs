@@ -111,7 +111,23 @@ pub fn jalali_month_names() -> Vec<String> {
     jalali::MONTHS_FA.iter().map(|m| m.to_string()).collect()
 }
 
-/// `text` with Persian digits (tracking codes, amounts) for display.
+/// An amount of rials as typed in a form (`۲٬۵۰۰٬۰۰۰`, `2,500,000`, Persian or Arabic digits,
+/// any thousands separator): none for an empty field; `Invalid` with `invalid_amount` for
+/// anything that is not a whole number.
+#[uniffi::export]
+pub fn parse_rials(text: String) -> Result<Option<i64>, crate::SamatError> {
+    samat_core::model::text::parse_rials(&text)
+        .map_err(|_| samat_core::ClientError::invalid("amount_rials", "invalid_amount", "write the amount in rials, digits only").into())
+}
+
+/// An amount of rials as people read it: `۲٬۵۰۰٬۰۰۰ ریال`.
+#[uniffi::export]
+pub fn format_rials(amount: i64) -> String {
+    samat_core::model::text::format_rials_fa(amount)
+}
+
+/// `text` with Persian digits (amounts, counts) for display. Tracking codes are shown as
+/// they come, in Latin digits, the way the SMS writes them.
 #[uniffi::export]
 pub fn to_persian_digits(text: String) -> String {
     persian_digits(&text)

@@ -6,6 +6,7 @@
 use samat_core::client as core;
 use samat_core::model::api::{self, FieldError};
 use samat_core::model::jalali::{self, JalaliDate};
+use samat_core::model::journey;
 use samat_core::model::labels;
 use time::OffsetDateTime;
 
@@ -242,7 +243,7 @@ impl From<FieldError> for FieldProblem {
 
 impl From<FieldProblem> for FieldError {
     fn from(f: FieldProblem) -> Self {
-        FieldError { field: f.field, code: f.code, message: f.message }
+        FieldError { field: f.field, code: f.code, message: f.message, message_fa: f.message_fa }
     }
 }
 
@@ -486,14 +487,15 @@ pub struct ComplaintEvent {
     pub at_jalali: String,
     /// The note meant for the citizen.
     pub note: Option<String>,
-    /// Structured details (the verdict, ...) as JSON.
-    pub details_json: Option<String>,
+    /// The verdict, on the event that announced it (the only event with details).
+    pub verdict: Option<Verdict>,
     /// Whether the app has shown it.
     pub seen: bool,
 }
 
 impl ComplaintEvent {
     pub(crate) fn from_view(tracking_code: String, e: api::EventView, seen: bool) -> Self {
+        let verdict = journey::verdict(std::slice::from_ref(&e)).map(Into::into);
         ComplaintEvent {
             tracking_code,
             seq: e.seq,
@@ -504,8 +506,8 @@ impl ComplaintEvent {
             actor: e.actor,
             at_ms: ms(e.at),
             at_jalali: jalali_text(e.at),
+            verdict,
             note: e.note,
-            details_json: e.details.map(|d| d.to_string()),
             seen,
         }
     }
@@ -516,6 +518,127 @@ impl From<core::ComplaintEvent> for ComplaintEvent {
         ComplaintEvent::from_view(e.tracking_code.to_string(), e.event, e.seen)
     }
 }
+
+/// The Ta'zirat verdict, typed, with the words and amounts to show.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Verdict {
+    /// Whether a violation was found.
+    pub violation: bool,
+    /// The penalty imposed on the business, in rials.
+    pub penalty_rials: Option<i64>,
+    /// The compensation awarded to the citizen, in rials.
+    pub compensation_rials: Option<i64>,
+    /// «تخلف محرز شد» or «تخلفی محرز نشد».
+    pub outcome_fa: String,
+    /// The penalty as people read it (`۵۰٬۰۰۰٬۰۰۰ ریال`), when there is one.
+    pub penalty_fa: Option<String>,
+    /// The compensation as people read it, when there is one.
+    pub compensation_fa: Option<String>,
+    /// The whole verdict in one Persian sentence (what the SMS says).
+    pub summary_fa: String,
+    /// When it was announced, ms since the epoch.
+    pub at_ms: i64,
+    /// When it was announced, in the Solar Hijri calendar.
+    pub at_jalali: String,
+}
+
+impl From<journey::Verdict> for Verdict {
+    fn from(v: journey::Verdict) -> Self {
+        let d = &v.details;
+        Verdict {
+            violation: d.violation,
+            penalty_rials: d.penalty_rials,
+            compensation_rials: d.compensation_rials,
+            outcome_fa: d.outcome_fa().to_owned(),
+            penalty_fa: d.penalty_fa(),
+            compensation_fa: d.compensation_fa(),
+            summary_fa: d.summary_fa(),
+            at_ms: ms(v.at),
+            at_jalali: jalali_text(v.at),
+        }
+    }
+}
+
+/// What the citizen may do with a complaint now: the buttons its page offers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
+pub struct CitizenChoices {
+    /// Accept or reject the business's answer (`decide`).
+    pub decide: bool,
+    /// Withdraw it (`withdraw`).
+    pub withdraw: bool,
+    /// Complain about the handling: rating, comment, escalate (`feedback`).
+    pub feedback: bool,
+}
+
+impl From<journey::CitizenChoices> for CitizenChoices {
+    fn from(c: journey::CitizenChoices) -> Self {
+        CitizenChoices { decide: c.decide, withdraw: c.withdraw, feedback: c.feedback }
+    }
+}
+
+/// What the citizen should expect or do next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
+pub enum NextStep {
+    /// Staff are working on it; each stage comes by SMS.
+    Wait,
+    /// Read the business's answer and accept or reject it.
+    AnswerBusiness,
+    /// Read the verdict.
+    ReadVerdict,
+    /// The handling has ended.
+    Closed,
+}
+
+mirror_enum!(NextStep, journey::NextStep, [Wait, AnswerBusiness, ReadVerdict, Closed]);
+
+/// Where a photo of a filed complaint is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
+pub enum PhotoState {
+    /// On this device, waiting to be uploaded.
+    Queued,
+    /// On this device and on the server.
+    Uploaded,
+    /// Only on the server: `fetch_photo` brings a copy for a thumbnail.
+    OnServer,
+}
+
+mirror_enum!(PhotoState, core::PhotoState, [Queued, Uploaded, OnServer]);
+
+/// A photo of a filed complaint, for its page.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ComplaintPhoto {
+    /// The photo's UUID.
+    pub photo_id: String,
+    /// The JPEG on this device (for a thumbnail); none while it is only on the server.
+    pub path: Option<String>,
+    /// Pixels, when on this device.
+    pub width: Option<u32>,
+    /// Pixels, when on this device.
+    pub height: Option<u32>,
+    /// Bytes.
+    pub size: u64,
+    /// Where it is.
+    pub state: PhotoState,
+}
+
+impl From<core::ComplaintPhoto> for ComplaintPhoto {
+    fn from(p: core::ComplaintPhoto) -> Self {
+        ComplaintPhoto { photo_id: p.photo_id, path: p.path, width: p.width, height: p.height, size: p.size, state: p.state.into() }
+    }
+}
+
+/// Whether the server could be reached, as the last request found: the offline indicator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
+pub enum Connection {
+    /// Nothing was sent yet.
+    Unknown,
+    /// The server answered.
+    Online,
+    /// The server could not be reached; queued work waits.
+    Offline,
+}
+
+mirror_enum!(Connection, core::Connection, [Unknown, Online, Offline]);
 
 /// Feedback the citizen gave about the handling.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
@@ -590,12 +713,28 @@ pub struct ComplaintDetail {
     pub feedback: Vec<Feedback>,
     /// Photos on the server.
     pub photos: Vec<ServerPhoto>,
+    /// The verdict, once announced.
+    pub verdict: Option<Verdict>,
+    /// The business's answer the citizen is asked to accept or reject (in self-regulation).
+    pub business_answer: Option<String>,
+    /// What the citizen should expect or do next.
+    pub next_step: NextStep,
+    /// The same in Persian, with the ways to answer for those who filed by phone or at a
+    /// counter.
+    pub next_step_fa: String,
 }
 
 impl From<api::ComplaintDetail> for ComplaintDetail {
     fn from(d: api::ComplaintDetail) -> Self {
         let code = d.tracking_code.to_string();
+        let step = journey::next_step(d.stage);
+        let verdict = journey::verdict(&d.events).map(Into::into);
+        let business_answer = journey::business_answer(d.stage, &d.events).and_then(|e| e.note.clone());
         ComplaintDetail {
+            verdict,
+            business_answer,
+            next_step: step.into(),
+            next_step_fa: step.text_fa(),
             stage: d.stage.into(),
             category: d.category.into(),
             channel: d.channel.into(),
@@ -641,10 +780,24 @@ pub struct LocalComplaint {
     pub detail: Option<ComplaintDetail>,
     /// History, oldest first.
     pub events: Vec<ComplaintEvent>,
+    /// What the citizen may do now: the buttons of the complaint's page.
+    pub choices: CitizenChoices,
+    /// The business's answer the citizen is asked to accept or reject (in self-regulation).
+    pub business_answer: Option<String>,
+    /// The verdict, once announced.
+    pub verdict: Option<Verdict>,
+    /// What the citizen should expect or do next.
+    pub next_step: NextStep,
+    /// The same in Persian.
+    pub next_step_fa: String,
 }
 
 impl From<core::LocalComplaint> for LocalComplaint {
     fn from(c: core::LocalComplaint) -> Self {
+        let choices = c.choices().into();
+        let business_answer = c.business_answer().and_then(|e| e.note);
+        let verdict = c.verdict().map(Into::into);
+        let step = c.next_step();
         let events: Vec<ComplaintEvent> = c.events.into_iter().map(Into::into).collect();
         let mut detail: Option<ComplaintDetail> = c.detail.map(Into::into);
         // The detail's copy of the history carries the device's own `seen` flags too.
@@ -660,6 +813,11 @@ impl From<core::LocalComplaint> for LocalComplaint {
             business_name: c.business_name,
             detail,
             events,
+            choices,
+            business_answer,
+            verdict,
+            next_step: step.into(),
+            next_step_fa: step.text_fa(),
         }
     }
 }
@@ -764,6 +922,22 @@ impl From<api::BusinessView> for Business {
             city: b.city,
             address: b.address,
         }
+    }
+}
+
+/// What choosing a business by its guild ID gave (`choose_business`).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct BusinessChoice {
+    /// The draft with the business set (named from the registry when it knows it).
+    pub draft: Draft,
+    /// The registry's record; none when the registry does not know the ID (or it is not cached
+    /// and the server cannot be reached): the citizen then types the name and address.
+    pub business: Option<Business>,
+}
+
+impl From<core::BusinessChoice> for BusinessChoice {
+    fn from(c: core::BusinessChoice) -> Self {
+        BusinessChoice { draft: c.draft.into(), business: c.business.map(Into::into) }
     }
 }
 

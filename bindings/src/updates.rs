@@ -13,7 +13,7 @@ use tokio::runtime::Handle;
 use tokio::task::AbortHandle;
 
 use crate::error::SamatError;
-use crate::records::{all, ComplaintEvent};
+use crate::records::{all, ComplaintEvent, Connection};
 
 /// How long one long-poll waits on the server.
 const POLL_SECONDS: u64 = 30;
@@ -30,6 +30,9 @@ pub trait ComplaintUpdatesListener: Send + Sync {
     /// Polling failed (`Offline`, `Unauthorized`, ...); it goes on with backoff. Called once
     /// per kind of failure in a row, not on every retry.
     fn on_error(&self, error: SamatError);
+    /// The server became reachable (`Online`) or stopped being so (`Offline`): what the
+    /// app's offline indicator shows. Called on each change, first when it is known.
+    fn on_connection(&self, connection: Connection);
 }
 
 /// A running subscription. `cancel()` stops it; so does destroying the handle.
@@ -77,13 +80,29 @@ async fn poll_forever(client: Client, listener: Arc<dyn ComplaintUpdatesListener
     let mut delivered: HashSet<i64> = HashSet::new();
     // What is stored unseen already is delivered at once, before the first long poll.
     let mut first = true;
+    // What the listener was last told about reaching the server.
+    let mut connection = samat_core::client::Connection::Unknown;
     loop {
         let started = Instant::now();
-        let polled = if std::mem::take(&mut first) { Ok(()) } else { client.wait_for_updates(POLL_SECONDS).await.map(drop) };
+        let polled = if std::mem::take(&mut first) {
+            // A quick look first, so the listener's first word on the connection is today's,
+            // not what the last call (maybe long ago) found.
+            let _ = client.ping().await;
+            tell_connection(&client, &listener, &cancelled, &mut connection).await;
+            Ok(())
+        } else {
+            if connection == samat_core::client::Connection::Offline {
+                // Back online is told as soon as the server answers, not after a long poll.
+                let _ = client.ping().await;
+                tell_connection(&client, &listener, &cancelled, &mut connection).await;
+            }
+            client.wait_for_updates(POLL_SECONDS).await.map(drop)
+        };
         let unseen = match polled {
             Ok(()) => client.unseen_events().await,
             Err(e) => Err(e),
         };
+        tell_connection(&client, &listener, &cancelled, &mut connection).await;
         match unseen {
             Ok(unseen) => {
                 failures = 0;
@@ -130,6 +149,28 @@ async fn poll_forever(client: Client, listener: Arc<dyn ComplaintUpdatesListener
     }
 }
 
+/// Tells the listener whether the server can be reached, when that changed since `told`.
+async fn tell_connection(
+    client: &Client,
+    listener: &Arc<dyn ComplaintUpdatesListener>,
+    cancelled: &Arc<AtomicBool>,
+    told: &mut samat_core::client::Connection,
+) {
+    let now = client.connection();
+    if now == *told || now == samat_core::client::Connection::Unknown {
+        return;
+    }
+    *told = now;
+    let l = listener.clone();
+    let stop = cancelled.clone();
+    deliver(move || {
+        if !stop.load(Ordering::SeqCst) {
+            l.on_connection(now.into())
+        }
+    })
+    .await;
+}
+
 /// Calls the foreign listener off the runtime's threads (foreign code may block, or call back
 /// into the library), and survives it throwing: uniffi turns an exception in a callback into
 /// a panic, which stays inside the blocking task.
@@ -158,6 +199,7 @@ mod tests {
     struct Recorder {
         errors: Mutex<Vec<String>>,
         events: Mutex<Vec<i64>>,
+        connections: Mutex<Vec<Connection>>,
     }
 
     impl ComplaintUpdatesListener for Recorder {
@@ -166,6 +208,9 @@ mod tests {
         }
         fn on_error(&self, error: SamatError) {
             self.errors.lock().unwrap().push(error.code());
+        }
+        fn on_connection(&self, connection: Connection) {
+            self.connections.lock().unwrap().push(connection);
         }
     }
 
@@ -218,6 +263,24 @@ mod tests {
         // Offline and logged out, it goes on polling and never repeats them.
         wait_until(|| !recorder.errors.lock().unwrap().is_empty()).await;
         assert_eq!(recorder.events.lock().unwrap().len(), 2);
+        handle.cancel();
+    }
+
+    #[tokio::test]
+    async fn the_listener_hears_when_the_server_cannot_be_reached() {
+        let dir = tempfile::tempdir().unwrap();
+        let client = Client::open(dir.path(), "http://127.0.0.1:9").await.unwrap();
+        {
+            let conn = rusqlite::Connection::open(dir.path().join("samat.db")).unwrap();
+            conn.execute("INSERT INTO kv (key, value) VALUES ('session.token', 't'), ('session.phone', '+989121110001')", []).unwrap();
+        }
+        let recorder = Arc::new(Recorder::default());
+        let handle = subscribe(&Handle::current(), client.clone(), recorder.clone());
+        // Told at once (a quick look before the first poll), then the poll's error.
+        wait_until(|| !recorder.connections.lock().unwrap().is_empty() && !recorder.errors.lock().unwrap().is_empty()).await;
+        assert_eq!(*recorder.connections.lock().unwrap(), vec![Connection::Offline]);
+        assert_eq!(*recorder.errors.lock().unwrap(), vec!["offline".to_owned()]);
+        assert_eq!(Connection::from(client.connection()), Connection::Offline);
         handle.cancel();
     }
 

@@ -7,7 +7,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// `samat`: file and follow consumer complaints with the 124 service, online or offline.
 ///
 /// Drafts and queued work live in the data directory; `samat sync` sends the queue when the
-/// server is reachable. Stages are shown as "Persian label (English label)".
+/// server is reachable. Stages and verdicts are shown as "Persian (English)", dates in the
+/// Solar Hijri calendar with Persian digits (`--gregorian` for ISO 8601), tracking codes as
+/// their ten digits.
 #[derive(Debug, Parser)]
 #[command(name = "samat", version, arg_required_else_help = true)]
 pub struct Cli {
@@ -24,6 +26,11 @@ pub struct Cli {
     /// image, each on its own line); errors as `{"error": {"code", "message"}}`.
     #[arg(long, global = true)]
     pub json: bool,
+
+    /// Dates as ISO 8601 (Gregorian, Iran time: `2026-11-28T14:05:00+03:30`), for scripts,
+    /// instead of the Solar Hijri calendar with Persian digits.
+    #[arg(long, global = true)]
+    pub gregorian: bool,
 
     /// What to do.
     #[command(subcommand)]

@@ -88,8 +88,8 @@ mod tests {
     fn validation_errors_name_every_field_and_code() {
         let e = CliError::from(ClientError::Invalid {
             fields: vec![
-                FieldError { field: "category".into(), code: "missing_category".into(), message: "choose a category".into() },
-                FieldError { field: "description".into(), code: "description_empty".into(), message: "describe what happened".into() },
+                FieldError::new("category", "missing_category", "choose a category"),
+                FieldError::new("description", "description_empty", "describe what happened"),
             ],
         });
         assert_eq!(e.code, "validation_failed");

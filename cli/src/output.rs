@@ -1,5 +1,7 @@
 //! Printing: one JSON document or readable text on stdout, errors on stderr, and the small
-//! formatting helpers every command shares (stages "فارسی (English)", times in Iran, amounts).
+//! formatting helpers every command shares: stages and verdicts "فارسی (English)", times in
+//! the Solar Hijri calendar with Persian digits (or ISO 8601 with `--gregorian`), amounts,
+//! tracking codes always as their ten Latin digits, and counts with their plurals.
 
 use std::io::Write;
 
@@ -10,15 +12,21 @@ use time::OffsetDateTime;
 use samat_core::client::{ComplaintEvent, OutboxItem, OutboxKind};
 use samat_core::model::api::{EventKind, EventView, VerdictDetails};
 use samat_core::model::clock::IRAN;
+use samat_core::model::jalali::{format_instant_fa, JalaliDate};
+use samat_core::model::labels::actor_label_fa;
+use samat_core::model::text::format_rials_fa;
 use samat_core::model::{Category, PhoneNumber, Stage};
 
 use crate::error::CliError;
 
-/// Where results go: text by default, JSON with `--json`.
+/// Where results go and how dates read: text by default, JSON with `--json`; Jalali dates with
+/// Persian digits by default, ISO 8601 with `--gregorian`.
 #[derive(Debug, Clone, Copy)]
 pub struct Output {
     /// Whether `--json` was given.
     pub json: bool,
+    /// Whether `--gregorian` was given.
+    pub gregorian: bool,
 }
 
 /// Writes to stdout, ignoring a closed pipe (`samat list | head`).
@@ -29,9 +37,28 @@ fn write_stdout(s: &str) {
 }
 
 impl Output {
-    /// An output in text or JSON mode.
-    pub fn new(json: bool) -> Self {
-        Output { json }
+    /// An output in text or JSON mode, with Jalali or Gregorian dates.
+    pub fn new(json: bool, gregorian: bool) -> Self {
+        Output { json, gregorian }
+    }
+
+    /// An instant: `۷ آذر ۱۴۰۵، ۱۴:۰۵` (Iran time), or `2026-11-28T14:05:00+03:30` with
+    /// `--gregorian`.
+    pub fn time(&self, at: OffsetDateTime) -> String {
+        if self.gregorian {
+            iso_time(at)
+        } else {
+            format_instant_fa(at)
+        }
+    }
+
+    /// A day: `۱۴۰۵/۰۹/۰۷`, or `2026-11-28` with `--gregorian`.
+    pub fn day(&self, date: time::Date) -> String {
+        if self.gregorian {
+            format!("{:04}-{:02}-{:02}", date.year(), u8::from(date.month()), date.day())
+        } else {
+            JalaliDate::from_gregorian(date).format_numeric_fa()
+        }
     }
 
     /// Prints a command's result: `value` as one (pretty) JSON document with `--json`,
@@ -103,15 +130,26 @@ pub fn category_wire_label(name: &str) -> String {
     }
 }
 
-/// `2026-11-28 14:05 IRST` (Iran Standard Time).
-pub fn time_label(at: OffsetDateTime) -> String {
-    let t = at.to_offset(IRAN);
-    format!("{:04}-{:02}-{:02} {:02}:{:02} IRST", t.year(), u8::from(t.month()), t.day(), t.hour(), t.minute())
+/// `2026-11-28T14:05:00+03:30`: ISO 8601 in Iran's time, to the second, for scripts.
+pub fn iso_time(at: OffsetDateTime) -> String {
+    let t = at.checked_to_offset(IRAN).unwrap_or(at);
+    let t = t.replace_nanosecond(0).unwrap_or(t);
+    t.format(&time::format_description::well_known::Rfc3339).unwrap_or_else(|_| t.to_string())
 }
 
 /// `2,500,000`.
 pub fn group_digits(n: i64) -> String {
     samat_core::model::text::group_thousands(n, ',')
+}
+
+/// An amount in Persian with the English beside it: `۲٬۵۰۰٬۰۰۰ ریال (2,500,000 rials)`.
+pub fn rials_label(amount: i64) -> String {
+    format!("{} ({} rials)", format_rials_fa(amount), group_digits(amount))
+}
+
+/// `1 complaint`, `2 complaints`: a count with its noun in the right number.
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// A phone number safe to print: `+98912***4567` (or `(unreadable)`).
@@ -135,7 +173,7 @@ pub fn kind_label(kind: OutboxKind) -> &'static str {
     }
 }
 
-/// One line for an outbox item: `#3 complaint  queued  attempts 1  last error: -`.
+/// One line for an outbox item: `#3    complaint     queued  attempts 1  last error: -`.
 pub fn outbox_line(item: &OutboxItem) -> String {
     let state = wire_name(&item.state);
     let about = item.tracking_code.as_deref().map(|c| format!("  for {c}")).unwrap_or_default();
@@ -143,26 +181,25 @@ pub fn outbox_line(item: &OutboxItem) -> String {
     format!("#{:<4} {:<13} {:<7} attempts {}  last error: {error}{about}", item.id, kind_label(item.kind), state, item.attempts)
 }
 
-/// The verdict in words, from an event's `details`.
+/// The verdict in Persian with the English beside it, from an event's `details`:
+/// `تخلف محرز شد؛ جریمه واحد صنفی: ۵۰٬۰۰۰٬۰۰۰ ریال (violation found; penalty 50,000,000 rials)`.
 pub fn verdict_text(details: &Value) -> Option<String> {
     let v: VerdictDetails = serde_json::from_value(details.clone()).ok()?;
-    let mut parts = vec![if v.violation { "violation found".to_owned() } else { "no violation found".to_owned() }];
-    if let Some(p) = v.penalty_rials {
-        parts.push(format!("penalty {} rials", group_digits(p)));
-    }
-    if let Some(c) = v.compensation_rials {
-        parts.push(format!("compensation to you {} rials", group_digits(c)));
-    }
-    Some(parts.join("; "))
+    Some(verdict_label(&v))
 }
 
-/// An event of a history, as indented lines: time, stage, then note and details.
-pub fn event_block(e: &EventView) -> String {
+/// A verdict in Persian with the English beside it.
+pub fn verdict_label(v: &VerdictDetails) -> String {
+    format!("{} ({})", v.summary_fa().trim_end_matches('.'), v.summary_en())
+}
+
+/// An event of a history, as indented lines: time, stage, who, then note and verdict.
+pub fn event_block(e: &EventView, out: &Output) -> String {
     let what = match e.kind {
-        EventKind::Note => format!("note (still {})", stage_label(e.stage)),
+        EventKind::Note => format!("پیام (message), still {}", stage_label(e.stage)),
         _ => stage_label(e.stage),
     };
-    let mut s = format!("  {}  {what}  [{}, #{}]\n", time_label(e.at), e.actor, e.seq);
+    let mut s = format!("  {}  {what}  [{} ({}), #{}]\n", out.time(e.at), actor_label_fa(&e.actor), e.actor, e.seq);
     if let Some(n) = e.note.as_deref().filter(|n| !n.trim().is_empty()) {
         s.push_str(&format!("      note: {n}\n"));
     }
@@ -175,11 +212,11 @@ pub fn event_block(e: &EventView) -> String {
     s
 }
 
-/// One line for a new event: `4013016562  اعزام بازرس (Inspector dispatched)  2026-… — note`.
-pub fn event_line(e: &ComplaintEvent) -> String {
-    let mut s = format!("{}  {}  {}", e.tracking_code, stage_label(e.event.stage), time_label(e.event.at));
+/// One line for a new event: `4013016562  اعزام بازرس (Inspector dispatched)  ۷ آذر ۱۴۰۵، ۱۴:۰۵ — note`.
+pub fn event_line(e: &ComplaintEvent, out: &Output) -> String {
+    let mut s = format!("{}  {}  {}", e.tracking_code, stage_label(e.event.stage), out.time(e.event.at));
     if e.event.kind == EventKind::Note {
-        s.push_str("  (note)");
+        s.push_str("  (پیام / message)");
     }
     if let Some(n) = e.event.note.as_deref().filter(|n| !n.trim().is_empty()) {
         s.push_str(&format!(" — {}", n.replace('\n', " ")));
@@ -221,8 +258,31 @@ mod tests {
     }
 
     #[test]
-    fn verdicts_read_as_words() {
+    fn verdicts_read_in_persian_with_the_english_beside() {
         let d = json!({"violation": true, "penalty_rials": 50_000_000, "compensation_rials": 2_500_000});
-        assert_eq!(verdict_text(&d).unwrap(), "violation found; penalty 50,000,000 rials; compensation to you 2,500,000 rials");
+        assert_eq!(
+            verdict_text(&d).unwrap(),
+            "رأی تعزیرات: تخلف محرز شد؛ جریمه واحد صنفی: ۵۰٬۰۰۰٬۰۰۰ ریال؛ غرامت به شما: ۲٬۵۰۰٬۰۰۰ ریال (violation found; penalty 50,000,000 rials; compensation to you 2,500,000 rials)"
+        );
+    }
+
+    #[test]
+    fn dates_are_jalali_with_persian_digits_unless_gregorian() {
+        // 2026-11-28T10:35:00Z is 14:05 in Tehran, 7 Azar 1405.
+        let at = OffsetDateTime::from_unix_timestamp(1_795_862_100).unwrap();
+        assert_eq!(Output::new(false, false).time(at), "۷ آذر ۱۴۰۵، ۱۴:۰۵");
+        assert_eq!(Output::new(false, true).time(at), "2026-11-28T14:05:00+03:30");
+        assert_eq!(Output::new(false, true).time(at + time::Duration::milliseconds(330)), "2026-11-28T14:05:00+03:30", "to the second");
+        let day = time::macros::date!(2026 - 11 - 28);
+        assert_eq!(Output::new(false, false).day(day), "۱۴۰۵/۰۹/۰۷");
+        assert_eq!(Output::new(true, true).day(day), "2026-11-28");
+    }
+
+    #[test]
+    fn counts_take_their_plural() {
+        assert_eq!(count(1, "complaint stays", "complaints stay"), "1 complaint stays");
+        assert_eq!(count(0, "complaint stays", "complaints stay"), "0 complaints stay");
+        assert_eq!(count(3, "event", "events"), "3 events");
+        assert_eq!(rials_label(2_500_000), "۲٬۵۰۰٬۰۰۰ ریال (2,500,000 rials)");
     }
 }

@@ -227,11 +227,11 @@ fn submit_offline_queues_and_sync_offline_says_the_server_is_unreachable() {
     let sync = s.run(&["sync"]);
     assert_eq!(sync.code, 1);
     assert_eq!(sync.stdout, "");
-    assert_eq!(sync.stderr, "samat: server unreachable: 1 complaints stay queued\n");
+    assert_eq!(sync.stderr, "samat: server unreachable: 1 complaint stays queued\n");
     let sync = s.run(&["sync", "--json"]);
     let err = json_error(&sync);
     assert_eq!(err["code"], "offline");
-    assert_eq!(err["message"], "server unreachable: 1 complaints stay queued");
+    assert_eq!(err["message"], "server unreachable: 1 complaint stays queued");
 
     // The work is still there.
     let list = s.run(&["list", "--json"]).ok().json();

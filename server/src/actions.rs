@@ -174,7 +174,7 @@ pub async fn move_complaint(state: &AppState, complaint: &ComplaintRecord, who: 
         visible: true,
         sms: Some(NewSms {
             to: complaint.phone.clone(),
-            text: notice::stage_changed(complaint.tracking_code, mv.to, verdict_text.as_ref()),
+            text: notice::stage_changed(complaint.tracking_code, complaint.business_name.as_deref(), mv.to, verdict_text.as_ref()),
             kind: SmsKind::Notice,
             token: None,
         }),
@@ -207,7 +207,12 @@ pub async fn add_note(state: &AppState, complaint: &ComplaintRecord, staff: Staf
         internal_note: (!visible).then_some(note),
         details: None,
         visible,
-        sms: visible.then(|| NewSms { to: complaint.phone.clone(), text: notice::new_note(complaint.tracking_code), kind: SmsKind::Notice, token: None }),
+        sms: visible.then(|| NewSms {
+            to: complaint.phone.clone(),
+            text: notice::new_note(complaint.tracking_code, complaint.business_name.as_deref(), complaint.stage, staff.role),
+            kind: SmsKind::Notice,
+            token: None,
+        }),
         push: visible,
         action_id: None,
         holder_after: complaint.assigned_to,
@@ -460,7 +465,8 @@ pub async fn file_complaint(
     if fields.province.is_none() {
         fields.province = who.staff().and_then(|s| s.province);
     }
-    let sms_for = |code: TrackingCode| NewSms { to: phone.clone(), text: notice::filed(code), kind: SmsKind::Notice, token: None };
+    let shop = fields.business_name.clone();
+    let sms_for = |code: TrackingCode| NewSms { to: phone.clone(), text: notice::filed(code, shop.as_deref()), kind: SmsKind::Notice, token: None };
     let mut record = NewComplaintRecord {
         tracking_code: TrackingCode::generate(&mut rand::thread_rng()),
         client_id,
@@ -507,7 +513,13 @@ pub async fn file_complaint(
         Some(Filed::CodeTaken | Filed::QuotaExceeded(_)) | None => return Err(ApiError::internal("could not draw a free tracking code")),
     };
     Ok((
-        SubmitResponse { tracking_code: complaint.tracking_code, stage: complaint.stage, client_id: complaint.client_id, created_at: complaint.created_at },
+        SubmitResponse {
+            tracking_code: complaint.tracking_code,
+            stage: complaint.stage,
+            client_id: complaint.client_id,
+            business_name: complaint.business_name,
+            created_at: complaint.created_at,
+        },
         created,
     ))
 }

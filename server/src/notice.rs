@@ -1,86 +1,132 @@
-//! The Persian texts of the SMS the server sends. Numbers a person reads (amounts, counts)
-//! are written with Persian digits; the tracking code and the login code stay in ASCII digits
-//! so they copy into the app and type on any keypad.
+//! The Persian texts of the SMS the server sends.
+//!
+//! One rule for digits: every number a person reads (amounts, the 124 number) is written with
+//! Persian digits; the tracking code and the login code stay in Latin (ASCII) digits, so they
+//! copy into the app and type on any keypad; web addresses stay Latin. Each text names the
+//! shop when the complaint knows it (from the citizen or the registry), so a citizen with
+//! several complaints knows which one moved.
 
 use samat_core::model::api::VerdictDetails;
-use samat_core::model::text::format_rials_fa;
-use samat_core::model::{Stage, TrackingCode};
+use samat_core::model::journey::ANSWER_WAYS_FA;
+use samat_core::model::{Role, Stage, TrackingCode};
+
+/// The longest shop name an SMS carries, in characters (a longer one is cut with «…»): an SMS
+/// in Persian holds 70 characters a part.
+pub const MAX_SHOP_CHARS: usize = 30;
 
 /// The login code.
 pub fn otp(code: &str) -> String {
     format!("کد ورود شما به سامانه ۱۲۴: {code}\nاین کد را به هیچ‌کس ندهید.")
 }
 
-/// The tracking code of a new complaint (seed step 2).
-pub fn filed(code: TrackingCode) -> String {
-    format!("سامانه ۱۲۴ وزارت صمت: شکایت شما ثبت شد.\nکد رهگیری: {}\nپیگیری: اپلیکیشن صمت ما یا 124.ir", code.as_str())
+/// « از «سوپرمارکت نمونه»», or nothing when the shop is not known.
+fn about_shop(business: Option<&str>) -> String {
+    match business.map(str::trim).filter(|b| !b.is_empty()) {
+        Some(name) if name.chars().count() > MAX_SHOP_CHARS => format!(" از «{}…»", name.chars().take(MAX_SHOP_CHARS - 1).collect::<String>().trim_end()),
+        Some(name) => format!(" از «{name}»"),
+        None => String::new(),
+    }
 }
 
-/// A stage change (every stage is announced by SMS with the tracking code); a verdict says
-/// what it is: violation or not, the penalty and the compensation.
-pub fn stage_changed(code: TrackingCode, stage: Stage, verdict: Option<&VerdictDetails>) -> String {
+/// The tracking code of a new complaint (seed step 2).
+pub fn filed(code: TrackingCode, business: Option<&str>) -> String {
+    format!("سامانه ۱۲۴ وزارت صمت: شکایت شما{} ثبت شد.\nکد رهگیری: {}\nپیگیری: اپلیکیشن صمت ما یا 124.ir", about_shop(business), code.as_str())
+}
+
+/// A stage change (every stage is announced by SMS with the tracking code); in
+/// self-regulation it says how to answer whatever channel the complaint came through, and a
+/// verdict says what it is: violation or not, the penalty and the compensation.
+pub fn stage_changed(code: TrackingCode, business: Option<&str>, stage: Stage, verdict: Option<&VerdictDetails>) -> String {
     let tail = match stage {
-        Stage::SelfRegulation => format!("\nپاسخ واحد صنفی برای شما ثبت می‌شود. آن را ببینید و اعلام کنید راضی هستید یا خیر: {ANSWER_WAYS}"),
+        Stage::SelfRegulation => format!("\nواحد صنفی پاسخ شما را می‌دهد. پاسخ را ببینید و اعلام کنید راضی هستید یا نه: {ANSWER_WAYS_FA}."),
         Stage::Verdict => match verdict {
-            Some(v) => format!("\n{}", verdict_fa(v)),
+            Some(v) => format!("\n{}", v.summary_fa()),
             None => "\nرأی صادرشده را در اپلیکیشن صمت ما یا 124.ir ببینید.".to_owned(),
         },
         _ => String::new(),
     };
-    format!("سامانه ۱۲۴: شکایت {}\nوضعیت: {}{tail}", code.as_str(), stage.label_fa())
+    format!("سامانه ۱۲۴: شکایت {}{}\nوضعیت: {}{tail}", code.as_str(), about_shop(business), stage.label_fa())
 }
 
-/// Where a citizen answers, whichever channel they filed through: log in with the phone the
-/// SMS came to.
-const ANSWER_WAYS: &str = "اپلیکیشن صمت ما یا درگاه 124.ir (ورود با همین شماره همراه)";
-
-/// The verdict in one Persian sentence: «تخلف محرز شد؛ جریمه: ۵۰٬۰۰۰٬۰۰۰ ریال؛ غرامت به شما: ۲٬۵۰۰٬۰۰۰ ریال.»
-pub fn verdict_fa(v: &VerdictDetails) -> String {
-    let mut parts = vec![if v.violation {
-        "رأی تعزیرات: تخلف محرز شد".to_owned()
-    } else {
-        "رأی تعزیرات: تخلفی محرز نشد".to_owned()
-    }];
-    if let Some(p) = v.penalty_rials.filter(|p| *p > 0) {
-        parts.push(format!("جریمه واحد صنفی: {}", format_rials_fa(p)));
+/// A note the citizen should read. The guild body's note in self-regulation is the business's
+/// answer: the SMS asks for the citizen's decision and says how to give it.
+pub fn new_note(code: TrackingCode, business: Option<&str>, stage: Stage, writer: Role) -> String {
+    if stage == Stage::SelfRegulation && writer == Role::Guild {
+        return format!(
+            "سامانه ۱۲۴: واحد صنفی به شکایت {}{} پاسخ داد. پاسخ را ببینید و اعلام کنید راضی هستید یا نه: {ANSWER_WAYS_FA}.",
+            code.as_str(),
+            about_shop(business)
+        );
     }
-    if let Some(c) = v.compensation_rials.filter(|c| *c > 0) {
-        parts.push(format!("غرامت به شما: {}", format_rials_fa(c)));
-    }
-    format!("{}.", parts.join("؛ "))
-}
-
-/// A note the citizen should read (the business's answer, ...).
-pub fn new_note(code: TrackingCode) -> String {
-    format!("سامانه ۱۲۴: پیام تازه‌ای درباره شکایت {} ثبت شد. آن را در اپلیکیشن صمت ما ببینید.", code.as_str())
+    format!("سامانه ۱۲۴: پیام تازه‌ای درباره شکایت {}{} ثبت شد. آن را در اپلیکیشن صمت ما یا 124.ir ببینید.", code.as_str(), about_shop(business))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// `text` without the tracking code, the login code and web addresses: what must be
+    /// written with Persian digits.
+    fn read_by_people(text: &str, code: TrackingCode, login: &str) -> String {
+        text.replace(code.as_str(), "").replace(login, "").replace("124.ir", "")
+    }
+
     #[test]
-    fn every_notice_carries_the_tracking_code() {
-        let code = TrackingCode::parse("1234567890").or_else(|_| TrackingCode::parse("1234567893"));
-        let code = code.unwrap_or_else(|_| TrackingCode::generate(&mut rand::thread_rng()));
-        assert!(filed(code).contains(code.as_str()));
-        assert!(new_note(code).contains(code.as_str()));
+    fn every_notice_carries_the_tracking_code_in_latin_digits_and_other_numbers_in_persian() {
+        let code = TrackingCode::generate(&mut rand::thread_rng());
+        let v = VerdictDetails { violation: true, penalty_rials: Some(50_000_000), compensation_rials: Some(2_500_000) };
+        let mut texts = vec![filed(code, None), filed(code, Some("سوپرمارکت نمونه"))];
         for stage in Stage::ALL {
-            let text = stage_changed(code, stage, None);
-            assert!(text.contains(code.as_str()) && text.contains(stage.label_fa()), "{stage:?}");
+            for business in [None, Some("سوپرمارکت ۲۴ ساعته 24")] {
+                let text = stage_changed(code, business, stage, (stage == Stage::Verdict).then_some(&v));
+                assert!(text.contains(stage.label_fa()), "{stage:?}");
+                texts.push(text);
+                for role in Role::ALL {
+                    texts.push(new_note(code, business, stage, role));
+                }
+            }
         }
-        assert!(otp("123456").contains("123456"));
+        for text in &texts {
+            assert!(text.contains(code.as_str()), "{text}");
+            // The shop's own name may hold digits as the registry writes them; everything the
+            // server writes itself is Persian.
+            let ours = read_by_people(text, code, "").replace("سوپرمارکت ۲۴ ساعته 24", "");
+            assert!(!ours.chars().any(|c| c.is_ascii_digit()), "Latin digits outside the code: {text}");
+        }
+        let login = otp("123456");
+        assert!(login.contains("123456"));
+        assert!(!read_by_people(&login, code, "123456").chars().any(|c| c.is_ascii_digit()), "{login}");
+    }
+
+    #[test]
+    fn notices_name_the_shop_briefly() {
+        let code = TrackingCode::generate(&mut rand::thread_rng());
+        assert!(filed(code, Some("سوپرمارکت نمونه")).contains("از «سوپرمارکت نمونه»"));
+        assert!(stage_changed(code, Some("سوپرمارکت نمونه"), Stage::Inspection, None).contains("«سوپرمارکت نمونه»"));
+        let long = "فروشگاه بزرگ لوازم خانگی و صوتی و تصویری برادران امیدوار";
+        let text = filed(code, Some(long));
+        assert!(text.contains('…') && !text.contains(long), "{text}");
+        assert!(!filed(code, Some("  ")).contains('«'));
     }
 
     #[test]
     fn a_verdict_sms_says_what_was_decided_with_persian_digits() {
         let code = TrackingCode::generate(&mut rand::thread_rng());
         let v = VerdictDetails { violation: true, penalty_rials: Some(50_000_000), compensation_rials: Some(2_500_000) };
-        let text = stage_changed(code, Stage::Verdict, Some(&v));
+        let text = stage_changed(code, None, Stage::Verdict, Some(&v));
         assert!(text.contains("تخلف محرز شد") && text.contains("۵۰٬۰۰۰٬۰۰۰ ریال") && text.contains("۲٬۵۰۰٬۰۰۰ ریال"), "{text}");
-        assert!(text.contains(code.as_str()), "the tracking code stays in ASCII digits");
         let none = VerdictDetails { violation: false, penalty_rials: None, compensation_rials: None };
-        assert!(stage_changed(code, Stage::Verdict, Some(&none)).contains("تخلفی محرز نشد"));
-        assert!(stage_changed(code, Stage::SelfRegulation, None).contains("همین شماره همراه"), "it says how to answer");
+        assert!(stage_changed(code, None, Stage::Verdict, Some(&none)).contains("تخلفی محرز نشد"));
+    }
+
+    #[test]
+    fn asking_for_a_decision_names_every_way_to_answer() {
+        let code = TrackingCode::generate(&mut rand::thread_rng());
+        for text in [stage_changed(code, None, Stage::SelfRegulation, None), new_note(code, None, Stage::SelfRegulation, Role::Guild)] {
+            for way in ["همین شماره همراه", "اپلیکیشن صمت ما", "124.ir", "samat"] {
+                assert!(text.contains(way), "{way} in {text}");
+            }
+        }
+        assert!(!new_note(code, None, Stage::Inspection, Role::Inspector).contains("راضی"));
     }
 }

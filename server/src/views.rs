@@ -2,6 +2,7 @@
 //! kept apart (internal notes and the complainant's phone are for staff only).
 
 use samat_core::model::api::{ComplaintDetail, ComplaintSummary, EventView, FeedbackView, PhotoInfo, QueueItem};
+use samat_core::model::journey;
 use time::OffsetDateTime;
 
 use crate::store::{ComplaintRecord, EventRecord, FeedbackRecord, PhotoRecord, QueueRow};
@@ -80,6 +81,10 @@ pub fn detail(c: &ComplaintRecord, events: &[EventRecord], fb: &[FeedbackRecord]
         feedback: fb.iter().map(feedback).collect(),
         photos: photos.iter().map(photo).collect(),
         phone: (audience == Audience::Staff).then(|| c.phone.as_str().to_owned()),
+        // The citizen (and whoever tracks with their phone) is told what comes next, with the
+        // ways to answer the business when that is what is asked.
+        next_step: (audience == Audience::Citizen).then(|| journey::next_step(c.stage)),
+        next_step_fa: (audience == Audience::Citizen).then(|| journey::next_step(c.stage).text_fa()),
     }
 }
 

@@ -5,7 +5,7 @@
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use samat_core::client::DraftFields;
+use samat_core::client::{DraftFields, PhotoState};
 use samat_core::Client;
 use samat_tests::Server;
 use serde_json::Value;
@@ -102,20 +102,27 @@ async fn the_cli_killed_mid_sync_many_times_loses_and_doubles_nothing() {
         photos += d["photos"].as_array().map_or(0, |p| p.len());
     }
     assert_eq!(photos, WITH_PHOTO, "every photo uploaded once");
-    // No photo file is left behind once uploaded: a kill between recording an upload and
-    // removing its file leaves an orphan, which the sweep at open removes once it is an hour
-    // old (younger ones may belong to another process about to record them).
+    // Each uploaded photo stays on the device once, for its complaint's page; any other file
+    // (left by a kill, or a stray) is swept at open once it is an hour old (younger ones may
+    // belong to another process about to record them).
     let photos = data.join("photos");
+    std::fs::write(photos.join("stray.jpg"), b"not referenced").unwrap();
     let an_hour_ago = std::time::SystemTime::now() - Duration::from_secs(3601);
-    let mut orphans = 0;
     for entry in std::fs::read_dir(&photos).unwrap() {
         std::fs::File::options().write(true).open(entry.unwrap().path()).unwrap().set_modified(an_hour_ago).unwrap();
-        orphans += 1;
     }
-    eprintln!("{orphans} orphaned photo files before the sweep");
-    drop(Client::open(data, &srv.url).await.unwrap());
-    let leftover = std::fs::read_dir(&photos).unwrap().count();
-    assert_eq!(leftover, 0);
+    let client = Client::open(data, &srv.url).await.unwrap();
+    let mut kept = std::collections::BTreeSet::new();
+    for c in local {
+        for p in client.complaint_photos(c["tracking_code"].as_str().unwrap()).await.unwrap() {
+            assert_eq!(p.state, PhotoState::Uploaded, "{p:?}");
+            let path = std::path::PathBuf::from(p.path.expect("on the device"));
+            kept.insert(path.file_name().unwrap().to_string_lossy().into_owned());
+        }
+    }
+    assert_eq!(kept.len(), WITH_PHOTO, "every photo kept once for its complaint's page");
+    let left: std::collections::BTreeSet<String> = std::fs::read_dir(&photos).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    assert_eq!(left, kept, "nothing but the complaints' photos is left");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

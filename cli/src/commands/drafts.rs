@@ -11,14 +11,14 @@ use samat_core::client::{validate_draft, Draft, DraftFields, DraftState};
 use crate::args::DraftFieldArgs;
 use crate::context::Ctx;
 use crate::error::{describe_fields, CliError, CliResult};
-use crate::output::{category_wire_label, group_digits, time_label};
+use crate::output::{category_wire_label, count, group_digits, rials_label, Output};
 
 /// Creates a draft from the given fields and prints it.
 pub async fn new(ctx: &Ctx, args: DraftFieldArgs) -> CliResult {
     let mut fields = DraftFields::default();
     apply(&mut fields, args)?;
     let draft = ctx.client.create_draft(fields).await?;
-    ctx.out.emit(&draft, || format!("created draft {}\n{}", draft.id, draft_text(&draft)));
+    ctx.out.emit(&draft, || format!("created draft {}\n{}", draft.id, draft_text(&draft, &ctx.out)));
     Ok(())
 }
 
@@ -37,7 +37,7 @@ pub async fn list(ctx: &Ctx) -> CliResult {
 /// Prints one draft.
 pub async fn show(ctx: &Ctx, id: &str) -> CliResult {
     let draft = ctx.find_draft(id).await?;
-    ctx.out.emit(&draft, || draft_text(&draft));
+    ctx.out.emit(&draft, || draft_text(&draft, &ctx.out));
     Ok(())
 }
 
@@ -47,7 +47,7 @@ pub async fn edit(ctx: &Ctx, id: &str, args: DraftFieldArgs) -> CliResult {
     let mut fields = draft.fields.clone();
     apply(&mut fields, args)?;
     let draft = if fields == draft.fields { draft } else { ctx.client.update_draft(&draft.id, fields).await? };
-    ctx.out.emit(&draft, || format!("draft {}\n{}", draft.id, draft_text(&draft)));
+    ctx.out.emit(&draft, || format!("draft {}\n{}", draft.id, draft_text(&draft, &ctx.out)));
     Ok(())
 }
 
@@ -70,9 +70,11 @@ pub async fn attach(ctx: &Ctx, id: &str, photos: &[PathBuf]) -> CliResult {
     }
     let draft = ctx.client.draft(&draft.id).await?;
     ctx.out.emit(&draft, || {
-        let mut s: String =
-            added.iter().map(|p| format!("attached photo {} ({}×{}, {} bytes)\n", p.id, p.width, p.height, group_digits(p.size as i64))).collect();
-        s.push_str(&draft_text(&draft));
+        let mut s: String = added
+            .iter()
+            .map(|p| format!("attached photo {} ({}×{}, {} bytes, without EXIF/GPS)\n", p.id, p.width, p.height, group_digits(p.size as i64)))
+            .collect();
+        s.push_str(&draft_text(&draft, &ctx.out));
         s
     });
     Ok(())
@@ -133,12 +135,12 @@ fn state_name(state: DraftState) -> &'static str {
 fn draft_line(d: &Draft) -> String {
     let category = d.fields.category.as_deref().unwrap_or("(no category)");
     let description: String = d.fields.description.as_deref().unwrap_or("").chars().take(40).collect::<String>().replace('\n', " ");
-    let photos = if d.photos.is_empty() { String::new() } else { format!("  [{} photos]", d.photos.len()) };
+    let photos = if d.photos.is_empty() { String::new() } else { format!("  [{}]", count(d.photos.len(), "photo", "photos")) };
     format!("{}  {:<22} {:<18} {description}{photos}", d.id, state_name(d.state), category)
 }
 
 /// A draft as labelled lines, ending with what still keeps it from being submitted.
-pub fn draft_text(d: &Draft) -> String {
+pub fn draft_text(d: &Draft, out: &Output) -> String {
     let f = &d.fields;
     let mut s = format!("  state:            {}\n", state_name(d.state));
     let mut row = |label: &str, value: Option<String>| {
@@ -154,11 +156,11 @@ pub fn draft_text(d: &Draft) -> String {
     row("province:", f.province.clone());
     row("city:", f.city.clone());
     row("incident date:", f.incident_date.clone());
-    row("amount:", f.amount_rials.map(|a| format!("{} rials", group_digits(a))));
+    row("amount:", f.amount_rials.map(rials_label));
     row("compensation:", f.wants_compensation.map(|w| if w { "claimed".to_owned() } else { "not claimed".to_owned() }));
     row("phone:", f.phone.clone());
     row("photos:", (!d.photos.is_empty()).then(|| d.photos.len().to_string()));
-    row("updated:", Some(time_label(d.updated_at)));
+    row("updated:", Some(out.time(d.updated_at)));
     if let Some(r) = &d.last_error {
         let fields = if r.fields.is_empty() { String::new() } else { format!(" — {}", describe_fields(&r.fields)) };
         row("server refused:", Some(format!("{}: {}{fields}", r.code, r.message)));

@@ -33,7 +33,7 @@ pub async fn keys(ctx: &crate::context::Ctx) -> CliResult {
         Ok(k) => k,
         Err(samat_core::ClientError::Offline { .. }) => {
             let cached = ctx.client.guild_keys().await?;
-            eprintln!("samat: server unreachable: showing the {} cached key(s)", cached.len());
+            eprintln!("samat: server unreachable: showing the {} cached", crate::output::count(cached.len(), "key", "keys"));
             cached
         }
         Err(e) => return Err(e.into()),

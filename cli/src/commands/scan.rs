@@ -33,7 +33,7 @@ fn describe(file: &str, codes: &[ScannedCode]) -> String {
     if codes.is_empty() {
         return format!("{file}: no QR code found");
     }
-    let mut s = format!("{file}: {} code(s)", codes.len());
+    let mut s = format!("{file}: {}", crate::output::count(codes.len(), "code", "codes"));
     for c in codes {
         let corners: Vec<String> = c.corners.iter().map(|[x, y]| format!("({x:.0},{y:.0})")).collect();
         s.push_str(&format!("\n  text: {}\n  corners: {}", c.text, corners.join(" ")));
@@ -79,7 +79,7 @@ pub async fn scan(ctx: &Ctx, images: &[PathBuf], draft: bool) -> CliResult {
         ctx.out.line(&json!({"draft": d}), || format!("draft {} created for business {}", d.id, guild.guild_id));
     }
     if failed > 0 {
-        return Err(CliError::new(PARTIAL, format!("{failed} of {} files could not be scanned", images.len())));
+        return Err(CliError::new(PARTIAL, format!("{failed} of {} could not be scanned", crate::output::count(images.len(), "file", "files"))));
     }
     Ok(())
 }

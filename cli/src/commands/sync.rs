@@ -5,20 +5,21 @@ use std::io::IsTerminal;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::{json, Value};
 
-use samat_core::client::{SyncProgress, SyncReport};
+use samat_core::client::{ComplaintEvent, OutboxKind, SyncProgress, SyncReport};
 use samat_core::ClientError;
 
 use crate::context::Ctx;
 use crate::error::{CliError, CliResult};
-use crate::output::{event_json, event_line, kind_label};
+use crate::output::{count, event_json, event_line, kind_label};
 
 /// The error code of a sync that ran but had items refused (its report, printed already,
 /// says which): exit 1 without a second JSON document.
 pub const REFUSED: &str = "refused";
 
-/// Sends everything queued, then prints what happened and the new events (which then count
-/// as seen). Offline: `server unreachable: N complaints stay queued`, exit 1. Items the
-/// server refused: the report, then exit 1 (`refused`).
+/// Sends everything queued, then prints what happened: the tracking codes the complaints just
+/// sent got, and the new events no other process reported (which then count as seen).
+/// Offline: `server unreachable: N complaints stay queued`, exit 1. Items the server refused:
+/// the report, then exit 1 (`refused`).
 pub async fn sync(ctx: &Ctx) -> CliResult {
     let bar = progress_bar(!ctx.out.json && std::io::stderr().is_terminal());
     let progress = {
@@ -44,26 +45,35 @@ pub async fn sync(ctx: &Ctx) -> CliResult {
             let n = ctx.queued_complaints().await?;
             return Err(CliError::new(
                 "unauthorized",
-                format!("not logged in, or the session expired: {n} complaints stay queued; run `samat login PHONE`, then `samat sync`"),
+                format!(
+                    "not logged in, or the session expired: {} queued; run `samat login PHONE`, then `samat sync`",
+                    count(n, "complaint stays", "complaints stay")
+                ),
             ));
         }
         Err(e) => return Err(e.into()),
     };
     let refused = (report.failed > 0).then(|| {
-        CliError::new(REFUSED, format!("the server refused {} queued item(s): see `samat list`; fix and submit again, or `samat discard ID`", report.failed))
+        CliError::new(
+            REFUSED,
+            format!(
+                "the server refused {}: see `samat list`; fix and submit again, or `samat discard ID`",
+                count(report.failed as usize, "queued item", "queued items")
+            ),
+        )
     });
-    print_report(ctx, &report, refused.as_ref());
+    // Of the events this sync brought, those no other process (`samat watch`) reported first:
+    // each event is reported once between them.
     let seqs: Vec<i64> = report.new_events.iter().map(|e| e.event.seq).collect();
-    if !seqs.is_empty() {
-        ctx.client.mark_seen(seqs).await?;
-    }
+    let mine = if seqs.is_empty() { Vec::new() } else { ctx.client.take_unseen(Some(seqs)).await? };
+    print_report(ctx, &report, &mine, refused.as_ref());
     refused.map_or(Ok(()), Err)
 }
 
 /// `server unreachable: N complaints stay queued`.
 async fn unreachable(ctx: &Ctx) -> CliError {
     match ctx.queued_complaints().await {
-        Ok(n) => CliError::offline(format!("{n} complaints stay queued")),
+        Ok(n) => CliError::offline(format!("{} queued", count(n, "complaint stays", "complaints stay"))),
         Err(e) => e,
     }
 }
@@ -79,30 +89,41 @@ fn progress_bar(visible: bool) -> ProgressBar {
     bar
 }
 
-/// The report as JSON: the client's `SyncReport`, each new event with `stage_fa`/`stage_en`.
-fn report_json(r: &SyncReport) -> Value {
+/// The report as JSON: the client's `SyncReport` with `new_events` the events this sync
+/// reports (each with `stage_fa`/`stage_en`), and `filed`, the tracking codes the complaints
+/// just sent got.
+fn report_json(r: &SyncReport, events: &[ComplaintEvent]) -> Value {
     let mut v = serde_json::to_value(r).unwrap_or_else(|_| json!({}));
-    v["new_events"] = Value::Array(r.new_events.iter().map(event_json).collect());
+    v["new_events"] = Value::Array(events.iter().map(event_json).collect());
+    v["filed"] = json!(filed(r).iter().map(|(code, draft)| json!({ "tracking_code": code, "draft_id": draft })).collect::<Vec<_>>());
     v
 }
 
-fn print_report(ctx: &Ctx, r: &SyncReport, refused: Option<&CliError>) {
-    let mut doc = report_json(r);
+/// The tracking codes of the complaints this sync filed, with the draft each came from.
+fn filed(r: &SyncReport) -> Vec<(String, Option<String>)> {
+    r.items.iter().filter(|i| i.delivered && i.kind == OutboxKind::Complaint).filter_map(|i| i.tracking_code.clone().map(|c| (c, None))).collect()
+}
+
+fn print_report(ctx: &Ctx, r: &SyncReport, events: &[ComplaintEvent], refused: Option<&CliError>) {
+    let mut doc = report_json(r, events);
     if let Some(e) = refused {
         // The one document says both what happened and that it was not all well.
         doc["error"] = crate::output::error_json(e)["error"].clone();
     }
     ctx.out.emit(&doc, || {
         let mut s = format!("delivered {}, refused {}, still queued {}\n", r.delivered, r.failed, r.pending);
+        for (code, _) in filed(r) {
+            s.push_str(&format!("filed: tracking code {code} (کد رهگیری; it also comes by SMS) — `samat show {code}`\n"));
+        }
         if r.failed > 0 {
             s.push_str("refused items stay in the outbox with the server's reason: see `samat list`\n");
         }
-        if r.new_events.is_empty() {
+        if events.is_empty() {
             s.push_str("no new events\n");
         } else {
-            s.push_str(&format!("{} new events:\n", r.new_events.len()));
-            for e in &r.new_events {
-                s.push_str(&format!("  {}\n", event_line(e)));
+            s.push_str(&format!("{}:\n", count(events.len(), "new event", "new events")));
+            for e in events {
+                s.push_str(&format!("  {}\n", event_line(e, &ctx.out)));
             }
         }
         s

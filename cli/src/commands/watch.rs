@@ -3,7 +3,6 @@
 
 use std::time::Duration;
 
-use samat_core::client::ComplaintEvent;
 use samat_core::ClientError;
 
 use crate::context::Ctx;
@@ -15,13 +14,13 @@ const MAX_BACKOFF: Duration = Duration::from_secs(60);
 
 /// Prints events not yet shown, then waits for new ones. With `once`: returns after the
 /// first batch (the unseen backlog, if any) or after one wait.
+///
+/// Whatever brought an event here — this long poll, a `samat sync` or `samat decide` beside it
+/// — it is printed by whichever process takes it first from the unseen events, so `watch` and
+/// `sync` report each event once between them.
 pub async fn watch(ctx: &Ctx, once: bool, wait: u64) -> CliResult {
-    let backlog = ctx.client.unseen_events().await?;
-    if !backlog.is_empty() {
-        show(ctx, &backlog).await?;
-        if once {
-            return Ok(());
-        }
+    if show(ctx).await? > 0 && once {
+        return Ok(());
     }
     let mut backoff = Duration::from_secs(1);
     loop {
@@ -30,11 +29,18 @@ pub async fn watch(ctx: &Ctx, once: bool, wait: u64) -> CliResult {
             _ = tokio::signal::ctrl_c() => return Ok(()),
         };
         match result {
-            Ok(events) => {
+            Ok(_) => {
                 backoff = Duration::from_secs(1);
-                show(ctx, &events).await?;
+                let shown = show(ctx).await?;
                 if once {
                     return Ok(());
+                }
+                if shown == 0 && wait == 0 {
+                    // Nothing waited on the server: do not spin.
+                    tokio::select! {
+                        _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                        _ = tokio::signal::ctrl_c() => return Ok(()),
+                    }
                 }
             }
             Err(ClientError::Offline { .. }) => {
@@ -53,13 +59,11 @@ pub async fn watch(ctx: &Ctx, once: bool, wait: u64) -> CliResult {
     }
 }
 
-/// Prints events one per line, then marks them seen.
-async fn show(ctx: &Ctx, events: &[ComplaintEvent]) -> CliResult {
-    for e in events {
-        ctx.out.line(&event_json(e), || event_line(e));
+/// Takes the events no process has reported yet and prints them one per line; returns how many.
+async fn show(ctx: &Ctx) -> CliResult<usize> {
+    let events = ctx.client.take_unseen(None).await?;
+    for e in &events {
+        ctx.out.line(&event_json(e), || event_line(e, &ctx.out));
     }
-    if !events.is_empty() {
-        ctx.client.mark_seen(events.iter().map(|e| e.event.seq).collect()).await?;
-    }
-    Ok(())
+    Ok(events.len())
 }

@@ -79,7 +79,7 @@ impl ClientError {
 
     /// One invalid field.
     pub fn invalid(field: &str, code: &str, message: &str) -> Self {
-        ClientError::Invalid { fields: vec![FieldError { field: field.into(), code: code.into(), message: message.into() }] }
+        ClientError::Invalid { fields: vec![FieldError::new(field, code, message)] }
     }
 }
 
@@ -180,7 +180,7 @@ mod tests {
                     status: 422,
                     code: "validation_failed".into(),
                     detail: "x".into(),
-                    fields: vec![FieldError { field: "category".into(), code: "unknown_category".into(), message: "m".into() }],
+                    fields: vec![FieldError::new("category", "unknown_category", "m")],
                 },
                 "validation_failed",
             ),

@@ -14,6 +14,7 @@ pub mod http;
 pub mod photos;
 pub mod push;
 pub mod retry;
+pub mod search;
 /// Reading guild codes from scans (kept under its old path for the apps and the CLI).
 #[cfg(feature = "scan")]
 pub mod scanning {
@@ -31,12 +32,14 @@ use time::OffsetDateTime;
 pub use self::error::ClientError;
 use self::error::{Error, Result};
 use self::http::Http;
+use self::search::{search_cached, BUSINESS_SEARCH_LIMIT};
 use self::store::outbox::{Payload, QueuedPhoto};
 use self::store::{complaints, drafts, kv, outbox, LocalDb};
 pub use self::types::*;
-use crate::model::api::{normalize_guild_id, BusinessView, ComplaintDetail, FieldError, MAX_PHOTOS_PER_COMPLAINT};
+use crate::model::api::{check_business_query, normalize_guild_id, BusinessView, ComplaintDetail, FieldError, MAX_PHOTOS_PER_COMPLAINT};
 use crate::model::clock::today_in_iran;
 use crate::model::guild::GuildKey;
+use crate::model::text::search_key;
 use crate::model::{PhoneNumber, TrackingCode};
 
 type Public<T> = std::result::Result<T, ClientError>;
@@ -82,11 +85,11 @@ pub fn validate_draft(draft: &Draft) -> Vec<FieldError> {
     };
     if let Some(p) = draft.fields.phone.as_deref().filter(|p| !p.trim().is_empty()) {
         if let Err(e) = PhoneNumber::parse(p) {
-            problems.push(FieldError { field: "phone".into(), code: e.code().into(), message: e.to_string() });
+            problems.push(FieldError::new("phone", e.code(), e.to_string()));
         }
     }
     if draft.photos.len() > MAX_PHOTOS_PER_COMPLAINT {
-        problems.push(FieldError { field: "photos".into(), code: "too_many_photos".into(), message: format!("at most {MAX_PHOTOS_PER_COMPLAINT} photos") });
+        problems.push(FieldError::new("photos", "too_many_photos", format!("at most {MAX_PHOTOS_PER_COMPLAINT} photos")));
     }
     problems
 }
@@ -107,6 +110,11 @@ pub fn scan_error(e: crate::scan::ScanError) -> ClientError {
 fn editable(conn: &rusqlite::Connection, id: &str) -> Result<Draft> {
     let draft = drafts::get(conn, id)?.ok_or_else(|| ClientError::NotFound { what: format!("draft {id}") })?;
     still_editable(draft)
+}
+
+/// A business from the registry cached on this device.
+fn cached_business(conn: &rusqlite::Connection, guild_id: &str) -> Result<Option<BusinessView>> {
+    Ok(store::registry::business(conn, guild_id)?.and_then(|(body, _)| serde_json::from_str(&body).ok()))
 }
 
 /// Refuses a draft that `submit` froze.
@@ -380,9 +388,21 @@ impl Client {
                         return Err(ClientError::invalid("phone", "phone_not_logged_in", "log in with this phone number to file under it").into());
                     }
                 }
+                // Filed by guild ID alone: the shop is named from the registry cached here, so
+                // the queue and the list name it offline (the server does the same at intake).
+                let fields = match draft.fields.guild_id.as_deref().and_then(normalize_guild_id) {
+                    Some(guild_id) => match cached_business(tx, &guild_id)? {
+                        Some(b) => draft.fields.clone().with_business(&b),
+                        None => draft.fields.clone(),
+                    },
+                    None => draft.fields.clone(),
+                };
+                if fields != draft.fields {
+                    drafts::update(tx, &id, &fields, store::now())?;
+                }
                 let client_id = uuid::Uuid::new_v4().to_string();
                 let payload = Payload::Complaint {
-                    body: draft.fields.to_new_complaint(Some(client_id.clone())),
+                    body: fields.to_new_complaint(Some(client_id.clone())),
                     photos: draft.photos.iter().map(|p| QueuedPhoto { id: p.id.clone(), file: photos::file_name(&p.path).to_owned() }).collect(),
                 };
                 outbox::clear_failed_for_draft(tx, &id)?;
@@ -492,6 +512,62 @@ impl Client {
             Err(e) => return Err(e.into()),
         };
         Ok(body.map(|b| serde_json::from_str(&b)).transpose().map_err(Error::from)?)
+    }
+
+    /// Searches the registry by part of a business's name and/or its city, for the business
+    /// picker: from the server when reachable (the matches are cached for offline use), else
+    /// among the businesses cached on this device. Persian letter forms, digits of any script,
+    /// spaces and ZWNJ do not matter; `query_too_short` without two letters of a name or a city.
+    pub async fn search_businesses(&self, query: Option<String>, city: Option<String>) -> Public<Vec<BusinessView>> {
+        let query = query.filter(|q| !search_key(q).is_empty());
+        let city = city.filter(|c| !search_key(c).is_empty());
+        check_business_query(query.as_deref(), city.as_deref()).map_err(|f| ClientError::Invalid { fields: vec![f] })?;
+        match self.inner.http.search_businesses(query.as_deref(), city.as_deref(), BUSINESS_SEARCH_LIMIT).await {
+            Ok(found) => {
+                let cache = found.clone();
+                self.inner
+                    .db
+                    .write(move |conn| {
+                        let tx = conn.transaction()?;
+                        for b in &cache {
+                            // A body with no ETag: the next look-up fetches it whole once.
+                            if store::registry::business(&tx, &b.guild_id)?.is_none() {
+                                store::registry::put_business(&tx, &b.guild_id, &serde_json::to_string(b)?, None)?;
+                            }
+                        }
+                        tx.commit()?;
+                        Ok(())
+                    })
+                    .await?;
+                Ok(found)
+            }
+            Err(Error::Network(_)) => {
+                let cached = self.inner.db.read(store::registry::all_businesses).await?;
+                let bodies: Vec<BusinessView> = cached.iter().filter_map(|b| serde_json::from_str(b).ok()).collect();
+                Ok(search_cached(&bodies, query.as_deref(), city.as_deref(), BUSINESS_SEARCH_LIMIT as usize))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Sets the business a draft is about by its guild ID — typed (in any digits) or picked
+    /// from [`search_businesses`](Client::search_businesses) — and names it from the registry
+    /// (the server, else the cache on this device): see [`DraftFields::choose_business`].
+    /// Returns the draft and the registry's record; no record when the registry does not know
+    /// the ID. `invalid_guild_id` for what is not 1 to 20 digits.
+    pub async fn choose_business(&self, draft_id: &str, guild_id: &str) -> Public<BusinessChoice> {
+        let id = normalize_guild_id(guild_id).ok_or_else(|| ClientError::invalid("guild_id", "invalid_guild_id", "a business ID is 1 to 20 digits"))?;
+        // Refused before asking the registry when the draft is gone or already submitted.
+        let draft = self.draft(draft_id).await?;
+        still_editable(draft)?;
+        let business = match self.lookup_business(&id).await {
+            Ok(b) => b,
+            Err(ClientError::Offline { .. }) => None,
+            Err(e) => return Err(e),
+        };
+        let chosen = business.clone();
+        self.change_draft(draft_id, move |tx, d| drafts::update(tx, &d.id, &d.fields.clone().choose_business(&id, chosen.as_ref()), store::now())).await?;
+        Ok(BusinessChoice { draft: self.draft(draft_id).await?, business })
     }
 
     /// Creates a draft for the business a guild code identifies: its ID always; its name from
@@ -678,6 +754,74 @@ impl Client {
     /// Events not yet shown to the user, oldest first.
     pub async fn unseen_events(&self) -> Public<Vec<ComplaintEvent>> {
         Ok(self.inner.db.read(complaints::unseen).await?)
+    }
+
+    /// Takes the events not yet shown — all, or those of `only` — and marks them shown, in
+    /// one transaction, oldest first: what a process prints as it takes it is printed by no
+    /// other (`samat watch` beside `samat sync` report each event once between them).
+    pub async fn take_unseen(&self, only: Option<Vec<i64>>) -> Public<Vec<ComplaintEvent>> {
+        Ok(self.inner.db.write(move |conn| complaints::take_unseen(conn, only.as_deref())).await?)
+    }
+
+    /// Whether the server answered the last request (any call, any answer) or could not be
+    /// reached: what an offline indicator shows.
+    pub fn connection(&self) -> Connection {
+        self.inner.http.connection()
+    }
+
+    /// The photos of a filed complaint, for its page: those on this device (queued for upload
+    /// or uploaded; `path` for a thumbnail), then those only the server holds (filed on the
+    /// portal or by an operator), which [`fetch_photo`](Client::fetch_photo) brings here.
+    pub async fn complaint_photos(&self, tracking_code: &str) -> Public<Vec<ComplaintPhoto>> {
+        let code = parse_code(tracking_code)?;
+        let (mut photos, detail) =
+            self.inner.db.read(move |conn| Ok((store::photos::of(conn, code)?, complaints::get(conn, code)?.and_then(|c| c.detail)))).await?;
+        for p in &mut photos {
+            p.path = p.path.as_deref().map(|f| photos::resolve(&self.inner.photos_dir, f).to_string_lossy().into_owned());
+        }
+        for p in detail.map(|d| d.photos).unwrap_or_default() {
+            let id = p.photo_id.to_string();
+            if !photos.iter().any(|l| l.photo_id == id) {
+                photos.push(ComplaintPhoto {
+                    photo_id: id,
+                    path: None,
+                    width: None,
+                    height: None,
+                    size: p.size.max(0) as u64,
+                    state: PhotoState::OnServer,
+                    added_at: None,
+                });
+            }
+        }
+        Ok(photos)
+    }
+
+    /// Brings a copy of a photo the server holds for one of the citizen's complaints to this
+    /// device (checked and re-encoded like any photo), and returns it with its `path`.
+    pub async fn fetch_photo(&self, tracking_code: &str, photo_id: &str) -> Public<ComplaintPhoto> {
+        let code = parse_code(tracking_code)?;
+        let id = uuid::Uuid::parse_str(photo_id.trim()).map_err(|_| ClientError::invalid("photo_id", "invalid_photo_id", "a photo id is a UUID"))?.to_string();
+        if let Some(p) = self.complaint_photos(code.as_str()).await?.into_iter().find(|p| p.photo_id == id && p.path.is_some()) {
+            return Ok(p);
+        }
+        let token = self.session_token().await?;
+        let bytes = self.inner.http.photo(&token, code, &id).await?;
+        let dir = self.inner.photos_dir.clone();
+        let file_id = id.clone();
+        let photo = tokio::task::spawn_blocking(move || photos::import(&dir, &file_id, &bytes))
+            .await
+            .map_err(|e| ClientError::Storage { message: e.to_string() })??;
+        let stored = store::photos::StoredPhoto {
+            photo_id: id.clone(),
+            tracking_code: code.to_string(),
+            file: photos::file_name(&photo.path).to_owned(),
+            width: photo.width,
+            height: photo.height,
+            size: photo.size,
+            uploaded: true,
+        };
+        self.inner.db.write(move |conn| store::photos::insert(conn, &stored, store::now())).await?;
+        self.complaint_photos(code.as_str()).await?.into_iter().find(|p| p.photo_id == id).ok_or_else(|| ClientError::NotFound { what: format!("photo {id}") })
     }
 
     /// Marks events as shown, so each is notified once.

@@ -5,7 +5,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::text::persian_digits;
 use crate::model::{Stage, TrackingCode};
 
 pub use crate::model::api::PushMessage;
@@ -25,9 +24,10 @@ pub struct Notification {
     pub seq: i64,
 }
 
-/// The Persian title and body for a complaint reaching `stage`.
+/// The Persian title and body for a complaint reaching `stage`. The tracking code is written
+/// as the SMS writes it (Latin digits, to copy and type anywhere).
 pub fn notification_text(code: TrackingCode, stage: Stage) -> (String, String) {
-    let title = format!("شکایت {}", persian_digits(&code.grouped()));
+    let title = format!("شکایت {}", code.as_str());
     let body = match stage {
         Stage::Verdict => "رأی تعزیرات درباره شکایت شما صادر شد. برای دیدن رأی، شکایت را باز کنید.".to_owned(),
         Stage::SelfRegulation => "پاسخ واحد صنفی آماده است؛ اعلام کنید راضی هستید یا خیر.".to_owned(),
@@ -62,7 +62,7 @@ mod tests {
         let code = TrackingCode::generate(&mut rand::thread_rng());
         for stage in Stage::ALL {
             let (title, body) = notification_text(code, stage);
-            assert!(title.contains(&persian_digits(&code.as_str()[..3])), "{title}");
+            assert!(title.contains(code.as_str()), "{title}");
             assert!(!body.is_empty());
         }
     }

@@ -94,40 +94,59 @@ async fn server_has_photo(inner: &Inner, token: &str, tracking_code: &str, photo
 }
 
 /// Records a delivered item in one local transaction: a filed complaint becomes a local
-/// complaint, its draft goes, and its photos are queued for upload under the tracking code.
+/// complaint (named as the server named it), its draft goes, and its photos are queued for
+/// upload under the tracking code and kept for the complaint's page.
 async fn delivered(inner: &Inner, q: Queued, sent: Sent) -> Result<()> {
-    // An uploaded photo's file goes only after the commit: were the app killed in between, the
-    // retry must still find it (the server takes the same photo again as a no-op).
     let uploaded = match &q.payload {
-        Payload::Photo { file, .. } => Some(super::photos::resolve(&inner.photos_dir, file)),
+        Payload::Photo { photo_id, file, .. } => Some((photo_id.clone(), super::photos::resolve(&inner.photos_dir, file))),
         _ => None,
     };
-    inner
+    let photo_id = uploaded.as_ref().map(|(id, _)| id.clone());
+    let kept = inner
         .db
         .write(move |conn| {
             let tx = conn.transaction()?;
             outbox::done(&tx, q.item.id)?;
+            let mut kept = false;
             if let (Payload::Complaint { body, photos }, Sent::Complaint(resp)) = (&q.payload, sent) {
-                complaints::accepted(&tx, &resp, body.category.as_deref(), body.business_name.as_deref())?;
+                let name = resp.business_name.as_deref().or(body.business_name.as_deref());
+                complaints::accepted(&tx, &resp, body.category.as_deref(), name)?;
+                let drafted = match &q.item.draft_id {
+                    Some(d) => drafts::photos_of(&tx, d)?,
+                    None => Vec::new(),
+                };
                 for p in photos {
-                    let photo = Payload::Photo {
-                        tracking_code: resp.tracking_code.to_string(),
-                        photo_id: p.id.clone(),
-                        file: super::photos::file_name(&p.file).to_owned(),
-                    };
+                    let file = super::photos::file_name(&p.file).to_owned();
+                    let photo = Payload::Photo { tracking_code: resp.tracking_code.to_string(), photo_id: p.id.clone(), file: file.clone() };
                     outbox::insert(&tx, &p.id, None, &photo, store::now())?;
+                    let d = drafted.iter().find(|d| d.id == p.id);
+                    let stored = store::photos::StoredPhoto {
+                        photo_id: p.id.clone(),
+                        tracking_code: resp.tracking_code.to_string(),
+                        file,
+                        width: d.map_or(0, |d| d.width),
+                        height: d.map_or(0, |d| d.height),
+                        size: d.map_or(0, |d| d.size),
+                        uploaded: false,
+                    };
+                    store::photos::insert(&tx, &stored, store::now())?;
                 }
                 if let Some(d) = &q.item.draft_id {
-                    // The files now belong to the photo uploads.
+                    // The files now belong to the photo uploads and the complaint's page.
                     drafts::delete(&tx, d)?;
                 }
             }
+            if let Some(id) = &photo_id {
+                kept = store::photos::mark_uploaded(&tx, id)?;
+            }
             tx.commit()?;
-            Ok(())
+            Ok(kept)
         })
         .await?;
-    if let Some(file) = uploaded {
-        // A file left behind by a kill right here is swept on the next open.
+    // An uploaded photo nothing shows any more (its complaint was forgotten here) goes, after
+    // the commit: were the app killed in between, the retry must still find the file (the
+    // server takes the same photo again as a no-op), and a file left behind is swept.
+    if let Some((_, file)) = uploaded.filter(|_| !kept) {
         let _ = tokio::task::spawn_blocking(move || std::fs::remove_file(file)).await;
     }
     Ok(())

@@ -3,7 +3,8 @@
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::model::api::{ComplaintDetail, EventView, FieldError, NewComplaint};
+use crate::model::api::{normalize_guild_id, BusinessView, ComplaintDetail, EventView, FieldError, NewComplaint};
+use crate::model::journey::{self, CitizenChoices, NextStep, Verdict};
 use crate::model::{Category, Stage, TrackingCode};
 
 /// The editable fields of a draft complaint; all optional while editing. The app sends the
@@ -51,6 +52,66 @@ impl DraftFields {
             wants_compensation: self.wants_compensation,
         }
     }
+}
+
+impl DraftFields {
+    /// Completes the fields from the registry's record of the business named by the guild ID:
+    /// its name, address, city and province where the citizen gave none. What the citizen
+    /// typed is kept.
+    pub fn with_business(mut self, b: &BusinessView) -> Self {
+        let empty = |v: &Option<String>| v.as_deref().is_none_or(|s| s.trim().is_empty());
+        if empty(&self.business_name) {
+            self.business_name = Some(b.name.clone());
+        }
+        if empty(&self.business_address) {
+            self.business_address = b.address.clone();
+        }
+        if empty(&self.city) {
+            self.city = b.city.clone();
+        }
+        if empty(&self.province) {
+            self.province = b.province.clone();
+        }
+        self
+    }
+
+    /// The fields with the business the citizen chose by its guild ID (`guild_id` already
+    /// normalised): typed, or picked from a registry search. The registry's record, when there
+    /// is one, names the shop: its name, and its address, city and province where it gives
+    /// them. Choosing another business than before drops the previous one's name and address,
+    /// so two shops are never mixed; with no record, what the citizen typed is kept.
+    pub fn choose_business(mut self, guild_id: &str, business: Option<&BusinessView>) -> Self {
+        let previous = self.guild_id.as_deref().and_then(normalize_guild_id);
+        if previous.is_some_and(|p| p != guild_id) {
+            self.business_name = None;
+            self.business_address = None;
+        }
+        self.guild_id = Some(guild_id.to_owned());
+        if let Some(b) = business {
+            self.business_name = Some(b.name.clone());
+            if b.address.is_some() {
+                self.business_address = b.address.clone();
+            }
+            if b.city.is_some() {
+                self.city = b.city.clone();
+            }
+            if b.province.is_some() {
+                self.province = b.province.clone();
+            }
+        }
+        self
+    }
+}
+
+/// What choosing a business by its guild ID gave: the draft as it is now, and the registry's
+/// record of the business (none when the registry does not know the ID, or it is not cached
+/// and the server cannot be reached: the citizen then types the name and address).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BusinessChoice {
+    /// The draft with the business set.
+    pub draft: Draft,
+    /// The registry's record, when it knows the business.
+    pub business: Option<BusinessView>,
 }
 
 /// A photo kept with a draft: already downscaled and re-encoded (no EXIF, no GPS).
@@ -209,6 +270,66 @@ pub struct LocalComplaint {
     pub events: Vec<ComplaintEvent>,
 }
 
+impl LocalComplaint {
+    /// The history as the server wrote it (the events kept on this device).
+    fn history(&self) -> Vec<EventView> {
+        self.events.iter().map(|e| e.event.clone()).collect()
+    }
+
+    /// What the citizen may do with it now (accept or reject the business's answer,
+    /// withdraw, complain about the handling).
+    pub fn choices(&self) -> CitizenChoices {
+        journey::citizen_choices(self.stage)
+    }
+
+    /// The business's answer the citizen is asked to accept or reject (in self-regulation).
+    pub fn business_answer(&self) -> Option<EventView> {
+        journey::business_answer(self.stage, &self.history()).cloned()
+    }
+
+    /// The Ta'zirat verdict, once announced.
+    pub fn verdict(&self) -> Option<Verdict> {
+        journey::verdict(&self.history())
+    }
+
+    /// What the citizen should expect or do next.
+    pub fn next_step(&self) -> NextStep {
+        journey::next_step(self.stage)
+    }
+}
+
+/// Where a photo of a filed complaint is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PhotoState {
+    /// On this device, waiting to be uploaded (the next `sync()` sends it).
+    Queued,
+    /// On this device and on the server.
+    Uploaded,
+    /// Only on the server (filed on the portal or by an operator): `fetch_photo` brings a copy.
+    OnServer,
+}
+
+/// A photo of a filed complaint, for its page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ComplaintPhoto {
+    /// The photo's UUID.
+    pub photo_id: String,
+    /// The JPEG on this device (for a thumbnail); `None` while it is only on the server.
+    pub path: Option<String>,
+    /// Pixels, when the photo is on this device.
+    pub width: Option<u32>,
+    /// Pixels, when the photo is on this device.
+    pub height: Option<u32>,
+    /// Bytes.
+    pub size: u64,
+    /// Where it is.
+    pub state: PhotoState,
+    /// When it came to this device.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub added_at: Option<OffsetDateTime>,
+}
+
 /// What a `sync()` did.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SyncReport {
@@ -256,4 +377,68 @@ pub enum SyncProgress {
         /// Bytes of the photo, for photos.
         bytes: u64,
     },
+}
+
+/// Whether the server could be reached, as the last request found: what an app's offline
+/// indicator shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Connection {
+    /// Nothing was sent yet.
+    Unknown,
+    /// The server answered the last request (whatever it answered).
+    Online,
+    /// The last request did not reach the server; queued work waits for the next sync.
+    Offline,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shop(guild_id: &str, name: &str, address: Option<&str>, city: Option<&str>) -> BusinessView {
+        BusinessView {
+            guild_id: guild_id.into(),
+            name: name.into(),
+            guild: None,
+            licence_no: None,
+            licence_status: None,
+            province: city.map(|_| "تهران".into()),
+            city: city.map(str::to_owned),
+            address: address.map(str::to_owned),
+        }
+    }
+
+    fn typed(guild_id: Option<&str>, name: &str, address: &str, city: &str) -> DraftFields {
+        DraftFields {
+            guild_id: guild_id.map(str::to_owned),
+            business_name: Some(name.into()),
+            business_address: Some(address.into()),
+            city: Some(city.into()),
+            description: Some("فاکتور نداد".into()),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn choosing_a_business_names_it_from_the_registry_and_never_mixes_two_shops() {
+        let market = shop("10010010011", "سوپرمارکت نمونه", Some("خیابان انقلاب"), Some("تهران"));
+        // Typed name and address, then a guild ID the registry knows: the registry names it.
+        let f = typed(None, "سوپری", "نمی‌دانم", "کرج").choose_business("10010010011", Some(&market));
+        assert_eq!(f.guild_id.as_deref(), Some("10010010011"));
+        assert_eq!(f.business_name.as_deref(), Some("سوپرمارکت نمونه"));
+        assert_eq!(f.business_address.as_deref(), Some("خیابان انقلاب"));
+        assert_eq!(f.city.as_deref(), Some("تهران"));
+        assert_eq!(f.description.as_deref(), Some("فاکتور نداد"), "the rest of the form is kept");
+        // An ID the registry does not know: what was typed stays (the citizen names it).
+        let f = typed(None, "سوپری", "نمی‌دانم", "کرج").choose_business("999", None);
+        assert_eq!((f.guild_id.as_deref(), f.business_name.as_deref(), f.city.as_deref()), (Some("999"), Some("سوپری"), Some("کرج")));
+        // Another shop than before: the first one's name and address go, even if unknown.
+        let f = typed(Some("۱۰۰۱۰۰۱۰۰۱۱"), "سوپرمارکت نمونه", "خیابان انقلاب", "تهران").choose_business("999", None);
+        assert_eq!((f.business_name.as_deref(), f.business_address.as_deref()), (None, None));
+        // The same shop again keeps what was there; a record without a city keeps the city.
+        let bare = shop("10010010011", "سوپرمارکت نمونه", None, None);
+        let f = typed(Some("10010010011"), "سوپرمارکت نمونه", "خیابان انقلاب", "تهران").choose_business("10010010011", Some(&bare));
+        assert_eq!((f.business_address.as_deref(), f.city.as_deref()), (Some("خیابان انقلاب"), Some("تهران")));
+    }
 }

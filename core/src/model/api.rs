@@ -34,8 +34,12 @@ pub struct Problem {
     pub status: u16,
     /// The stable error code (`invalid_phone`, `invalid_transition`, ...).
     pub code: String,
-    /// What went wrong and what to do about it.
+    /// What went wrong and what to do about it (English, for developers and logs).
     pub detail: String,
+    /// What to tell a person, in Persian: the message of `code` in the core's one table
+    /// ([`super::labels::error_message_fa`]).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub message_fa: String,
     /// Per-field problems, when the body failed validation.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub fields: Vec<FieldError>,
@@ -51,12 +55,16 @@ pub struct FieldError {
     pub code: String,
     /// English explanation.
     pub message: String,
+    /// What to tell a person, in Persian (the message of `code` in the core's one table).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub message_fa: String,
 }
 
 impl FieldError {
-    /// A problem with `field`, with its stable `code` and an English explanation.
+    /// A problem with `field`, with its stable `code`, an English explanation, and the
+    /// Persian message of the code.
     pub fn new(field: &str, code: &str, message: impl Into<String>) -> Self {
-        FieldError { field: field.to_owned(), code: code.to_owned(), message: message.into() }
+        FieldError { field: field.to_owned(), code: code.to_owned(), message: message.into(), message_fa: super::labels::error_message_fa(code).to_owned() }
     }
 }
 
@@ -711,6 +719,13 @@ pub struct ComplaintDetail {
     /// Staff view only: the complainant's phone.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
+    /// Citizen's and public tracking views: what the citizen should expect or do next
+    /// (`answer_business` in self-regulation, with the ways to answer in `next_step_fa`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_step: Option<super::journey::NextStep>,
+    /// What [`next_step`](ComplaintDetail::next_step) says, in Persian.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_step_fa: Option<String>,
 }
 
 /// `POST /v1/complaints` and intake answer.
@@ -723,6 +738,10 @@ pub struct SubmitResponse {
     pub stage: Stage,
     /// The idempotency key.
     pub client_id: Uuid,
+    /// The business's name as the complaint records it: the one given, else the registry's
+    /// for its business ID (absent when neither names it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub business_name: Option<String>,
     /// When it was filed.
     #[serde(with = "time::serde::rfc3339")]
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
@@ -926,6 +945,25 @@ pub struct BusinessView {
     /// Address.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
+}
+
+/// The fewest letters of a business's name a registry search takes (after folding with
+/// [`text::search_key`]).
+pub const MIN_BUSINESS_QUERY_CHARS: usize = 2;
+
+/// Checks a registry search: at least [`MIN_BUSINESS_QUERY_CHARS`] letters of a name, or a
+/// city. The server answers `query_too_short` to anything less, and the app refuses it before
+/// asking.
+pub fn check_business_query(name: Option<&str>, city: Option<&str>) -> Result<(), FieldError> {
+    let city_given = city.is_some_and(|c| !text::search_key(c).is_empty());
+    let too_short = match name.filter(|n| !n.trim().is_empty()) {
+        Some(n) => text::search_key(n).chars().count() < MIN_BUSINESS_QUERY_CHARS,
+        None => !city_given,
+    };
+    if too_short {
+        return Err(FieldError::new("q", "query_too_short", format!("give at least {MIN_BUSINESS_QUERY_CHARS} letters of the business name, or a city")));
+    }
+    Ok(())
 }
 
 /// `GET /v1/businesses?q=&city=&limit=` answer.

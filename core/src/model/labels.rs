@@ -66,6 +66,7 @@ const MESSAGES: &[Message] = &[
     m("invalid_image", "فایل ارسالی تصویر معتبری نیست.", "The file is not a valid image."),
     m("unsupported_media_type", "این نوع فایل پشتیبانی نمی‌شود.", "This kind of file is not supported."),
     m("business_not_found", "واحد صنفی با این شناسه پیدا نشد.", "No business has this ID."),
+    m("session_not_found", "این نشست دیگر معتبر نیست؛ دوباره وارد شوید.", "This session is no longer valid; log in again."),
     m("invalid_credentials", "نام کاربری یا گذرواژه درست نیست.", "Wrong username or password."),
     m("reason_required", "دلیل رد شکایت را بنویسید.", "Write the reason for dismissing the complaint."),
     m("report_required", "گزارش بازرسی را بنویسید.", "Write the inspection report."),
@@ -100,6 +101,10 @@ const MESSAGES: &[Message] = &[
     m("invalid_photo_id", "شناسه عکس درست نیست.", "Not a valid photo id."),
     m("device_not_found", "این دستگاه ثبت نشده است.", "This device is not registered."),
     m("endpoint_not_allowed", "این نشانی دریافت اعلان پذیرفته نیست.", "This push endpoint is not accepted."),
+    m("invalid_endpoint", "نشانی دریافت اعلان درست نیست.", "Not a valid push endpoint."),
+    m("invalid_p256dh", "کلید اشتراک اعلان درست نیست.", "Not a valid push subscription key."),
+    m("invalid_auth", "رمز اشتراک اعلان درست نیست.", "Not a valid push subscription secret."),
+    m("invalid_token", "شناسه دستگاه برای اعلان درست نیست.", "Not a valid device token for push."),
     m("push_not_configured", "ارسال اعلان برای این نوع دستگاه روی سرور فعال نیست.", "Push for this kind of device is not configured on the server."),
     m("invalid_action_id", "شناسه اقدام درست نیست.", "Not a valid action id."),
     m("conflict", "این مورد با اطلاعات موجود تعارض دارد.", "This conflicts with what is stored."),
@@ -145,6 +150,7 @@ const MESSAGES: &[Message] = &[
     m("invalid_date", "تاریخ معتبر نیست.", "Not a valid date."),
     m("date_in_future", "تاریخ رخداد نمی‌تواند در آینده باشد.", "The date cannot be in the future."),
     m("negative_amount", "مبلغ نمی‌تواند منفی باشد.", "The amount cannot be negative."),
+    m("invalid_amount", "مبلغ را به ریال و فقط با رقم بنویسید (مثل ۲٬۵۰۰٬۰۰۰).", "Write the amount in rials, digits only (like 2,500,000)."),
     m("amount_too_large", "مبلغ بیش از حد بزرگ است.", "The amount is too large."),
     m("too_many_photos", "حداکثر ۱۰ عکس می‌توانید پیوست کنید.", "At most 10 photos."),
     m("invalid_rating", "امتیاز باید از ۱ تا ۵ باشد.", "The rating is 1 to 5."),
@@ -237,6 +243,62 @@ mod tests {
                 assert!(is_known_code(&problem.code), "{}", problem.code);
             }
         }
+    }
+
+    #[test]
+    fn every_workflow_refusal_has_a_message_and_names_no_rust_type() {
+        use crate::model::workflow::{check_note, check_take, check_transition, AssignDenied, ComplaintFacts, TransitionInput};
+        use crate::model::{Actor, Role, Stage};
+        let debug_names: Vec<String> = Stage::ALL.iter().map(|s| format!("{s:?}")).chain(Role::ALL.iter().map(|r| format!("{r:?}"))).collect();
+        let mut refusals: Vec<(String, String)> = Vec::new();
+        for actor in Actor::ALL {
+            for from in Stage::ALL {
+                for to in Stage::ALL {
+                    for (has_note, has_verdict) in [(false, false), (true, true)] {
+                        for wants_compensation in [false, true] {
+                            let facts = ComplaintFacts { stage: from, wants_compensation };
+                            if let Err(e) = check_transition(actor, &facts, &TransitionInput { to, has_note, has_verdict }) {
+                                refusals.push((e.code().to_owned(), e.to_string()));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        for role in Role::ALL {
+            for stage in Stage::ALL {
+                if let Err(e) = check_note(role, stage, true) {
+                    refusals.push((e.code().to_owned(), e.to_string()));
+                }
+                if let Err(e) = check_take(role, stage, Some(99), 1) {
+                    refusals.push((e.code().to_owned(), e.to_string()));
+                }
+            }
+        }
+        refusals.push((AssignDenied::AssigneeCannotHandle.code().to_owned(), AssignDenied::AssigneeCannotHandle.to_string()));
+        for (code, text) in refusals {
+            assert!(is_known_code(&code), "{code} has no message");
+            // Single-word names (`Received`) are ordinary English; a Rust name shows as
+            // CamelCase (`ExpertReview`) or a tuple (`Staff(Operator)`).
+            for name in debug_names.iter().filter(|n| n.chars().filter(char::is_ascii_uppercase).count() > 1) {
+                assert!(!text.contains(name.as_str()), "{text:?} shows {name}");
+            }
+            assert!(!text.contains("Staff("), "{text:?}");
+        }
+    }
+
+    #[cfg(feature = "photo")]
+    #[test]
+    fn photo_refusals_have_messages() {
+        let bad = crate::photo::normalize(b"BM not a bitmap").unwrap_err();
+        assert!(is_known_code(bad.code()));
+        assert!(is_known_code("image_too_large"));
+    }
+
+    #[test]
+    fn field_problems_carry_their_persian_message() {
+        let f = crate::model::api::FieldError::new("category", "missing_category", "choose a category");
+        assert_eq!(f.message_fa, error_message_fa("missing_category"));
     }
 
     #[test]

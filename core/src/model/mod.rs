@@ -1,8 +1,10 @@
 //! The domain model of the 124 complaint channel, shared by the server and the client.
 //!
 //! Each submodule holds one concept: [`category`], [`channel`], [`stage`], [`role`], the
-//! pure [`workflow`] rules, [`tracking`] codes, [`phone`] numbers, [`text`] normalisation,
-//! and [`api`], the request and response types of the HTTP protocol.
+//! pure [`workflow`] rules, the citizen's side of them ([`journey`]: what they may do now, the
+//! business's answer, the verdict), [`tracking`] codes, [`phone`] numbers, [`text`]
+//! normalisation, [`labels`] (the one table of Persian messages for every error code), and
+//! [`api`], the request and response types of the HTTP protocol.
 
 pub mod api;
 pub mod category;
@@ -10,6 +12,7 @@ pub mod channel;
 pub mod clock;
 pub mod guild;
 pub mod jalali;
+pub mod journey;
 pub mod labels;
 pub mod phone;
 pub mod province;

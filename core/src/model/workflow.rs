@@ -30,7 +30,7 @@ pub struct TransitionInput {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum TransitionDenied {
     /// No actor may make this move from this stage.
-    #[error("a complaint in stage {from:?} cannot move to {to:?}")]
+    #[error("a complaint in stage {} cannot move to {}", .from.wire_name(), .to.wire_name())]
     InvalidTransition {
         /// Current stage.
         from: Stage,

@@ -23,7 +23,7 @@ pub(crate) fn decode_to_gray(bytes: &[u8]) -> Result<Gray, ScanError> {
     }
     let format = image::guess_format(bytes).map_err(|e| ScanError::UnsupportedImage(format!("unknown image format: {e}")))?;
     if !matches!(format, ImageFormat::Jpeg | ImageFormat::Png | ImageFormat::WebP | ImageFormat::Gif) {
-        return Err(ScanError::UnsupportedImage(format!("{format:?} is not supported")));
+        return Err(ScanError::UnsupportedImage(format!("{} is not supported", format.to_mime_type())));
     }
     let mut limits = Limits::default();
     limits.max_image_width = Some(MAX_IMAGE_SIDE);

@@ -1,8 +1,12 @@
 import SwiftUI
 
-/// The sample app: login with the SMS code, a new complaint with a camera scan of the guild QR
-/// and a photo, the list with stages, the detail with its history, and push notifications of its
-/// progress (APNs, see Push.swift). Persian, right to left.
+/// The sample app, the citizen's whole journey: login with the SMS code (and logout); a new
+/// complaint with the business scanned, typed by guild ID or searched by name and city, the day
+/// on a Jalali picker, amount, address, photos from the camera or the library; the tracking code
+/// after submitting; queued and refused work with what to do; an offline banner; each complaint
+/// with the business's answer to accept or reject, the verdict, withdrawing and the complaint
+/// about the handling; push notifications (APNs, see Push.swift). Persian, right to left, in the
+/// bundled Vazirmatn font.
 @main
 struct SamatSampleApp: App {
     /// Receives the APNs token and pushes; it owns the model so pushes reach it with no window.

@@ -10,12 +10,17 @@ extension SamatClient {
     /// New events of the citizen's complaints, batch by batch, for as long as the stream is
     /// iterated. Ending the iteration (or cancelling its Task) cancels the subscription.
     /// Polling failures do not end the stream — the library keeps polling with backoff — they
-    /// go to `onError` (once per kind of failure in a row), e.g. to show "offline".
+    /// go to `onError` (once per kind of failure in a row); `onConnection` hears each change
+    /// between reaching the server and not (the offline indicator).
     ///
     ///     for await events in client.updates() { ... }
-    public func updates(onError: (@Sendable (SamatError) -> Void)? = nil) -> AsyncStream<[ComplaintEvent]> {
+    public func updates(
+        onError: (@Sendable (SamatError) -> Void)? = nil,
+        onConnection: (@Sendable (Connection) -> Void)? = nil
+    ) -> AsyncStream<[ComplaintEvent]> {
         AsyncStream { continuation in
-            let handle = self.subscribeUpdates(listener: StreamListener(continuation: continuation, errors: onError))
+            let listener = StreamListener(continuation: continuation, errors: onError, connections: onConnection)
+            let handle = self.subscribeUpdates(listener: listener)
             continuation.onTermination = { _ in handle.cancel() }
         }
     }
@@ -55,10 +60,16 @@ extension SamatError {
 private final class StreamListener: ComplaintUpdatesListener {
     private let continuation: AsyncStream<[ComplaintEvent]>.Continuation
     private let errors: (@Sendable (SamatError) -> Void)?
+    private let connections: (@Sendable (Connection) -> Void)?
 
-    init(continuation: AsyncStream<[ComplaintEvent]>.Continuation, errors: (@Sendable (SamatError) -> Void)?) {
+    init(
+        continuation: AsyncStream<[ComplaintEvent]>.Continuation,
+        errors: (@Sendable (SamatError) -> Void)?,
+        connections: (@Sendable (Connection) -> Void)?
+    ) {
         self.continuation = continuation
         self.errors = errors
+        self.connections = connections
     }
 
     func onEvents(events: [ComplaintEvent]) {
@@ -67,5 +78,9 @@ private final class StreamListener: ComplaintUpdatesListener {
 
     func onError(error: SamatError) {
         errors?(error)
+    }
+
+    func onConnection(connection: Connection) {
+        connections?(connection)
     }
 }

@@ -11,7 +11,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use samat_core::model::api::{normalize_guild_id, BusinessSearchResponse, BusinessView, GuildKeysResponse};
+use samat_core::model::api::{check_business_query, normalize_guild_id, BusinessSearchResponse, BusinessView, GuildKeysResponse};
 use samat_core::model::guild;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
@@ -28,8 +28,8 @@ pub const BUSINESS_MAX_AGE: u32 = 300;
 pub const KEYS_MAX_AGE: u32 = 3600;
 /// Default and bounds of a search's `limit`.
 pub const SEARCH_LIMIT: Bounds = Bounds { default: 20, min: 1, max: 50 };
-/// Shortest name query, in characters (after folding).
-pub const MIN_QUERY_CHARS: usize = 2;
+/// Shortest name query, in characters (after folding): the core's rule.
+pub const MIN_QUERY_CHARS: usize = samat_core::model::api::MIN_BUSINESS_QUERY_CHARS;
 /// Default pixels per QR module, and the bounds of `?scale=`.
 pub const QR_SCALE: Bounds = Bounds { default: 8, min: 2, max: 20 };
 /// Light modules around the code, as the QR standard asks.
@@ -109,11 +109,7 @@ pub struct SearchQuery {
 pub async fn search(State(state): State<AppState>, ApiQuery(q): ApiQuery<SearchQuery>) -> ApiResult<Response> {
     let name = q.q.filter(|s| !s.trim().is_empty());
     let city = q.city.filter(|s| !search_key(s).is_empty());
-    let too_short = match &name {
-        Some(n) => search_key(n).chars().count() < MIN_QUERY_CHARS,
-        None => city.is_none(),
-    };
-    if too_short {
+    if check_business_query(name.as_deref(), city.as_deref()).is_err() {
         return Err(ApiError::bad_request("query_too_short", format!("give q with at least {MIN_QUERY_CHARS} letters of the business name, or a city")));
     }
     let limit = SEARCH_LIMIT.check(q.limit, "invalid_limit", "limit")?;

@@ -27,7 +27,7 @@ pub fn router() -> Router<AppState> {
 }
 
 fn field_error(field: &str, code: &str, message: impl Into<String>) -> FieldError {
-    FieldError { field: field.to_owned(), code: code.to_owned(), message: message.into() }
+    FieldError::new(field, code, message)
 }
 
 fn view(d: &DeviceRecord) -> DeviceView {

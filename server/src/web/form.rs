@@ -95,46 +95,11 @@ impl Problems {
     }
 }
 
-/// What was typed as an amount is not one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct NotAnAmount;
-
-/// Reads an amount of rials as people type it: Persian or Arabic digits, with thousands
-/// separators (`,` `٬` `.` `،` space) or not. `None` for an empty field; `Err` for anything
-/// that is not a whole number.
-pub fn parse_rials(raw: &str) -> Result<Option<i64>, NotAnAmount> {
-    let digits = samat_core::model::text::ascii_digits(raw.trim());
-    let cleaned: String = digits.chars().filter(|c| !matches!(c, ',' | '٬' | '.' | '،' | ' ' | '\u{200c}' | '\u{00a0}' | '\u{202f}' | '_')).collect();
-    if cleaned.is_empty() {
-        return Ok(None);
-    }
-    if !cleaned.chars().all(|c| c.is_ascii_digit()) || cleaned.len() > 18 {
-        return Err(NotAnAmount);
-    }
-    cleaned.parse().map(Some).map_err(|_| NotAnAmount)
-}
+pub use samat_core::model::text::{parse_rials, NotAnAmount};
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn amounts_as_people_type_them() {
-        for (raw, expected) in [
-            ("", Ok(None)),
-            ("  ", Ok(None)),
-            ("2500000", Ok(Some(2_500_000))),
-            ("۲٬۵۰۰٬۰۰۰", Ok(Some(2_500_000))),
-            ("٢,٥٠٠,٠٠٠", Ok(Some(2_500_000))),
-            ("2.500.000", Ok(Some(2_500_000))),
-            ("۵۰ ۰۰۰", Ok(Some(50_000))),
-            ("-5", Err(NotAnAmount)),
-            ("12a", Err(NotAnAmount)),
-            ("9999999999999999999", Err(NotAnAmount)),
-        ] {
-            assert_eq!(parse_rials(raw), expected, "{raw:?}");
-        }
-    }
 
     #[test]
     fn problems_are_found_by_field() {

@@ -96,6 +96,7 @@ pub fn mark_notified(conn: &Connection, events: &[ComplaintEvent]) -> Result<()>
 /// Forgets the complaints and events stored for another account (a new citizen logged in on
 /// this phone, or the server no longer shows us a complaint).
 pub fn forget(conn: &Connection, code: Option<TrackingCode>) -> Result<()> {
+    super::photos::forget(conn, code)?;
     match code {
         Some(c) => {
             conn.prepare_cached("DELETE FROM events WHERE tracking_code = ?1")?.execute([c.as_str()])?;
@@ -207,6 +208,20 @@ pub fn unseen(conn: &Connection) -> Result<Vec<ComplaintEvent>> {
         .filter_map(|(c, b)| TrackingCode::parse(&c).ok().map(|tc| (tc, b)))
         .map(|(tracking_code, b)| Ok(ComplaintEvent { tracking_code, event: serde_json::from_str(&b)?, seen: false }))
         .collect()
+}
+
+/// Takes the events not yet shown — all of them, or those of `only` — and marks them shown,
+/// in one transaction: of two processes reporting events (`samat watch` beside `samat sync`),
+/// each event goes to exactly one.
+pub fn take_unseen(conn: &mut Connection, only: Option<&[i64]>) -> Result<Vec<ComplaintEvent>> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let mut events = unseen(&tx)?;
+    if let Some(only) = only {
+        events.retain(|e| only.contains(&e.event.seq));
+    }
+    mark_seen(&tx, &events.iter().map(|e| e.event.seq).collect::<Vec<_>>())?;
+    tx.commit()?;
+    Ok(events)
 }
 
 /// Marks events as shown.

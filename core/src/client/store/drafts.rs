@@ -118,10 +118,12 @@ pub fn remove_photo(conn: &Connection, draft_id: &str, photo_id: &str) -> Result
     Ok(file)
 }
 
-/// The names of every photo file the database still refers to (drafts and queued uploads).
+/// The names of every photo file the database still refers to (drafts, queued uploads and the
+/// photos of filed complaints).
 pub fn referenced_files(conn: &Connection) -> Result<std::collections::HashSet<String>> {
     let stored: Vec<String> = conn.prepare("SELECT file FROM draft_photos")?.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
     let mut set: std::collections::HashSet<String> = stored.iter().map(|f| crate::client::photos::file_name(f).to_owned()).collect();
+    set.extend(super::photos::files(conn)?.iter().map(|f| crate::client::photos::file_name(f).to_owned()));
     let queued: Vec<String> = conn
         .prepare("SELECT payload FROM outbox WHERE kind IN ('photo', 'complaint')")?
         .query_map([], |r| r.get::<_, String>(0))?

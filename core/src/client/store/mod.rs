@@ -1,12 +1,14 @@
 //! Local storage: one SQLite file in the app's data folder (WAL, `synchronous=FULL` so a
 //! queued complaint survives the app being killed or the phone dying), one writer connection
 //! and one reader, used from tokio through the blocking pool. Every query lives in the
-//! data-access modules beside this one: [`drafts`], [`outbox`], [`complaints`], [`kv`], [`registry`].
+//! data-access modules beside this one: [`drafts`], [`outbox`], [`complaints`], [`photos`] (of
+//! filed complaints), [`kv`], [`registry`].
 
 pub mod complaints;
 pub mod drafts;
 pub mod kv;
 pub mod outbox;
+pub mod photos;
 pub mod registry;
 pub mod schema;
 

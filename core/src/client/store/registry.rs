@@ -43,3 +43,8 @@ pub fn put_business(conn: &Connection, guild_id: &str, body: &str, etag: Option<
 pub fn business(conn: &Connection, guild_id: &str) -> Result<Option<(String, Option<String>)>> {
     Ok(conn.prepare_cached("SELECT body, etag FROM businesses WHERE guild_id = ?1")?.query_row([guild_id], |r| Ok((r.get(0)?, r.get(1)?))).optional()?)
 }
+
+/// Every cached business's JSON body (for searching offline).
+pub fn all_businesses(conn: &Connection) -> Result<Vec<String>> {
+    Ok(conn.prepare_cached("SELECT body FROM businesses ORDER BY guild_id")?.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?)
+}

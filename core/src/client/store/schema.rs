@@ -91,6 +91,21 @@ pub const STEPS: &[&str] = &[
     UPDATE events SET notified = seen;
     ALTER TABLE outbox ADD COLUMN phone TEXT;
     "#,
+    // v5: the photos of filed complaints, kept on the phone for the complaint's page: those
+    // queued for upload, uploaded, and copies fetched from the server.
+    r#"
+    CREATE TABLE complaint_photos (
+        photo_id TEXT PRIMARY KEY,
+        tracking_code TEXT NOT NULL,
+        file TEXT NOT NULL,
+        width INTEGER NOT NULL,
+        height INTEGER NOT NULL,
+        size INTEGER NOT NULL,
+        uploaded INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER NOT NULL
+    );
+    CREATE INDEX complaint_photos_by_complaint ON complaint_photos(tracking_code, created_at);
+    "#,
 ];
 
 /// The version this build writes.

@@ -2,13 +2,13 @@
 //! answer): where it is among the seven stages, the history with Jalali times, the messages
 //! the citizen was sent, the business's answer in self-regulation, and the verdict in words.
 
-use samat_core::model::api::{EventKind, VerdictDetails};
+use samat_core::model::api::{EventKind, EventView};
+use samat_core::model::journey::{self, NextStep};
 use samat_core::model::labels::actor_label_fa;
 use samat_core::model::text::persian_digits;
-use samat_core::model::workflow::{available_moves, ComplaintFacts};
-use samat_core::model::{Actor, Stage};
 
 use crate::store::{ComplaintRecord, EventRecord};
+use crate::views::{self, Audience};
 use crate::web::format;
 use crate::web::staff::progress;
 
@@ -58,6 +58,9 @@ pub struct CitizenComplaint {
     pub can_withdraw: bool,
     /// Whether the citizen is asked to accept or reject the business's answer now.
     pub awaiting_decision: bool,
+    /// What to do next and how, when the citizen is asked for something (the tracking page
+    /// tells those who filed by phone or at a counter how to answer).
+    pub next_step: Option<String>,
 }
 
 /// The citizen's view of `c` with its `events` (those hidden from the citizen are dropped).
@@ -76,17 +79,14 @@ pub fn citizen_complaint(c: &ComplaintRecord, events: &[EventRecord]) -> Citizen
             note: e.note.clone(),
         })
         .collect();
-    let business_answer = (c.stage == Stage::SelfRegulation)
-        .then(|| visible.iter().rev().find(|e| e.kind == EventKind::Note && e.stage == Stage::SelfRegulation).and_then(|e| e.note.clone()))
-        .flatten();
-    let verdict = visible.iter().rev().find(|e| e.stage == Stage::Verdict && e.kind == EventKind::Stage).and_then(|e| {
-        let v: VerdictDetails = serde_json::from_value(e.details.clone()?).ok()?;
-        Some(Verdict {
-            outcome: if v.violation { "تخلف محرز شد" } else { "تخلفی محرز نشد" },
-            penalty: v.penalty_rials.map(format::rials),
-            compensation: v.compensation_rials.map(format::rials),
-            when: format::when(e.at),
-        })
+    // What to ask and show is the core's to say (the apps and the CLI read the same).
+    let history: Vec<EventView> = events.iter().filter_map(|e| views::event(e, Audience::Citizen)).collect();
+    let business_answer = journey::business_answer(c.stage, &history).and_then(|e| e.note.clone());
+    let verdict = journey::verdict(&history).map(|v| Verdict {
+        outcome: v.details.outcome_fa(),
+        penalty: v.details.penalty_fa(),
+        compensation: v.details.compensation_fa(),
+        when: format::when(v.at),
     });
     let mut facts = vec![("نوع تخلف", c.category.label_fa().to_owned()), ("زمان ثبت", format::when(c.created_at))];
     let mut opt = |label, v: Option<String>| {
@@ -104,8 +104,7 @@ pub fn citizen_complaint(c: &ComplaintRecord, events: &[EventRecord]) -> Citizen
         facts.push(("مطالبه خسارت", "بله".to_owned()));
     }
     // What the citizen may do now, as the workflow rules say.
-    let moves: Vec<Stage> =
-        available_moves(Actor::Citizen, &ComplaintFacts { stage: c.stage, wants_compensation: c.wants_compensation }).into_iter().map(|m| m.to).collect();
+    let choices = journey::citizen_choices(c.stage);
     CitizenComplaint {
         code: c.tracking_code.as_str().to_owned(),
         stage: c.stage.label_fa(),
@@ -115,7 +114,8 @@ pub fn citizen_complaint(c: &ComplaintRecord, events: &[EventRecord]) -> Citizen
         lines,
         business_answer,
         verdict,
-        can_withdraw: moves.contains(&Stage::Withdrawn),
-        awaiting_decision: moves.contains(&Stage::Resolved) && moves.contains(&Stage::Inspection),
+        can_withdraw: choices.withdraw,
+        awaiting_decision: choices.decide,
+        next_step: (journey::next_step(c.stage) == NextStep::AnswerBusiness).then(|| journey::next_step(c.stage).text_fa()),
     }
 }

@@ -162,14 +162,16 @@ async fn staff_names(state: &AppState) -> HashMap<i64, StaffRecord> {
     state.store.list_staff().await.unwrap_or_default().into_iter().map(|s| (s.id, s)).collect()
 }
 
+/// The verdict as staff read it: the core's words for the outcome and the amounts, the
+/// compensation named as the complainant's.
 fn verdict_words(details: &serde_json::Value) -> Option<String> {
     let v: VerdictDetails = serde_json::from_value(details.clone()).ok()?;
-    let mut parts = vec![if v.violation { "تخلف محرز شد".to_owned() } else { "تخلفی محرز نشد".to_owned() }];
-    if let Some(p) = v.penalty_rials {
-        parts.push(format!("جریمه: {}", format::rials(p)));
+    let mut parts = vec![v.outcome_fa().to_owned()];
+    if let Some(p) = v.penalty_fa() {
+        parts.push(format!("جریمه: {p}"));
     }
-    if let Some(c) = v.compensation_rials {
-        parts.push(format!("غرامت به شاکی: {}", format::rials(c)));
+    if let Some(c) = v.compensation_fa() {
+        parts.push(format!("غرامت به شاکی: {c}"));
     }
     Some(parts.join("؛ "))
 }

@@ -3,6 +3,7 @@ package ir.samat
 import com.sun.net.httpserver.HttpServer
 import ir.samat.ffi.ComplaintEvent
 import ir.samat.ffi.ComplaintUpdatesListener
+import ir.samat.ffi.Connection
 import ir.samat.ffi.DraftFields
 import ir.samat.ffi.SamatClient
 import ir.samat.ffi.SamatException
@@ -132,17 +133,27 @@ class ErrorsTest {
     }
 
     @Test
-    fun `the listener hears Offline and stops on cancel`() = runBlocking {
+    fun `the listener hears Offline, then Online again, and stops on cancel`() = runBlocking {
         val errors = LinkedBlockingQueue<SamatException>()
+        val connections = LinkedBlockingQueue<Connection>()
         val logged = SamatClient.open(tempDir(), server.url)
+        assertEquals(Connection.UNKNOWN, logged.connection())
         login(server, logged, "09121110004", "+989121110004")
+        assertEquals(Connection.ONLINE, logged.connection())
         server.kill()
         val handle = logged.subscribeUpdates(object : ComplaintUpdatesListener {
             override fun onEvents(events: List<ComplaintEvent>) {}
             override fun onError(error: SamatException) { errors.add(error) }
+            override fun onConnection(connection: Connection) { connections.add(connection) }
         })
         val error = errors.poll(20, TimeUnit.SECONDS)
         assertTrue(error is SamatException.Offline, "got $error")
+        // The offline indicator: off the network, then back when the server answers again.
+        assertEquals(Connection.OFFLINE, connections.poll(20, TimeUnit.SECONDS))
+        assertEquals(Connection.OFFLINE, logged.connection())
+        server.start()
+        assertEquals(Connection.ONLINE, connections.poll(30, TimeUnit.SECONDS))
+        server.kill()
         handle.cancel()
         val deadline = System.nanoTime() + 5_000_000_000L
         while (handle.isActive() && System.nanoTime() < deadline) Thread.sleep(20)

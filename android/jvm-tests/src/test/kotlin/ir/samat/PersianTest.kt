@@ -2,17 +2,24 @@ package ir.samat
 
 import ir.samat.ffi.Category
 import ir.samat.ffi.JalaliDay
+import ir.samat.ffi.SamatException
 import ir.samat.ffi.Stage
 import ir.samat.ffi.categories
 import ir.samat.ffi.errorMessageFa
 import ir.samat.ffi.formatJalali
+import ir.samat.ffi.formatRials
 import ir.samat.ffi.isoDateToJalali
+import ir.samat.ffi.jalaliDay
+import ir.samat.ffi.jalaliMonthNames
 import ir.samat.ffi.jalaliToIsoDate
+import ir.samat.ffi.parseRials
 import ir.samat.ffi.stages
 import ir.samat.ffi.toPersianDigits
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertNull
+import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
+import org.junit.jupiter.api.assertThrows
 
 /** Persian first: labels and Solar Hijri dates come from the core, the same on every platform. */
 class PersianTest {
@@ -37,5 +44,27 @@ class PersianTest {
         assertNull(jalaliToIsoDate(JalaliDay(1404, 12u, 30u)))
         assertEquals("۱۲۴", toPersianDigits("124"))
         assertEquals(errorMessageFa("offline"), errorMessageFa("offline"))
+    }
+
+    @Test
+    fun `amounts are typed in any digits and shown with Persian digits`() {
+        assertEquals(2_500_000L, parseRials("۲٬۵۰۰٬۰۰۰"))
+        assertEquals(2_500_000L, parseRials("2,500,000"))
+        assertEquals(2_500_000L, parseRials("٢٥٠٠٠٠٠"))
+        assertNull(parseRials("  "), "an empty field is no amount")
+        val bad = assertThrows<SamatException.Invalid> { parseRials("۱۲ هزار") }
+        assertEquals("invalid_amount", bad.fields.single().code)
+        assertTrue(bad.fields.single().messageFa.isNotEmpty())
+        assertEquals("۲٬۵۰۰٬۰۰۰ ریال", formatRials(2_500_000L))
+        // What the form shows back is read again as the same amount.
+        assertEquals(2_500_000L, parseRials(formatRials(2_500_000L).removeSuffix(" ریال")))
+    }
+
+    @Test
+    fun `the Jalali date picker's pieces come from the core`() {
+        val months = jalaliMonthNames()
+        assertEquals(12, months.size)
+        assertEquals("آذر", months[8])
+        assertEquals(JalaliDay(1405, 9u, 7u), jalaliDay(1_795_862_100_000L))
     }
 }

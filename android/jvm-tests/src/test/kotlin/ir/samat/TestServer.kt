@@ -91,6 +91,16 @@ class TestServer : AutoCloseable {
         error("no login SMS to $canonicalPhone; got ${sms()}")
     }
 
+    /** Waits for an SMS to [canonicalPhone] (`+989…`) whose text satisfies [matches]; returns its text. */
+    fun waitSms(canonicalPhone: String, matches: (String) -> Boolean): String {
+        val deadline = System.nanoTime() + 20_000_000_000L
+        while (System.nanoTime() < deadline) {
+            sms().lastOrNull { it.to == canonicalPhone && matches(it.text) }?.let { return it.text }
+            Thread.sleep(20)
+        }
+        error("no matching SMS to $canonicalPhone; got ${sms().filter { it.to == canonicalPhone }.map { it.text }}")
+    }
+
     /** Logs in a demo staff account (`expert`, `inspector`, ...) over plain HTTP; returns its token. */
     fun staffToken(username: String): String {
         val (status, body) = post("/v1/staff/login", null, """{"username":"$username","password":"demo"}""")

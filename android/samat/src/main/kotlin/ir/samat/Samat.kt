@@ -5,6 +5,7 @@ package ir.samat
 
 import ir.samat.ffi.ComplaintEvent
 import ir.samat.ffi.ComplaintUpdatesListener
+import ir.samat.ffi.Connection
 import ir.samat.ffi.SamatClient
 import ir.samat.ffi.SamatException
 import ir.samat.ffi.ScannedCode
@@ -20,9 +21,16 @@ import java.nio.ByteBuffer
  *
  * Collecting subscribes (`subscribeUpdates`); cancelling the collector cancels the
  * subscription. Polling failures do not end the flow — the library keeps polling with backoff —
- * they are passed to [onError] (once per kind of failure in a row), e.g. to show "offline".
+ * they are passed to [onError] (once per kind of failure in a row); [onConnection] hears each
+ * change between reaching the server and not (the offline indicator).
  */
-fun SamatClient.updates(onError: (SamatException) -> Unit = {}): Flow<List<ComplaintEvent>> = callbackFlow {
+fun SamatClient.updates(
+    onError: (SamatException) -> Unit = {},
+    onConnection: (Connection) -> Unit = {},
+): Flow<List<ComplaintEvent>> = callbackFlow {
+    // Named apart from the listener's own methods, so each call below is plainly the caller's.
+    val errors = onError
+    val connections = onConnection
     val listener = object : ComplaintUpdatesListener {
         // Called on a library thread: blocking here holds the poller back until the
         // collector keeps up, so no batch is dropped.
@@ -31,7 +39,11 @@ fun SamatClient.updates(onError: (SamatException) -> Unit = {}): Flow<List<Compl
         }
 
         override fun onError(error: SamatException) {
-            onError(error)
+            errors(error)
+        }
+
+        override fun onConnection(connection: Connection) {
+            connections(connection)
         }
     }
     val handle = subscribeUpdates(listener)

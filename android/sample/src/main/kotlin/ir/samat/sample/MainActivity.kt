@@ -12,11 +12,15 @@ import androidx.activity.result.contract.ActivityResultContracts
 import androidx.activity.viewModels
 import androidx.compose.material3.MaterialTheme
 import androidx.compose.material3.Surface
+import androidx.compose.material3.Typography
 import androidx.compose.runtime.Composable
 import androidx.compose.runtime.CompositionLocalProvider
 import androidx.compose.runtime.collectAsState
 import androidx.compose.runtime.getValue
 import androidx.compose.ui.platform.LocalLayoutDirection
+import androidx.compose.ui.text.font.Font
+import androidx.compose.ui.text.font.FontFamily
+import androidx.compose.ui.text.font.FontWeight
 import androidx.compose.ui.unit.LayoutDirection
 import androidx.core.content.ContextCompat
 import androidx.lifecycle.lifecycleScope
@@ -36,9 +40,9 @@ class MainActivity : ComponentActivity() {
         Push.createChannel(this)
         if (savedInstanceState == null) openFromNotification(intent)
         setContent {
-            // Right to left whatever the device language: the app is Persian.
+            // Right to left whatever the device language: the app is Persian, in its own font.
             CompositionLocalProvider(LocalLayoutDirection provides LayoutDirection.Rtl) {
-                MaterialTheme {
+                MaterialTheme(typography = persianTypography()) {
                     Surface { SamatApp(model) }
                 }
             }
@@ -95,6 +99,31 @@ fun SamatApp(model: SamatViewModel = viewModel()) {
         Screen.List -> ListScreen(state, model)
         Screen.NewComplaint -> NewComplaintScreen(state, model)
         Screen.Scan -> ScanScreen(model)
+        is Screen.Submitted -> SubmittedScreen(state, screen.trackingCode, model)
         is Screen.Detail -> DetailScreen(state, screen.trackingCode, model)
     }
+}
+
+/** Vazirmatn (bundled in res/font, SIL Open Font Licence) for every text style of Material 3. */
+private val Vazirmatn = FontFamily(Font(R.font.vazirmatn_regular, FontWeight.Normal), Font(R.font.vazirmatn_bold, FontWeight.Bold))
+
+fun persianTypography(): Typography {
+    val base = Typography()
+    return Typography(
+        displayLarge = base.displayLarge.copy(fontFamily = Vazirmatn),
+        displayMedium = base.displayMedium.copy(fontFamily = Vazirmatn),
+        displaySmall = base.displaySmall.copy(fontFamily = Vazirmatn),
+        headlineLarge = base.headlineLarge.copy(fontFamily = Vazirmatn),
+        headlineMedium = base.headlineMedium.copy(fontFamily = Vazirmatn),
+        headlineSmall = base.headlineSmall.copy(fontFamily = Vazirmatn),
+        titleLarge = base.titleLarge.copy(fontFamily = Vazirmatn),
+        titleMedium = base.titleMedium.copy(fontFamily = Vazirmatn),
+        titleSmall = base.titleSmall.copy(fontFamily = Vazirmatn),
+        bodyLarge = base.bodyLarge.copy(fontFamily = Vazirmatn),
+        bodyMedium = base.bodyMedium.copy(fontFamily = Vazirmatn),
+        bodySmall = base.bodySmall.copy(fontFamily = Vazirmatn),
+        labelLarge = base.labelLarge.copy(fontFamily = Vazirmatn),
+        labelMedium = base.labelMedium.copy(fontFamily = Vazirmatn),
+        labelSmall = base.labelSmall.copy(fontFamily = Vazirmatn),
+    )
 }

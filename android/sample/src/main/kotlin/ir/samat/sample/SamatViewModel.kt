@@ -3,11 +3,17 @@ package ir.samat.sample
 import android.app.Application
 import androidx.lifecycle.AndroidViewModel
 import androidx.lifecycle.viewModelScope
+import ir.samat.ffi.Business
 import ir.samat.ffi.CategoryInfo
+import ir.samat.ffi.ComplaintPhoto
+import ir.samat.ffi.Connection
 import ir.samat.ffi.Draft
 import ir.samat.ffi.DraftFields
 import ir.samat.ffi.GuildCode
 import ir.samat.ffi.LocalComplaint
+import ir.samat.ffi.OutboxItem
+import ir.samat.ffi.OutboxKind
+import ir.samat.ffi.PhotoState
 import ir.samat.ffi.SamatClient
 import ir.samat.ffi.SamatException
 import ir.samat.ffi.categories
@@ -25,6 +31,9 @@ sealed interface Screen {
     data object List : Screen
     data object NewComplaint : Screen
     data object Scan : Screen
+
+    /** After submitting: the tracking code when the server already gave it, else "queued". */
+    data class Submitted(val trackingCode: String?) : Screen
     data class Detail(val trackingCode: String) : Screen
 }
 
@@ -33,10 +42,17 @@ data class UiState(
     val phone: String = "",
     val codeSent: Boolean = false,
     val complaints: List<LocalComplaint> = emptyList(),
-    val queued: Int = 0,
+    /** Queued and refused work, each with what to do about it. */
+    val outbox: List<OutboxItem> = emptyList(),
     val draft: Draft? = null,
     val scanned: GuildCode? = null,
+    /** The businesses the registry search found, for the picker. */
+    val businesses: List<Business> = emptyList(),
+    /** The photos of the complaint on screen (thumbnails). */
+    val photos: List<ComplaintPhoto> = emptyList(),
     val categoryList: List<CategoryInfo> = categories(),
+    /** Whether the server answered lately: the offline banner. */
+    val connection: Connection = Connection.UNKNOWN,
     /** A Persian message for the last failure (from the library's error codes). */
     val message: String? = null,
     val busy: Boolean = false,
@@ -46,8 +62,9 @@ data class UiState(
 
 /**
  * The screens' state over the app's one SamatClient (opened by [SamatHolder], which the push
- * services share). Everything the screens do is a call on it; errors become the Persian message
- * the library provides.
+ * services share). Everything the screens do is a call on it, and every decision — what the
+ * citizen may do now, the business's answer, the verdict, the shop's name — comes from the
+ * library; errors become the Persian message the library provides.
  */
 class SamatViewModel(app: Application) : AndroidViewModel(app) {
     private val _state = MutableStateFlow(UiState())
@@ -94,12 +111,19 @@ class SamatViewModel(app: Application) : AndroidViewModel(app) {
                 onFailure()
                 if (e is SamatException.Unauthorized) show(Screen.Login)
             } finally {
-                _state.update { it.copy(busy = false) }
+                _state.update { it.copy(busy = false, connection = client.connection()) }
             }
         }
     }
 
-    // ---- login ----
+    /** Sends what is queued; offline is not a failure here (the work waits, the banner says so). */
+    private suspend fun trySync() = try {
+        client.sync()
+    } catch (e: SamatException.Offline) {
+        null
+    }
+
+    // ---- login and logout ----
 
     fun requestCode(phone: String) = act {
         client.requestOtp(phone)
@@ -109,6 +133,15 @@ class SamatViewModel(app: Application) : AndroidViewModel(app) {
     fun verify(code: String) = act {
         client.verifyOtp(_state.value.phone, code)
         start()
+    }
+
+    /** Logs out: the session is revoked (offline: on the next sync), pushes stop; queued work stays. */
+    fun logout() = act {
+        following?.cancel()
+        pushes?.cancel()
+        loggedIn = false
+        client.logout()
+        _state.update { UiState(screen = Screen.Login, connection = it.connection) }
     }
 
     /** After login: show the list, send what waits, and follow the complaints. */
@@ -134,7 +167,7 @@ class SamatViewModel(app: Application) : AndroidViewModel(app) {
             open(it)
         }
         act {
-            client.sync()
+            trySync()
             reload()
         }
     }
@@ -146,16 +179,33 @@ class SamatViewModel(app: Application) : AndroidViewModel(app) {
 
     private suspend fun reload() {
         val complaints = client.complaints()
-        val queued = client.outbox().size
-        _state.update { it.copy(complaints = complaints, queued = queued) }
+        val outbox = client.outbox()
+        _state.update { it.copy(complaints = complaints, outbox = outbox, connection = client.connection()) }
+    }
+
+    /** Sends the queue now (the "retry" of the offline banner and of queued items). */
+    fun retry() = act {
+        trySync()
+        reload()
+    }
+
+    /** Gives up a refused item (a refused complaint's draft stays, to fix and send again). */
+    fun discard(item: OutboxItem) = act {
+        client.discard(item.id)
+        reload()
+    }
+
+    /** A refused complaint: back to its draft, with the server's reasons, to fix and send again. */
+    fun fixDraft(item: OutboxItem) = act {
+        val id = item.draftId ?: return@act
+        _state.update { it.copy(draft = client.draft(id), screen = Screen.NewComplaint) }
     }
 
     // ---- a new complaint ----
 
     /** A new complaint starts with the camera on the shop's guild QR (or without it). */
-    fun newComplaint() = _state.update { it.copy(draft = null, scanned = null, screen = Screen.Scan, message = null) }
+    fun newComplaint() = _state.update { it.copy(draft = null, scanned = null, businesses = emptyList(), screen = Screen.Scan, message = null) }
 
-    /** The camera found a guild code: a draft with the business from the sticker or the registry. */
     /** A guild code the camera read; [retry] lets the scanner look again if no draft came of it. */
     fun scanned(code: GuildCode, retry: () -> Unit = {}) = act(onFailure = retry) {
         val draft = client.draftFromScan(code)
@@ -167,9 +217,54 @@ class SamatViewModel(app: Application) : AndroidViewModel(app) {
         _state.update { it.copy(draft = draft, screen = Screen.NewComplaint) }
     }
 
-    fun addPhoto(jpeg: ByteArray) = act {
+    /** Saves what is typed so far (nothing typed is lost if the app is closed). */
+    fun save(fields: DraftFields) = act {
         val draft = _state.value.draft ?: return@act
-        client.addPhoto(draft.id, jpeg)
+        _state.update { it.copy(draft = client.updateDraft(draft.id, fields)) }
+    }
+
+    /** A typed guild ID: the library asks the registry (online, or what the phone cached) to name the shop. */
+    fun lookupGuildId(fields: DraftFields, guildId: String) = chooseBusiness(fields, guildId)
+
+    /** The registry searched by part of the name and/or the city. */
+    fun searchBusinesses(query: String, city: String) = act {
+        val found = client.searchBusinesses(query.ifBlank { null }, city.ifBlank { null })
+        _state.update { it.copy(businesses = found) }
+        if (found.isEmpty()) _state.update { it.copy(message = "واحد صنفی با این نام یا شهر پیدا نشد.") }
+    }
+
+    /** A business picked from the search results. */
+    fun chooseBusiness(fields: DraftFields, business: Business) = chooseBusiness(fields, business.guildId)
+
+    /** Saves what is typed, then sets the business; the library fills in its name and address. */
+    private fun chooseBusiness(fields: DraftFields, guildId: String) = act {
+        val draft = _state.value.draft ?: return@act
+        client.updateDraft(draft.id, fields)
+        val choice = client.chooseBusiness(draft.id, guildId)
+        _state.update { it.copy(draft = choice.draft, businesses = emptyList()) }
+        if (choice.business == null) _state.update { it.copy(message = "این شناسه در فهرست واحدهای صنفی نیست؛ می‌توانید نام و نشانی را خودتان بنویسید.") }
+    }
+
+    /** A photo at full resolution (the camera's file or the gallery's bytes): the library downscales it and strips EXIF. */
+    fun addPhoto(bytes: ByteArray) = act {
+        val draft = _state.value.draft ?: return@act
+        client.addPhoto(draft.id, bytes)
+        _state.update { it.copy(draft = client.draft(draft.id)) }
+    }
+
+    fun addPhotoFile(path: String, afterwards: () -> Unit) = act {
+        val draft = _state.value.draft ?: return@act
+        try {
+            client.addPhotoFile(draft.id, path)
+        } finally {
+            afterwards()
+        }
+        _state.update { it.copy(draft = client.draft(draft.id)) }
+    }
+
+    fun removePhoto(photoId: String) = act {
+        val draft = _state.value.draft ?: return@act
+        client.removePhoto(draft.id, photoId)
         _state.update { it.copy(draft = client.draft(draft.id)) }
     }
 
@@ -177,21 +272,64 @@ class SamatViewModel(app: Application) : AndroidViewModel(app) {
     fun submit(fields: DraftFields) = act {
         val draft = _state.value.draft ?: return@act
         _state.update { it.copy(draft = client.updateDraft(draft.id, fields)) }
-        client.submit(draft.id)
-        _state.update { it.copy(draft = null, screen = Screen.List) }
-        try {
-            client.sync()
-        } catch (e: SamatException.Offline) {
-            // Queued: sent on the next sync.
-        }
+        val queued = client.submit(draft.id)
+        val report = trySync()
+        val code = report?.items?.firstOrNull { it.key == queued.key && it.kind == OutboxKind.COMPLAINT && it.delivered }?.trackingCode
+        _state.update { it.copy(draft = null, screen = Screen.Submitted(code)) }
         reload()
     }
 
+    // ---- a filed complaint ----
+
     fun open(trackingCode: String) = act {
         show(Screen.Detail(trackingCode))
-        runCatching { client.refresh(trackingCode) }
+        try {
+            client.refresh(trackingCode)
+        } catch (e: SamatException.Offline) {
+            // The copy on the phone is shown; the banner says it is offline.
+        }
         reload()
+        loadPhotos(trackingCode)
     }
+
+    /** The complaint's photos; those only on the server are fetched for thumbnails when online. */
+    private suspend fun loadPhotos(trackingCode: String) {
+        var photos = client.complaintPhotos(trackingCode)
+        _state.update { it.copy(photos = photos) }
+        for (p in photos.filter { it.state == PhotoState.ON_SERVER }) {
+            try {
+                client.fetchPhoto(trackingCode, p.photoId)
+            } catch (e: SamatException.Offline) {
+                break
+            }
+        }
+        photos = client.complaintPhotos(trackingCode)
+        _state.update { it.copy(photos = photos) }
+    }
+
+    /** Queues a citizen action, sends it at once when online, and shows the complaint as it is now. */
+    private fun citizenAction(trackingCode: String, queue: suspend () -> OutboxItem) = act {
+        val item = queue()
+        trySync()
+        try {
+            client.refresh(trackingCode)
+        } catch (e: SamatException.Offline) {
+            // Sent by the next sync; the list shows it queued.
+        }
+        reload()
+        val refused = client.outbox().firstOrNull { it.id == item.id }?.lastError
+        if (refused != null) _state.update { it.copy(message = refused.messageFa) }
+    }
+
+    /** Satisfied (the complaint is closed) or not (an inspector is sent) with the business's answer. */
+    fun decide(trackingCode: String, accept: Boolean, note: String) =
+        citizenAction(trackingCode) { client.decide(trackingCode, accept, note.ifBlank { null }) }
+
+    fun withdraw(trackingCode: String, note: String) = citizenAction(trackingCode) { client.withdraw(trackingCode, note.ifBlank { null }) }
+
+    /** The complaint about the handling: a rating, a comment, and the ministry's complaints centre if asked. */
+    fun feedback(trackingCode: String, rating: Int, comment: String, escalate: Boolean) =
+        citizenAction(trackingCode) { client.feedback(trackingCode, rating.toLong(), comment.ifBlank { null }, escalate) }
 
     /** The activity came on screen (`true`, onStart) or left it (`false`, onStop). */
     fun setVisible(onScreen: Boolean) {
@@ -208,7 +346,14 @@ class SamatViewModel(app: Application) : AndroidViewModel(app) {
         }
         if (following?.isActive == true) return
         following = viewModelScope.launch {
-            client.updates(onError = { e -> _state.update { it.copy(message = e.persianMessage) } }).collect { events ->
+            client.updates(
+                onError = { e -> if (e !is SamatException.Offline) _state.update { it.copy(message = e.persianMessage) } },
+                onConnection = { c ->
+                    _state.update { it.copy(connection = c) }
+                    // Back online: send what waited.
+                    if (c == Connection.ONLINE) retry()
+                },
+            ).collect { events ->
                 try {
                     reload()
                     client.markSeen(events.map { it.seq })

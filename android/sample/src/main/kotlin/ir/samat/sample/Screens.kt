@@ -1,8 +1,5 @@
 package ir.samat.sample
 
-import android.graphics.Bitmap
-import androidx.activity.compose.rememberLauncherForActivityResult
-import androidx.activity.result.contract.ActivityResultContracts
 import androidx.compose.foundation.clickable
 import androidx.compose.foundation.layout.Arrangement
 import androidx.compose.foundation.layout.Box
@@ -15,20 +12,21 @@ import androidx.compose.foundation.lazy.LazyColumn
 import androidx.compose.foundation.lazy.items
 import androidx.compose.foundation.rememberScrollState
 import androidx.compose.foundation.text.KeyboardOptions
+import androidx.compose.foundation.text.selection.SelectionContainer
 import androidx.compose.foundation.verticalScroll
 import androidx.compose.material3.AssistChip
 import androidx.compose.material3.Button
 import androidx.compose.material3.Card
-import androidx.compose.material3.Checkbox
+import androidx.compose.material3.CardDefaults
 import androidx.compose.material3.CircularProgressIndicator
 import androidx.compose.material3.ExtendedFloatingActionButton
 import androidx.compose.material3.HorizontalDivider
 import androidx.compose.material3.MaterialTheme
 import androidx.compose.material3.OutlinedButton
 import androidx.compose.material3.OutlinedTextField
-import androidx.compose.material3.RadioButton
 import androidx.compose.material3.Scaffold
 import androidx.compose.material3.Text
+import androidx.compose.material3.TextButton
 import androidx.compose.runtime.Composable
 import androidx.compose.runtime.getValue
 import androidx.compose.runtime.mutableStateOf
@@ -37,11 +35,15 @@ import androidx.compose.runtime.setValue
 import androidx.compose.ui.Alignment
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.res.stringResource
+import androidx.compose.ui.text.font.FontWeight
 import androidx.compose.ui.text.input.KeyboardType
+import androidx.compose.ui.text.style.TextDirection
 import androidx.compose.ui.unit.dp
-import ir.samat.ffi.DraftFields
+import ir.samat.ffi.Connection
+import ir.samat.ffi.OutboxItem
+import ir.samat.ffi.OutboxKind
+import ir.samat.ffi.OutboxState
 import ir.samat.ffi.toPersianDigits
-import java.io.ByteArrayOutputStream
 
 @Composable
 fun LoadingScreen(message: String? = null) = Box(Modifier.fillMaxSize(), contentAlignment = Alignment.Center) {
@@ -49,8 +51,32 @@ fun LoadingScreen(message: String? = null) = Box(Modifier.fillMaxSize(), content
 }
 
 @Composable
-private fun Message(state: UiState) {
+fun Message(state: UiState) {
     state.message?.let { Text(it, color = MaterialTheme.colorScheme.error, modifier = Modifier.padding(vertical = 8.dp)) }
+}
+
+/** A tracking code as the SMS writes it: ten Latin digits, left to right inside Persian text, selectable to copy. */
+@Composable
+fun TrackingCodeText(code: String, large: Boolean = false) {
+    SelectionContainer {
+        Text(
+            code,
+            style = (if (large) MaterialTheme.typography.displaySmall else MaterialTheme.typography.titleMedium).copy(textDirection = TextDirection.Ltr),
+            fontWeight = FontWeight.Bold,
+        )
+    }
+}
+
+/** The offline banner: shown while the server cannot be reached, with what that means for queued work. */
+@Composable
+fun OfflineBanner(state: UiState, model: SamatViewModel) {
+    if (state.connection != Connection.OFFLINE) return
+    Card(colors = CardDefaults.cardColors(containerColor = MaterialTheme.colorScheme.errorContainer), modifier = Modifier.fillMaxWidth()) {
+        Row(Modifier.padding(12.dp), verticalAlignment = Alignment.CenterVertically) {
+            Text(stringResource(R.string.offline_banner), Modifier.weight(1f))
+            TextButton({ model.retry() }, enabled = !state.busy) { Text(stringResource(R.string.retry)) }
+        }
+    }
 }
 
 @Composable
@@ -59,6 +85,7 @@ fun LoginScreen(state: UiState, model: SamatViewModel) {
     var code by remember { mutableStateOf("") }
     Column(Modifier.fillMaxSize().padding(24.dp), verticalArrangement = Arrangement.spacedBy(12.dp)) {
         Text(stringResource(R.string.login_title), style = MaterialTheme.typography.headlineSmall)
+        OfflineBanner(state, model)
         OutlinedTextField(
             phone, { phone = it }, label = { Text(stringResource(R.string.phone)) },
             keyboardOptions = KeyboardOptions(keyboardType = KeyboardType.Phone), modifier = Modifier.fillMaxWidth(),
@@ -82,20 +109,36 @@ fun ListScreen(state: UiState, model: SamatViewModel) {
             ExtendedFloatingActionButton(onClick = { model.newComplaint() }) { Text(stringResource(R.string.new_complaint)) }
         },
     ) { padding ->
-        Column(Modifier.padding(padding).padding(16.dp)) {
-            Text(stringResource(R.string.my_complaints), style = MaterialTheme.typography.headlineSmall)
-            if (state.queued > 0) Text(stringResource(R.string.queued, toPersianDigits(state.queued.toString())))
-            Message(state)
-            if (state.complaints.isEmpty()) Text(stringResource(R.string.no_complaints), Modifier.padding(top = 24.dp))
-            LazyColumn(verticalArrangement = Arrangement.spacedBy(8.dp)) {
-                items(state.complaints, key = { it.trackingCode }) { c ->
-                    Card(Modifier.fillMaxWidth().clickable { model.open(c.trackingCode) }) {
-                        Column(Modifier.padding(12.dp)) {
-                            Text(c.businessName ?: c.category?.labelFa() ?: "", style = MaterialTheme.typography.titleMedium)
-                            Text(stringResource(R.string.tracking_code) + ": " + toPersianDigits(c.trackingCode))
-                            AssistChip(onClick = { model.open(c.trackingCode) }, label = { Text(c.stage.labelFa()) })
-                            c.events.lastOrNull()?.let { Text(it.atJalali, style = MaterialTheme.typography.bodySmall) }
+        LazyColumn(Modifier.padding(padding).padding(16.dp), verticalArrangement = Arrangement.spacedBy(8.dp)) {
+            item {
+                Column(verticalArrangement = Arrangement.spacedBy(8.dp)) {
+                    Row(verticalAlignment = Alignment.CenterVertically) {
+                        Text(stringResource(R.string.my_complaints), style = MaterialTheme.typography.headlineSmall, modifier = Modifier.weight(1f))
+                        TextButton({ model.logout() }, enabled = !state.busy) { Text(stringResource(R.string.logout)) }
+                    }
+                    OfflineBanner(state, model)
+                    Message(state)
+                }
+            }
+            if (state.outbox.isNotEmpty()) {
+                item { Text(stringResource(R.string.outbox_title), style = MaterialTheme.typography.titleMedium) }
+                items(state.outbox, key = { "o" + it.id }) { OutboxCard(it, state, model) }
+            }
+            if (state.complaints.isEmpty() && state.outbox.isEmpty()) {
+                item { Text(stringResource(R.string.no_complaints), Modifier.padding(top = 24.dp)) }
+            }
+            items(state.complaints, key = { it.trackingCode }) { c ->
+                Card(Modifier.fillMaxWidth().clickable { model.open(c.trackingCode) }) {
+                    Column(Modifier.padding(12.dp), verticalArrangement = Arrangement.spacedBy(4.dp)) {
+                        // The shop's name: given, or the registry's for its guild ID.
+                        Text(c.businessName ?: c.category?.labelFa() ?: "", style = MaterialTheme.typography.titleMedium)
+                        Row(verticalAlignment = Alignment.CenterVertically) {
+                            Text(stringResource(R.string.tracking_code) + ": ")
+                            TrackingCodeText(c.trackingCode)
                         }
+                        AssistChip(onClick = { model.open(c.trackingCode) }, label = { Text(c.stage.labelFa()) })
+                        if (c.choices.decide) Text(stringResource(R.string.awaiting_your_answer), color = MaterialTheme.colorScheme.primary)
+                        c.events.lastOrNull()?.let { Text(it.atJalali, style = MaterialTheme.typography.bodySmall) }
                     }
                 }
             }
@@ -103,67 +146,70 @@ fun ListScreen(state: UiState, model: SamatViewModel) {
     }
 }
 
+/** A queued or refused item, with what to do about it. */
 @Composable
-fun NewComplaintScreen(state: UiState, model: SamatViewModel) {
-    val draft = state.draft ?: return LoadingScreen()
-    var category by remember { mutableStateOf(draft.fields.category) }
-    var description by remember { mutableStateOf(draft.fields.description ?: "") }
-    var compensation by remember { mutableStateOf(draft.fields.wantsCompensation ?: false) }
-    val camera = rememberLauncherForActivityResult(ActivityResultContracts.TakePicturePreview()) { bitmap: Bitmap? ->
-        bitmap?.let { model.addPhoto(ByteArrayOutputStream().also { out -> it.compress(Bitmap.CompressFormat.JPEG, 90, out) }.toByteArray()) }
-    }
-    Column(Modifier.fillMaxSize().verticalScroll(rememberScrollState()).padding(16.dp), verticalArrangement = Arrangement.spacedBy(8.dp)) {
-        Text(stringResource(R.string.new_complaint), style = MaterialTheme.typography.headlineSmall)
-        Text(stringResource(R.string.business) + ": " + (draft.fields.businessName ?: draft.fields.guildId?.let(::toPersianDigits) ?: "—"))
-        state.scanned?.let { Text(stringResource(if (it.verified) R.string.verified else R.string.unverified), style = MaterialTheme.typography.bodySmall) }
-        HorizontalDivider()
-        Text(stringResource(R.string.category), style = MaterialTheme.typography.titleMedium)
-        state.categoryList.forEach { c ->
-            Row(Modifier.fillMaxWidth().clickable { category = c.wireName }, verticalAlignment = Alignment.CenterVertically) {
-                RadioButton(selected = category == c.wireName, onClick = { category = c.wireName })
-                Text(c.labelFa)
-            }
-        }
-        OutlinedTextField(description, { description = it }, label = { Text(stringResource(R.string.description)) }, minLines = 4, modifier = Modifier.fillMaxWidth())
-        Row(verticalAlignment = Alignment.CenterVertically) {
-            Checkbox(compensation, { compensation = it })
-            Text(stringResource(R.string.wants_compensation))
-        }
-        Row(horizontalArrangement = Arrangement.spacedBy(8.dp), verticalAlignment = Alignment.CenterVertically) {
-            OutlinedButton({ camera.launch(null) }) { Text(stringResource(R.string.add_photo)) }
-            Text(stringResource(R.string.photos, toPersianDigits(draft.photos.size.toString())))
-        }
-        Message(state)
-        Button(
-            { model.submit(draft.fields.copy(category = category, description = description, wantsCompensation = compensation)) },
-            enabled = !state.busy, modifier = Modifier.fillMaxWidth(),
-        ) { Text(stringResource(R.string.submit)) }
-    }
-}
-
-@Composable
-fun DetailScreen(state: UiState, trackingCode: String, model: SamatViewModel) {
-    val complaint = state.complaints.firstOrNull { it.trackingCode == trackingCode } ?: return LoadingScreen()
-    Column(Modifier.fillMaxSize().padding(16.dp), verticalArrangement = Arrangement.spacedBy(8.dp)) {
-        OutlinedButton({ model.show(Screen.List) }) { Text(stringResource(R.string.back)) }
-        Text(stringResource(R.string.tracking_code) + ": " + toPersianDigits(trackingCode), style = MaterialTheme.typography.titleLarge)
-        Text(complaint.stage.labelFa(), style = MaterialTheme.typography.titleMedium, color = MaterialTheme.colorScheme.primary)
-        complaint.detail?.let { d ->
-            Text(d.category.labelFa())
-            Text(d.description)
-            Text(d.createdAtJalali, style = MaterialTheme.typography.bodySmall)
-        }
-        HorizontalDivider()
-        Text(stringResource(R.string.history), style = MaterialTheme.typography.titleMedium)
-        LazyColumn(verticalArrangement = Arrangement.spacedBy(8.dp)) {
-            items(complaint.events, key = { it.seq }) { e ->
-                Column {
-                    Text(e.stage.labelFa(), style = MaterialTheme.typography.bodyLarge)
-                    Text(e.atJalali + " · " + e.actorLabelFa, style = MaterialTheme.typography.bodySmall)
-                    e.note?.let { Text(it) }
+private fun OutboxCard(item: OutboxItem, state: UiState, model: SamatViewModel) {
+    val what = stringResource(
+        when (item.kind) {
+            OutboxKind.COMPLAINT -> R.string.kind_complaint
+            OutboxKind.PHOTO -> R.string.kind_photo
+            OutboxKind.DECISION -> R.string.kind_decision
+            OutboxKind.WITHDRAW -> R.string.kind_withdraw
+            OutboxKind.FEEDBACK -> R.string.kind_feedback
+        },
+    )
+    Card(Modifier.fillMaxWidth()) {
+        Column(Modifier.padding(12.dp), verticalArrangement = Arrangement.spacedBy(4.dp)) {
+            Text(what, style = MaterialTheme.typography.titleSmall)
+            item.trackingCode?.let { TrackingCodeText(it) }
+            if (item.state == OutboxState.QUEUED) {
+                Text(stringResource(R.string.queued_explained))
+                TextButton({ model.retry() }, enabled = !state.busy) { Text(stringResource(R.string.send_now)) }
+            } else {
+                // Refused: the server's reason in Persian, and the way out.
+                Text(item.lastError?.messageFa ?: stringResource(R.string.refused), color = MaterialTheme.colorScheme.error)
+                item.lastError?.fields?.forEach { Text("• " + it.messageFa, color = MaterialTheme.colorScheme.error) }
+                Row(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
+                    if (item.kind == OutboxKind.COMPLAINT && item.draftId != null) {
+                        OutlinedButton({ model.fixDraft(item) }) { Text(stringResource(R.string.fix_and_resend)) }
+                    }
+                    TextButton({ model.discard(item) }) { Text(stringResource(R.string.discard)) }
                 }
             }
         }
+    }
+}
+
+/** After submitting: the tracking code large (it comes by SMS too), or that the complaint waits to be sent. */
+@Composable
+fun SubmittedScreen(state: UiState, trackingCode: String?, model: SamatViewModel) {
+    Column(Modifier.fillMaxSize().padding(24.dp), verticalArrangement = Arrangement.spacedBy(16.dp), horizontalAlignment = Alignment.CenterHorizontally) {
+        if (trackingCode != null) {
+            Text(stringResource(R.string.filed_title), style = MaterialTheme.typography.headlineSmall)
+            Text(stringResource(R.string.tracking_code))
+            TrackingCodeText(trackingCode, large = true)
+            Text(stringResource(R.string.filed_sms))
+            Button({ model.open(trackingCode) }) { Text(stringResource(R.string.follow_it)) }
+        } else {
+            Text(stringResource(R.string.queued_title), style = MaterialTheme.typography.headlineSmall)
+            Text(stringResource(R.string.queued_body))
+            OfflineBanner(state, model)
+        }
+        OutlinedButton({ model.show(Screen.List) }) { Text(stringResource(R.string.my_complaints)) }
         Message(state)
+    }
+}
+
+/** A number in Persian digits for display (counts, days); tracking codes stay as they are. */
+fun persian(n: Int): String = toPersianDigits(n.toString())
+
+@Composable
+fun HorizontalRule() = HorizontalDivider(Modifier.padding(vertical = 4.dp))
+
+/** Shared by the form and the detail: a vertically scrolling page. */
+@Composable
+fun Page(content: @Composable () -> Unit) {
+    Column(Modifier.fillMaxSize().verticalScroll(rememberScrollState()).padding(16.dp), verticalArrangement = Arrangement.spacedBy(8.dp)) {
+        content()
     }
 }
