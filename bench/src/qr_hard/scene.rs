@@ -214,7 +214,8 @@ pub fn sticker_photo(text: &str, width: usize, height: usize, rng: &mut Rng) -> 
     (p, code_box(&corners, sticker.modules()))
 }
 
-/// A sheet of stickers photographed (`width`x`height`): 12–48 stickers at two or three sizes,
+/// A sheet of stickers photographed (`width`x`height`): up to 12–80 stickers at two or three
+/// sizes (2.5–6 px per module; as many as fit),
 /// shelf-packed on paper, under a gentle light gradient and a little perspective. Returns the
 /// image and the texts present.
 pub fn sticker_sheet(width: usize, height: usize, first_index: usize, rng: &mut Rng) -> (Plane, Vec<String>) {
@@ -223,10 +224,9 @@ pub fn sticker_sheet(width: usize, height: usize, first_index: usize, rng: &mut 
     let paper = rng.range(215.0, 245.0) as f32;
     let margin = width.min(height) as f64 * 0.03;
     fill_rect(&mut p, (margin, margin), (width as f64 - 2.0 * margin, height as f64 - 2.0 * margin), paper);
-    let target = 12 + rng.below(37);
-    // Module sizes in px: two or three sizes per sheet, scaled with the frame.
-    let unit = width.max(height) as f64 / 4000.0;
-    let sizes: Vec<f64> = (0..2 + rng.below(2)).map(|_| unit * rng.range(3.2, 7.0)).collect();
+    let target = 12 + rng.below(69);
+    // Module sizes in px: two or three sizes per sheet (what fits is placed, up to `target`).
+    let sizes: Vec<f64> = (0..2 + rng.below(2)).map(|_| rng.range(2.5, 6.0)).collect();
     let mut texts = Vec::new();
     let (mut x, mut y, mut row_h) = (2.0 * margin, 2.0 * margin, 0.0f64);
     let mut rng_sticker = Rng::new(rng.next_u64(), &[]);

@@ -42,9 +42,9 @@ pub enum Condition {
     Damage,
     /// Two or three of the above at once.
     Combined,
-    /// A photographed sheet of 12–48 stickers at two or three sizes.
+    /// A photographed sheet of up to 80 stickers at two or three sizes.
     StickerSheet,
-    /// A wall of 6–30 corpus photos at several sizes.
+    /// A wall of up to 40 corpus photos at several sizes.
     ProductWall,
 }
 
@@ -179,7 +179,7 @@ pub fn for_each_sample(condition: Condition, corpus: &[CorpusImage], mut each: i
                 let mut rng = Rng::new(SEED, &[tag, i as u64]);
                 // Distinct texts only: the zxing-cpp set re-uses many zxing photos.
                 let mut picked: Vec<&CorpusImage> = Vec::new();
-                let want = 6 + rng.below(25);
+                let want = 6 + rng.below(35);
                 for _ in 0..want * 4 {
                     let c = &corpus[rng.below(corpus.len())];
                     if picked.len() < want && !picked.iter().any(|p| p.text == c.text) {
