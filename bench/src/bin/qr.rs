@@ -236,6 +236,8 @@ fn main() {
         }
     }
 
+    twelve_megapixel_photos(&root);
+
     // Hostile inputs: bounded work however bad the frame.
     for (w, h) in [(7300u32, 5470u32), (4000, 3000), (1920, 1080)] {
         let frame = noise(w as usize * h as usize);
@@ -243,6 +245,52 @@ fn main() {
         let codes = scan_frame(&frame, w, h, w).map(|c| c.len()).unwrap_or(0);
         println!("worst case {w}x{h} pure noise: {:.1} ms ({codes} codes)", start.elapsed().as_secs_f64() * 1000.0);
     }
+}
+
+/// Photos as a phone's camera app takes them (4000x3000): corpus photos enlarged to a quarter to a
+/// half of the frame and signed stickers at 8–20 px per module, on cluttered backgrounds (see
+/// `samat_bench::qr_hard::scene`), plus one without any code. Fixed seed.
+fn twelve_megapixel_photos(root: &Path) {
+    use samat_bench::qr_hard::{rng::Rng, scene, set};
+    let corpus = set::load_corpus(root);
+    if corpus.is_empty() {
+        return;
+    }
+    let mut times = Vec::new();
+    let mut read = 0;
+    let photos = 24;
+    for i in 0..photos {
+        let mut rng = Rng::new(set::SEED, &[12_000_000, i as u64]);
+        let (plane, text) = if i % 3 == 2 {
+            let text = scene::sticker_text(&mut rng, i);
+            (scene::twelve_mp_with_sticker(&text, &mut rng), text)
+        } else {
+            let c = &corpus[(i * 37) % corpus.len()];
+            (scene::twelve_mp_with_photo(&c.plane, &mut rng), c.text.clone())
+        };
+        let gray = plane.to_gray();
+        let start = Instant::now();
+        let codes = scan_frame(gray.as_raw(), 4000, 3000, 4000).unwrap_or_default();
+        times.push(start.elapsed().as_secs_f64() * 1e3);
+        read += usize::from(codes.iter().any(|c| c.text == text));
+    }
+    times.sort_by(f64::total_cmp);
+    let empty = scene::background(4000, 3000, &mut Rng::new(set::SEED, &[12_000_001])).to_gray();
+    let mut empty_times: Vec<f64> = (0..5)
+        .map(|_| {
+            let start = Instant::now();
+            let _ = scan_frame(empty.as_raw(), 4000, 3000, 4000);
+            start.elapsed().as_secs_f64() * 1e3
+        })
+        .collect();
+    empty_times.sort_by(f64::total_cmp);
+    println!(
+        "12 MP photo, one code ({photos} photos, {read} read): median {:>6.1} ms  p90 {:>6.1} ms  max {:>6.1} ms;  no code: median {:>6.1} ms",
+        times[photos / 2],
+        times[(photos - 1) * 9 / 10],
+        times[photos - 1],
+        empty_times[2]
+    );
 }
 
 fn noise(n: usize) -> Vec<u8> {
