@@ -119,10 +119,10 @@ const PASSES: &[Pass] = &[
     // Tiny modules in small images (stylised / dotted codes, thumbnails).
     pass(HYBRID, Size::DoubledBelow(512), false),
     // Last tries for glare, blur at half size, and stains and shadows (Sauvola's threshold
-    // over a 21x21 window).
+    // over a 13x13 window at half size).
     rescue(pass(LOW_CONTRAST, Size::Work, false)),
     rescue(filtered(HYBRID, Size::Factor(2), Filter::Sharpen(3, 1.5))),
-    rescue(pass(Decoder::Rxing(Threshold::Sauvola(10)), Size::Work, false)),
+    rescue(pass(Decoder::Rxing(Threshold::Sauvola(6)), Size::Factor(2), false)),
     // A different detector (quirc's) for what zxing's misses, e.g. steep or curved views.
     rescue(pass(Decoder::Rqrr, Size::AtMost(MAX_RQRR_SIDE), false)),
 ];
@@ -206,9 +206,15 @@ pub(crate) fn run(input: LumaView<'_>) -> Vec<FoundCode> {
     let mut budget = SetBudget::for_image(w, h);
     // Whether some pass left plausible symbols unread.
     let mut more = false;
+    // Whether some pass saw so many finder-like hits that its search was cut short.
+    let mut cluttered = false;
 
     for pass in PASSES {
         if !found.is_empty() && (!more || pass.rescue) {
+            continue;
+        }
+        // Rescue passes would see the same clutter again (sharpening makes more of it).
+        if cluttered && pass.rescue {
             continue;
         }
         // A frame that spent the whole budget on sets that were no symbols is cluttered or
@@ -232,6 +238,7 @@ pub(crate) fn run(input: LumaView<'_>) -> Vec<FoundCode> {
             Decoder::Rxing(threshold) => {
                 let outcome = rxing_engine::scan(data, vw, vh, pass.inverted, threshold, &known, &mut budget);
                 more |= outcome.leftover_sets > 0;
+                cluttered |= outcome.cluttered;
                 outcome.detections
             }
             Decoder::Rqrr => rqrr_engine::scan(data, vw, vh, pass.inverted),

@@ -18,8 +18,9 @@ const PATTERN: FixedPattern<5, 7, false> = FixedPattern::new([1, 1, 3, 1, 1]);
 /// Side of the lookup grid's cells, in pixels.
 const CELL: usize = 32;
 
-/// The finder-pattern candidates of `image`, locating at most `max_located` row hits.
-pub(crate) fn find_finder_patterns(image: &BitMatrix, max_located: usize) -> Vec<ConcentricPattern> {
+/// The finder-pattern candidates of `image`, locating at most `max_located` row hits, and
+/// whether that cap was reached (the image is cluttered: noise, texture or a hostile frame).
+pub(crate) fn find_finder_patterns(image: &BitMatrix, max_located: usize) -> (Vec<ConcentricPattern>, bool) {
     let (width, height) = (image.width() as usize, image.height() as usize);
     let (gw, gh) = (width.div_ceil(CELL).max(1), height.div_ceil(CELL).max(1));
     // Indices of the patterns whose area touches each cell.
@@ -46,7 +47,7 @@ pub(crate) fn find_finder_patterns(image: &BitMatrix, max_located: usize) -> Vec
             });
             if !inside {
                 if located >= max_located {
-                    return found;
+                    return (found, true);
                 }
                 located += 1;
                 let span = view.iter().map(i32::from).sum::<i32>() * 3; // 3 for very skewed samples
@@ -67,7 +68,7 @@ pub(crate) fn find_finder_patterns(image: &BitMatrix, max_located: usize) -> Vec
         }
         y += 3;
     }
-    found
+    (found, false)
 }
 
 /// The next 1:1:3:1:1 run in `view` (rxing's `FindPattern`).

@@ -54,6 +54,8 @@ pub(crate) struct PassOutcome {
     /// Plausible finder-pattern sets left undecoded, away from every known symbol: a hint that
     /// the image holds more codes than were read.
     pub leftover_sets: usize,
+    /// The finder search hit its cap: noise, dense texture or a hostile frame.
+    pub cluttered: bool,
 }
 
 /// Scans a packed `width`x`height` luma buffer; `inverted` scans it as light-on-dark.
@@ -81,7 +83,7 @@ pub(crate) fn scan(
 pub(crate) fn count_finder_patterns(bits: &BitImage) -> usize {
     guarded(|| {
         let matrix = to_bit_matrix(bits)?;
-        Some(find_finder_patterns(&matrix, budget::max_located(bits.width, bits.height)).len())
+        Some(find_finder_patterns(&matrix, budget::max_located(bits.width, bits.height)).0.len())
     })
     .unwrap_or(usize::MAX)
 }
@@ -120,7 +122,7 @@ fn to_bit_matrix(bits: &BitImage) -> Option<BitMatrix> {
 /// left without a third, and reports how many plausible sets stayed unread.
 fn read_symbols(matrix: &BitMatrix, gray: &GrayView<'_>, known: &[[Point; 4]], budget: &mut SetBudget) -> PassOutcome {
     let (w, h) = (matrix.width() as usize, matrix.height() as usize);
-    let mut patterns = find_finder_patterns(matrix, budget::max_located(w, h));
+    let (mut patterns, cluttered) = find_finder_patterns(matrix, budget::max_located(w, h));
     let cap = budget::max_finder_patterns(w, h);
     if patterns.len() > cap {
         // Larger ones are less likely to be noise.
@@ -158,7 +160,7 @@ fn read_symbols(matrix: &BitMatrix, gray: &GrayView<'_>, known: &[[Point; 4]], b
 
     let leftover = |s: &&FinderSet| s.score <= LEFTOVER_SCORE && !s.members().iter().any(|&i| read.used[i] || read.near_known(i, read.known.len()));
     let leftover_sets = sets.iter().filter(leftover).count();
-    PassOutcome { detections: read.detections, leftover_sets }
+    PassOutcome { detections: read.detections, leftover_sets, cluttered }
 }
 
 /// What a pass has read so far.
