@@ -187,7 +187,8 @@ pub(crate) fn plausible_pairs(finders: &[Finder], skip: &[bool], limit: usize) -
 
 /// The six ways two finders can be corners of one (unmirrored) symbol: either may be the
 /// top-left with the other top-right or bottom-left, or they are the top-right and bottom-left
-/// (either way round). Guesses whose module count is impossible are left out.
+/// (either way round), each with the two likeliest module counts. Guesses whose module count
+/// is impossible are left out.
 pub(crate) fn guesses(a: Finder, b: Finder) -> Vec<Guess> {
     // With y pointing down, bottom-left - top-left is top-right - top-left turned by +90°.
     let turn = |(x, y): (f32, f32)| (-y, x);
@@ -196,14 +197,12 @@ pub(crate) fn guesses(a: Finder, b: Finder) -> Vec<Guess> {
     let sub = |p: (f32, f32), q: (f32, f32)| (p.0 - q.0, p.1 - q.1);
     let (pa, pb) = ((a.x, a.y), (b.x, b.y));
     let module = (a.size + b.size) / 14.0;
-    let mut out = Vec::new();
+    // (corners, estimated version) for each way round.
+    let mut ways: Vec<((f32, f32), (f32, f32), (f32, f32), f32)> = Vec::new();
     let mut push = |tl: (f32, f32), tr: (f32, f32), bl: (f32, f32)| {
         let side = ((tr.0 - tl.0).powi(2) + (tr.1 - tl.1).powi(2)).sqrt();
         // Centres are dimension - 7 modules apart; dimensions are 21, 25, ... 177.
-        let version = ((side / module + 7.0 - 17.0) / 4.0).round();
-        if (1.0..=40.0).contains(&version) {
-            out.push(Guess { tl, tr, bl, dimension: 17 + 4 * version as usize });
-        }
+        ways.push((tl, tr, bl, (side / module + 7.0 - 17.0) / 4.0));
     };
     for (p, q) in [(pa, pb), (pb, pa)] {
         // p top-left, q top-right.
@@ -215,7 +214,11 @@ pub(crate) fn guesses(a: Finder, b: Finder) -> Vec<Guess> {
         let e = ((d.0 - d.1) / 2.0, (d.0 + d.1) / 2.0);
         push(sub(p, e), p, q);
     }
-    out
+    // The sizes are whole pixels, so on a large symbol the estimate can be a version off: every
+    // way round with the nearest version first, then with the other neighbour.
+    let nearest = ways.iter().map(|&(tl, tr, bl, v)| (tl, tr, bl, v.round()));
+    let other = ways.iter().map(|&(tl, tr, bl, v)| (tl, tr, bl, if v > v.round() { v.round() + 1.0 } else { v.round() - 1.0 }));
+    nearest.chain(other).filter(|w| (1.0..=40.0).contains(&w.3)).map(|(tl, tr, bl, v)| Guess { tl, tr, bl, dimension: 17 + 4 * v as usize }).collect()
 }
 
 #[cfg(test)]
