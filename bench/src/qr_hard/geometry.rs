@@ -79,11 +79,12 @@ fn solve8(mut a: [[f64; 9]; 8]) -> Option<[f64; 8]> {
             return None;
         }
         a.swap(col, pivot);
-        for row in 0..8 {
+        let pivot = a[col];
+        for (row, line) in a.iter_mut().enumerate() {
             if row != col {
-                let f = a[row][col] / a[col][col];
-                for k in col..9 {
-                    a[row][k] -= f * a[col][k];
+                let f = line[col] / pivot[col];
+                for (v, p) in line.iter_mut().zip(pivot.iter()).skip(col) {
+                    *v -= f * p;
                 }
             }
         }

@@ -80,7 +80,7 @@ impl Sticker {
                 let cell = (mx / 0.9) as u64;
                 let stroke = ((v - top) / 0.5) as u64;
                 let h = splat(self.seed ^ (cell * 31 + line as u64 * 7 + stroke * 1_000_003));
-                if h % 3 != 0 && (cell % 7) != 6 {
+                if !h.is_multiple_of(3) && (cell % 7) != 6 {
                     return Some(self.ink);
                 }
             }

@@ -197,12 +197,12 @@ pub(crate) fn guesses(a: Finder, b: Finder) -> Vec<Guess> {
     let sub = |p: (f32, f32), q: (f32, f32)| (p.0 - q.0, p.1 - q.1);
     let (pa, pb) = ((a.x, a.y), (b.x, b.y));
     let module = (a.size + b.size) / 14.0;
-    // (corners, estimated version) for each way round.
-    let mut ways: Vec<((f32, f32), (f32, f32), (f32, f32), f32)> = Vec::new();
+    // Each way round, with its estimated version (not yet rounded).
+    let mut ways: Vec<(Guess, f32)> = Vec::new();
     let mut push = |tl: (f32, f32), tr: (f32, f32), bl: (f32, f32)| {
         let side = ((tr.0 - tl.0).powi(2) + (tr.1 - tl.1).powi(2)).sqrt();
         // Centres are dimension - 7 modules apart; dimensions are 21, 25, ... 177.
-        ways.push((tl, tr, bl, (side / module + 7.0 - 17.0) / 4.0));
+        ways.push((Guess { tl, tr, bl, dimension: 0 }, (side / module + 7.0 - 17.0) / 4.0));
     };
     for (p, q) in [(pa, pb), (pb, pa)] {
         // p top-left, q top-right.
@@ -216,9 +216,9 @@ pub(crate) fn guesses(a: Finder, b: Finder) -> Vec<Guess> {
     }
     // The sizes are whole pixels, so on a large symbol the estimate can be a version off: every
     // way round with the nearest version first, then with the other neighbour.
-    let nearest = ways.iter().map(|&(tl, tr, bl, v)| (tl, tr, bl, v.round()));
-    let other = ways.iter().map(|&(tl, tr, bl, v)| (tl, tr, bl, if v > v.round() { v.round() + 1.0 } else { v.round() - 1.0 }));
-    nearest.chain(other).filter(|w| (1.0..=40.0).contains(&w.3)).map(|(tl, tr, bl, v)| Guess { tl, tr, bl, dimension: 17 + 4 * v as usize }).collect()
+    let nearest = ways.iter().map(|&(g, v)| (g, v.round()));
+    let other = ways.iter().map(|&(g, v)| (g, if v > v.round() { v.round() + 1.0 } else { v.round() - 1.0 }));
+    nearest.chain(other).filter(|(_, v)| (1.0..=40.0).contains(v)).map(|(g, v)| Guess { dimension: 17 + 4 * v as usize, ..g }).collect()
 }
 
 #[cfg(test)]
