@@ -1,5 +1,7 @@
 //! Shared pieces of the benchmarks: an in-process server on a free port over a temp database,
-//! a closed-loop HTTP load generator, and the disk's raw fsync rate.
+//! a closed-loop HTTP load generator, the disk's raw fsync rate, and the QR scanner's hard set.
+
+pub mod qr_hard;
 
 use std::io::Write;
 use std::path::Path;

@@ -1,4 +1,6 @@
-//! Decoding behaviour: coordinates, rotation, strides, charsets, structured append.
+//! Decoding behaviour: coordinates, rotation, strides, charsets, structured append, and the
+//! bench's hard set in miniature (glare, blur, a slant, a lost finder pattern, sheets of many
+//! codes at several sizes).
 
 mod common;
 
@@ -104,6 +106,62 @@ fn reads_a_sheet_of_twenty_codes() {
     assert_eq!(texts, expected);
 }
 
+/// A sticker's text as the server prints it: a Persian name, the key id and an Ed25519
+/// signature (86 base64url characters), encoded with error correction H.
+const STICKER: &str = "https://www.124.ir/g/10010010011?n=%D9%86%D8%A7%D9%86%D9%88%D8%A7%DB%8C%DB%8C%20%D8%B3%D9%86%DA%AF%DA%A9%DB%8C\
+&k=2026a&s=Yq3k0v1b2Qp4Zr7Xc9Lm8Nf5Tg6Hs2Dw1Ja0Ke3Pu4Vo7Bi9Cy5Ex8Fz6Gt2Rl1Sn0Mh3Wd4Ux7Qa5Ib9Ov6Pc";
+
+/// A 640x480 frame with [`STICKER`] at 4 px per module; returns it and the symbol's corners.
+fn sticker_frame() -> (Frame, [(f32, f32); 4]) {
+    let mut f = Frame::filled(640, 480, 190);
+    let corners = f.paint_sticker(STICKER, 190, 90, 4);
+    (f, corners)
+}
+
+#[test]
+fn reads_a_sticker_whose_finder_pattern_is_lost_in_a_highlight() {
+    let (mut f, [_, _, _, bl]) = sticker_frame();
+    // A specular highlight over the bottom-left finder pattern (7 modules = 28 px).
+    f.white_disc(bl.0 + 14.0, bl.1 - 14.0, 20.0);
+    let codes = scan(&f);
+    assert!(codes.iter().any(|c| c.text == STICKER), "{codes:?}");
+}
+
+#[test]
+fn reads_every_code_of_a_sheet_of_forty_eight() {
+    let mut f = Frame::filled(1700, 1300, 232);
+    let mut expected = Vec::new();
+    for row in 0..6 {
+        for col in 0..8 {
+            let text = format!("https://www.124.ir/g/{}", 10_010_010_000u64 + row * 8 + col);
+            f.paint_sticker(&text, 30 + col as usize * 210, 30 + row as usize * 210, 4);
+            expected.push(text);
+        }
+    }
+    let mut texts: Vec<_> = scan(&f).into_iter().map(|c| c.text).collect();
+    texts.sort();
+    expected.sort();
+    assert_eq!(texts, expected);
+}
+
+#[test]
+fn reads_small_and_large_codes_on_one_photo() {
+    // A 2400x1800 photo of twelve stickers at 2, 3 and 6 px per module.
+    let mut f = Frame::filled(2400, 1800, 228);
+    let mut expected = Vec::new();
+    for (i, module) in [2usize, 3, 6].into_iter().enumerate() {
+        for j in 0..4 {
+            let text = format!("https://www.124.ir/g/{}", 10_010_010_100u64 + (i * 4 + j) as u64);
+            f.paint_sticker(&text, 40 + j * 560, 40 + i * 560, module);
+            expected.push(text);
+        }
+    }
+    let mut texts: Vec<_> = scan(&f).into_iter().map(|c| c.text).collect();
+    texts.sort();
+    expected.sort();
+    assert_eq!(texts, expected);
+}
+
 #[test]
 fn decodes_every_supported_container() {
     let mut f = Frame::filled(320, 240, 225);
@@ -127,6 +185,66 @@ fn corpus_file(rel: &str) -> Option<Vec<u8>> {
         return None;
     }
     Some(std::fs::read(path).unwrap())
+}
+
+/// Corpus photos (`zxing/qrcode-N/M.png`), each with its expected text, as gray frames.
+fn corpus_frames(names: &[&str]) -> Option<Vec<(Frame, String)>> {
+    names
+        .iter()
+        .map(|name| {
+            let img = corpus_file(&format!("zxing/qrcode-{name}"))?;
+            let text = String::from_utf8(corpus_file(&format!("zxing/qrcode-{}", name.replace(".png", ".txt")))?).unwrap();
+            let gray = image::load_from_memory(&img).unwrap().into_luma8();
+            let (width, height) = (gray.width() as usize, gray.height() as usize);
+            Some((Frame { data: gray.into_raw(), width, height }, text))
+        })
+        .collect()
+}
+
+/// Asserts every frame yields its text (naming the ones that do not).
+fn assert_all_read(cases: &[(Frame, String)], what: &str) {
+    let missed: Vec<usize> = cases.iter().enumerate().filter(|(_, (f, text))| !scan(f).iter().any(|c| &c.text == text)).map(|(i, _)| i).collect();
+    assert!(missed.is_empty(), "{what}: photos {missed:?} not read");
+}
+
+// The next three use corpus photos the scanner reads as they are, degraded the way the bench's
+// hard set does; the scanner before the hard-set work read none of them.
+
+#[test]
+fn reads_photos_under_a_glare_veil() {
+    let Some(mut cases) = corpus_frames(&["1/1.png", "1/10.png", "1/11.png", "1/13.png"]) else {
+        return;
+    };
+    for (f, _) in &mut cases {
+        let side = f.width.min(f.height) as f32;
+        f.glare(f.width as f32 / 2.0, f.height as f32 / 2.0, 0.3 * side, 0.93);
+    }
+    assert_all_read(&cases, "glare");
+}
+
+#[test]
+fn reads_defocused_photos() {
+    let Some(cases) = corpus_frames(&["1/13.png", "1/14.png", "3/02.png", "4/10.png"]) else {
+        return;
+    };
+    let blurred: Vec<(Frame, String)> = cases.into_iter().map(|(f, text)| (f.defocused(3), text)).collect();
+    assert_all_read(&blurred, "defocus");
+}
+
+#[test]
+fn reads_photos_seen_at_a_slant() {
+    let Some(cases) = corpus_frames(&["1/1.png", "1/10.png", "1/18.png", "1/19.png"]) else {
+        return;
+    };
+    let slanted: Vec<(Frame, String)> = cases
+        .into_iter()
+        .map(|(f, text)| {
+            let (w, h) = (f.width as f32, f.height as f32);
+            // Sheared: the corner angles are about 60° and 120°.
+            (f.in_perspective([(0.35 * w, 0.05 * h), (0.98 * w, 0.05 * h), (0.65 * w, 0.95 * h), (0.02 * w, 0.95 * h)]), text)
+        })
+        .collect();
+    assert_all_read(&slanted, "slant");
 }
 
 #[test]

@@ -142,6 +142,15 @@ pub(crate) fn factor_for(width: usize, height: usize, max_side: usize) -> usize 
     longest.div_ceil(max_side.max(1)).max(1)
 }
 
+/// Smallest integer factor that brings `width`x`height` to at most `max_pixels` pixels.
+pub(crate) fn factor_for_pixels(width: usize, height: usize, max_pixels: usize) -> usize {
+    let mut factor = 1;
+    while (width / factor).saturating_mul(height / factor) > max_pixels.max(1) {
+        factor += 1;
+    }
+    factor
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -154,6 +163,18 @@ mod tests {
         assert!(matches!(LumaView::new(&[0; 10], 100_000, 100_000, 100_000), Err(ScanError::TooLarge(_))));
         // Short last row is fine.
         assert!(LumaView::new(&[0; 12 * 9 + 10], 10, 10, 12).is_ok());
+    }
+
+    #[test]
+    fn factors_bring_images_within_limits() {
+        // (width, height, limit, factor)
+        for (w, h, max_side, side_factor) in [(640, 480, 2048, 1), (2049, 100, 2048, 2), (4000, 3000, 640, 7)] {
+            assert_eq!(factor_for(w, h, max_side), side_factor, "{w}x{h} to {max_side} px");
+        }
+        for (w, h, max_pixels, pixel_factor) in [(1280, 720, 5_000_000, 1), (2400, 1800, 5_000_000, 1), (4000, 3000, 5_000_000, 2), (7300, 5470, 5_000_000, 3)]
+        {
+            assert_eq!(factor_for_pixels(w, h, max_pixels), pixel_factor, "{w}x{h} to {max_pixels} pixels");
+        }
     }
 
     #[test]

@@ -3,14 +3,20 @@
 //! Pure Rust (rxing's port of the zxing-cpp QR reader, with rqrr as a fallback), so it builds
 //! for Android and iOS without a C/C++ toolchain. Hostile input never panics and never runs
 //! unbounded: dimensions are validated, decoders run under `catch_unwind`, image decoding is
-//! capped, large inputs are downscaled and the number of passes and codes is fixed.
+//! capped, large inputs are downscaled, the number of passes is fixed and the candidate work
+//! is bounded by the image's size.
 
+mod budget;
 mod engine;
+mod enhance;
+mod finder_sets;
 pub mod identify;
 mod image_input;
 mod luma;
 mod pipeline;
+mod resample;
 mod structured_append;
+mod threshold;
 
 pub use image_input::{MAX_DECODE_ALLOC, MAX_IMAGE_SIDE};
 pub use luma::MAX_FRAME_PIXELS;

@@ -3,6 +3,7 @@
 //! Every call into a decoder is wrapped in `catch_unwind`: a decoder bug on a hostile frame
 //! must cost one missed pass, never the process.
 
+mod finder_search;
 pub(crate) mod rqrr_engine;
 pub(crate) mod rxing_engine;
 

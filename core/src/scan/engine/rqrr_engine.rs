@@ -5,6 +5,7 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use super::Detection;
+use crate::scan::threshold::{block_threshold, BlockThreshold};
 use crate::scan::Point;
 
 /// Most grids whose decoding is attempted per call.
@@ -15,18 +16,14 @@ const MAX_FINDER_PATTERNS: usize = 24;
 
 /// Scans a packed `width`x`height` luma buffer; `inverted` scans it as light-on-dark.
 pub(crate) fn scan(data: &[u8], width: usize, height: usize, inverted: bool) -> Vec<Detection> {
-    if super::rxing_engine::count_finder_patterns(data, width, height, inverted) > MAX_FINDER_PATTERNS {
+    // rqrr gets the black-and-white image the finder patterns are counted on, so the count
+    // bounds the work it will do (with its own threshold it can see many more).
+    let bits = block_threshold(data, width, height, BlockThreshold::ZXING, inverted);
+    if super::rxing_engine::count_finder_patterns(&bits) > MAX_FINDER_PATTERNS {
         return Vec::new();
     }
     catch_unwind(AssertUnwindSafe(|| {
-        let mut prepared = rqrr::PreparedImage::prepare_from_greyscale(width, height, |x, y| {
-            let v = data[y * width + x];
-            if inverted {
-                255 - v
-            } else {
-                v
-            }
-        });
+        let mut prepared = rqrr::PreparedImage::prepare_from_bitmap(width, height, |x, y| bits.get(x, y));
         prepared
             .detect_grids()
             .iter()
