@@ -10,10 +10,10 @@ use samat_core::model::text::search_key;
 use samat_core::model::{PhoneNumber, Province, Stage, TrackingCode};
 use time::OffsetDateTime;
 use tokio_postgres::types::ToSql;
-use tokio_postgres::{GenericClient, Row};
+use tokio_postgres::Row;
 use uuid::Uuid;
 
-use super::rows::{
+use super::rows::{Cached, 
     code_at, complaint_by_code, complaint_row, event_by_action, event_row, feedback_row, get, insert_event, lock_citizen, ms, province_at, queue_push,
     queue_sms, NewEvent, COMPLAINT_COLUMNS, COMPLAINT_WIDTH, EVENT_COLUMNS, FEEDBACK_COLUMNS,
 };
@@ -28,7 +28,7 @@ type Param = Box<dyn ToSql + Sync + Send>;
 
 /// Locks the complaint a change is about (its citizen first, then its row) and checks it is
 /// still in the stage the rules saw.
-async fn current_in_stage(c: &impl GenericClient, code: TrackingCode, expected: Stage) -> StoreResult<ComplaintRecord> {
+async fn current_in_stage(c: &impl Cached, code: TrackingCode, expected: Stage) -> StoreResult<ComplaintRecord> {
     let Some(found) = complaint_by_code(c, code.as_str(), false).await? else { return Err(StoreError::StageChanged) };
     lock_citizen(c, found.phone.as_str()).await?;
     match complaint_by_code(c, code.as_str(), true).await? {
@@ -38,8 +38,8 @@ async fn current_in_stage(c: &impl GenericClient, code: TrackingCode, expected: 
 }
 
 /// Marks a complaint changed (its ETag) at `now`.
-async fn touch(c: &impl GenericClient, id: i64, now: OffsetDateTime) -> StoreResult<()> {
-    c.execute("UPDATE complaints SET updated_at = $2, version = version + 1 WHERE id = $1", &[&id, &now]).await.map_err(pg)?;
+async fn touch(c: &impl Cached, id: i64, now: OffsetDateTime) -> StoreResult<()> {
+    c.execute_c("UPDATE complaints SET updated_at = $2, version = version + 1 WHERE id = $1", &[&id, &now]).await.map_err(pg)?;
     Ok(())
 }
 
@@ -108,12 +108,12 @@ fn written(current: &ComplaintRecord, seq: i64, e: &NewEvent<'_>) -> EventRecord
     }
 }
 
-async fn by_client_id(c: &impl GenericClient, client_id: Uuid) -> StoreResult<Option<ComplaintRecord>> {
+async fn by_client_id(c: &impl Cached, client_id: Uuid) -> StoreResult<Option<ComplaintRecord>> {
     let sql = format!("SELECT {COMPLAINT_COLUMNS} FROM complaints c WHERE c.client_id = $1");
-    c.query_opt(&sql, &[&client_id]).await.map_err(pg)?.as_ref().map(complaint_row).transpose()
+    c.query_opt_c(&sql, &[&client_id]).await.map_err(pg)?.as_ref().map(complaint_row).transpose()
 }
 
-async fn insert_complaint(c: &impl GenericClient, new: &NewComplaintRecord, sms: &NewSms) -> StoreResult<Filed> {
+async fn insert_complaint(c: &impl Cached, new: &NewComplaintRecord, sms: &NewSms) -> StoreResult<Filed> {
     // The citizen's lock first: their quota is counted, and their events ordered, one
     // transaction at a time.
     lock_citizen(c, new.phone.as_str()).await?;
@@ -125,7 +125,7 @@ async fn insert_complaint(c: &impl GenericClient, new: &NewComplaintRecord, sms:
     }
     if let Some(quota) = new.quota {
         let row = c
-            .query_one(
+            .query_one_c(
                 "SELECT count(*), min(created_at) FROM complaints WHERE phone = $1 AND filed_by_staff IS NULL AND created_at >= $2",
                 &[&new.phone.as_str(), &ms(quota.since)],
             )
@@ -136,13 +136,11 @@ async fn insert_complaint(c: &impl GenericClient, new: &NewComplaintRecord, sms:
             return Ok(Filed::QuotaExceeded(oldest.unwrap_or(quota.since)));
         }
     }
-    if c.query_opt("SELECT 1 FROM complaints WHERE tracking_code = $1", &[&new.tracking_code.as_str()]).await.map_err(pg)?.is_some() {
-        return Ok(Filed::CodeTaken);
-    }
+    // A drawn code already taken fails the insert below (and the caller draws again).
     let f = &new.fields;
     let now = ms(new.at);
     let inserted = c
-        .query_opt(
+        .query_opt_c(
             &format!(
                 "INSERT INTO complaints AS c (tracking_code, client_id, phone, channel, category, description, guild_id, business_known,
                  business_name, business_address, province, province_code, city, incident_date, amount_rials, wants_compensation, stage,
@@ -215,7 +213,7 @@ impl ComplaintStore for PgStore {
     async fn insert_complaint(&self, new: NewComplaintRecord, sms: NewSms) -> StoreResult<Filed> {
         let mut conn = self.conn().await?;
         let tx = conn.transaction().await.map_err(pg)?;
-        let filed = insert_complaint(&*tx, &new, &sms).await?;
+        let filed = insert_complaint(&tx, &new, &sms).await?;
         if let Filed::New(record, seq) = &filed {
             tx.commit().await.map_err(pg)?;
             announce(&mut conn, Change::Event { phone: record.phone.as_str().to_owned(), seq: *seq, visible: true }).await;
@@ -224,31 +222,31 @@ impl ComplaintStore for PgStore {
     }
 
     async fn complaint(&self, code: TrackingCode) -> StoreResult<Option<ComplaintRecord>> {
-        complaint_by_code(&**self.conn().await?, code.as_str(), false).await
+        complaint_by_code(&self.conn().await?, code.as_str(), false).await
     }
 
     async fn events(&self, complaint_id: i64) -> StoreResult<Vec<EventRecord>> {
         let conn = self.conn().await?;
         let sql = format!("SELECT {EVENT_COLUMNS} FROM events e JOIN complaints c ON c.id = e.complaint_id WHERE e.complaint_id = $1 ORDER BY e.seq");
-        conn.query(&sql, &[&complaint_id]).await.map_err(pg)?.iter().map(event_row).collect()
+        conn.query_c(&sql, &[&complaint_id]).await.map_err(pg)?.iter().map(event_row).collect()
     }
 
     async fn feedback(&self, complaint_id: i64) -> StoreResult<Vec<FeedbackRecord>> {
         let conn = self.conn().await?;
         let sql = format!("SELECT {FEEDBACK_COLUMNS} FROM feedback f JOIN complaints c ON c.id = f.complaint_id WHERE f.complaint_id = $1 ORDER BY f.id");
-        conn.query(&sql, &[&complaint_id]).await.map_err(pg)?.iter().map(|r| feedback_row(r, 0)).collect()
+        conn.query_c(&sql, &[&complaint_id]).await.map_err(pg)?.iter().map(|r| feedback_row(r, 0)).collect()
     }
 
     async fn complaints_of(&self, phone: &PhoneNumber) -> StoreResult<Vec<ComplaintRecord>> {
         let conn = self.conn().await?;
         let sql = format!("SELECT {COMPLAINT_COLUMNS} FROM complaints c WHERE c.phone = $1 ORDER BY c.created_at DESC, c.id DESC");
-        conn.query(&sql, &[&phone.as_str()]).await.map_err(pg)?.iter().map(complaint_row).collect()
+        conn.query_c(&sql, &[&phone.as_str()]).await.map_err(pg)?.iter().map(complaint_row).collect()
     }
 
     async fn record_change(&self, change: ChangeRecord) -> StoreResult<EventRecord> {
         let mut conn = self.conn().await?;
         let tx = conn.transaction().await.map_err(pg)?;
-        let c = &*tx;
+        let c = &tx;
         let current = current_in_stage(c, change.tracking_code, change.expected_stage).await;
         // A retried action: the first result (checked after the complaint's lock, so two
         // requests racing with one key meet here one after the other).
@@ -263,7 +261,7 @@ impl ComplaintStore for PgStore {
         let current = current?;
         let now = ms(change.at);
         let stage_change = change.to != current.stage;
-        c.execute(
+        c.execute_c(
             "UPDATE complaints SET stage = $1, stage_since = CASE WHEN $2 THEN $3 ELSE stage_since END,
              assigned_to = CASE WHEN $2 THEN $5 ELSE assigned_to END, assigned_at = CASE WHEN $2 THEN $3 ELSE assigned_at END,
              updated_at = $3, version = version + 1 WHERE id = $4",
@@ -303,13 +301,13 @@ impl ComplaintStore for PgStore {
     async fn assign(&self, change: AssignChange) -> StoreResult<EventRecord> {
         let mut conn = self.conn().await?;
         let tx = conn.transaction().await.map_err(pg)?;
-        let c = &*tx;
+        let c = &tx;
         let current = current_in_stage(c, change.tracking_code, change.expected_stage).await?;
         if current.assigned_to != change.expected_holder {
             return Err(StoreError::HolderChanged);
         }
         let now = ms(change.at);
-        c.execute("UPDATE complaints SET assigned_to = $2, assigned_at = $3 WHERE id = $1", &[&current.id, &change.to, &now]).await.map_err(pg)?;
+        c.execute_c("UPDATE complaints SET assigned_to = $2, assigned_at = $3 WHERE id = $1", &[&current.id, &change.to, &now]).await.map_err(pg)?;
         touch(c, current.id, now).await?;
         let details = serde_json::json!({ "from": change.expected_holder, "to": change.to });
         let event = NewEvent {
@@ -335,10 +333,10 @@ impl ComplaintStore for PgStore {
     async fn set_province(&self, change: ProvinceChange) -> StoreResult<EventRecord> {
         let mut conn = self.conn().await?;
         let tx = conn.transaction().await.map_err(pg)?;
-        let c = &*tx;
+        let c = &tx;
         let current = current_in_stage(c, change.tracking_code, change.expected_stage).await?;
         let now = ms(change.at);
-        c.execute(
+        c.execute_c(
             "UPDATE complaints SET province_code = $2, province = $3 WHERE id = $1",
             &[&current.id, &change.province.wire_name(), &change.province.label_fa()],
         )
@@ -367,7 +365,7 @@ impl ComplaintStore for PgStore {
     }
 
     async fn event_by_action(&self, action_id: Uuid) -> StoreResult<Option<EventRecord>> {
-        event_by_action(&**self.conn().await?, action_id).await
+        event_by_action(&self.conn().await?, action_id).await
     }
 
     async fn add_feedback(
@@ -381,12 +379,12 @@ impl ComplaintStore for PgStore {
     ) -> StoreResult<FeedbackOutcome> {
         let mut conn = self.conn().await?;
         let tx = conn.transaction().await.map_err(pg)?;
-        let c = &*tx;
+        let c = &tx;
         // The complaint's row, locked: one escalation check at a time.
         let current = complaint_by_code(c, code.as_str(), true).await?.ok_or(StoreError::StageChanged)?;
         if let Some(action) = action_id {
             let sql = format!("SELECT {FEEDBACK_COLUMNS} FROM feedback f JOIN complaints c ON c.id = f.complaint_id WHERE f.action_id = $1");
-            if let Some(row) = c.query_opt(&sql, &[&action]).await.map_err(pg)? {
+            if let Some(row) = c.query_opt_c(&sql, &[&action]).await.map_err(pg)? {
                 let done = feedback_row(&row, 0)?;
                 if done.tracking_code != code {
                     return Err(StoreError::ActionIdConflict);
@@ -395,13 +393,13 @@ impl ComplaintStore for PgStore {
             }
         }
         if escalate
-            && c.query_opt("SELECT 1 FROM feedback WHERE complaint_id = $1 AND escalated AND NOT handled", &[&current.id]).await.map_err(pg)?.is_some()
+            && c.query_opt_c("SELECT 1 FROM feedback WHERE complaint_id = $1 AND escalated AND NOT handled", &[&current.id]).await.map_err(pg)?.is_some()
         {
             return Ok(FeedbackOutcome::EscalationOpen);
         }
         let at = ms(at);
         let row = c
-            .query_one(
+            .query_one_c(
                 "INSERT INTO feedback (complaint_id, rating, comment, escalated, at, action_id) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
                 &[&current.id, &rating, &comment, &escalate, &at, &action_id],
             )
@@ -411,7 +409,7 @@ impl ComplaintStore for PgStore {
                 other => other,
             })?;
         let id: i64 = get(&row, 0)?;
-        c.execute("UPDATE complaints SET version = version + 1 WHERE id = $1", &[&current.id]).await.map_err(pg)?;
+        c.execute_c("UPDATE complaints SET version = version + 1 WHERE id = $1", &[&current.id]).await.map_err(pg)?;
         tx.commit().await.map_err(pg)?;
         announce(&mut conn, Change::Staff).await;
         Ok(FeedbackOutcome::Recorded(FeedbackRecord { id, tracking_code: code, rating, comment, escalated: escalate, at }))
@@ -420,18 +418,18 @@ impl ComplaintStore for PgStore {
     async fn put_photo(&self, complaint_id: i64, photo: PhotoRecord, bytes: Vec<u8>, limits: PhotoLimits, at: OffsetDateTime) -> StoreResult<PutPhoto> {
         let mut conn = self.conn().await?;
         let tx = conn.transaction().await.map_err(pg)?;
-        let c = &*tx;
-        let Some(owner) = c.query_opt("SELECT phone FROM complaints WHERE id = $1", &[&complaint_id]).await.map_err(pg)? else {
+        let c = &tx;
+        let Some(owner) = c.query_opt_c("SELECT phone FROM complaints WHERE id = $1", &[&complaint_id]).await.map_err(pg)? else {
             return Err(StoreError::StageChanged);
         };
         let phone: String = get(&owner, 0)?;
         // The citizen's lock: their photos of the day are counted one upload at a time.
         lock_citizen(c, &phone).await?;
-        if let Some(row) = c.query_opt("SELECT sha256 FROM photos WHERE complaint_id = $1 AND photo_id = $2", &[&complaint_id, &photo.photo_id]).await.map_err(pg)? {
+        if let Some(row) = c.query_opt_c("SELECT sha256 FROM photos WHERE complaint_id = $1 AND photo_id = $2", &[&complaint_id, &photo.photo_id]).await.map_err(pg)? {
             let sha: String = get(&row, 0)?;
             return Ok(if sha == photo.sha256 { PutPhoto::Exists(photo) } else { PutPhoto::IdConflict });
         }
-        let row = c.query_one("SELECT count(*), coalesce(sum(size), 0)::bigint FROM photos WHERE complaint_id = $1", &[&complaint_id]).await.map_err(pg)?;
+        let row = c.query_one_c("SELECT count(*), coalesce(sum(size), 0)::bigint FROM photos WHERE complaint_id = $1", &[&complaint_id]).await.map_err(pg)?;
         let (count, kept): (i64, i64) = (get(&row, 0)?, get(&row, 1)?);
         if count >= limits.max_photos {
             return Ok(PutPhoto::TooMany);
@@ -442,7 +440,7 @@ impl ComplaintStore for PgStore {
         }
         if let Some(day) = limits.daily {
             let row = c
-                .query_one(
+                .query_one_c(
                     "SELECT coalesce(sum(p.size), 0)::bigint FROM photos p JOIN complaints c ON c.id = p.complaint_id WHERE c.phone = $1 AND p.created_at >= $2",
                     &[&phone, &ms(day.since)],
                 )
@@ -453,33 +451,33 @@ impl ComplaintStore for PgStore {
                 return Ok(PutPhoto::DailyBytes);
             }
         }
-        c.execute(
+        c.execute_c(
             "INSERT INTO photos (complaint_id, photo_id, content_type, bytes, sha256, created_at, size) VALUES ($1, $2, $3, $4, $5, $6, $7)",
             &[&complaint_id, &photo.photo_id, &photo.content_type, &bytes, &photo.sha256, &ms(at), &size],
         )
         .await
         .map_err(pg)?;
-        c.execute("UPDATE complaints SET version = version + 1 WHERE id = $1", &[&complaint_id]).await.map_err(pg)?;
+        c.execute_c("UPDATE complaints SET version = version + 1 WHERE id = $1", &[&complaint_id]).await.map_err(pg)?;
         tx.commit().await.map_err(pg)?;
         Ok(PutPhoto::Created(photo))
     }
 
     async fn photos(&self, complaint_id: i64) -> StoreResult<Vec<PhotoRecord>> {
         let conn = self.conn().await?;
-        let rows = conn.query("SELECT photo_id, content_type, size, sha256 FROM photos WHERE complaint_id = $1 ORDER BY id", &[&complaint_id]).await.map_err(pg)?;
+        let rows = conn.query_c("SELECT photo_id, content_type, size, sha256 FROM photos WHERE complaint_id = $1 ORDER BY id", &[&complaint_id]).await.map_err(pg)?;
         rows.iter().map(|r| Ok(PhotoRecord { photo_id: get(r, 0)?, content_type: get(r, 1)?, size: get(r, 2)?, sha256: get(r, 3)? })).collect()
     }
 
     async fn photo_bytes(&self, complaint_id: i64, photo_id: Uuid) -> StoreResult<Option<(String, Vec<u8>)>> {
         let conn = self.conn().await?;
-        let row = conn.query_opt("SELECT content_type, bytes FROM photos WHERE complaint_id = $1 AND photo_id = $2", &[&complaint_id, &photo_id]).await.map_err(pg)?;
+        let row = conn.query_opt_c("SELECT content_type, bytes FROM photos WHERE complaint_id = $1 AND photo_id = $2", &[&complaint_id, &photo_id]).await.map_err(pg)?;
         row.map(|r| Ok((get(&r, 0)?, get(&r, 1)?))).transpose()
     }
 
     async fn close_escalation(&self, feedback_id: i64) -> StoreResult<bool> {
         let mut conn = self.conn().await?;
         let tx = conn.transaction().await.map_err(pg)?;
-        let n = tx.execute("UPDATE feedback SET handled = true WHERE id = $1 AND escalated AND NOT handled", &[&feedback_id]).await.map_err(pg)?;
+        let n = tx.execute_c("UPDATE feedback SET handled = true WHERE id = $1 AND escalated AND NOT handled", &[&feedback_id]).await.map_err(pg)?;
         tx.commit().await.map_err(pg)?;
         announce(&mut conn, Change::Staff).await;
         Ok(n == 1)
@@ -491,25 +489,25 @@ impl ComplaintStore for PgStore {
             "SELECT {EVENT_COLUMNS} FROM events e JOIN complaints c ON c.id = e.complaint_id
              WHERE e.phone = $1 AND e.visible AND e.seq > $2 ORDER BY e.seq LIMIT $3"
         );
-        conn.query(&sql, &[&phone.as_str(), &since, &limit]).await.map_err(pg)?.iter().map(event_row).collect()
+        conn.query_c(&sql, &[&phone.as_str(), &since, &limit]).await.map_err(pg)?.iter().map(event_row).collect()
     }
 
     async fn latest_seq(&self, phone: &PhoneNumber) -> StoreResult<i64> {
         let conn = self.conn().await?;
-        let row = conn.query_one("SELECT coalesce(max(seq), 0)::bigint FROM events WHERE phone = $1 AND visible", &[&phone.as_str()]).await.map_err(pg)?;
+        let row = conn.query_one_c("SELECT coalesce(max(seq), 0)::bigint FROM events WHERE phone = $1 AND visible", &[&phone.as_str()]).await.map_err(pg)?;
         get(&row, 0)
     }
 
     async fn latest_event_seq(&self) -> StoreResult<i64> {
         let conn = self.conn().await?;
-        let row = conn.query_one("SELECT coalesce(max(seq), 0)::bigint FROM events", &[]).await.map_err(pg)?;
+        let row = conn.query_one_c("SELECT coalesce(max(seq), 0)::bigint FROM events", &[]).await.map_err(pg)?;
         get(&row, 0)
     }
 
     async fn queue(&self, filter: QueueFilter) -> StoreResult<QueuePage> {
         let conn = self.conn().await?;
         let (clause, mut args) = queue_where(&filter);
-        let total: i64 = get(&conn.query_one(&format!("SELECT count(*) FROM complaints c WHERE {clause}"), &refs(&args)).await.map_err(pg)?, 0)?;
+        let total: i64 = get(&conn.query_one_c(&format!("SELECT count(*) FROM complaints c WHERE {clause}"), &refs(&args)).await.map_err(pg)?, 0)?;
         args.push(Box::new(filter.limit));
         args.push(Box::new(filter.offset));
         let n = args.len();
@@ -518,7 +516,7 @@ impl ComplaintStore for PgStore {
              WHERE {clause} ORDER BY c.stage_since, c.id LIMIT ${} OFFSET ${n}",
             n - 1
         );
-        let rows = conn.query(&sql, &refs(&args)).await.map_err(pg)?;
+        let rows = conn.query_c(&sql, &refs(&args)).await.map_err(pg)?;
         let rows = rows
             .iter()
             .map(|r| Ok(QueueRow { complaint: complaint_row(r)?, escalation: None, holder: holder_name(r, COMPLAINT_WIDTH)? }))
@@ -531,7 +529,7 @@ impl ComplaintStore for PgStore {
         let province = province.map(Province::wire_name);
         let total: i64 = get(
             &conn
-                .query_one(
+                .query_one_c(
                     "SELECT count(*) FROM feedback f JOIN complaints c ON c.id = f.complaint_id
                      WHERE f.escalated AND NOT f.handled AND ($1::text IS NULL OR c.province_code = $1)",
                     &[&province],
@@ -545,7 +543,7 @@ impl ComplaintStore for PgStore {
              LEFT JOIN staff s ON s.id = c.assigned_to
              WHERE f.escalated AND NOT f.handled AND ($1::text IS NULL OR c.province_code = $1) ORDER BY f.at, f.id LIMIT $2 OFFSET $3"
         );
-        let rows = conn.query(&sql, &[&province, &limit, &offset]).await.map_err(pg)?;
+        let rows = conn.query_c(&sql, &[&province, &limit, &offset]).await.map_err(pg)?;
         let rows = rows
             .iter()
             .map(|r| {
@@ -564,7 +562,7 @@ impl ComplaintStore for PgStore {
         let mut out = Vec::new();
         for &stage in stages {
             let rows = conn
-                .query("SELECT province_code, count(*) FROM complaints WHERE stage = $1 GROUP BY province_code", &[&stage.wire_name()])
+                .query_c("SELECT province_code, count(*) FROM complaints WHERE stage = $1 GROUP BY province_code", &[&stage.wire_name()])
                 .await
                 .map_err(pg)?;
             for r in &rows {
@@ -576,7 +574,7 @@ impl ComplaintStore for PgStore {
 
     async fn record_read(&self, entry: AuditEntry) -> StoreResult<()> {
         let conn = self.conn().await?;
-        conn.execute(
+        conn.execute_c(
             "INSERT INTO audit (staff_id, complaint_id, what, at) VALUES ($1, $2, $3, $4)",
             &[&entry.staff_id, &entry.complaint_id, &entry.what.as_str(), &ms(entry.at)],
         )
@@ -588,7 +586,7 @@ impl ComplaintStore for PgStore {
     async fn audit(&self, filter: AuditFilter) -> StoreResult<Vec<AuditRecord>> {
         let conn = self.conn().await?;
         let rows = conn
-            .query(
+            .query_c(
                 "SELECT a.id, a.at, a.staff_id, s.username, c.tracking_code, a.what FROM audit a
                  JOIN staff s ON s.id = a.staff_id JOIN complaints c ON c.id = a.complaint_id
                  WHERE ($1::text IS NULL OR c.tracking_code = $1) AND ($2::bigint IS NULL OR a.staff_id = $2)

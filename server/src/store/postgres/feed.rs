@@ -10,10 +10,11 @@ use std::time::Duration;
 use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 use tokio::sync::{broadcast, mpsc};
-use tokio_postgres::{AsyncMessage, GenericClient};
+use tokio_postgres::AsyncMessage;
 use tokio_postgres_rustls::MakeRustlsConnect;
 
 use super::pg;
+use super::rows::Cached;
 use crate::store::{Change, StoreResult};
 
 /// The notification channel.
@@ -68,9 +69,9 @@ fn unhex(s: &str) -> Option<Vec<u8>> {
 /// must never be missed (a revoked session, a changed staff account), which is rare: a
 /// transaction that notifies holds PostgreSQL's one notification lock through its commit, so
 /// such commits go one at a time. Events use [`announce`] after their commit instead.
-pub async fn notify(c: &impl GenericClient, change: &Change) -> StoreResult<()> {
+pub async fn notify(c: &impl Cached, change: &Change) -> StoreResult<()> {
     if let Some(payload) = encode(change) {
-        c.execute("SELECT pg_notify($1, $2)", &[&CHANNEL, &payload]).await.map_err(pg)?;
+        c.execute_c("SELECT pg_notify($1, $2)", &[&CHANNEL, &payload]).await.map_err(pg)?;
     }
     Ok(())
 }
@@ -80,12 +81,16 @@ pub async fn notify(c: &impl GenericClient, change: &Change) -> StoreResult<()> 
 /// so busy intake keeps its group commits. A wake-up lost here (the process dies in between,
 /// the database is briefly away) delays a waiting long-poll on another replica until its
 /// wait ends and the client asks again; nothing is lost, since the event is in the database.
-pub async fn announce(c: &mut tokio_postgres::Client, change: &Change) -> StoreResult<()> {
+pub async fn announce(c: &tokio_postgres::Client, change: &Change) -> StoreResult<()> {
     let Some(payload) = encode(change) else { return Ok(()) };
-    let tx = c.transaction().await.map_err(pg)?;
-    tx.batch_execute("SET LOCAL synchronous_commit = off").await.map_err(pg)?;
-    tx.execute("SELECT pg_notify($1, $2)", &[&CHANNEL, &payload]).await.map_err(pg)?;
-    tx.commit().await.map_err(pg)
+    // One round trip: the simple-query protocol takes the four statements at once (the
+    // payload is our own JSON, quoted as a literal).
+    c.batch_execute(&format!(
+        "BEGIN; SET LOCAL synchronous_commit = off; SELECT pg_notify('{CHANNEL}', '{}'); COMMIT",
+        payload.replace('\'', "''")
+    ))
+    .await
+    .map_err(pg)
 }
 
 /// Keeps a connection listening on [`CHANNEL`] for as long as the process runs, forwarding

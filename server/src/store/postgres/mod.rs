@@ -144,6 +144,7 @@ impl PgStore {
 /// committed it (taking a second one could wait on a pool that all such callers hold); see
 /// [`feed::announce`]. A failure is logged, not returned: the write it is about stands.
 async fn announce(conn: &mut deadpool_postgres::Object, change: Change) {
+    let conn: &tokio_postgres::Client = conn;
     if let Err(e) = feed::announce(conn, &change).await {
         tracing::warn!(error = %e, ?change, "could not announce a change to the other replicas");
     }

@@ -9,7 +9,7 @@
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
-use super::rows::{device_row, get, ms, phone_at, DEVICE_COLUMNS, DEVICE_WIDTH};
+use super::rows::{Cached, device_row, get, ms, phone_at, DEVICE_COLUMNS, DEVICE_WIDTH};
 use super::feed::REPLICA_LOCK_CLASS;
 use super::{pg, PgStore};
 use crate::store::{OutboxPush, OutboxSms, OutboxStore, PushRecord, SmsKind, StoreError, StoreResult, CLAIM_LEASE};
@@ -31,7 +31,7 @@ impl OutboxStore for PgStore {
     async fn due_sms(&self, now: OffsetDateTime, limit: i64) -> StoreResult<Vec<OutboxSms>> {
         let conn = self.conn().await?;
         let rows = conn
-            .query(
+            .query_c(
                 &format!(
                     "UPDATE outbox o SET claimed_until = $3, claimed_by = $4 FROM (
                         SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= $1 AND {}
@@ -63,7 +63,7 @@ impl OutboxStore for PgStore {
 
     async fn sms_sent(&self, ids: Vec<i64>, at: OffsetDateTime) -> StoreResult<()> {
         let conn = self.conn().await?;
-        conn.execute(
+        conn.execute_c(
             "UPDATE outbox SET status = 'sent', sent_at = $2, attempts = attempts + 1, claimed_until = NULL,
              body = CASE kind WHEN 'otp' THEN '' ELSE body END, token = NULL WHERE id = ANY($1)",
             &[&ids, &ms(at)],
@@ -79,7 +79,7 @@ impl OutboxStore for PgStore {
             None => ("failed", ms(OffsetDateTime::now_utc())),
         };
         let conn = self.conn().await?;
-        conn.execute(
+        conn.execute_c(
             "UPDATE outbox SET status = $2, attempts = attempts + 1, last_error = $3, next_attempt_at = $4, claimed_until = NULL,
              body = CASE WHEN $2 = 'failed' AND kind = 'otp' THEN '' ELSE body END WHERE id = $1",
             &[&id, &status, &error, &next],
@@ -91,13 +91,13 @@ impl OutboxStore for PgStore {
 
     async fn pending_sms(&self) -> StoreResult<i64> {
         let conn = self.conn().await?;
-        get(&conn.query_one("SELECT count(*) FROM outbox WHERE status = 'pending'", &[]).await.map_err(pg)?, 0)
+        get(&conn.query_one_c("SELECT count(*) FROM outbox WHERE status = 'pending'", &[]).await.map_err(pg)?, 0)
     }
 
     async fn due_pushes(&self, now: OffsetDateTime, limit: i64) -> StoreResult<Vec<OutboxPush>> {
         let conn = self.conn().await?;
         let claimed = conn
-            .query(
+            .query_c(
                 &format!(
                     "UPDATE push_outbox o SET claimed_until = $3, claimed_by = $4 FROM (
                         SELECT id FROM push_outbox WHERE status = 'pending' AND next_attempt_at <= $1 AND {}
@@ -115,7 +115,7 @@ impl OutboxStore for PgStore {
             return Ok(Vec::new());
         }
         let rows = conn
-            .query(
+            .query_c(
                 &format!(
                     "SELECT {DEVICE_COLUMNS}, o.id, o.payload, o.attempts, o.created_at FROM push_outbox o JOIN devices d ON d.id = o.device_id
                      WHERE o.id = ANY($1) ORDER BY o.next_attempt_at, o.id"
@@ -145,18 +145,18 @@ impl OutboxStore for PgStore {
         for (id, result) in results {
             match result {
                 PushRecord::Sent => {
-                    tx.execute("UPDATE push_outbox SET status = 'sent', attempts = attempts + 1, sent_at = $2, last_error = NULL, claimed_until = NULL WHERE id = $1", &[&id, &now])
+                    tx.execute_c("UPDATE push_outbox SET status = 'sent', attempts = attempts + 1, sent_at = $2, last_error = NULL, claimed_until = NULL WHERE id = $1", &[&id, &now])
                         .await
                 }
                 PushRecord::Failed { error, next_attempt_at: Some(next) } => {
-                    tx.execute("UPDATE push_outbox SET attempts = attempts + 1, last_error = $2, next_attempt_at = $3, claimed_until = NULL WHERE id = $1", &[&id, &error, &ms(next)])
+                    tx.execute_c("UPDATE push_outbox SET attempts = attempts + 1, last_error = $2, next_attempt_at = $3, claimed_until = NULL WHERE id = $1", &[&id, &error, &ms(next)])
                         .await
                 }
                 PushRecord::Failed { error, next_attempt_at: None } => {
-                    tx.execute("UPDATE push_outbox SET status = 'failed', attempts = attempts + 1, last_error = $2, claimed_until = NULL WHERE id = $1", &[&id, &error]).await
+                    tx.execute_c("UPDATE push_outbox SET status = 'failed', attempts = attempts + 1, last_error = $2, claimed_until = NULL WHERE id = $1", &[&id, &error]).await
                 }
-                PushRecord::Skipped { reason } => tx.execute("UPDATE push_outbox SET status = 'skipped', last_error = $2, claimed_until = NULL WHERE id = $1", &[&id, &reason]).await,
-                PushRecord::DeviceGone => tx.execute("DELETE FROM devices WHERE id = (SELECT device_id FROM push_outbox WHERE id = $1)", &[&id]).await,
+                PushRecord::Skipped { reason } => tx.execute_c("UPDATE push_outbox SET status = 'skipped', last_error = $2, claimed_until = NULL WHERE id = $1", &[&id, &reason]).await,
+                PushRecord::DeviceGone => tx.execute_c("DELETE FROM devices WHERE id = (SELECT device_id FROM push_outbox WHERE id = $1)", &[&id]).await,
             }
             .map_err(pg)?;
         }
@@ -165,7 +165,7 @@ impl OutboxStore for PgStore {
 
     async fn postpone_device_pushes(&self, device_id: i64, until: OffsetDateTime) -> StoreResult<()> {
         let conn = self.conn().await?;
-        conn.execute(
+        conn.execute_c(
             "UPDATE push_outbox SET next_attempt_at = greatest(next_attempt_at, $2), claimed_until = NULL WHERE device_id = $1 AND status = 'pending'",
             &[&device_id, &ms(until)],
         )
@@ -176,7 +176,7 @@ impl OutboxStore for PgStore {
 
     async fn pending_pushes(&self) -> StoreResult<i64> {
         let conn = self.conn().await?;
-        get(&conn.query_one("SELECT count(*) FROM push_outbox WHERE status = 'pending'", &[]).await.map_err(pg)?, 0)
+        get(&conn.query_one_c("SELECT count(*) FROM push_outbox WHERE status = 'pending'", &[]).await.map_err(pg)?, 0)
     }
 
     async fn prune_outboxes(&self, before: OffsetDateTime) -> StoreResult<i64> {
@@ -185,11 +185,11 @@ impl OutboxStore for PgStore {
         // Small batches, so no statement holds many row locks for long.
         loop {
             let sms = conn
-                .execute("DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE status <> 'pending' AND created_at < $1 LIMIT 2000)", &[&before])
+                .execute_c("DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE status <> 'pending' AND created_at < $1 LIMIT 2000)", &[&before])
                 .await
                 .map_err(pg)?;
             let push = conn
-                .execute("DELETE FROM push_outbox WHERE id IN (SELECT id FROM push_outbox WHERE status <> 'pending' AND created_at < $1 LIMIT 2000)", &[&before])
+                .execute_c("DELETE FROM push_outbox WHERE id IN (SELECT id FROM push_outbox WHERE status <> 'pending' AND created_at < $1 LIMIT 2000)", &[&before])
                 .await
                 .map_err(pg)?;
             total += (sms + push) as i64;

@@ -5,20 +5,19 @@ use async_trait::async_trait;
 use samat_core::model::api::LicenceStatus;
 use samat_core::model::text::search_key;
 use time::OffsetDateTime;
-use tokio_postgres::GenericClient;
 
-use super::rows::{business_by_id, business_row, get, ms, BUSINESS_COLUMNS};
+use super::rows::{Cached, business_by_id, business_row, get, ms, BUSINESS_COLUMNS};
 use super::{pg, PgStore};
 use crate::store::{BusinessFields, BusinessKeys, BusinessRecord, RegistryStore, StoreResult, Upserted};
 
 /// Inserts `b`, or updates the stored row with the fields `fields` carries; an update that
 /// changes nothing writes nothing (so `updated_at` tells when the data last changed).
-async fn upsert_business(c: &impl GenericClient, b: BusinessRecord, fields: BusinessFields, now: OffsetDateTime) -> StoreResult<Upserted> {
+async fn upsert_business(c: &impl Cached, b: BusinessRecord, fields: BusinessFields, now: OffsetDateTime) -> StoreResult<Upserted> {
     // Locked (or, for a new one, its key reserved by the insert below): two imports of one
     // business merge one after the other.
     let old = {
         let sql = format!("SELECT {BUSINESS_COLUMNS} FROM businesses WHERE guild_id = $1 FOR UPDATE");
-        c.query_opt(&sql, &[&b.guild_id]).await.map_err(pg)?.as_ref().map(business_row).transpose()?
+        c.query_opt_c(&sql, &[&b.guild_id]).await.map_err(pg)?.as_ref().map(business_row).transpose()?
     };
     let (b, outcome) = match old {
         None => (b, Upserted::Inserted),
@@ -31,7 +30,7 @@ async fn upsert_business(c: &impl GenericClient, b: BusinessRecord, fields: Busi
         }
     };
     let keys = BusinessKeys::of(&b.name, b.city.as_deref());
-    c.execute(
+    c.execute_c(
         "INSERT INTO businesses (guild_id, name, guild, licence_no, licence_status, province, city, address, search_name, search_city, sort_name, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
          ON CONFLICT (guild_id) DO UPDATE SET name = excluded.name, guild = excluded.guild, licence_no = excluded.licence_no,
@@ -62,7 +61,7 @@ impl RegistryStore for PgStore {
     async fn upsert_business(&self, b: BusinessRecord, at: OffsetDateTime) -> StoreResult<Upserted> {
         let mut conn = self.conn().await?;
         let tx = conn.transaction().await.map_err(pg)?;
-        let outcome = upsert_business(&*tx, b, BusinessFields::ALL, ms(at)).await?;
+        let outcome = upsert_business(&tx, b, BusinessFields::ALL, ms(at)).await?;
         tx.commit().await.map_err(pg)?;
         Ok(outcome)
     }
@@ -73,14 +72,14 @@ impl RegistryStore for PgStore {
         let now = ms(at);
         let mut out = Vec::with_capacity(rows.len());
         for b in rows {
-            out.push(upsert_business(&*tx, b, fields, now).await?);
+            out.push(upsert_business(&tx, b, fields, now).await?);
         }
         tx.commit().await.map_err(pg)?;
         Ok(out)
     }
 
     async fn business(&self, guild_id: &str) -> StoreResult<Option<BusinessRecord>> {
-        business_by_id(&**self.conn().await?, guild_id).await
+        business_by_id(&self.conn().await?, guild_id).await
     }
 
     async fn search_businesses(&self, name: Option<String>, city: Option<String>, limit: i64) -> StoreResult<Vec<BusinessRecord>> {
@@ -93,23 +92,23 @@ impl RegistryStore for PgStore {
              WHERE ($1::text IS NULL OR strpos(search_name, $1) > 0) AND ($2::text IS NULL OR strpos(search_city, $2) > 0)
              ORDER BY licence_status IS DISTINCT FROM 'active', sort_name, guild_id LIMIT $3"
         );
-        conn.query(&sql, &[&name, &city, &limit]).await.map_err(pg)?.iter().map(business_row).collect()
+        conn.query_c(&sql, &[&name, &city, &limit]).await.map_err(pg)?.iter().map(business_row).collect()
     }
 
     async fn setting(&self, key: &str) -> StoreResult<Option<Vec<u8>>> {
         let conn = self.conn().await?;
-        conn.query_opt("SELECT value FROM settings WHERE key = $1", &[&key]).await.map_err(pg)?.map(|r| get(&r, 0)).transpose()
+        conn.query_opt_c("SELECT value FROM settings WHERE key = $1", &[&key]).await.map_err(pg)?.map(|r| get(&r, 0)).transpose()
     }
 
     async fn setting_or_insert(&self, key: &str, value: Vec<u8>) -> StoreResult<Vec<u8>> {
         let conn = self.conn().await?;
-        conn.execute("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING", &[&key, &value]).await.map_err(pg)?;
-        get(&conn.query_one("SELECT value FROM settings WHERE key = $1", &[&key]).await.map_err(pg)?, 0)
+        conn.execute_c("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING", &[&key, &value]).await.map_err(pg)?;
+        get(&conn.query_one_c("SELECT value FROM settings WHERE key = $1", &[&key]).await.map_err(pg)?, 0)
     }
 
     async fn ping(&self) -> StoreResult<()> {
         let conn = self.conn().await?;
-        conn.query_one("SELECT 1", &[]).await.map_err(pg)?;
+        conn.query_one_c("SELECT 1", &[]).await.map_err(pg)?;
         Ok(())
     }
 }

@@ -7,6 +7,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use tokio::sync::broadcast;
 
+use super::rows::Cached;
 use super::rows::get;
 use super::{pg, PgStore};
 use crate::store::{Change, ReplicaStore, StoreResult};
@@ -31,7 +32,7 @@ impl ReplicaStore for PgStore {
         // The arrival time moves one interval on, unless it already runs more than the
         // tolerance ahead of now: then nothing is written and no row comes back.
         let taken = conn
-            .query_opt(
+            .query_opt_c(
                 "INSERT INTO rate_limits AS r (key, tat) VALUES ($1, now() + $2::bigint * interval '1 microsecond')
                  ON CONFLICT (key) DO UPDATE SET tat = greatest(r.tat, now()) + $2::bigint * interval '1 microsecond'
                  WHERE greatest(r.tat, now()) - now() <= $3::bigint * interval '1 microsecond'
@@ -44,7 +45,7 @@ impl ReplicaStore for PgStore {
             return Ok(Ok(()));
         }
         let row = conn
-            .query_opt("SELECT (extract(epoch FROM tat - now()) * 1000000)::bigint FROM rate_limits WHERE key = $1", &[&key])
+            .query_opt_c("SELECT (extract(epoch FROM tat - now()) * 1000000)::bigint FROM rate_limits WHERE key = $1", &[&key])
             .await
             .map_err(pg)?;
         let ahead = match row {
@@ -57,7 +58,7 @@ impl ReplicaStore for PgStore {
 
     async fn prune_rates(&self) -> StoreResult<u64> {
         let conn = self.conn().await?;
-        conn.execute("DELETE FROM rate_limits WHERE tat < now()", &[]).await.map_err(pg)
+        conn.execute_c("DELETE FROM rate_limits WHERE tat < now()", &[]).await.map_err(pg)
     }
 
     fn backend(&self) -> &'static str {

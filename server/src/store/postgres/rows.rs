@@ -5,11 +5,41 @@
 use samat_core::model::api::{EventKind, LicenceStatus, PushKind, PushMessage};
 use samat_core::model::{Actor, Category, Channel, PhoneNumber, Province, Stage, TrackingCode};
 use time::OffsetDateTime;
-use tokio_postgres::{GenericClient, Row};
+use tokio_postgres::types::ToSql;
+use tokio_postgres::Row;
 use uuid::Uuid;
 
 use super::pg;
 use crate::store::{BusinessRecord, ComplaintRecord, DeviceRecord, DeviceTarget, EventRecord, FeedbackRecord, NewSms, StoreError, StoreResult};
+
+/// Statements through each connection's cache: prepared once per connection, then one round
+/// trip per call instead of two (what a busy intake spends most of its time on). For pooled
+/// connections and their transactions alike.
+#[async_trait::async_trait]
+pub trait Cached: deadpool_postgres::GenericClient {
+    /// `query` with a cached statement.
+    async fn query_c(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Vec<Row>, tokio_postgres::Error> {
+        let statement = self.prepare_cached(sql).await?;
+        self.query(&statement, params).await
+    }
+    /// `query_one` with a cached statement.
+    async fn query_one_c(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Row, tokio_postgres::Error> {
+        let statement = self.prepare_cached(sql).await?;
+        self.query_one(&statement, params).await
+    }
+    /// `query_opt` with a cached statement.
+    async fn query_opt_c(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Option<Row>, tokio_postgres::Error> {
+        let statement = self.prepare_cached(sql).await?;
+        self.query_opt(&statement, params).await
+    }
+    /// `execute` with a cached statement.
+    async fn execute_c(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<u64, tokio_postgres::Error> {
+        let statement = self.prepare_cached(sql).await?;
+        self.execute(&statement, params).await
+    }
+}
+
+impl<T: deadpool_postgres::GenericClient + ?Sized> Cached for T {}
 
 /// `t` to the millisecond: what SQLite keeps, so both backends answer the same times.
 pub fn ms(t: OffsetDateTime) -> OffsetDateTime {
@@ -163,8 +193,8 @@ pub fn device_row(r: &Row) -> StoreResult<DeviceRecord> {
 }
 
 /// Queues an SMS in the current transaction.
-pub async fn queue_sms(c: &impl GenericClient, sms: &NewSms, now: OffsetDateTime) -> StoreResult<()> {
-    c.execute(
+pub async fn queue_sms(c: &impl Cached, sms: &NewSms, now: OffsetDateTime) -> StoreResult<()> {
+    c.execute_c(
         "INSERT INTO outbox (kind, recipient, body, token, next_attempt_at, created_at) VALUES ($1, $2, $3, $4, $5, $5)",
         &[&sms.kind.as_str(), &sms.to.as_str(), &sms.text, &sms.token, &now],
     )
@@ -176,9 +206,9 @@ pub async fn queue_sms(c: &impl GenericClient, sms: &NewSms, now: OffsetDateTime
 /// Queues a push about `message` to every device of `phone`; returns how many. The devices
 /// are locked against deletion until the transaction ends (one forgotten meanwhile by a
 /// logout or a newer registration is left out, not an error).
-pub async fn queue_push(c: &impl GenericClient, phone: &str, message: &PushMessage, now: OffsetDateTime) -> StoreResult<u64> {
+pub async fn queue_push(c: &impl Cached, phone: &str, message: &PushMessage, now: OffsetDateTime) -> StoreResult<u64> {
     let payload = serde_json::to_string(message).map_err(|e| StoreError::Backend(e.to_string()))?;
-    c.execute(
+    c.execute_c(
         "INSERT INTO push_outbox (device_id, payload, next_attempt_at, created_at) SELECT id, $2, $3, $3 FROM devices WHERE phone = $1 FOR KEY SHARE",
         &[&phone, &payload, &now],
     )
@@ -188,34 +218,34 @@ pub async fn queue_push(c: &impl GenericClient, phone: &str, message: &PushMessa
 
 /// A complaint by tracking code; `lock`: its row is locked until the transaction ends (a
 /// change checks the stage it read and writes with no one in between).
-pub async fn complaint_by_code(c: &impl GenericClient, code: &str, lock: bool) -> StoreResult<Option<ComplaintRecord>> {
+pub async fn complaint_by_code(c: &impl Cached, code: &str, lock: bool) -> StoreResult<Option<ComplaintRecord>> {
     let sql = format!("SELECT {COMPLAINT_COLUMNS} FROM complaints c WHERE c.tracking_code = $1{}", if lock { " FOR UPDATE" } else { "" });
-    c.query_opt(&sql, &[&code]).await.map_err(pg)?.as_ref().map(complaint_row).transpose()
+    c.query_opt_c(&sql, &[&code]).await.map_err(pg)?.as_ref().map(complaint_row).transpose()
 }
 
 /// The event recorded under a citizen action's idempotency key.
-pub async fn event_by_action(c: &impl GenericClient, action: Uuid) -> StoreResult<Option<EventRecord>> {
+pub async fn event_by_action(c: &impl Cached, action: Uuid) -> StoreResult<Option<EventRecord>> {
     let sql = format!("SELECT {EVENT_COLUMNS} FROM events e JOIN complaints c ON c.id = e.complaint_id WHERE e.action_id = $1");
-    c.query_opt(&sql, &[&action]).await.map_err(pg)?.as_ref().map(event_row).transpose()
+    c.query_opt_c(&sql, &[&action]).await.map_err(pg)?.as_ref().map(event_row).transpose()
 }
 
 /// A business by ID.
-pub async fn business_by_id(c: &impl GenericClient, guild_id: &str) -> StoreResult<Option<BusinessRecord>> {
+pub async fn business_by_id(c: &impl Cached, guild_id: &str) -> StoreResult<Option<BusinessRecord>> {
     let sql = format!("SELECT {BUSINESS_COLUMNS} FROM businesses WHERE guild_id = $1");
-    c.query_opt(&sql, &[&guild_id]).await.map_err(pg)?.as_ref().map(business_row).transpose()
+    c.query_opt_c(&sql, &[&guild_id]).await.map_err(pg)?.as_ref().map(business_row).transpose()
 }
 
 /// A device by id.
-pub async fn device_by_id(c: &impl GenericClient, id: i64) -> StoreResult<Option<DeviceRecord>> {
+pub async fn device_by_id(c: &impl Cached, id: i64) -> StoreResult<Option<DeviceRecord>> {
     let sql = format!("SELECT {DEVICE_COLUMNS} FROM devices d WHERE d.id = $1");
-    c.query_opt(&sql, &[&id]).await.map_err(pg)?.as_ref().map(device_row).transpose()
+    c.query_opt_c(&sql, &[&id]).await.map_err(pg)?.as_ref().map(device_row).transpose()
 }
 
 /// Serialises, until the transaction ends, everything that counts or orders one citizen's
 /// rows: their daily allowances, and the order their events become visible in (a feed
 /// cursor past an event must never skip one that commits later with a smaller seq).
-pub async fn lock_citizen(c: &impl GenericClient, phone: &str) -> StoreResult<()> {
-    c.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 124))", &[&phone]).await.map_err(pg)?;
+pub async fn lock_citizen(c: &impl Cached, phone: &str) -> StoreResult<()> {
+    c.execute_c("SELECT pg_advisory_xact_lock(hashtextextended($1, 124))", &[&phone]).await.map_err(pg)?;
     Ok(())
 }
 
@@ -247,9 +277,9 @@ pub struct NewEvent<'a> {
 
 /// Inserts an event of `complaint` (whose citizen the caller has locked) and announces it to
 /// every replica when the transaction commits; returns its seq.
-pub async fn insert_event(c: &impl GenericClient, complaint: &ComplaintRecord, e: &NewEvent<'_>) -> StoreResult<i64> {
+pub async fn insert_event(c: &impl Cached, complaint: &ComplaintRecord, e: &NewEvent<'_>) -> StoreResult<i64> {
     let row = c
-        .query_one(
+        .query_one_c(
             "INSERT INTO events (complaint_id, phone, kind, from_stage, to_stage, actor, actor_staff_id, at, note, internal_note, details, visible, action_id)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING seq",
             &[
