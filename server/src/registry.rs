@@ -173,56 +173,112 @@ fn business(layout: &Layout, record: &csv::ByteRecord) -> Result<BusinessRecord,
     })
 }
 
+/// One data row of the file: a business, or why it was skipped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Row {
+    /// A good row, with the 1-based line it starts on.
+    Business {
+        /// Line of the file where the row starts.
+        line: u64,
+        /// The business, normalised.
+        record: BusinessRecord,
+    },
+    /// A row that is not imported.
+    Bad(BadRow),
+}
+
+/// The rows of a registry CSV, read without a store: the header's layout first, then one
+/// [`Row`] per data line (blank lines are passed over). [`import_csv`] writes what it yields;
+/// the fuzz targets read hostile files through it directly.
+pub struct RegistryReader<R: Read> {
+    reader: csv::Reader<BufReader<R>>,
+    layout: Layout,
+    record: csv::ByteRecord,
+    notes: Vec<String>,
+}
+
+impl<R: Read> RegistryReader<R> {
+    /// Reads the header row of `input` (UTF-8, with or without a BOM). An unreadable file, an
+    /// empty one or a header without `guild_id` and `name` is an error.
+    pub fn new(input: R) -> Result<Self, ImportError> {
+        let mut input = BufReader::new(input);
+        // A BOM would otherwise stick to the first column name.
+        let head = input.fill_buf().map_err(|e| ImportError::Read(e.to_string()))?;
+        if head.starts_with(b"\xEF\xBB\xBF") {
+            input.consume(3);
+        }
+        let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(input);
+        let mut record = csv::ByteRecord::new();
+        let has_header = reader.read_byte_record(&mut record).map_err(|e| ImportError::Read(e.to_string()))?;
+        if !has_header {
+            return Err(ImportError::Header("the file is empty".into()));
+        }
+        let mut notes = Vec::new();
+        let layout = Layout::from_header(&record, &mut notes)?;
+        Ok(RegistryReader { reader, layout, record, notes })
+    }
+
+    /// Which optional fields the file carries (the columns it has).
+    pub fn fields(&self) -> BusinessFields {
+        self.layout.fields()
+    }
+
+    /// Remarks about the header (ignored or repeated columns), taken once.
+    pub fn take_notes(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.notes)
+    }
+
+    /// The next data row, `Ok(None)` at the end of the file, or an error when the file
+    /// cannot be read on (rows yielded before stay good).
+    pub fn next_row(&mut self) -> Result<Option<Row>, ImportError> {
+        loop {
+            if !self.reader.read_byte_record(&mut self.record).map_err(|e| ImportError::Read(e.to_string()))? {
+                return Ok(None);
+            }
+            if self.record.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
+                continue; // a blank line (or one of only commas)
+            }
+            let line = self.record.position().map(|p| p.line()).unwrap_or(0);
+            return Ok(Some(match business(&self.layout, &self.record) {
+                Ok(record) => Row::Business { line, record },
+                Err(reason) => Row::Bad(BadRow { line, reason }),
+            }));
+        }
+    }
+}
+
 /// Imports a registry CSV (UTF-8, with or without a BOM) from `input` into `store`, one write
 /// per [`BATCH_ROWS`] good rows. Bad rows are skipped and reported; an unreadable file or
 /// header is an error (rows of batches already written stay imported).
 pub async fn import_csv(store: &dyn Store, input: impl Read) -> Result<ImportReport, ImportError> {
-    let mut input = BufReader::new(input);
-    // A BOM would otherwise stick to the first column name.
-    let head = input.fill_buf().map_err(|e| ImportError::Read(e.to_string()))?;
-    if head.starts_with(b"\xEF\xBB\xBF") {
-        input.consume(3);
-    }
-    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(input);
-    let mut report = ImportReport::default();
-    let mut record = csv::ByteRecord::new();
-    let has_header = reader.read_byte_record(&mut record).map_err(|e| ImportError::Read(e.to_string()))?;
-    if !has_header {
-        return Err(ImportError::Header("the file is empty".into()));
-    }
-    let layout = Layout::from_header(&record, &mut report.notes)?;
-    let fields = layout.fields();
+    let mut rows = RegistryReader::new(input)?;
+    let mut report = ImportReport { notes: rows.take_notes(), ..ImportReport::default() };
+    let fields = rows.fields();
     let at = OffsetDateTime::now_utc();
     // First line of each guild ID seen, to point out repeats (the later row wins).
     let mut seen: std::collections::HashMap<String, u64> = std::collections::HashMap::new();
     let mut batch: Vec<BusinessRecord> = Vec::with_capacity(BATCH_ROWS);
     loop {
-        let more = match reader.read_byte_record(&mut record) {
-            Ok(more) => more,
+        let row = match rows.next_row() {
+            Ok(Some(row)) => row,
+            Ok(None) => break,
             Err(e) => {
                 // Whatever was read so far is still imported.
                 flush(store, &mut batch, fields, at, &mut report).await?;
-                return Err(ImportError::Read(e.to_string()));
+                return Err(e);
             }
         };
-        if !more {
-            break;
-        }
-        let line = record.position().map(|p| p.line()).unwrap_or(0);
-        if record.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
-            continue; // a blank line (or one of only commas)
-        }
-        match business(&layout, &record) {
-            Ok(b) => {
-                if let Some(first) = seen.insert(b.guild_id.clone(), line) {
-                    report.notes.push(format!("line {line}: guild_id {} was already on line {first}; this later row wins", b.guild_id));
+        match row {
+            Row::Business { line, record } => {
+                if let Some(first) = seen.insert(record.guild_id.clone(), line) {
+                    report.notes.push(format!("line {line}: guild_id {} was already on line {first}; this later row wins", record.guild_id));
                 }
-                batch.push(b);
+                batch.push(record);
                 if batch.len() >= BATCH_ROWS {
                     flush(store, &mut batch, fields, at, &mut report).await?;
                 }
             }
-            Err(reason) => report.skipped.push(BadRow { line, reason }),
+            Row::Bad(bad) => report.skipped.push(bad),
         }
     }
     flush(store, &mut batch, fields, at, &mut report).await?;
@@ -259,5 +315,21 @@ mod tests {
         assert_eq!(parse_licence_status("تعليق شده"), Some(LicenceStatus::Suspended));
         assert_eq!(parse_licence_status("منقضی\u{200C}شده"), Some(LicenceStatus::Expired));
         assert_eq!(parse_licence_status("revoked"), None);
+    }
+
+    #[test]
+    fn rows_are_read_without_a_store_with_their_lines() {
+        let file = "\u{FEFF}guild_id,name,city,extra\r\n۱۰۰۱۱,\"كتاب, فروشي\",تهران,x\r\n\r\n12a,y,,\r\n13,z\r\n".as_bytes();
+        let mut rows = RegistryReader::new(file).unwrap();
+        assert!(rows.fields().city && !rows.fields().address);
+        assert_eq!(rows.take_notes().len(), 1, "the extra column is noted");
+        match rows.next_row().unwrap() {
+            Some(Row::Business { line: 2, record }) => assert_eq!((record.guild_id.as_str(), record.name.as_str()), ("10011", "کتاب, فروشی")),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(rows.next_row().unwrap(), Some(Row::Bad(BadRow { line: 4, .. }))), "the blank line is passed over");
+        assert!(matches!(rows.next_row().unwrap(), Some(Row::Bad(BadRow { line: 5, .. }))), "a short row is bad");
+        assert!(rows.next_row().unwrap().is_none());
+        assert!(matches!(RegistryReader::new(&b"id,title\n1,a\n"[..]), Err(ImportError::Header(_))));
     }
 }

@@ -166,7 +166,9 @@ pub fn search_key(s: &str) -> String {
             c if c.is_alphanumeric() => c,
             _ => continue,
         };
-        out.extend(c.to_lowercase());
+        // Lower case can add a combining mark (İ becomes i + U+0307): keep only what is a
+        // letter or digit, so a key is its own key.
+        out.extend(c.to_lowercase().filter(|l| l.is_alphanumeric()));
     }
     out
 }
@@ -300,6 +302,17 @@ mod tests {
         assert_eq!(search_key("آرایشگاه"), search_key("ارایشگاه"));
         assert_eq!(search_key("Pars-Mobile ۱۲"), "parsmobile12");
         assert_eq!(search_key(" - "), "");
+    }
+
+    #[test]
+    fn search_keys_hold_only_letters_and_digits_even_after_lower_casing() {
+        // Found by the fuzz corpus (fuzz/corpus/text): "İ" lower-cases to "i" and a combining dot.
+        assert_eq!(search_key("İstanbul"), "istanbul");
+        for s in ["İ", "Pars-Mobile ۱۲ İstanbul ß ǅ", "ΣΑΣ"] {
+            let key = search_key(s);
+            assert!(key.chars().all(char::is_alphanumeric), "{key:?}");
+            assert_eq!(search_key(&key), key, "{s:?}");
+        }
     }
 
     #[test]

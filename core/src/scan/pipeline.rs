@@ -244,15 +244,18 @@ pub(crate) fn run(input: LumaView<'_>) -> Vec<FoundCode> {
             Decoder::Rqrr => rqrr_engine::scan(data, vw, vh, pass.inverted),
         };
         for d in detections {
-            add_unique(&mut found, to_input_coords(d, scale));
+            add_unique(&mut found, to_input_coords(d, scale, w, h));
         }
     }
     found
 }
 
-/// Maps a detection from a variant's pixels to the input's.
-fn to_input_coords(d: Detection, scale: f32) -> FoundCode {
-    FoundCode { text: d.text, corners: d.corners.map(|p| Point { x: p.x * scale, y: p.y * scale }), structured_append: d.structured_append }
+/// Maps a detection from a variant's pixels to the `w`x`h` input's, clamped to the input: a
+/// symbol that fills the frame to its edge can be estimated a fraction of a pixel beyond it.
+fn to_input_coords(d: Detection, scale: f32, w: usize, h: usize) -> FoundCode {
+    // `max` before `min` also turns a NaN into 0.
+    let inside = |p: Point| Point { x: (p.x * scale).max(0.0).min(w as f32), y: (p.y * scale).max(0.0).min(h as f32) };
+    FoundCode { text: d.text, corners: d.corners.map(inside), structured_append: d.structured_append }
 }
 
 /// Adds `code` unless the same text was already found at about the same place, or
@@ -291,5 +294,22 @@ mod tests {
         assert_eq!(resolve(&full, 4000, 3000), Some(Variant::Downscaled(1)));
         assert_eq!(resolve(&work, 7300, 5470), Some(Variant::Downscaled(3)));
         assert_eq!(resolve(&full, 7300, 5470), Some(Variant::Downscaled(2)));
+    }
+
+    #[test]
+    fn corners_estimated_past_the_edge_are_kept_inside_the_frame() {
+        // Found by the fuzz corpus (fuzz/corpus/scan_frame): a code without a quiet zone filling a
+        // 42x42 frame was reported with corners at 42.5.
+        let d = Detection {
+            text: "x".into(),
+            corners: [Point { x: 0.5, y: -0.25 }, Point { x: 21.25, y: 0.5 }, Point { x: 21.25, y: 21.25 }, Point { x: f32::NAN, y: 10.0 }],
+            structured_append: None,
+        };
+        let code = to_input_coords(d, 2.0, 42, 42);
+        assert_eq!(code.corners[0], Point { x: 1.0, y: 0.0 });
+        assert_eq!(code.corners[2], Point { x: 42.0, y: 42.0 });
+        for p in code.corners {
+            assert!((0.0..=42.0).contains(&p.x) && (0.0..=42.0).contains(&p.y), "{p:?}");
+        }
     }
 }

@@ -1,0 +1,8 @@
+#![no_main]
+//! libFuzzer entry for `samat_fuzz_targets::request_json`.
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    samat_fuzz_targets::request_json(data);
+});
