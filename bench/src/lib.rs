@@ -43,10 +43,8 @@ pub async fn start_server_on(database: &str, dir: tempfile::TempDir) -> anyhow::
         samat_server::sms::KavenegarOptions { base_url: String::new(), otp_template: String::new(), sender: None },
     )?;
     // A benchmark's few citizens file far more than any citizen may in a day.
-    let settings = Settings {
-        quotas: samat_server::state::Quotas { complaints_per_citizen_per_day: i64::MAX / 2, ..Default::default() },
-        ..Settings::default()
-    };
+    let settings =
+        Settings { quotas: samat_server::state::Quotas { complaints_per_citizen_per_day: i64::MAX / 2, ..Default::default() }, ..Settings::default() };
     let state = AppState::new(store, settings);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let url = format!("http://{}", listener.local_addr()?);

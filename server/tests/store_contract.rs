@@ -9,8 +9,8 @@ use std::time::Duration;
 use samat_core::model::api::{ComplaintFields, EventKind};
 use samat_core::model::{Actor, Category, Channel, PhoneNumber, Role, Stage, TrackingCode};
 use samat_server::store::{
-    self, Allowance, BusinessRecord, ChangeRecord, DeviceTarget, Filed, NewComplaintRecord, NewSms, NewStaff, OtpCheck, PhotoLimits, PhotoRecord,
-    Principal, PushRecord, PutPhoto, Registration, SmsKind, StaffUpdate, Store, StoreError,
+    self, Allowance, BusinessRecord, ChangeRecord, DeviceTarget, Filed, NewComplaintRecord, NewSms, NewStaff, OtpCheck, PhotoLimits, PhotoRecord, Principal,
+    PushRecord, PutPhoto, Registration, SmsKind, StaffUpdate, Store, StoreError,
 };
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -31,7 +31,8 @@ fn fresh_postgres() -> Option<String> {
     static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
     let admin = std::env::var("SAMAT_TEST_POSTGRES").ok()?;
     let name = format!("contract_{}_{}", std::process::id(), NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
-    let out = std::process::Command::new("psql").args([admin.as_str(), "-q", "-v", "ON_ERROR_STOP=1", "-c", &format!("CREATE DATABASE {name}")]).output().unwrap();
+    let out =
+        std::process::Command::new("psql").args([admin.as_str(), "-q", "-v", "ON_ERROR_STOP=1", "-c", &format!("CREATE DATABASE {name}")]).output().unwrap();
     assert!(out.status.success(), "CREATE DATABASE: {}", String::from_utf8_lossy(&out.stderr));
     Some(format!("{}/{name}", admin.rsplit_once('/').unwrap().0))
 }
@@ -89,7 +90,7 @@ async fn file(store: &dyn Store, n: u64, who: &PhoneNumber) -> samat_server::sto
 
 fn change(code: &TrackingCode, from: Stage, to: Stage) -> ChangeRecord {
     ChangeRecord {
-        tracking_code: code.clone(),
+        tracking_code: *code,
         expected_stage: from,
         to,
         kind: EventKind::Stage,
@@ -169,7 +170,7 @@ async fn a_daily_quota_is_counted_per_citizen_in_the_same_write() {
         let mut outcomes = Vec::new();
         for n in 0..3 {
             let mut c = complaint(&code(200 + n), Uuid::new_v4(), &who);
-            c.quota = quota.clone();
+            c.quota = quota;
             outcomes.push(store.insert_complaint(c, sms(&who, "کد")).await.unwrap());
         }
         assert!(matches!(outcomes[0], Filed::New(..)) && matches!(outcomes[1], Filed::New(..)), "{backend}: {outcomes:?}");
@@ -194,7 +195,7 @@ async fn a_stage_change_checks_the_stage_it_read_and_feeds_the_citizen() {
         // A second change that read the old stage loses.
         let stale = store.record_change(change(&c.tracking_code, Stage::Received, Stage::Dismissed)).await;
         assert!(matches!(stale, Err(StoreError::StageChanged)), "{backend}: {stale:?}");
-        let now_c = store.complaint(c.tracking_code.clone()).await.unwrap().unwrap();
+        let now_c = store.complaint(c.tracking_code).await.unwrap().unwrap();
         assert_eq!((now_c.stage, now_c.version > c.version), (Stage::ExpertReview, true), "{backend}");
         // Internal notes stay out of the citizen's feed.
         let mut note = change(&c.tracking_code, Stage::ExpertReview, Stage::ExpertReview);
@@ -290,10 +291,17 @@ async fn sessions_end_by_revocation_expiry_or_a_disabled_account() {
         assert_eq!(store.find_session(hash(1), now()).await.unwrap(), Some(who.clone()), "{backend}");
         assert_eq!(store.find_session(hash(2), now()).await.unwrap(), None, "{backend}: expired");
         let id = store
-            .add_staff(NewStaff { username: "maryam".into(), display_name: Some("مریم".into()), password_hash: "x".into(), role: Role::Inspector, province: None })
+            .add_staff(NewStaff {
+                username: "maryam".into(),
+                display_name: Some("مریم".into()),
+                password_hash: "x".into(),
+                role: Role::Inspector,
+                province: None,
+            })
             .await
             .unwrap();
-        let dup = store.add_staff(NewStaff { username: "maryam".into(), display_name: None, password_hash: "y".into(), role: Role::Expert, province: None }).await;
+        let dup =
+            store.add_staff(NewStaff { username: "maryam".into(), display_name: None, password_hash: "y".into(), role: Role::Expert, province: None }).await;
         assert!(matches!(dup, Err(StoreError::Conflict(_))), "{backend}: {dup:?}");
         let staff = store.staff_by_id(id).await.unwrap().unwrap();
         let principal = Principal::Staff { id, username: staff.username.clone(), role: staff.role, province: None };
@@ -301,7 +309,10 @@ async fn sessions_end_by_revocation_expiry_or_a_disabled_account() {
         assert!(store.find_session(hash(3), now()).await.unwrap().is_some(), "{backend}");
         assert!(store.update_staff(id, StaffUpdate { role: Role::Inspector, province: None, active: false, display_name: None }).await.unwrap(), "{backend}");
         assert_eq!(store.find_session(hash(3), now()).await.unwrap(), None, "{backend}: disabled");
-        assert!(!store.update_staff(id + 1000, StaffUpdate { role: Role::Expert, province: None, active: true, display_name: None }).await.unwrap(), "{backend}");
+        assert!(
+            !store.update_staff(id + 1000, StaffUpdate { role: Role::Expert, province: None, active: true, display_name: None }).await.unwrap(),
+            "{backend}"
+        );
     }
 }
 
@@ -323,10 +334,10 @@ async fn feedback_and_photos_are_idempotent_and_bounded() {
         let who = phone(10);
         let c = file(&*store, 600, &who).await;
         let key = Uuid::new_v4();
-        let first = store.add_feedback(c.tracking_code.clone(), 1, Some("کسی جواب نداد".into()), true, Some(key), now()).await.unwrap();
-        let again = store.add_feedback(c.tracking_code.clone(), 1, Some("کسی جواب نداد".into()), true, Some(key), now()).await.unwrap();
+        let first = store.add_feedback(c.tracking_code, 1, Some("کسی جواب نداد".into()), true, Some(key), now()).await.unwrap();
+        let again = store.add_feedback(c.tracking_code, 1, Some("کسی جواب نداد".into()), true, Some(key), now()).await.unwrap();
         assert_eq!(format!("{first:?}"), format!("{again:?}"), "{backend}: a retried feedback is the same feedback");
-        let second = store.add_feedback(c.tracking_code.clone(), 2, None, true, Some(Uuid::new_v4()), now()).await.unwrap();
+        let second = store.add_feedback(c.tracking_code, 2, None, true, Some(Uuid::new_v4()), now()).await.unwrap();
         assert!(matches!(second, samat_server::store::FeedbackOutcome::EscalationOpen), "{backend}: {second:?}");
         assert_eq!(store.feedback(c.id).await.unwrap().len(), 1, "{backend}");
         let page = store.escalations(None, 10, 0).await.unwrap();
@@ -335,11 +346,17 @@ async fn feedback_and_photos_are_idempotent_and_bounded() {
         let limits = PhotoLimits { max_photos: 2, max_bytes_per_complaint: 1_000, daily: None };
         let photo = |id: Uuid, size: i64| PhotoRecord { photo_id: id, content_type: "image/jpeg".into(), size, sha256: format!("{size:064x}") };
         let (p1, p2, p3) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
-        assert!(matches!(store.put_photo(c.id, photo(p1, 3), vec![1, 2, 3], limits.clone(), now()).await.unwrap(), PutPhoto::Created(_)), "{backend}");
-        assert!(matches!(store.put_photo(c.id, photo(p1, 3), vec![1, 2, 3], limits.clone(), now()).await.unwrap(), PutPhoto::Exists(_)), "{backend}");
-        assert!(matches!(store.put_photo(c.id, PhotoRecord { sha256: "f".repeat(64), ..photo(p1, 3) }, vec![9, 9, 9], limits.clone(), now()).await.unwrap(), PutPhoto::IdConflict), "{backend}");
-        assert!(matches!(store.put_photo(c.id, photo(p2, 4), vec![4; 4], limits.clone(), now()).await.unwrap(), PutPhoto::Created(_)), "{backend}");
-        assert!(matches!(store.put_photo(c.id, photo(p3, 4), vec![5; 4], limits.clone(), now()).await.unwrap(), PutPhoto::TooMany), "{backend}");
+        assert!(matches!(store.put_photo(c.id, photo(p1, 3), vec![1, 2, 3], limits, now()).await.unwrap(), PutPhoto::Created(_)), "{backend}");
+        assert!(matches!(store.put_photo(c.id, photo(p1, 3), vec![1, 2, 3], limits, now()).await.unwrap(), PutPhoto::Exists(_)), "{backend}");
+        assert!(
+            matches!(
+                store.put_photo(c.id, PhotoRecord { sha256: "f".repeat(64), ..photo(p1, 3) }, vec![9, 9, 9], limits, now()).await.unwrap(),
+                PutPhoto::IdConflict
+            ),
+            "{backend}"
+        );
+        assert!(matches!(store.put_photo(c.id, photo(p2, 4), vec![4; 4], limits, now()).await.unwrap(), PutPhoto::Created(_)), "{backend}");
+        assert!(matches!(store.put_photo(c.id, photo(p3, 4), vec![5; 4], limits, now()).await.unwrap(), PutPhoto::TooMany), "{backend}");
         assert_eq!(store.photo_bytes(c.id, p2).await.unwrap(), Some(("image/jpeg".into(), vec![4; 4])), "{backend}");
         assert_eq!(store.photos(c.id).await.unwrap().len(), 2, "{backend}");
     }
@@ -423,9 +440,9 @@ async fn a_change_committed_by_one_replica_is_heard_by_the_other() {
     let moved = a.record_change(change(&c.tracking_code, Stage::Received, Stage::ExpertReview)).await.unwrap();
     let mut events = Vec::new();
     while events.len() < 2 {
-        match tokio::time::timeout(Duration::from_secs(10), heard.recv()).await.expect("heard in time").unwrap() {
-            store::Change::Event { phone, seq, visible } => events.push((phone, seq, visible)),
-            _ => {}
+        if let store::Change::Event { phone, seq, visible } = tokio::time::timeout(Duration::from_secs(10), heard.recv()).await.expect("heard in time").unwrap()
+        {
+            events.push((phone, seq, visible));
         }
     }
     assert_eq!(events[1], (who.to_string(), moved.seq, true));

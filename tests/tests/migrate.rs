@@ -43,7 +43,9 @@ async fn a_sqlite_pilot_moves_to_postgres_and_carries_on() {
     let citizen = pilot.citizen("09125550001").await;
     let mut codes = Vec::new();
     for text in ["گران‌فروشی نان", "کم‌فروشی برنج", "نداشتن برچسب قیمت"] {
-        let (st, b) = citizen.post("/v1/complaints", json!({"client_id": Uuid::new_v4(), "category": "pricing_violation", "description": text, "guild_id": "10010010011"})).await;
+        let (st, b) = citizen
+            .post("/v1/complaints", json!({"client_id": Uuid::new_v4(), "category": "pricing_violation", "description": text, "guild_id": "10010010011"}))
+            .await;
         assert_eq!(st, StatusCode::CREATED, "{b}");
         codes.push(b["tracking_code"].as_str().unwrap().to_owned());
     }
@@ -78,7 +80,13 @@ async fn a_sqlite_pilot_moves_to_postgres_and_carries_on() {
     assert_eq!(moved, expected);
     let (_, history_after) = same.get(&format!("/v1/complaints/{}", codes[0])).await;
     assert_eq!(history_after, history_before, "the same complaint, history and all");
-    let bytes = same.http().get(format!("{}/v1/complaints/{}/photos/{photo_id}", national.url, codes[1])).bearer_auth(same.token.clone().unwrap()).send().await.unwrap();
+    let bytes = same
+        .http()
+        .get(format!("{}/v1/complaints/{}/photos/{photo_id}", national.url, codes[1]))
+        .bearer_auth(same.token.clone().unwrap())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(bytes.bytes().await.unwrap().to_vec(), photo, "the photo, byte for byte");
     let (_, keys_after) = Api::new(&national.url, None).get("/v1/keys").await;
     assert_eq!(keys_after, keys_before, "stickers printed for the pilot still verify");

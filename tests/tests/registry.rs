@@ -13,12 +13,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_e2e-server");
 
 /// Runs `e2e-server --database DB businesses import FILE`; returns (success, stdout + stderr).
 fn import(db: &str, file: &Path) -> (bool, String) {
-    let out = Command::new(BIN)
-        .args(["--database", db, "businesses", "import"])
-        .arg(file)
-        .env("SAMAT_LOG", "warn")
-        .output()
-        .expect("run the import");
+    let out = Command::new(BIN).args(["--database", db, "businesses", "import"]).arg(file).env("SAMAT_LOG", "warn").output().expect("run the import");
     let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     (out.status.success(), text)
 }

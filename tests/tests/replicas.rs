@@ -46,10 +46,8 @@ async fn replicas_started_together_seed_once_and_share_registry_and_keys() {
         srv.staff("supervisor").await;
     }
     assert_eq!(keys.len(), 1, "one signing key for all: {keys:?}");
-    let out = std::process::Command::new("psql")
-        .args([servers[0].database(), "-tA", "-c", "SELECT count(*), count(DISTINCT username) FROM staff"])
-        .output()
-        .unwrap();
+    let out =
+        std::process::Command::new("psql").args([servers[0].database(), "-tA", "-c", "SELECT count(*), count(DISTINCT username) FROM staff"]).output().unwrap();
     let counts = String::from_utf8_lossy(&out.stdout).trim().to_owned();
     let (all, distinct) = counts.split_once('|').unwrap();
     assert_eq!(all, distinct, "no account seeded twice");

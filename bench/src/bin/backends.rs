@@ -66,7 +66,9 @@ async fn polls(servers: &[BenchServer], clients: usize, seconds: u64) -> anyhow:
 
 /// A new empty database on the cluster.
 fn fresh_database(admin: &str, name: &str) -> anyhow::Result<String> {
-    let out = std::process::Command::new("psql").args([admin, "-q", "-c", &format!("DROP DATABASE IF EXISTS {name}"), "-c", &format!("CREATE DATABASE {name}")]).output()?;
+    let out = std::process::Command::new("psql")
+        .args([admin, "-q", "-c", &format!("DROP DATABASE IF EXISTS {name}"), "-c", &format!("CREATE DATABASE {name}")])
+        .output()?;
     anyhow::ensure!(out.status.success(), "creating {name}: {}", String::from_utf8_lossy(&out.stderr));
     Ok(format!("{}/{name}", admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(admin)))
 }

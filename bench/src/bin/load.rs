@@ -175,7 +175,17 @@ impl Ctx {
 
     /// Sends and records one request of `kind`; `refused` lists the statuses the mix expects
     /// as refusals.
-    async fn timed(&self, kind: &'static str, refused: &[u16], method: Method, path: &str, token: Option<&str>, body: Option<Value>, ip: Option<String>) -> Option<Value> {
+    #[allow(clippy::too_many_arguments)]
+    async fn timed(
+        &self,
+        kind: &'static str,
+        refused: &[u16],
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+        ip: Option<String>,
+    ) -> Option<Value> {
         let t = Instant::now();
         match self.send(method, path, token, body, ip).await {
             Ok((s, v)) if s.is_success() => {
@@ -210,9 +220,8 @@ impl Ctx {
             }
             tokio::time::sleep(Duration::from_millis(25)).await;
         };
-        let v = self
-            .timed("login: OTP verify", &[], Method::POST, "/v1/auth/verify", None, Some(json!({"phone": phone, "code": code})), Some(random_ip()))
-            .await?;
+        let v =
+            self.timed("login: OTP verify", &[], Method::POST, "/v1/auth/verify", None, Some(json!({"phone": phone, "code": code})), Some(random_ip())).await?;
         v["token"].as_str().map(str::to_owned)
     }
 
@@ -292,12 +301,21 @@ async fn login_one(ctx: Arc<Ctx>) {
 
 async fn guess_one(ctx: Arc<Ctx>) {
     let username = format!("u{}", uuid::Uuid::new_v4().simple());
-    ctx.timed("staff password guess", &[401, 429], Method::POST, "/v1/staff/login", None, Some(json!({"username": username, "password": "123456"})), Some(random_ip()))
-        .await;
+    ctx.timed(
+        "staff password guess",
+        &[401, 429],
+        Method::POST,
+        "/v1/staff/login",
+        None,
+        Some(json!({"username": username, "password": "123456"})),
+        Some(random_ip()),
+    )
+    .await;
 }
 
 async fn staff_login_one(ctx: Arc<Ctx>) {
-    ctx.timed("staff login", &[429], Method::POST, "/v1/staff/login", None, Some(json!({"username": "inspector", "password": "demo"})), Some(random_ip())).await;
+    ctx.timed("staff login", &[429], Method::POST, "/v1/staff/login", None, Some(json!({"username": "inspector", "password": "demo"})), Some(random_ip()))
+        .await;
 }
 
 /// The next move a role makes on a queue item, if any: (target, note, details).
@@ -507,7 +525,7 @@ async fn main() -> anyhow::Result<()> {
     let mut restarted = false;
     let mut acked_before_kill = Vec::new();
     let mut answered_before = 0;
-    println!("{:>5} {:>9} {:>9} {:>9} {:>7} {:>7}  {}", "t (s)", "RSS (MB)", "anon (MB)", "answers", "4xx", "5xx", "healthz");
+    println!("{:>5} {:>9} {:>9} {:>9} {:>7} {:>7}  healthz", "t (s)", "RSS (MB)", "anon (MB)", "answers", "4xx", "5xx");
     while started.elapsed() < Duration::from_secs(seconds) {
         tokio::time::sleep(Duration::from_secs(1)).await;
         let t = started.elapsed().as_secs();
@@ -522,7 +540,7 @@ async fn main() -> anyhow::Result<()> {
         }
         let Some((rss, anon)) = server.pid().and_then(rss_mb) else { continue };
         samples.push((t, rss, anon));
-        if t % 5 == 0 {
+        if t.is_multiple_of(5) {
             let (answers, c4, c5) = ctx.stats.totals();
             let h = Instant::now();
             let health = match ctx.send(Method::GET, "/healthz", None, None, None).await {
@@ -550,7 +568,10 @@ async fn main() -> anyhow::Result<()> {
     let mut doubled = 0usize;
     let mut listed: HashSet<(usize, String)> = HashSet::new();
     for i in by_citizen.keys() {
-        let (s, v) = ctx.send(Method::GET, "/v1/complaints", Some(&ctx.citizen_token(*i)), None, None).await.map_err(|_| anyhow::anyhow!("listing citizen {i}'s complaints: no answer"))?;
+        let (s, v) = ctx
+            .send(Method::GET, "/v1/complaints", Some(&ctx.citizen_token(*i)), None, None)
+            .await
+            .map_err(|_| anyhow::anyhow!("listing citizen {i}'s complaints: no answer"))?;
         anyhow::ensure!(s.is_success(), "listing citizen {i}'s complaints: {s}");
         let codes: Vec<String> = v.as_array().map(|a| a.iter().filter_map(|c| c["tracking_code"].as_str().map(str::to_owned)).collect()).unwrap_or_default();
         let before = listed.len();
@@ -561,7 +582,10 @@ async fn main() -> anyhow::Result<()> {
     let missing = filed.iter().filter(|f| !listed.contains(*f)).count();
 
     println!();
-    println!("{:<26} {:>7} {:>7} {:>8} {:>7} {:>7} {:>8} {:>9} {:>9} {:>9}", "request", "ok", "/s", "refused", "4xx", "5xx", "no answer", "not sent", "p50 ms", "p99 ms");
+    println!(
+        "{:<26} {:>7} {:>7} {:>8} {:>7} {:>7} {:>8} {:>9} {:>9} {:>9}",
+        "request", "ok", "/s", "refused", "4xx", "5xx", "no answer", "not sent", "p50 ms", "p99 ms"
+    );
     let mut kinds = ctx.stats.kinds.lock().unwrap_or_else(|e| e.into_inner());
     let mut total_ok = 0;
     for (name, k) in kinds.iter_mut() {
@@ -581,7 +605,11 @@ async fn main() -> anyhow::Result<()> {
             pct(0.99)
         );
     }
-    println!("answered: {total_ok} in {:.0} s = {:.0} requests/s (long-polls count when they return)", elapsed.as_secs_f64(), total_ok as f64 / elapsed.as_secs_f64());
+    println!(
+        "answered: {total_ok} in {:.0} s = {:.0} requests/s (long-polls count when they return)",
+        elapsed.as_secs_f64(),
+        total_ok as f64 / elapsed.as_secs_f64()
+    );
 
     let third = samples.len() / 3;
     let avg = |s: &[(u64, f64, f64)], anon: bool| s.iter().map(|x| if anon { x.2 } else { x.1 }).sum::<f64>() / s.len().max(1) as f64;

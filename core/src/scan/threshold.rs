@@ -310,7 +310,7 @@ mod tests {
 
     /// A `w`x`h` image of 4-pixel stripes, dark `lo` and light `hi`.
     fn stripes(w: usize, h: usize, lo: u8, hi: u8) -> Vec<u8> {
-        (0..w * h).map(|i| if (i % w) / 4 % 2 == 0 { lo } else { hi }).collect()
+        (0..w * h).map(|i| if ((i % w) / 4).is_multiple_of(2) { lo } else { hi }).collect()
     }
 
     fn dark_fraction(b: &BitImage) -> f32 {

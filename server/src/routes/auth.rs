@@ -11,8 +11,8 @@ use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
 use crate::error::{ApiError, ApiResult};
-use crate::limits::Limit;
 use crate::extract::{ApiJson, ClientIp};
+use crate::limits::Limit;
 use crate::state::AppState;
 use crate::store::{NewSms, OtpCheck, Principal, SmsKind, StaffRecord};
 use crate::{notice, passwords};

@@ -37,7 +37,8 @@ pub struct Copied {
 /// Copies everything from the SQLite database at `from` into the empty PostgreSQL database at
 /// `to` (both as database URLs).
 pub async fn sqlite_to_postgres(from: &str, to: &str) -> anyhow::Result<Copied> {
-    let path = from.strip_prefix("sqlite://").or_else(|| from.strip_prefix("sqlite:")).ok_or_else(|| anyhow!("--from must be a sqlite:// URL, not {from:?}"))?;
+    let path =
+        from.strip_prefix("sqlite://").or_else(|| from.strip_prefix("sqlite:")).ok_or_else(|| anyhow!("--from must be a sqlite:// URL, not {from:?}"))?;
     if !(to.starts_with("postgres://") || to.starts_with("postgresql://")) {
         bail!("--to must be a postgres:// URL, not {to:?}");
     }
@@ -113,9 +114,7 @@ fn read_all(path: &str) -> anyhow::Result<Vec<(Vec<String>, Vec<Vec<Lite>>)>> {
         let mut stmt = tx.prepare(&format!("SELECT * FROM {table}"))?;
         let columns: Vec<String> = stmt.column_names().into_iter().map(str::to_owned).collect();
         let width = columns.len();
-        let rows = stmt
-            .query_map([], |r| (0..width).map(|i| r.get::<_, Lite>(i)).collect::<Result<Vec<_>, _>>())?
-            .collect::<Result<Vec<_>, _>>()?;
+        let rows = stmt.query_map([], |r| (0..width).map(|i| r.get::<_, Lite>(i)).collect::<Result<Vec<_>, _>>())?.collect::<Result<Vec<_>, _>>()?;
         drop(stmt);
         out.push((columns, rows));
     }

@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use samat_core::model::{PhoneNumber, Province, Role};
 use time::OffsetDateTime;
 
-use super::rows::{Cached, get, ms, queue_sms};
+use super::rows::{get, ms, queue_sms, Cached};
 use super::{feed, pg, PgStore};
 use crate::store::{AuthStore, Change, NewSms, OtpCheck, Principal, StoreResult};
 

@@ -13,15 +13,15 @@ use tokio_postgres::types::ToSql;
 use tokio_postgres::Row;
 use uuid::Uuid;
 
-use super::rows::{Cached, 
+use super::rows::{
     code_at, complaint_by_code, complaint_row, event_by_action, event_row, feedback_row, get, insert_event, lock_citizen, ms, province_at, queue_push,
-    queue_sms, NewEvent, COMPLAINT_COLUMNS, COMPLAINT_WIDTH, EVENT_COLUMNS, FEEDBACK_COLUMNS,
+    queue_sms, Cached, NewEvent, COMPLAINT_COLUMNS, COMPLAINT_WIDTH, EVENT_COLUMNS, FEEDBACK_COLUMNS,
 };
 use super::{announce, pg, PgStore};
 use crate::store::{
     AssignChange, AuditEntry, AuditFilter, AuditRecord, Change, ChangeRecord, ComplaintRecord, ComplaintStore, EventRecord, FeedbackOutcome, FeedbackRecord,
-    Filed, Holding, NewComplaintRecord, NewSms, PhotoLimits, PhotoRecord, ProvinceChange, PutPhoto, QueueFilter, QueuePage, QueueRow, QueueSearch,
-    ReadKind, StageCount, StoreError, StoreResult,
+    Filed, Holding, NewComplaintRecord, NewSms, PhotoLimits, PhotoRecord, ProvinceChange, PutPhoto, QueueFilter, QueuePage, QueueRow, QueueSearch, ReadKind,
+    StageCount, StoreError, StoreResult,
 };
 
 type Param = Box<dyn ToSql + Sync + Send>;
@@ -425,7 +425,9 @@ impl ComplaintStore for PgStore {
         let phone: String = get(&owner, 0)?;
         // The citizen's lock: their photos of the day are counted one upload at a time.
         lock_citizen(c, &phone).await?;
-        if let Some(row) = c.query_opt_c("SELECT sha256 FROM photos WHERE complaint_id = $1 AND photo_id = $2", &[&complaint_id, &photo.photo_id]).await.map_err(pg)? {
+        if let Some(row) =
+            c.query_opt_c("SELECT sha256 FROM photos WHERE complaint_id = $1 AND photo_id = $2", &[&complaint_id, &photo.photo_id]).await.map_err(pg)?
+        {
             let sha: String = get(&row, 0)?;
             return Ok(if sha == photo.sha256 { PutPhoto::Exists(photo) } else { PutPhoto::IdConflict });
         }
@@ -464,13 +466,17 @@ impl ComplaintStore for PgStore {
 
     async fn photos(&self, complaint_id: i64) -> StoreResult<Vec<PhotoRecord>> {
         let conn = self.conn().await?;
-        let rows = conn.query_c("SELECT photo_id, content_type, size, sha256 FROM photos WHERE complaint_id = $1 ORDER BY id", &[&complaint_id]).await.map_err(pg)?;
+        let rows =
+            conn.query_c("SELECT photo_id, content_type, size, sha256 FROM photos WHERE complaint_id = $1 ORDER BY id", &[&complaint_id]).await.map_err(pg)?;
         rows.iter().map(|r| Ok(PhotoRecord { photo_id: get(r, 0)?, content_type: get(r, 1)?, size: get(r, 2)?, sha256: get(r, 3)? })).collect()
     }
 
     async fn photo_bytes(&self, complaint_id: i64, photo_id: Uuid) -> StoreResult<Option<(String, Vec<u8>)>> {
         let conn = self.conn().await?;
-        let row = conn.query_opt_c("SELECT content_type, bytes FROM photos WHERE complaint_id = $1 AND photo_id = $2", &[&complaint_id, &photo_id]).await.map_err(pg)?;
+        let row = conn
+            .query_opt_c("SELECT content_type, bytes FROM photos WHERE complaint_id = $1 AND photo_id = $2", &[&complaint_id, &photo_id])
+            .await
+            .map_err(pg)?;
         row.map(|r| Ok((get(&r, 0)?, get(&r, 1)?))).transpose()
     }
 
@@ -547,11 +553,7 @@ impl ComplaintStore for PgStore {
         let rows = rows
             .iter()
             .map(|r| {
-                Ok(QueueRow {
-                    complaint: complaint_row(r)?,
-                    escalation: Some(feedback_row(r, COMPLAINT_WIDTH)?),
-                    holder: holder_name(r, COMPLAINT_WIDTH + 6)?,
-                })
+                Ok(QueueRow { complaint: complaint_row(r)?, escalation: Some(feedback_row(r, COMPLAINT_WIDTH)?), holder: holder_name(r, COMPLAINT_WIDTH + 6)? })
             })
             .collect::<StoreResult<Vec<_>>>()?;
         Ok(QueuePage { rows, total })
@@ -592,7 +594,13 @@ impl ComplaintStore for PgStore {
                  WHERE ($1::text IS NULL OR c.tracking_code = $1) AND ($2::bigint IS NULL OR a.staff_id = $2)
                    AND ($3::text IS NULL OR c.province_code = $3) AND ($4::bigint IS NULL OR a.id < $4)
                  ORDER BY a.id DESC LIMIT $5",
-                &[&filter.tracking_code.map(|c| c.as_str().to_owned()), &filter.staff_id, &filter.province.map(Province::wire_name), &filter.before, &filter.limit],
+                &[
+                    &filter.tracking_code.map(|c| c.as_str().to_owned()),
+                    &filter.staff_id,
+                    &filter.province.map(Province::wire_name),
+                    &filter.before,
+                    &filter.limit,
+                ],
             )
             .await
             .map_err(pg)?;

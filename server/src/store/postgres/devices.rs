@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use samat_core::model::PhoneNumber;
 use time::OffsetDateTime;
 
-use super::rows::{Cached, device_by_id, device_row, get, lock_citizen, ms, DEVICE_COLUMNS};
+use super::rows::{device_by_id, device_row, get, lock_citizen, ms, Cached, DEVICE_COLUMNS};
 use super::{pg, PgStore};
 use crate::store::{DeviceRecord, DeviceStore, DeviceTarget, Registration, StoreError, StoreResult};
 
@@ -53,10 +53,8 @@ impl DeviceStore for PgStore {
         let (id, registration) = match inserted {
             Some(row) => (get::<i64>(&row, 0)?, Registration::New),
             None => {
-                let row = c
-                    .query_one_c("SELECT id, phone FROM devices WHERE kind = $1 AND target = $2 FOR UPDATE", &[&kind, &target.address()])
-                    .await
-                    .map_err(pg)?;
+                let row =
+                    c.query_one_c("SELECT id, phone FROM devices WHERE kind = $1 AND target = $2 FOR UPDATE", &[&kind, &target.address()]).await.map_err(pg)?;
                 let (id, owner): (i64, String) = (get(&row, 0)?, get(&row, 1)?);
                 if owner == phone {
                     c.execute_c(

@@ -85,12 +85,9 @@ pub async fn announce(c: &tokio_postgres::Client, change: &Change) -> StoreResul
     let Some(payload) = encode(change) else { return Ok(()) };
     // One round trip: the simple-query protocol takes the four statements at once (the
     // payload is our own JSON, quoted as a literal).
-    c.batch_execute(&format!(
-        "BEGIN; SET LOCAL synchronous_commit = off; SELECT pg_notify('{CHANNEL}', '{}'); COMMIT",
-        payload.replace('\'', "''")
-    ))
-    .await
-    .map_err(pg)
+    c.batch_execute(&format!("BEGIN; SET LOCAL synchronous_commit = off; SELECT pg_notify('{CHANNEL}', '{}'); COMMIT", payload.replace('\'', "''")))
+        .await
+        .map_err(pg)
 }
 
 /// Keeps a connection listening on [`CHANNEL`] for as long as the process runs, forwarding

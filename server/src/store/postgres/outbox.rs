@@ -9,8 +9,8 @@
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
-use super::rows::{Cached, device_row, get, ms, phone_at, DEVICE_COLUMNS, DEVICE_WIDTH};
 use super::feed::REPLICA_LOCK_CLASS;
+use super::rows::{device_row, get, ms, phone_at, Cached, DEVICE_COLUMNS, DEVICE_WIDTH};
 use super::{pg, PgStore};
 use crate::store::{OutboxPush, OutboxSms, OutboxStore, PushRecord, SmsKind, StoreError, StoreResult, CLAIM_LEASE};
 
@@ -145,17 +145,29 @@ impl OutboxStore for PgStore {
         for (id, result) in results {
             match result {
                 PushRecord::Sent => {
-                    tx.execute_c("UPDATE push_outbox SET status = 'sent', attempts = attempts + 1, sent_at = $2, last_error = NULL, claimed_until = NULL WHERE id = $1", &[&id, &now])
-                        .await
+                    tx.execute_c(
+                        "UPDATE push_outbox SET status = 'sent', attempts = attempts + 1, sent_at = $2, last_error = NULL, claimed_until = NULL WHERE id = $1",
+                        &[&id, &now],
+                    )
+                    .await
                 }
                 PushRecord::Failed { error, next_attempt_at: Some(next) } => {
-                    tx.execute_c("UPDATE push_outbox SET attempts = attempts + 1, last_error = $2, next_attempt_at = $3, claimed_until = NULL WHERE id = $1", &[&id, &error, &ms(next)])
-                        .await
+                    tx.execute_c(
+                        "UPDATE push_outbox SET attempts = attempts + 1, last_error = $2, next_attempt_at = $3, claimed_until = NULL WHERE id = $1",
+                        &[&id, &error, &ms(next)],
+                    )
+                    .await
                 }
                 PushRecord::Failed { error, next_attempt_at: None } => {
-                    tx.execute_c("UPDATE push_outbox SET status = 'failed', attempts = attempts + 1, last_error = $2, claimed_until = NULL WHERE id = $1", &[&id, &error]).await
+                    tx.execute_c(
+                        "UPDATE push_outbox SET status = 'failed', attempts = attempts + 1, last_error = $2, claimed_until = NULL WHERE id = $1",
+                        &[&id, &error],
+                    )
+                    .await
                 }
-                PushRecord::Skipped { reason } => tx.execute_c("UPDATE push_outbox SET status = 'skipped', last_error = $2, claimed_until = NULL WHERE id = $1", &[&id, &reason]).await,
+                PushRecord::Skipped { reason } => {
+                    tx.execute_c("UPDATE push_outbox SET status = 'skipped', last_error = $2, claimed_until = NULL WHERE id = $1", &[&id, &reason]).await
+                }
                 PushRecord::DeviceGone => tx.execute_c("DELETE FROM devices WHERE id = (SELECT device_id FROM push_outbox WHERE id = $1)", &[&id]).await,
             }
             .map_err(pg)?;
@@ -189,7 +201,10 @@ impl OutboxStore for PgStore {
                 .await
                 .map_err(pg)?;
             let push = conn
-                .execute_c("DELETE FROM push_outbox WHERE id IN (SELECT id FROM push_outbox WHERE status <> 'pending' AND created_at < $1 LIMIT 2000)", &[&before])
+                .execute_c(
+                    "DELETE FROM push_outbox WHERE id IN (SELECT id FROM push_outbox WHERE status <> 'pending' AND created_at < $1 LIMIT 2000)",
+                    &[&before],
+                )
                 .await
                 .map_err(pg)?;
             total += (sms + push) as i64;

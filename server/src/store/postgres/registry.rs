@@ -6,7 +6,7 @@ use samat_core::model::api::LicenceStatus;
 use samat_core::model::text::search_key;
 use time::OffsetDateTime;
 
-use super::rows::{Cached, business_by_id, business_row, get, ms, BUSINESS_COLUMNS};
+use super::rows::{business_by_id, business_row, get, ms, Cached, BUSINESS_COLUMNS};
 use super::{pg, PgStore};
 use crate::store::{BusinessFields, BusinessKeys, BusinessRecord, RegistryStore, StoreResult, Upserted};
 

@@ -7,8 +7,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use tokio::sync::broadcast;
 
-use super::rows::Cached;
 use super::rows::get;
+use super::rows::Cached;
 use super::{pg, PgStore};
 use crate::store::{Change, ReplicaStore, StoreResult};
 
@@ -44,10 +44,7 @@ impl ReplicaStore for PgStore {
         if taken.is_some() {
             return Ok(Ok(()));
         }
-        let row = conn
-            .query_opt_c("SELECT (extract(epoch FROM tat - now()) * 1000000)::bigint FROM rate_limits WHERE key = $1", &[&key])
-            .await
-            .map_err(pg)?;
+        let row = conn.query_opt_c("SELECT (extract(epoch FROM tat - now()) * 1000000)::bigint FROM rate_limits WHERE key = $1", &[&key]).await.map_err(pg)?;
         let ahead = match row {
             Some(r) => get::<i64>(&r, 0)?,
             None => 0,

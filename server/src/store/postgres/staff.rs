@@ -6,7 +6,7 @@ use samat_core::model::{Province, Role};
 use time::OffsetDateTime;
 use tokio_postgres::Row;
 
-use super::rows::{Cached, bad, get, ms, province_at};
+use super::rows::{bad, get, ms, province_at, Cached};
 use super::{feed, pg, PgStore};
 use crate::store::{Change, NewStaff, StaffRecord, StaffStore, StaffUpdate, StoreError, StoreResult};
 
@@ -46,7 +46,14 @@ impl StaffStore for PgStore {
         let row = conn
             .query_one_c(
                 "INSERT INTO staff (username, display_name, password_hash, role, province, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-                &[&staff.username, &staff.display_name, &staff.password_hash, &staff.role.wire_name(), &staff.province.map(Province::wire_name), &ms(OffsetDateTime::now_utc())],
+                &[
+                    &staff.username,
+                    &staff.display_name,
+                    &staff.password_hash,
+                    &staff.role.wire_name(),
+                    &staff.province.map(Province::wire_name),
+                    &ms(OffsetDateTime::now_utc()),
+                ],
             )
             .await
             .map_err(|e| match pg(e) {

@@ -17,8 +17,8 @@ impl SqliteStore {
                 conn.prepare_cached(&format!(
                     "SELECT 1 FROM {table} WHERE status = 'pending' AND next_attempt_at <= ?1 AND (claimed_until IS NULL OR claimed_until <= ?1) LIMIT 1"
                 ))
-                    .and_then(|mut s| s.exists([ms(now)]))
-                    .map_err(backend)
+                .and_then(|mut s| s.exists([ms(now)]))
+                .map_err(backend)
             })
             .await
     }
