@@ -4,6 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use samat_core::model::deadlines::ServiceStandards;
 use tokio::sync::{Notify, Semaphore};
 
 use crate::hub::Hub;
@@ -65,6 +66,8 @@ pub struct Settings {
     pub quotas: Quotas,
     /// Who may read `/metrics`.
     pub metrics: MetricsAccess,
+    /// How long each stage may take, and the office calendar the days are counted in.
+    pub standards: ServiceStandards,
 }
 
 /// Who may read the Prometheus metrics.
@@ -121,6 +124,7 @@ impl Default for Settings {
             outbox_retention: Duration::from_secs(7 * 24 * 3600),
             quotas: Quotas::default(),
             metrics: MetricsAccess::Off,
+            standards: ServiceStandards::default(),
         }
     }
 }

@@ -726,6 +726,21 @@ pub struct ComplaintDetail {
     /// What [`next_step`](ComplaintDetail::next_step) says, in Persian.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_step_fa: Option<String>,
+    /// Staff view, open stages: when the current stage is due (midnight ending its last working day in Iran).
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "time::serde::rfc3339::option")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
+    pub due_at: Option<OffsetDateTime>,
+    /// Staff view, open stages: whether the current stage is past `due_at`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub overdue: Option<bool>,
+    /// Citizen's and public tracking views, open stages: the day (Gregorian `YYYY-MM-DD`, Iran's
+    /// calendar) the current stage is expected to end by.
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "iso_date")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Date))]
+    pub expected_by: Option<Date>,
+    /// The same day in Jalali, as the citizen reads it: «۴ آذر ۱۴۰۴».
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_by_fa: Option<String>,
 }
 
 /// `POST /v1/complaints` and intake answer.
@@ -826,6 +841,16 @@ pub struct QueueItem {
     pub stage_since: OffsetDateTime,
     /// Seconds in the current stage.
     pub stage_age_seconds: i64,
+    /// When the current stage is due (absent: a stage without a clock).
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "time::serde::rfc3339::option")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
+    pub due_at: Option<OffsetDateTime>,
+    /// Past `due_at`.
+    #[serde(default)]
+    pub overdue: bool,
+    /// Due today or on the next working day (and not yet overdue).
+    #[serde(default)]
+    pub due_soon: bool,
     /// For supervisors: the escalated feedback that put it here.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub escalation: Option<FeedbackView>,
