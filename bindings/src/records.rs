@@ -133,9 +133,12 @@ pub enum EventKind {
     Assigned,
     /// Staff only (never in a citizen's history): the complaint was placed in a province.
     Province,
+    /// Staff only (never in a citizen's history): past its deadline's second threshold, it was
+    /// raised to the supervisors.
+    Raised,
 }
 
-mirror_enum!(EventKind, api::EventKind, [Created, Stage, Note, Assigned, Province]);
+mirror_enum!(EventKind, api::EventKind, [Created, Stage, Note, Assigned, Province, Raised]);
 
 /// A business licence's status in the registry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]

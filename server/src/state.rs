@@ -148,6 +148,8 @@ pub struct AppState {
     pub push_wake: Arc<Notify>,
     /// Prometheus metrics.
     pub metrics: Arc<Metrics>,
+    /// The latest overdue digest (made at start and every hour by [`crate::overdue::run`]).
+    pub overdue: Arc<std::sync::RwLock<Option<crate::overdue::OverdueDigest>>>,
     /// Permits for CPU-heavy work (decoding photos, reading barcodes, hashing passwords):
     /// at most one job per core runs at once, the rest wait their turn.
     pub heavy: Arc<Semaphore>,
@@ -186,6 +188,7 @@ impl AppState {
             outbox_wake: Arc::new(Notify::new()),
             push_wake: Arc::new(Notify::new()),
             metrics: Arc::new(Metrics::new()),
+            overdue: Arc::new(std::sync::RwLock::new(None)),
             heavy: Arc::new(Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()))),
         }
     }

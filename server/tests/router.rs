@@ -230,3 +230,44 @@ async fn staff_see_due_at_and_overdue_and_citizens_an_expected_day() {
     let (_, detail) = app.send("GET", &format!("/v1/staff/complaints/{code}"), Some(&staff), None).await;
     assert_eq!(detail["overdue"], true);
 }
+
+#[tokio::test]
+async fn the_sweep_raises_a_late_complaint_once_and_digests_it_by_province() {
+    let app = App::new().await;
+    let token = app.citizen("09121234570").await;
+    let (_, filed) = app
+        .send("POST", "/v1/complaints", Some(&token), Some(json!({"client_id": uuid::Uuid::new_v4(), "category": "no_invoice", "description": "فاکتور نداد"})))
+        .await;
+    let code = filed["tracking_code"].as_str().unwrap().to_owned();
+    let (_, on_time) = app
+        .send("POST", "/v1/complaints", Some(&token), Some(json!({"client_id": uuid::Uuid::new_v4(), "category": "no_price_tag", "description": "قیمت نداشت"})))
+        .await;
+
+    // Nothing is late yet: no digest entries, no raise.
+    let digest = samat_server::overdue::sweep(&app.state, OffsetDateTime::now_utc()).await.unwrap();
+    assert!(digest.provinces.is_empty(), "{digest:?}");
+
+    backdate_stage(&app, &code, 30);
+    // Two replicas sweeping at the same moment write one raise.
+    let now = OffsetDateTime::now_utc();
+    let (a, b) = tokio::join!(samat_server::overdue::sweep(&app.state, now), samat_server::overdue::sweep(&app.state, now));
+    let digest = a.unwrap();
+    assert_eq!(digest, b.unwrap());
+    let unplaced = &digest.provinces[&None];
+    assert_eq!((unplaced.overdue, unplaced.raised), (1, 1));
+    assert_eq!(unplaced.items[0].tracking_code.as_str(), code);
+    samat_server::overdue::sweep(&app.state, OffsetDateTime::now_utc()).await.unwrap();
+
+    let c = app.state.store.complaint(samat_core::model::TrackingCode::parse(&code).unwrap()).await.unwrap().unwrap();
+    let events = app.state.store.events(c.id).await.unwrap();
+    let raised: Vec<_> = events.iter().filter(|e| e.kind == samat_core::model::api::EventKind::Raised).collect();
+    assert_eq!(raised.len(), 1, "one raise per stage, however many sweeps");
+    assert!(!raised[0].visible);
+    let other = samat_core::model::TrackingCode::parse(on_time["tracking_code"].as_str().unwrap()).unwrap();
+    let other = app.state.store.complaint(other).await.unwrap().unwrap();
+    assert_eq!(app.state.store.events(other.id).await.unwrap().len(), 1, "the complaint on time is left alone");
+
+    // The citizen's history does not show it.
+    let (_, mine) = app.send("GET", &format!("/v1/complaints/{code}"), Some(&token), None).await;
+    assert!(mine["events"].as_array().unwrap().iter().all(|e| e["kind"] != "raised"), "{mine}");
+}

@@ -578,11 +578,14 @@ pub enum EventKind {
     Assigned,
     /// Staff only: the complaint was placed in a province.
     Province,
+    /// Staff only: its stage went past the deadline's second threshold, and it was raised to
+    /// the supervisors (once per stage).
+    Raised,
 }
 
 impl EventKind {
     /// Every kind.
-    pub const ALL: [EventKind; 5] = [EventKind::Created, EventKind::Stage, EventKind::Note, EventKind::Assigned, EventKind::Province];
+    pub const ALL: [EventKind; 6] = [EventKind::Created, EventKind::Stage, EventKind::Note, EventKind::Assigned, EventKind::Province, EventKind::Raised];
 
     /// Wire (and stored) name.
     pub fn wire_name(self) -> &'static str {
@@ -592,6 +595,7 @@ impl EventKind {
             EventKind::Note => "note",
             EventKind::Assigned => "assigned",
             EventKind::Province => "province",
+            EventKind::Raised => "raised",
         }
     }
 

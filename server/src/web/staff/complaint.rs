@@ -203,6 +203,7 @@ pub fn history(events: &[EventRecord], names: &HashMap<i64, StaffRecord>) -> Vec
                         None => "به صف برگشت (بدون مسئول)".to_owned(),
                     }
                 }
+                EventKind::Raised => format!("مهلت مرحله «{}» گذشت: ارجاع خودکار به سرپرست", e.stage.label_fa()),
                 EventKind::Province => {
                     let to = e.details.as_ref().and_then(|d| d.get("to")).and_then(|t| t.as_str()).and_then(Province::from_wire);
                     format!("استان: {}", to.map_or("نامشخص", Province::label_fa))

@@ -363,6 +363,10 @@ struct DashboardPage {
     rows: Vec<(String, Vec<String>, String)>,
     totals: Vec<String>,
     total: String,
+    /// When the overdue digest was made, if it was.
+    digest_made: Option<String>,
+    /// The digest: (province, overdue, raised, [(code, href, «مرحله، مهلت ۱۴۰۴/۰۹/۰۴»)]).
+    digest: Vec<(String, String, String, Vec<(String, String, String)>)>,
 }
 
 /// `GET /staff/dashboard`: open complaints per stage and province (supervisors; a provincial
@@ -390,7 +394,32 @@ pub(super) async fn dashboard(State(state): State<AppState>, staff: StaffSession
         })
         .collect();
     let totals: Vec<i64> = stages.iter().map(|&s| provinces.iter().map(|&p| count(s, p)).sum()).collect();
+    let (digest_made, digest) = {
+        let latest = state.overdue.read().unwrap_or_else(|e| e.into_inner());
+        match latest.as_ref() {
+            Some(d) => (
+                Some(format::when(d.made_at)),
+                d.for_supervisor(staff.province)
+                    .into_iter()
+                    .map(|(p, pd)| {
+                        let items = pd
+                            .items
+                            .iter()
+                            .map(|i| {
+                                let code = i.tracking_code.as_str().to_owned();
+                                (code.clone(), format!("/staff/complaints/{code}"), format!("{}، مهلت {}", i.stage.label_fa(), format::day(i.due_day)))
+                            })
+                            .collect();
+                        (p.map_or("نامشخص", Province::label_fa).to_owned(), format::number(pd.overdue), format::number(pd.raised), items)
+                    })
+                    .collect(),
+            ),
+            None => (None, Vec::new()),
+        }
+    };
     let body = DashboardPage {
+        digest_made,
+        digest,
         layout: staff.layout("داشبورد", "/staff/dashboard"),
         stages: stages.iter().map(|s| s.label_fa()).collect(),
         rows,
