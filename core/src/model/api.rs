@@ -747,6 +747,14 @@ pub struct ComplaintDetail {
     pub expected_by_fa: Option<String>,
 }
 
+impl ComplaintDetail {
+    /// The Jalali day the current stage is expected to end by, if this copy still describes
+    /// `stage` (a later stage change makes its day stale) and the stage has a clock.
+    pub fn expected_by_jalali(&self, stage: Stage) -> Option<super::jalali::JalaliDate> {
+        self.expected_by.filter(|_| self.stage == stage).map(super::jalali::JalaliDate::from_gregorian)
+    }
+}
+
 /// `POST /v1/complaints` and intake answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -1304,5 +1312,24 @@ mod tests {
         let json = r#"{"phone":"09121234567","channel":"phone","category":"fraud","description":"x"}"#;
         let r: StaffIntakeRequest = serde_json::from_str(json).unwrap();
         assert_eq!(r.complaint.category.as_deref(), Some("fraud"));
+    }
+}
+
+#[cfg(test)]
+mod expected_by_tests {
+    use super::*;
+    use crate::model::jalali::JalaliDate;
+
+    #[test]
+    fn the_expected_day_holds_only_for_the_stage_it_was_given_for() {
+        let detail: ComplaintDetail = serde_json::from_value(serde_json::json!({
+            "tracking_code": "1234567890", "client_id": "6f1c1c7e-4a55-4f1e-9d2a-1c2b3c4d5e6f", "stage": "expert_review",
+            "category": "no_invoice", "channel": "app", "description": "فاکتور نداد", "wants_compensation": false,
+            "created_at": "2025-11-22T10:00:00Z", "updated_at": "2025-11-22T10:00:00Z", "events": [],
+            "expected_by": "2025-11-25", "expected_by_fa": "۴ آذر ۱۴۰۴"
+        }))
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(detail.expected_by_jalali(Stage::ExpertReview), Some(JalaliDate { year: 1404, month: 9, day: 4 }));
+        assert_eq!(detail.expected_by_jalali(Stage::Inspection), None, "the stage moved on since this copy");
     }
 }
