@@ -133,9 +133,12 @@ pub enum EventKind {
     Assigned,
     /// Staff only (never in a citizen's history): the complaint was placed in a province.
     Province,
+    /// Staff only (never in a citizen's history): past its deadline's second threshold, it was
+    /// raised to the supervisors.
+    Raised,
 }
 
-mirror_enum!(EventKind, api::EventKind, [Created, Stage, Note, Assigned, Province]);
+mirror_enum!(EventKind, api::EventKind, [Created, Stage, Note, Assigned, Province, Raised]);
 
 /// A business licence's status in the registry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
@@ -693,6 +696,8 @@ pub struct ComplaintDetail {
     pub incident_date: Option<String>,
     /// Incident date in the Solar Hijri calendar (`۷ آذر ۱۴۰۵`).
     pub incident_date_jalali: Option<String>,
+    /// The day the current stage is expected to end by (`۴ آذر ۱۴۰۴`), while it has a clock.
+    pub expected_by_jalali: Option<String>,
     /// Amount in rials.
     pub amount_rials: Option<i64>,
     /// Compensation claim.
@@ -730,6 +735,7 @@ impl From<api::ComplaintDetail> for ComplaintDetail {
         let step = journey::next_step(d.stage);
         let verdict = journey::verdict(&d.events).map(Into::into);
         let business_answer = journey::business_answer(d.stage, &d.events).and_then(|e| e.note.clone());
+        let expected_by_jalali = d.expected_by_jalali(d.stage).map(JalaliDate::format_long_fa);
         ComplaintDetail {
             verdict,
             business_answer,
@@ -746,6 +752,7 @@ impl From<api::ComplaintDetail> for ComplaintDetail {
             city: d.city,
             incident_date: d.incident_date.map(|day| format!("{:04}-{:02}-{:02}", day.year(), day.month() as u8, day.day())),
             incident_date_jalali: d.incident_date.map(|day| JalaliDate::from_gregorian(day).format_long_fa()),
+            expected_by_jalali,
             amount_rials: d.amount_rials,
             wants_compensation: d.wants_compensation,
             business_known: d.business_known,
@@ -790,6 +797,8 @@ pub struct LocalComplaint {
     pub next_step: NextStep,
     /// The same in Persian.
     pub next_step_fa: String,
+    /// The day the current stage is expected to end by (`۴ آذر ۱۴۰۴`), as of the last refresh.
+    pub expected_by_jalali: Option<String>,
 }
 
 impl From<core::LocalComplaint> for LocalComplaint {
@@ -798,6 +807,7 @@ impl From<core::LocalComplaint> for LocalComplaint {
         let business_answer = c.business_answer().and_then(|e| e.note);
         let verdict = c.verdict().map(Into::into);
         let step = c.next_step();
+        let expected_by_jalali = c.expected_by().map(JalaliDate::format_long_fa);
         let events: Vec<ComplaintEvent> = c.events.into_iter().map(Into::into).collect();
         let mut detail: Option<ComplaintDetail> = c.detail.map(Into::into);
         // The detail's copy of the history carries the device's own `seen` flags too.
@@ -818,6 +828,7 @@ impl From<core::LocalComplaint> for LocalComplaint {
             verdict,
             next_step: step.into(),
             next_step_fa: step.text_fa(),
+            expected_by_jalali,
         }
     }
 }

@@ -11,7 +11,8 @@ use crate::sms::{self, KavenegarOptions, SmsConfig};
 use crate::store::NewStaff;
 use crate::{demo, keys, passwords, registry, store, AppState, Settings};
 use clap::{Args, Parser, Subcommand};
-use samat_core::model::{Province, Role};
+use samat_core::model::deadlines::{self, ServiceStandards, StageDeadlines, WorkCalendar};
+use samat_core::model::{Province, Role, Stage};
 
 #[derive(Parser, Debug)]
 #[command(name = "samat-server", version, about = "The 124 consumer-complaint server (intake, SMS, seven-stage workflow, staff, sync feed)")]
@@ -220,6 +221,24 @@ struct ServeArgs {
     /// APNs base URL (tests point it at a fake; overrides --apns-sandbox).
     #[arg(long, env = "SAMAT_APNS_BASE_URL", hide = true)]
     apns_base_url: Option<String>,
+    /// A stage's deadline in working days, STAGE=DAYS (e.g. inspection=12); repeatable.
+    #[arg(long = "deadline", env = "SAMAT_DEADLINES", value_delimiter = ',', value_parser = parse_deadline)]
+    deadlines: Vec<(Stage, u32)>,
+    /// Thursday is a day off as well as Friday.
+    #[arg(long, env = "SAMAT_THURSDAY_OFF")]
+    thursday_off: bool,
+    /// The public holidays: a file of Jalali dates, one a line (YYYY/MM/DD, or MM/DD for every year).
+    #[arg(long, env = "SAMAT_HOLIDAYS")]
+    holidays: Option<std::path::PathBuf>,
+    /// Working days past its deadline before a complaint is raised to the supervisors.
+    #[arg(long, env = "SAMAT_RAISE_AFTER_DAYS", default_value_t = deadlines::DEFAULT_RAISE_AFTER_DAYS, value_parser = clap::value_parser!(u32).range(1..=60))]
+    raise_after_days: u32,
+}
+
+fn parse_deadline(s: &str) -> Result<(Stage, u32), String> {
+    let (stage, days) = StageDeadlines::parse_setting(s).map_err(|e| e.to_string())?;
+    StageDeadlines::default().set(stage, days).map_err(|e| e.to_string())?;
+    Ok((stage, days))
 }
 
 fn parse_public_url(s: &str) -> Result<String, String> {
@@ -262,6 +281,22 @@ impl ServeArgs {
             fcm,
             apns,
         })
+    }
+
+    /// The service standards: the deadlines set, the week, and the holidays file read.
+    fn standards(&self) -> anyhow::Result<ServiceStandards> {
+        let holidays = match &self.holidays {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("cannot read --holidays {}: {e}", path.display()))?;
+                deadlines::parse_holidays(&text).map_err(|e| anyhow::anyhow!("--holidays {}: {e}", path.display()))?
+            }
+            None => Vec::new(),
+        };
+        let mut stages = StageDeadlines::default();
+        for (stage, days) in &self.deadlines {
+            stages.set(*stage, *days)?;
+        }
+        Ok(ServiceStandards { calendar: WorkCalendar::new(self.thursday_off, &holidays), deadlines: stages, raise_after_days: self.raise_after_days })
     }
 
     fn settings(&self) -> Settings {
@@ -355,6 +390,7 @@ fn return_big_allocations_to_the_system() {
 }
 
 async fn run(database: &str, args: ServeArgs) -> anyhow::Result<()> {
+    let standards = args.standards()?;
     let store = store::open(database).await?;
     if args.demo {
         demo::seed(&*store, &args.demo_password).await?;
@@ -381,7 +417,7 @@ async fn run(database: &str, args: ServeArgs) -> anyhow::Result<()> {
     log_push(&push);
     let listener = tokio::net::TcpListener::bind(args.listen).await.map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", args.listen))?;
     tracing::info!("samat-server listening on http://{}", listener.local_addr()?);
-    let state = AppState::new(store, Settings { guild_keys, push, ..args.settings() });
+    let state = AppState::new(store, Settings { guild_keys, push, standards, ..args.settings() });
     crate::serve(listener, state, sender, shutdown_signal()).await?;
     tracing::info!("samat-server stopped");
     Ok(())

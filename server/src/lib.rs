@@ -16,6 +16,7 @@ pub mod limits;
 pub mod metrics;
 pub mod notice;
 pub mod openapi;
+pub mod overdue;
 pub mod passwords;
 pub mod push;
 pub mod registry;
@@ -47,6 +48,7 @@ pub async fn serve(
     let worker = tokio::spawn(sms::outbox::run(state.store.clone(), sms, state.outbox_wake.clone(), state.metrics.clone(), stop_rx.clone()));
     let push_worker = tokio::spawn(push::outbox::run(state.store.clone(), pusher, state.push_wake.clone(), state.metrics.clone(), stop_rx.clone()));
     let pruner = tokio::spawn(prune_outboxes(state.store.clone(), state.settings.outbox_retention, stop_rx.clone()));
+    let sweeper = tokio::spawn(overdue::run(state.clone(), std::time::Duration::from_secs(3600), stop_rx.clone()));
     let (limits, hub) = (state.limits.clone(), state.hub.clone());
     let mut stop_shrinking = stop_rx.clone();
     let shrinker = tokio::spawn(async move {
@@ -79,6 +81,7 @@ pub async fn serve(
     let _ = push_worker.await;
     let _ = pruner.await;
     let _ = shrinker.await;
+    let _ = sweeper.await;
     if let Some(feed) = feed {
         let _ = feed.await;
     }

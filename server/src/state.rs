@@ -4,6 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use samat_core::model::deadlines::ServiceStandards;
 use tokio::sync::{Notify, Semaphore};
 
 use crate::hub::Hub;
@@ -65,6 +66,8 @@ pub struct Settings {
     pub quotas: Quotas,
     /// Who may read `/metrics`.
     pub metrics: MetricsAccess,
+    /// How long each stage may take, and the office calendar the days are counted in.
+    pub standards: ServiceStandards,
 }
 
 /// Who may read the Prometheus metrics.
@@ -121,6 +124,7 @@ impl Default for Settings {
             outbox_retention: Duration::from_secs(7 * 24 * 3600),
             quotas: Quotas::default(),
             metrics: MetricsAccess::Off,
+            standards: ServiceStandards::default(),
         }
     }
 }
@@ -144,6 +148,8 @@ pub struct AppState {
     pub push_wake: Arc<Notify>,
     /// Prometheus metrics.
     pub metrics: Arc<Metrics>,
+    /// The latest overdue digest (made at start and every hour by [`crate::overdue::run`]).
+    pub overdue: Arc<std::sync::RwLock<Option<crate::overdue::OverdueDigest>>>,
     /// Permits for CPU-heavy work (decoding photos, reading barcodes, hashing passwords):
     /// at most one job per core runs at once, the rest wait their turn.
     pub heavy: Arc<Semaphore>,
@@ -182,6 +188,7 @@ impl AppState {
             outbox_wake: Arc::new(Notify::new()),
             push_wake: Arc::new(Notify::new()),
             metrics: Arc::new(Metrics::new()),
+            overdue: Arc::new(std::sync::RwLock::new(None)),
             heavy: Arc::new(Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()))),
         }
     }

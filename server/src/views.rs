@@ -2,6 +2,7 @@
 //! kept apart (internal notes and the complainant's phone are for staff only).
 
 use samat_core::model::api::{ComplaintDetail, ComplaintSummary, EventView, FeedbackView, PhotoInfo, QueueItem};
+use samat_core::model::deadlines::{ServiceStandards, Standing};
 use samat_core::model::journey;
 use time::OffsetDateTime;
 
@@ -57,8 +58,25 @@ pub fn summary(c: &ComplaintRecord) -> ComplaintSummary {
     }
 }
 
-/// A complaint with its history.
-pub fn detail(c: &ComplaintRecord, events: &[EventRecord], fb: &[FeedbackRecord], photos: &[PhotoRecord], audience: Audience) -> ComplaintDetail {
+/// Where a complaint stands against its stage's clock at `now`: its deadline and standing, or
+/// `None` for a stage without a clock.
+pub fn clock(c: &ComplaintRecord, standards: &ServiceStandards, now: OffsetDateTime) -> Option<(samat_core::model::deadlines::Deadline, Standing)> {
+    let deadline = standards.deadline(c.stage, c.stage_since)?;
+    Some((deadline, standards.standing(&deadline, now)))
+}
+
+/// A complaint with its history; `standards` and `now` set its clock.
+pub fn detail(
+    c: &ComplaintRecord,
+    events: &[EventRecord],
+    fb: &[FeedbackRecord],
+    photos: &[PhotoRecord],
+    audience: Audience,
+    standards: &ServiceStandards,
+    now: OffsetDateTime,
+) -> ComplaintDetail {
+    let clock = clock(c, standards, now);
+    let staff = audience == Audience::Staff;
     ComplaintDetail {
         tracking_code: c.tracking_code,
         client_id: c.client_id,
@@ -85,12 +103,17 @@ pub fn detail(c: &ComplaintRecord, events: &[EventRecord], fb: &[FeedbackRecord]
         // ways to answer the business when that is what is asked.
         next_step: (audience == Audience::Citizen).then(|| journey::next_step(c.stage)),
         next_step_fa: (audience == Audience::Citizen).then(|| journey::next_step(c.stage).text_fa()),
+        due_at: clock.filter(|_| staff).map(|(d, _)| d.due_at),
+        overdue: clock.filter(|_| staff).map(|(_, s)| s.is_overdue()),
+        expected_by: clock.filter(|_| !staff).map(|(d, _)| d.due_day),
+        expected_by_fa: clock.filter(|_| !staff).map(|(d, _)| d.expected_by_fa()),
     }
 }
 
-/// A queue entry.
-pub fn queue_item(row: &QueueRow, now: OffsetDateTime) -> QueueItem {
+/// A queue entry, with its clock.
+pub fn queue_item(row: &QueueRow, standards: &ServiceStandards, now: OffsetDateTime) -> QueueItem {
     let c = &row.complaint;
+    let clock = clock(c, standards, now);
     QueueItem {
         tracking_code: c.tracking_code,
         stage: c.stage,
@@ -102,6 +125,9 @@ pub fn queue_item(row: &QueueRow, now: OffsetDateTime) -> QueueItem {
         unknown_business: c.business_known == Some(false),
         stage_since: c.stage_since,
         stage_age_seconds: (now - c.stage_since).whole_seconds().max(0),
+        due_at: clock.map(|(d, _)| d.due_at),
+        overdue: clock.is_some_and(|(_, s)| s.is_overdue()),
+        due_soon: clock.is_some_and(|(_, s)| s == Standing::DueSoon),
         escalation: row.escalation.as_ref().map(feedback),
         province: c.province,
         holder: row.holder.clone(),
@@ -120,11 +146,15 @@ pub fn audit(a: crate::store::AuditRecord) -> samat_core::model::api::AuditView 
     }
 }
 
-/// The ETag of a complaint as `audience` sees it.
-pub fn etag(c: &ComplaintRecord, audience: Audience) -> String {
+/// The ETag of a complaint as `audience` sees it. Staff see `overdue` turn with time alone, so
+/// their tag names the clock's standing too.
+pub fn etag(c: &ComplaintRecord, audience: Audience, standards: &ServiceStandards, now: OffsetDateTime) -> String {
     let who = match audience {
         Audience::Citizen => "c",
-        Audience::Staff => "s",
+        Audience::Staff => match clock(c, standards, now) {
+            Some((_, standing)) if standing.is_overdue() => "s-late",
+            _ => "s",
+        },
     };
     format!("\"{}-{}-{who}\"", c.tracking_code.as_str(), c.version)
 }

@@ -171,3 +171,103 @@ async fn metrics_are_off_unless_the_operator_turns_them_on() {
     let (st, _) = public.send("GET", "/metrics", None, None).await;
     assert_eq!(st, StatusCode::OK);
 }
+
+/// Moves a complaint's current stage back in time, as if it had waited `days` calendar days.
+fn backdate_stage(app: &App, code: &str, days: i64) {
+    let db = rusqlite::Connection::open(app._dir.path().join("t.db")).unwrap();
+    let ms = (OffsetDateTime::now_utc() - time::Duration::days(days)).unix_timestamp() * 1000;
+    let n = db.execute("UPDATE complaints SET stage_since = ?1 WHERE tracking_code = ?2", rusqlite::params![ms, code]).unwrap();
+    assert_eq!(n, 1);
+}
+
+#[tokio::test]
+async fn staff_see_due_at_and_overdue_and_citizens_an_expected_day() {
+    let app = App::new().await;
+    let token = app.citizen("09121234569").await;
+    let (st, filed) = app
+        .send("POST", "/v1/complaints", Some(&token), Some(json!({"client_id": uuid::Uuid::new_v4(), "category": "no_invoice", "description": "فاکتور نداد"})))
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{filed}");
+    let code = filed["tracking_code"].as_str().unwrap().to_owned();
+    let hash = samat_server::passwords::hash("s3cret-pass").unwrap();
+    let new = |username: &str| samat_server::store::NewStaff {
+        username: username.into(),
+        display_name: None,
+        password_hash: hash.clone(),
+        role: samat_core::model::Role::Expert,
+        province: None,
+    };
+    app.state.store.add_staff(new("reza")).await.unwrap();
+    let (_, login) = app.send("POST", "/v1/staff/login", None, Some(json!({"username": "reza", "password": "s3cret-pass"}))).await;
+    let staff = login["token"].as_str().unwrap().to_owned();
+
+    // Just filed: due at the end of the next working day, not overdue.
+    let (_, queue) = app.send("GET", "/v1/staff/queue", Some(&staff), None).await;
+    let item = &queue["items"][0];
+    assert_eq!(item["tracking_code"], code.as_str());
+    assert_eq!(item["overdue"], false);
+    let due_at = OffsetDateTime::parse(item["due_at"].as_str().unwrap(), &time::format_description::well_known::Rfc3339).unwrap();
+    assert!(due_at > OffsetDateTime::now_utc());
+    let (_, detail) = app.send("GET", &format!("/v1/staff/complaints/{code}"), Some(&staff), None).await;
+    assert_eq!((detail["due_at"].clone(), detail["overdue"].clone()), (item["due_at"].clone(), json!(false)));
+    assert!(detail.get("expected_by_fa").is_none(), "staff read due_at, not the citizen's words");
+
+    // The citizen and the public tracking answer say the day in Jalali, and not due_at.
+    let expected = samat_core::model::deadlines::ServiceStandards::default()
+        .deadline(samat_core::model::Stage::Received, OffsetDateTime::now_utc())
+        .unwrap()
+        .expected_by_fa();
+    let (_, mine) = app.send("GET", &format!("/v1/complaints/{code}"), Some(&token), None).await;
+    assert_eq!(mine["expected_by_fa"], expected.as_str(), "{mine}");
+    assert!(mine["expected_by"].as_str().is_some() && mine.get("due_at").is_none());
+    let (_, tracked) = app.send("GET", &format!("/v1/track/{code}?phone=09121234569"), None, None).await;
+    assert_eq!(tracked["expected_by_fa"], expected.as_str(), "{tracked}");
+
+    // Three weeks in "received": overdue in the queue and on the complaint.
+    backdate_stage(&app, &code, 21);
+    let (_, queue) = app.send("GET", "/v1/staff/queue", Some(&staff), None).await;
+    assert_eq!(queue["items"][0]["overdue"], true, "{queue}");
+    let (_, detail) = app.send("GET", &format!("/v1/staff/complaints/{code}"), Some(&staff), None).await;
+    assert_eq!(detail["overdue"], true);
+}
+
+#[tokio::test]
+async fn the_sweep_raises_a_late_complaint_once_and_digests_it_by_province() {
+    let app = App::new().await;
+    let token = app.citizen("09121234570").await;
+    let (_, filed) = app
+        .send("POST", "/v1/complaints", Some(&token), Some(json!({"client_id": uuid::Uuid::new_v4(), "category": "no_invoice", "description": "فاکتور نداد"})))
+        .await;
+    let code = filed["tracking_code"].as_str().unwrap().to_owned();
+    let (_, on_time) = app
+        .send("POST", "/v1/complaints", Some(&token), Some(json!({"client_id": uuid::Uuid::new_v4(), "category": "no_price_tag", "description": "قیمت نداشت"})))
+        .await;
+
+    // Nothing is late yet: no digest entries, no raise.
+    let digest = samat_server::overdue::sweep(&app.state, OffsetDateTime::now_utc()).await.unwrap();
+    assert!(digest.provinces.is_empty(), "{digest:?}");
+
+    backdate_stage(&app, &code, 30);
+    // Two replicas sweeping at the same moment write one raise.
+    let now = OffsetDateTime::now_utc();
+    let (a, b) = tokio::join!(samat_server::overdue::sweep(&app.state, now), samat_server::overdue::sweep(&app.state, now));
+    let digest = a.unwrap();
+    assert_eq!(digest, b.unwrap());
+    let unplaced = &digest.provinces[&None];
+    assert_eq!((unplaced.overdue, unplaced.raised), (1, 1));
+    assert_eq!(unplaced.items[0].tracking_code.as_str(), code);
+    samat_server::overdue::sweep(&app.state, OffsetDateTime::now_utc()).await.unwrap();
+
+    let c = app.state.store.complaint(samat_core::model::TrackingCode::parse(&code).unwrap()).await.unwrap().unwrap();
+    let events = app.state.store.events(c.id).await.unwrap();
+    let raised: Vec<_> = events.iter().filter(|e| e.kind == samat_core::model::api::EventKind::Raised).collect();
+    assert_eq!(raised.len(), 1, "one raise per stage, however many sweeps");
+    assert!(!raised[0].visible);
+    let other = samat_core::model::TrackingCode::parse(on_time["tracking_code"].as_str().unwrap()).unwrap();
+    let other = app.state.store.complaint(other).await.unwrap().unwrap();
+    assert_eq!(app.state.store.events(other.id).await.unwrap().len(), 1, "the complaint on time is left alone");
+
+    // The citizen's history does not show it.
+    let (_, mine) = app.send("GET", &format!("/v1/complaints/{code}"), Some(&token), None).await;
+    assert!(mine["events"].as_array().unwrap().iter().all(|e| e["kind"] != "raised"), "{mine}");
+}

@@ -515,3 +515,29 @@ async fn a_postgres_database_of_an_older_version_is_upgraded_at_start_keeping_it
     let version: i64 = conn.query_one("SELECT version FROM samat_schema", &[]).await.unwrap().get(0);
     assert_eq!(version, LATEST);
 }
+
+#[tokio::test]
+async fn a_raise_written_by_two_replicas_at_once_is_kept_once() {
+    for (backend, store, _dir) in backends().await {
+        let who = phone(14);
+        let c = file(&*store, 1400, &who).await;
+        let key = Uuid::new_v4();
+        let raise = || {
+            let mut r = change(&c.tracking_code, Stage::Received, Stage::Received);
+            r.kind = EventKind::Raised;
+            r.actor = Actor::Staff(Role::Supervisor);
+            r.visible = false;
+            r.note = None;
+            r.internal_note = Some("مهلت گذشت".into());
+            r.push = false;
+            r.action_id = Some(key);
+            r
+        };
+        let (a, b) = tokio::join!(store.record_change(raise()), store.record_change(raise()));
+        let (a, b) = (a.unwrap(), b.unwrap());
+        assert_eq!(a.seq, b.seq, "{backend}: one event for one key");
+        let events = store.events(c.id).await.unwrap();
+        assert_eq!(events.iter().filter(|e| e.kind == EventKind::Raised).count(), 1, "{backend}");
+        assert!(store.events_since(&who, 0, 100).await.unwrap().iter().all(|e| e.kind != EventKind::Raised), "{backend}: not in the citizen's feed");
+    }
+}

@@ -260,6 +260,7 @@ fn complaint_text(c: &Shown, out: &Output) -> String {
             s.push_str(&format!("  {label:<13} {v}\n"));
         }
     };
+    row("expected by:", c.detail.and_then(|d| d.expected_by_jalali(c.stage)).and_then(|j| j.to_gregorian()).map(|day| out.day(day)));
     row("category:", c.category.map(category_label));
     row("business:", c.business.map(str::to_owned));
     if let Some(d) = c.detail {

@@ -296,6 +296,12 @@ impl LocalComplaint {
     pub fn next_step(&self) -> NextStep {
         journey::next_step(self.stage)
     }
+
+    /// The day the current stage is expected to end by, as the server said at the last
+    /// refresh; `None` for a stage without a clock, or once the stage moved on since.
+    pub fn expected_by(&self) -> Option<crate::model::jalali::JalaliDate> {
+        self.detail.as_ref().and_then(|d| d.expected_by_jalali(self.stage))
+    }
 }
 
 /// Where a photo of a filed complaint is.

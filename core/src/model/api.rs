@@ -578,11 +578,14 @@ pub enum EventKind {
     Assigned,
     /// Staff only: the complaint was placed in a province.
     Province,
+    /// Staff only: its stage went past the deadline's second threshold, and it was raised to
+    /// the supervisors (once per stage).
+    Raised,
 }
 
 impl EventKind {
     /// Every kind.
-    pub const ALL: [EventKind; 5] = [EventKind::Created, EventKind::Stage, EventKind::Note, EventKind::Assigned, EventKind::Province];
+    pub const ALL: [EventKind; 6] = [EventKind::Created, EventKind::Stage, EventKind::Note, EventKind::Assigned, EventKind::Province, EventKind::Raised];
 
     /// Wire (and stored) name.
     pub fn wire_name(self) -> &'static str {
@@ -592,6 +595,7 @@ impl EventKind {
             EventKind::Note => "note",
             EventKind::Assigned => "assigned",
             EventKind::Province => "province",
+            EventKind::Raised => "raised",
         }
     }
 
@@ -726,6 +730,29 @@ pub struct ComplaintDetail {
     /// What [`next_step`](ComplaintDetail::next_step) says, in Persian.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_step_fa: Option<String>,
+    /// Staff view, open stages: when the current stage is due (midnight ending its last working day in Iran).
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "time::serde::rfc3339::option")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
+    pub due_at: Option<OffsetDateTime>,
+    /// Staff view, open stages: whether the current stage is past `due_at`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub overdue: Option<bool>,
+    /// Citizen's and public tracking views, open stages: the day (Gregorian `YYYY-MM-DD`, Iran's
+    /// calendar) the current stage is expected to end by.
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "iso_date")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Date))]
+    pub expected_by: Option<Date>,
+    /// The same day in Jalali, as the citizen reads it: «۴ آذر ۱۴۰۴».
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_by_fa: Option<String>,
+}
+
+impl ComplaintDetail {
+    /// The Jalali day the current stage is expected to end by, if this copy still describes
+    /// `stage` (a later stage change makes its day stale) and the stage has a clock.
+    pub fn expected_by_jalali(&self, stage: Stage) -> Option<super::jalali::JalaliDate> {
+        self.expected_by.filter(|_| self.stage == stage).map(super::jalali::JalaliDate::from_gregorian)
+    }
 }
 
 /// `POST /v1/complaints` and intake answer.
@@ -826,6 +853,16 @@ pub struct QueueItem {
     pub stage_since: OffsetDateTime,
     /// Seconds in the current stage.
     pub stage_age_seconds: i64,
+    /// When the current stage is due (absent: a stage without a clock).
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "time::serde::rfc3339::option")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
+    pub due_at: Option<OffsetDateTime>,
+    /// Past `due_at`.
+    #[serde(default)]
+    pub overdue: bool,
+    /// Due today or on the next working day (and not yet overdue).
+    #[serde(default)]
+    pub due_soon: bool,
     /// For supervisors: the escalated feedback that put it here.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub escalation: Option<FeedbackView>,
@@ -1275,5 +1312,24 @@ mod tests {
         let json = r#"{"phone":"09121234567","channel":"phone","category":"fraud","description":"x"}"#;
         let r: StaffIntakeRequest = serde_json::from_str(json).unwrap();
         assert_eq!(r.complaint.category.as_deref(), Some("fraud"));
+    }
+}
+
+#[cfg(test)]
+mod expected_by_tests {
+    use super::*;
+    use crate::model::jalali::JalaliDate;
+
+    #[test]
+    fn the_expected_day_holds_only_for_the_stage_it_was_given_for() {
+        let detail: ComplaintDetail = serde_json::from_value(serde_json::json!({
+            "tracking_code": "1234567890", "client_id": "6f1c1c7e-4a55-4f1e-9d2a-1c2b3c4d5e6f", "stage": "expert_review",
+            "category": "no_invoice", "channel": "app", "description": "فاکتور نداد", "wants_compensation": false,
+            "created_at": "2025-11-22T10:00:00Z", "updated_at": "2025-11-22T10:00:00Z", "events": [],
+            "expected_by": "2025-11-25", "expected_by_fa": "۴ آذر ۱۴۰۴"
+        }))
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(detail.expected_by_jalali(Stage::ExpertReview), Some(JalaliDate { year: 1404, month: 9, day: 4 }));
+        assert_eq!(detail.expected_by_jalali(Stage::Inspection), None, "the stage moved on since this copy");
     }
 }

@@ -1,7 +1,7 @@
 //! The domain model of the 124 complaint channel, shared by the server and the client.
 //!
 //! Each submodule holds one concept: [`category`], [`channel`], [`stage`], [`role`], the
-//! pure [`workflow`] rules, the citizen's side of them ([`journey`]: what they may do now, the
+//! pure [`workflow`] rules, the service standards' clocks ([`deadlines`]), the citizen's side of them ([`journey`]: what they may do now, the
 //! business's answer, the verdict), [`tracking`] codes, [`phone`] numbers, [`text`]
 //! normalisation, [`labels`] (the one table of Persian messages for every error code), and
 //! [`api`], the request and response types of the HTTP protocol.
@@ -10,6 +10,7 @@ pub mod api;
 pub mod category;
 pub mod channel;
 pub mod clock;
+pub mod deadlines;
 pub mod guild;
 pub mod jalali;
 pub mod journey;

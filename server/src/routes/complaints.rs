@@ -40,7 +40,8 @@ pub(crate) async fn own(state: &AppState, citizen: &Citizen, code: samat_core::m
 
 /// Answers a complaint's detail with an ETag, or 304 when the client's copy is current.
 pub async fn detail_response(state: &AppState, c: &ComplaintRecord, headers: &HeaderMap, audience: Audience) -> ApiResult<Response> {
-    let etag = views::etag(c, audience);
+    let now = time::OffsetDateTime::now_utc();
+    let etag = views::etag(c, audience, &state.settings.standards, now);
     let matches = headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
     if matches {
         return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response());
@@ -48,7 +49,7 @@ pub async fn detail_response(state: &AppState, c: &ComplaintRecord, headers: &He
     let events = state.store.events(c.id).await?;
     let fb = state.store.feedback(c.id).await?;
     let photos = state.store.photos(c.id).await?;
-    let body = views::detail(c, &events, &fb, &photos, audience);
+    let body = views::detail(c, &events, &fb, &photos, audience, &state.settings.standards, now);
     Ok(([(header::ETAG, etag), (header::CACHE_CONTROL, "no-store".to_owned())], Json(body)).into_response())
 }
 

@@ -107,10 +107,10 @@ pub async fn queue(State(state): State<AppState>, staff: Staff, ApiQuery(q): Api
     };
     let page = state.store.queue(filter).await?;
     let now = OffsetDateTime::now_utc();
-    let mut items: Vec<_> = page.rows.iter().map(|r| views::queue_item(r, now)).collect();
+    let mut items: Vec<_> = page.rows.iter().map(|r| views::queue_item(r, &state.settings.standards, now)).collect();
     if workflow::may_close_escalations(staff.role) && offset == 0 {
         let escalated = state.store.escalations(staff.province, limit, 0).await?;
-        items.extend(escalated.rows.iter().map(|r| views::queue_item(r, now)));
+        items.extend(escalated.rows.iter().map(|r| views::queue_item(r, &state.settings.standards, now)));
         items.sort_by_key(|i| i.escalation.as_ref().map_or(i.stage_since, |e| e.at));
         items.truncate(limit as usize);
     }

@@ -93,7 +93,7 @@ pub(super) async fn track(State(state): State<AppState>, ClientIp(ip): ClientIp,
     match found {
         Some(c) if c.phone == phone => match state.store.events(c.id).await {
             Ok(events) => {
-                page.found = Some(citizen_complaint(&c, &events));
+                page.found = Some(citizen_complaint(&c, &events, &state.settings.standards));
                 render(StatusCode::OK, &page)
             }
             Err(e) => error_page(who.as_ref(), &e.into(), "/track"),
@@ -205,7 +205,7 @@ async fn show(state: &AppState, who: &CitizenSession, c: &ComplaintRecord, statu
     };
     let page = ComplaintPage {
         layout: layout(Some(who), &format!("شکایت {}", c.tracking_code.as_str()), "/my").with_flash(flash),
-        c: citizen_complaint(c, &events),
+        c: citizen_complaint(c, &events, &state.settings.standards),
         photos: photos.iter().map(|p| photo_url(c, p)).collect(),
         action_id: uuid::Uuid::new_v4().to_string(),
         typed,

@@ -3,6 +3,7 @@
 //! the citizen was sent, the business's answer in self-regulation, and the verdict in words.
 
 use samat_core::model::api::{EventKind, EventView};
+use samat_core::model::deadlines::ServiceStandards;
 use samat_core::model::journey::{self, NextStep};
 use samat_core::model::labels::actor_label_fa;
 use samat_core::model::text::persian_digits;
@@ -61,10 +62,13 @@ pub struct CitizenComplaint {
     /// What to do next and how, when the citizen is asked for something (the tracking page
     /// tells those who filed by phone or at a counter how to answer).
     pub next_step: Option<String>,
+    /// The day the current stage is expected to end by, in Jalali («۴ آذر ۱۴۰۴»), while open.
+    pub expected_by: Option<String>,
 }
 
-/// The citizen's view of `c` with its `events` (those hidden from the citizen are dropped).
-pub fn citizen_complaint(c: &ComplaintRecord, events: &[EventRecord]) -> CitizenComplaint {
+/// The citizen's view of `c` with its `events` (those hidden from the citizen are dropped);
+/// `standards` say when its current stage is expected to end.
+pub fn citizen_complaint(c: &ComplaintRecord, events: &[EventRecord], standards: &ServiceStandards) -> CitizenComplaint {
     let visible: Vec<&EventRecord> = events.iter().filter(|e| e.visible).collect();
     let lines = visible
         .iter()
@@ -117,5 +121,6 @@ pub fn citizen_complaint(c: &ComplaintRecord, events: &[EventRecord]) -> Citizen
         can_withdraw: choices.withdraw,
         awaiting_decision: choices.decide,
         next_step: (journey::next_step(c.stage) == NextStep::AnswerBusiness).then(|| journey::next_step(c.stage).text_fa()),
+        expected_by: standards.deadline(c.stage, c.stage_since).map(|d| d.expected_by_fa()),
     }
 }

@@ -28,6 +28,7 @@ use crate::web::form::Opt;
 use crate::web::form::{parse_rials, Problems, WebForm};
 use crate::web::format;
 use crate::web::page::{error_words, render, ErrorPage, Flash, Layout};
+use samat_core::model::deadlines::Standing;
 
 /// An action form the page offers: a move to another stage.
 pub struct MoveForm {
@@ -89,6 +90,8 @@ struct ComplaintPage {
     code: String,
     stage: String,
     stage_wire: String,
+    /// The stage's deadline: («۱۴۰۴/۰۹/۰۴», standing words, badge class).
+    due: Option<(String, &'static str, &'static str)>,
     progress: Vec<(&'static str, &'static str)>,
     facts: Vec<(&'static str, String)>,
     description: String,
@@ -200,6 +203,7 @@ pub fn history(events: &[EventRecord], names: &HashMap<i64, StaffRecord>) -> Vec
                         None => "به صف برگشت (بدون مسئول)".to_owned(),
                     }
                 }
+                EventKind::Raised => format!("مهلت مرحله «{}» گذشت: ارجاع خودکار به سرپرست", e.stage.label_fa()),
                 EventKind::Province => {
                     let to = e.details.as_ref().and_then(|d| d.get("to")).and_then(|t| t.as_str()).and_then(Province::from_wire);
                     format!("استان: {}", to.map_or("نامشخص", Province::label_fa))
@@ -318,6 +322,14 @@ async fn build(
         code: c.tracking_code.as_str().to_owned(),
         stage: c.stage.label_fa().to_owned(),
         stage_wire: c.stage.wire_name().to_owned(),
+        due: crate::views::clock(c, &state.settings.standards, time::OffsetDateTime::now_utc()).map(|(d, s)| {
+            let class = match s {
+                Standing::OnTime => "ok",
+                Standing::DueSoon => "info",
+                Standing::Overdue | Standing::RaiseToSupervisors => "warn",
+            };
+            (format::day(d.due_day), s.label_fa(), class)
+        }),
         progress: progress(c.stage),
         facts: facts(c, true),
         description: c.description.clone(),

@@ -10,6 +10,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use samat_core::model::api::normalize_guild_id;
+use samat_core::model::deadlines::{ServiceStandards, Standing};
 use samat_core::model::text::{ascii_digits, persian_digits, search_key};
 use samat_core::model::workflow::{self, queue_stages};
 use samat_core::model::{Category, Channel, PhoneNumber, Province, Stage, TrackingCode};
@@ -58,15 +59,27 @@ pub struct Row {
     pub holder: String,
     /// Province, in Persian.
     pub province: String,
+    /// The stage's last working day: «۱۴۰۴/۰۹/۰۴» (empty for a stage without a clock).
+    pub due: String,
+    /// Where it stands against that day.
+    pub standing: Option<Standing>,
+    /// When it is due, for ordering.
+    due_at: Option<OffsetDateTime>,
     /// Badges: (class, words).
     pub badges: Vec<(&'static str, String)>,
 }
 
 impl Row {
-    /// A queue row as the console shows it.
-    pub fn of(r: &QueueRow, now: OffsetDateTime) -> Row {
+    /// A queue row as the console shows it, flagged when its stage is overdue or due soon.
+    pub fn of(r: &QueueRow, standards: &ServiceStandards, now: OffsetDateTime) -> Row {
         let c = &r.complaint;
+        let clock = crate::views::clock(c, standards, now);
         let mut badges = Vec::new();
+        match clock.map(|(_, s)| s) {
+            Some(s @ (Standing::Overdue | Standing::RaiseToSupervisors)) => badges.push(("warn", s.label_fa().to_owned())),
+            Some(Standing::DueSoon) => badges.push(("info", Standing::DueSoon.label_fa().to_owned())),
+            _ => {}
+        }
         if c.wants_compensation {
             badges.push(("info", "مطالبه خسارت".to_owned()));
         }
@@ -87,9 +100,21 @@ impl Row {
             age: format::age((now - c.stage_since).whole_seconds()),
             holder: r.holder.clone().unwrap_or_else(|| "—".into()),
             province: c.province.map_or("نامشخص", Province::label_fa).to_owned(),
+            due: clock.map(|(d, _)| format::day(d.due_day)).unwrap_or_default(),
+            standing: clock.map(|(_, s)| s),
+            due_at: clock.map(|(d, _)| d.due_at),
             badges,
         }
     }
+}
+
+/// Orders a page of the queue as the work is urgent: overdue first, then due soon, each by
+/// its deadline; the rest keep the store's order (oldest in its stage first).
+pub fn urgent_first(rows: &mut [Row]) {
+    rows.sort_by_key(|r| match r.standing {
+        Some(s) if s >= Standing::DueSoon => (0, std::cmp::Reverse(s), r.due_at),
+        _ => (1, std::cmp::Reverse(Standing::OnTime), None),
+    });
 }
 
 /// The query of the queue page (every filter optional; empty means "any").
@@ -240,7 +265,11 @@ pub(super) async fn page(State(state): State<AppState>, staff: StaffSession, Que
         holding: holding_name.to_owned(),
         city: q.city.trim().to_owned(),
         q: q.q.trim().to_owned(),
-        rows: page.rows.iter().map(|r| Row::of(r, now)).collect(),
+        rows: {
+            let mut rows: Vec<Row> = page.rows.iter().map(|r| Row::of(r, &state.settings.standards, now)).collect();
+            urgent_first(&mut rows);
+            rows
+        },
         total: format::number(page.total),
         page_label: format!("صفحه {} از {}", format::number(page_no), format::number(pages.max(1))),
         prev: (page_no > 1).then(|| query_string(&q, holding_name, page_no - 1)),
@@ -307,7 +336,7 @@ pub(super) async fn escalations(State(state): State<AppState>, staff: StaffSessi
         .filter_map(|r| {
             let f = r.escalation.as_ref()?;
             Some(Escalation {
-                row: Row::of(r, now),
+                row: Row::of(r, &state.settings.standards, now),
                 feedback_id: f.id,
                 rating: format!("{} از ۵", persian_digits(&f.rating.to_string())),
                 comment: f.comment.clone().unwrap_or_default(),
@@ -334,6 +363,10 @@ struct DashboardPage {
     rows: Vec<(String, Vec<String>, String)>,
     totals: Vec<String>,
     total: String,
+    /// When the overdue digest was made, if it was.
+    digest_made: Option<String>,
+    /// The digest: (province, overdue, raised, [(code, href, «مرحله، مهلت ۱۴۰۴/۰۹/۰۴»)]).
+    digest: Vec<(String, String, String, Vec<(String, String, String)>)>,
 }
 
 /// `GET /staff/dashboard`: open complaints per stage and province (supervisors; a provincial
@@ -361,7 +394,32 @@ pub(super) async fn dashboard(State(state): State<AppState>, staff: StaffSession
         })
         .collect();
     let totals: Vec<i64> = stages.iter().map(|&s| provinces.iter().map(|&p| count(s, p)).sum()).collect();
+    let (digest_made, digest) = {
+        let latest = state.overdue.read().unwrap_or_else(|e| e.into_inner());
+        match latest.as_ref() {
+            Some(d) => (
+                Some(format::when(d.made_at)),
+                d.for_supervisor(staff.province)
+                    .into_iter()
+                    .map(|(p, pd)| {
+                        let items = pd
+                            .items
+                            .iter()
+                            .map(|i| {
+                                let code = i.tracking_code.as_str().to_owned();
+                                (code.clone(), format!("/staff/complaints/{code}"), format!("{}، مهلت {}", i.stage.label_fa(), format::day(i.due_day)))
+                            })
+                            .collect();
+                        (p.map_or("نامشخص", Province::label_fa).to_owned(), format::number(pd.overdue), format::number(pd.raised), items)
+                    })
+                    .collect(),
+            ),
+            None => (None, Vec::new()),
+        }
+    };
     let body = DashboardPage {
+        digest_made,
+        digest,
         layout: staff.layout("داشبورد", "/staff/dashboard"),
         stages: stages.iter().map(|s| s.label_fa()).collect(),
         rows,

@@ -1,0 +1,171 @@
+//! The overdue sweep: at start and every hour, complaints past their stage's second threshold
+//! are raised to the supervisors (a `raised` event in their history, once per stage), and the
+//! digest of what is overdue, by province, is made for the supervisors' dashboard.
+//!
+//! Several replicas may sweep at once: a raise carries an action id derived from the complaint,
+//! its stage and when it entered it, so the store keeps one event whoever writes it first.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use samat_core::model::api::EventKind;
+use samat_core::model::deadlines::{ServiceStandards, Standing};
+use samat_core::model::{Actor, Province, Role, Stage, TrackingCode};
+use time::{Date, OffsetDateTime};
+
+use crate::state::AppState;
+use crate::store::{ChangeRecord, ComplaintRecord, Holding, QueueFilter, StoreError};
+
+/// Rows read per page while sweeping.
+const SWEEP_PAGE: i64 = 500;
+/// Complaints listed by name in the digest, per province (the counts cover them all).
+pub const DIGEST_LIST: usize = 20;
+
+/// One overdue complaint in the digest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OverdueItem {
+    /// Its tracking code.
+    pub tracking_code: TrackingCode,
+    /// The stage it is late in.
+    pub stage: Stage,
+    /// The stage's last working day.
+    pub due_day: Date,
+    /// Overdue, or raised to the supervisors.
+    pub standing: Standing,
+}
+
+/// What is overdue in one province (or not yet placed in one).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProvinceDigest {
+    /// Overdue complaints (raised ones included).
+    pub overdue: i64,
+    /// Of those, raised to the supervisors.
+    pub raised: i64,
+    /// The longest overdue, up to [`DIGEST_LIST`].
+    pub items: Vec<OverdueItem>,
+}
+
+/// The digest of one sweep.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OverdueDigest {
+    /// When it was made.
+    pub made_at: OffsetDateTime,
+    /// By province (`None`: not yet placed).
+    pub provinces: BTreeMap<Option<Province>, ProvinceDigest>,
+}
+
+impl OverdueDigest {
+    /// The digest a supervisor reads: their province's, or every province's for a national account.
+    pub fn for_supervisor(&self, province: Option<Province>) -> Vec<(Option<Province>, &ProvinceDigest)> {
+        self.provinces.iter().filter(|(p, _)| province.is_none() || **p == province).map(|(p, d)| (*p, d)).collect()
+    }
+}
+
+/// The action id of a complaint's raise in a stage: the same on every replica.
+pub fn raise_action_id(c: &ComplaintRecord) -> uuid::Uuid {
+    let key = format!("raise:{}:{}:{}", c.tracking_code.as_str(), c.stage.wire_name(), c.stage_since.unix_timestamp_nanos());
+    uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, key.as_bytes())
+}
+
+/// Sweeps every open stage: raises what is past the second threshold and returns the digest.
+/// Each stage's complaints are read oldest in stage first and the walk stops at the first one
+/// still on time, so the work grows with what is late, not with all that is open.
+pub async fn sweep(state: &AppState, now: OffsetDateTime) -> Result<OverdueDigest, StoreError> {
+    let standards: &ServiceStandards = &state.settings.standards;
+    let mut provinces: BTreeMap<Option<Province>, ProvinceDigest> = BTreeMap::new();
+    for stage in Stage::open_stages() {
+        let mut offset = 0;
+        'pages: loop {
+            let filter = QueueFilter {
+                stages: vec![stage],
+                province: None,
+                category: None,
+                channel: None,
+                city: None,
+                holding: Holding::Any,
+                search: None,
+                limit: SWEEP_PAGE,
+                offset,
+            };
+            let page = state.store.queue(filter).await?;
+            for row in &page.rows {
+                let c = &row.complaint;
+                let Some(deadline) = standards.deadline(c.stage, c.stage_since) else { break 'pages };
+                let standing = standards.standing(&deadline, now);
+                if !standing.is_overdue() {
+                    break 'pages;
+                }
+                if standing == Standing::RaiseToSupervisors {
+                    raise(state, c, now).await?;
+                }
+                let entry = provinces.entry(c.province).or_default();
+                entry.overdue += 1;
+                entry.raised += i64::from(standing == Standing::RaiseToSupervisors);
+                if entry.items.len() < DIGEST_LIST * Stage::open_stages().count() {
+                    entry.items.push(OverdueItem { tracking_code: c.tracking_code, stage: c.stage, due_day: deadline.due_day, standing });
+                }
+            }
+            if (page.rows.len() as i64) < SWEEP_PAGE {
+                break;
+            }
+            offset += SWEEP_PAGE;
+        }
+    }
+    for d in provinces.values_mut() {
+        d.items.sort_by_key(|i| (i.due_day, i.tracking_code.as_str().to_owned()));
+        d.items.truncate(DIGEST_LIST);
+    }
+    Ok(OverdueDigest { made_at: now, provinces })
+}
+
+/// Records the raise of `c` in its history (once per stage, whichever replica is first).
+async fn raise(state: &AppState, c: &ComplaintRecord, now: OffsetDateTime) -> Result<(), StoreError> {
+    let change = ChangeRecord {
+        tracking_code: c.tracking_code,
+        expected_stage: c.stage,
+        to: c.stage,
+        kind: EventKind::Raised,
+        actor: Actor::Staff(Role::Supervisor),
+        actor_staff_id: None,
+        note: None,
+        internal_note: Some(format!("مهلت مرحله «{}» گذشت؛ به صف سرپرستان ارجاع شد.", c.stage.label_fa())),
+        details: Some(serde_json::json!({ "stage_since": c.stage_since.unix_timestamp() })),
+        visible: false,
+        sms: None,
+        push: false,
+        action_id: Some(raise_action_id(c)),
+        holder_after: c.assigned_to,
+        at: now,
+    };
+    match state.store.record_change(change).await {
+        Ok(_) => {
+            state.hub.publish_staff();
+            Ok(())
+        }
+        // Moved on meanwhile: nothing is late any more.
+        Err(StoreError::StageChanged) => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// Sweeps at start and then every `every`, keeping the latest digest in the state, until shutdown.
+pub async fn run(state: AppState, every: Duration, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+    let mut tick = tokio::time::interval(every);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = shutdown.changed() => return,
+        }
+        if *shutdown.borrow() {
+            return;
+        }
+        match sweep(&state, OffsetDateTime::now_utc()).await {
+            Ok(digest) => {
+                let (overdue, raised) = digest.provinces.values().fold((0, 0), |(o, r), d| (o + d.overdue, r + d.raised));
+                tracing::info!(overdue, raised, "overdue sweep");
+                *state.overdue.write().unwrap_or_else(|e| e.into_inner()) = Some(digest);
+            }
+            Err(e) => tracing::warn!(error = %e, "overdue sweep: could not read or update the complaints"),
+        }
+    }
+}
