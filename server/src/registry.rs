@@ -187,11 +187,63 @@ pub enum Row {
     Bad(BadRow),
 }
 
+/// Where the input's line breaks are (the offset of every CR and LF byte, and which of them
+/// is a newline), as the CSV parser reads ahead: enough to name the line a record starts on.
+/// The csv crate's own line numbers skip blank lines and miscount CRLF files, and the byte
+/// offset it gives for a record can point at the line breaks before it, so the breaks from
+/// that offset on are stepped over first. What is held is bounded by the parser's read-ahead.
+#[derive(Default)]
+struct LineTracker {
+    breaks: Breaks,
+    passed: u64,
+}
+
+type Breaks = std::sync::Arc<std::sync::Mutex<std::collections::VecDeque<(u64, bool)>>>;
+
+impl LineTracker {
+    /// The 1-based line of the first byte of a record the parser says starts at `offset`;
+    /// offsets must not decrease between calls.
+    fn line_at(&mut self, offset: u64) -> u64 {
+        let mut breaks = self.breaks.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut start = offset;
+        while let Some(&(at, newline)) = breaks.front() {
+            if at > start {
+                break;
+            }
+            if at == start {
+                start += 1;
+            }
+            breaks.pop_front();
+            self.passed += u64::from(newline);
+        }
+        self.passed + 1
+    }
+}
+
+/// A reader that notes the offset of every CR and LF that passes through it.
+struct Lines<R> {
+    inner: R,
+    read: u64,
+    breaks: Breaks,
+}
+
+impl<R: Read> Read for Lines<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let mut breaks = self.breaks.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let base = self.read;
+        breaks.extend(buf[..n].iter().enumerate().filter(|(_, &b)| b == b'\n' || b == b'\r').map(|(i, &b)| (base + i as u64, b == b'\n')));
+        self.read += n as u64;
+        Ok(n)
+    }
+}
+
 /// The rows of a registry CSV, read without a store: the header's layout first, then one
 /// [`Row`] per data line (blank lines are passed over). [`import_csv`] writes what it yields;
 /// the fuzz targets read hostile files through it directly.
 pub struct RegistryReader<R: Read> {
-    reader: csv::Reader<BufReader<R>>,
+    reader: csv::Reader<Lines<BufReader<R>>>,
+    lines: LineTracker,
     layout: Layout,
     record: csv::ByteRecord,
     notes: Vec<String>,
@@ -207,7 +259,8 @@ impl<R: Read> RegistryReader<R> {
         if head.starts_with(b"\xEF\xBB\xBF") {
             input.consume(3);
         }
-        let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(input);
+        let lines = LineTracker::default();
+        let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(Lines { inner: input, read: 0, breaks: lines.breaks.clone() });
         let mut record = csv::ByteRecord::new();
         let has_header = reader.read_byte_record(&mut record).map_err(|e| ImportError::Read(e.to_string()))?;
         if !has_header {
@@ -215,7 +268,7 @@ impl<R: Read> RegistryReader<R> {
         }
         let mut notes = Vec::new();
         let layout = Layout::from_header(&record, &mut notes)?;
-        Ok(RegistryReader { reader, layout, record, notes })
+        Ok(RegistryReader { reader, lines, layout, record, notes })
     }
 
     /// Which optional fields the file carries (the columns it has).
@@ -238,7 +291,7 @@ impl<R: Read> RegistryReader<R> {
             if self.record.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
                 continue; // a blank line (or one of only commas)
             }
-            let line = self.record.position().map(|p| p.line()).unwrap_or(0);
+            let line = self.lines.line_at(self.record.position().map_or(0, |p| p.byte()));
             return Ok(Some(match business(&self.layout, &self.record) {
                 Ok(record) => Row::Business { line, record },
                 Err(reason) => Row::Bad(BadRow { line, reason }),
