@@ -116,8 +116,8 @@ fn decode(bytes: &[u8], format: ImageFormat) -> Result<(DynamicImage, bool), Pho
     })
 }
 
-/// A JPEG without its application segments (EXIF with GPS, XMP, ICC, thumbnails) and comments,
-/// and without anything after its end: the same compressed picture, nothing else. `None` when
+/// A JPEG with only the segments its picture is made of — no application segments (EXIF with
+/// GPS, XMP, ICC, thumbnails), comments or reserved segments — and nothing after its end: the same compressed picture, nothing else. `None` when
 /// the file is not a well-formed baseline or progressive JPEG, or carries an Adobe segment
 /// (whose colour transform the picture needs).
 pub fn strip_jpeg_metadata(bytes: &[u8]) -> Option<Vec<u8>> {
@@ -153,8 +153,12 @@ pub fn strip_jpeg_metadata(bytes: &[u8]) -> Option<Vec<u8>> {
                 i += len;
                 match marker {
                     0xEE if segment.get(2..7) == Some(b"Adobe") => return None,
-                    0xE0..=0xEF | 0xFE => continue,
-                    _ => {}
+                    // What the picture is made of: frame headers, Huffman and arithmetic
+                    // tables, quantisation tables, restart interval, scans, line count.
+                    0xC0..=0xCF | 0xDA..=0xDD => {}
+                    // Everything else carries no pixels and may carry anything (application
+                    // segments, comments, and reserved markers a decoder skips): dropped.
+                    _ => continue,
                 }
                 out.extend_from_slice(&[0xFF, marker]);
                 out.extend_from_slice(segment);
@@ -202,6 +206,21 @@ mod tests {
         let p = normalize(&png(3200, 1200)).unwrap();
         assert_eq!((p.width, p.height), (1600, 600));
         assert_eq!(&p.jpeg[..3], &[0xFF, 0xD8, 0xFF]);
+    }
+
+    #[test]
+    fn exif_hidden_in_a_reserved_segment_is_stripped_too() {
+        // Found by the fuzz target `photo` (fuzz/corpus/photo/found-exif-kept): an Exif payload
+        // in a reserved 0xFFA1 segment, which decoders skip and the strip kept.
+        let clean = normalize(&png(64, 64)).unwrap().jpeg;
+        let mut hidden = vec![0xFF, 0xD8, 0xFF, 0xA1];
+        let payload = b"Exif\0\0II*\0GPSLatitude35.6892";
+        hidden.extend(((payload.len() + 2) as u16).to_be_bytes());
+        hidden.extend(payload);
+        hidden.extend(&clean[2..]);
+        let out = strip_jpeg_metadata(&hidden).expect("still a JPEG");
+        assert!(!out.windows(4).any(|w| w == b"Exif"), "EXIF survived");
+        assert_eq!(image::load_from_memory(&out).unwrap().width(), image::load_from_memory(&clean).unwrap().width());
     }
 
     #[test]
