@@ -107,7 +107,8 @@ def test_every_stage_is_worked_in_the_console_by_the_role_that_handles_it(server
     gu.fill("#note-text", "فروشنده حاضر است مبلغ برنج را پس بدهد")
     gu.click("details:has(#note-text) button[type=submit]")
     gu.wait_for_selector(".flash")
-    server.wait_sms(phone, lambda s: "پیام تازه" in s["text"] and code in s["text"])
+    # The guild body's note is the business's answer: the SMS asks the citizen to decide.
+    server.wait_sms(phone, lambda s: "واحد صنفی به شکایت" in s["text"] and "پاسخ داد" in s["text"] and code in s["text"])
 
     # The citizen is not satisfied (through the API, as the app does): an inspector is sent.
     citizen = server.citizen_api(phone)
