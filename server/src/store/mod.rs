@@ -12,6 +12,7 @@
 
 pub mod copy;
 pub mod error;
+pub mod filter;
 pub mod postgres;
 pub mod records;
 pub mod sqlite;

@@ -20,8 +20,8 @@ use super::rows::{
 use super::{announce, pg, PgStore};
 use crate::store::{
     AssignChange, AuditEntry, AuditFilter, AuditRecord, Change, ChangeRecord, ComplaintRecord, ComplaintStore, EventRecord, FeedbackOutcome, FeedbackRecord,
-    Filed, Holding, NewComplaintRecord, NewSms, PhotoLimits, PhotoRecord, ProvinceChange, PutPhoto, QueueFilter, QueuePage, QueueRow, QueueSearch, ReadKind,
-    StageCount, StoreError, StoreResult,
+    Filed, NewComplaintRecord, NewSms, PhotoLimits, PhotoRecord, ProvinceChange, PutPhoto, QueueFilter, QueuePage, QueueRow, ReadKind, StageCount, StoreError,
+    StoreResult,
 };
 
 type Param = Box<dyn ToSql + Sync + Send>;
@@ -43,41 +43,24 @@ async fn touch(c: &impl Cached, id: i64, now: OffsetDateTime) -> StoreResult<()>
     Ok(())
 }
 
+/// PostgreSQL's spelling of the shared queue filter.
+const DIALECT: crate::store::filter::Dialect =
+    crate::store::filter::Dialect { placeholder: |n| format!("${n}"), contains: |column, needle| format!("strpos({column}, {needle}) > 0") };
+
 /// The WHERE clause and parameters of a queue filter (complaints `c`).
 fn queue_where(f: &QueueFilter) -> (String, Vec<Param>) {
-    let mut clauses: Vec<String> = Vec::new();
-    let mut args: Vec<Param> = Vec::new();
-    let bind = |args: &mut Vec<Param>, value: Param| {
-        args.push(value);
-        format!("${}", args.len())
-    };
-    let stages: Vec<String> = f.stages.iter().map(|s| s.wire_name().to_owned()).collect();
-    clauses.push(format!("c.stage = ANY({})", bind(&mut args, Box::new(stages))));
-    if let Some(p) = f.province {
-        clauses.push(format!("c.province_code = {}", bind(&mut args, Box::new(p.wire_name()))));
-    }
-    if let Some(cat) = f.category {
-        clauses.push(format!("c.category = {}", bind(&mut args, Box::new(cat.wire_name()))));
-    }
-    if let Some(ch) = f.channel {
-        clauses.push(format!("c.channel = {}", bind(&mut args, Box::new(ch.wire_name()))));
-    }
-    if let Some(city) = &f.city {
-        clauses.push(format!("c.search_city = {}", bind(&mut args, Box::new(city.clone()))));
-    }
-    match f.holding {
-        Holding::Any => {}
-        Holding::Mine(id) => clauses.push(format!("c.assigned_to = {}", bind(&mut args, Box::new(id)))),
-        Holding::Unassigned => clauses.push("c.assigned_to IS NULL".into()),
-    }
-    match &f.search {
-        None => {}
-        Some(QueueSearch::TrackingCode(code)) => clauses.push(format!("c.tracking_code = {}", bind(&mut args, Box::new(code.as_str().to_owned())))),
-        Some(QueueSearch::Phone(phone)) => clauses.push(format!("c.phone = {}", bind(&mut args, Box::new(phone.as_str().to_owned())))),
-        Some(QueueSearch::GuildId(id)) => clauses.push(format!("c.guild_id = {}", bind(&mut args, Box::new(id.clone())))),
-        Some(QueueSearch::BusinessName(key)) => clauses.push(format!("strpos(c.search_business, {}) > 0", bind(&mut args, Box::new(key.clone())))),
-    }
-    (clauses.join(" AND "), args)
+    use crate::store::filter::FilterValue;
+    let (clause, values) = crate::store::filter::queue_where(f, &DIALECT);
+    let args = values
+        .into_iter()
+        .map(|v| -> Param {
+            match v {
+                FilterValue::Text(t) => Box::new(t),
+                FilterValue::Integer(i) => Box::new(i),
+            }
+        })
+        .collect();
+    (clause, args)
 }
 
 fn refs(args: &[Param]) -> Vec<&(dyn ToSql + Sync)> {

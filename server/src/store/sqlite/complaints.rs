@@ -38,41 +38,22 @@ fn touch(conn: &Connection, id: i64, now: i64) -> StoreResult<()> {
     Ok(())
 }
 
+/// SQLite's spelling of the shared queue filter.
+const DIALECT: crate::store::filter::Dialect =
+    crate::store::filter::Dialect { placeholder: |n| format!("?{n}"), contains: |column, needle| format!("instr({column}, {needle}) > 0") };
+
 /// The WHERE clause and parameters of a queue filter (complaints `c`).
 fn queue_where(f: &QueueFilter) -> (String, Vec<SqlValue>) {
-    let mut clauses: Vec<String> = Vec::new();
-    let mut args: Vec<SqlValue> = Vec::new();
-    let stages: Vec<String> = f.stages.iter().map(|s| format!("'{}'", s.wire_name())).collect();
-    clauses.push(if stages.is_empty() { "0".to_owned() } else { format!("c.stage IN ({})", stages.join(",")) });
-    let bind = |args: &mut Vec<SqlValue>, value: SqlValue| {
-        args.push(value);
-        format!("?{}", args.len())
-    };
-    if let Some(p) = f.province {
-        clauses.push(format!("c.province_code = {}", bind(&mut args, SqlValue::Text(p.wire_name().into()))));
-    }
-    if let Some(c) = f.category {
-        clauses.push(format!("c.category = {}", bind(&mut args, SqlValue::Text(c.wire_name().into()))));
-    }
-    if let Some(c) = f.channel {
-        clauses.push(format!("c.channel = {}", bind(&mut args, SqlValue::Text(c.wire_name().into()))));
-    }
-    if let Some(city) = &f.city {
-        clauses.push(format!("c.search_city = {}", bind(&mut args, SqlValue::Text(city.clone()))));
-    }
-    match f.holding {
-        Holding::Any => {}
-        Holding::Mine(id) => clauses.push(format!("c.assigned_to = {}", bind(&mut args, SqlValue::Integer(id)))),
-        Holding::Unassigned => clauses.push("c.assigned_to IS NULL".into()),
-    }
-    match &f.search {
-        None => {}
-        Some(QueueSearch::TrackingCode(code)) => clauses.push(format!("c.tracking_code = {}", bind(&mut args, SqlValue::Text(code.as_str().into())))),
-        Some(QueueSearch::Phone(phone)) => clauses.push(format!("c.phone = {}", bind(&mut args, SqlValue::Text(phone.as_str().into())))),
-        Some(QueueSearch::GuildId(id)) => clauses.push(format!("c.guild_id = {}", bind(&mut args, SqlValue::Text(id.clone())))),
-        Some(QueueSearch::BusinessName(key)) => clauses.push(format!("instr(c.search_business, {}) > 0", bind(&mut args, SqlValue::Text(key.clone())))),
-    }
-    (clauses.join(" AND "), args)
+    use crate::store::filter::FilterValue;
+    let (clause, values) = crate::store::filter::queue_where(f, &DIALECT);
+    let args = values
+        .into_iter()
+        .map(|v| match v {
+            FilterValue::Text(t) => SqlValue::Text(t),
+            FilterValue::Integer(i) => SqlValue::Integer(i),
+        })
+        .collect();
+    (clause, args)
 }
 
 fn holder_name_row(r: &rusqlite::Row, at: usize) -> rusqlite::Result<Option<String>> {

@@ -366,8 +366,11 @@ struct DashboardPage {
     /// When the overdue digest was made, if it was.
     digest_made: Option<String>,
     /// The digest: (province, overdue, raised, [(code, href, «مرحله، مهلت ۱۴۰۴/۰۹/۰۴»)]).
-    digest: Vec<(String, String, String, Vec<(String, String, String)>)>,
+    digest: Vec<DigestRow>,
 }
+
+/// One province of the overdue digest: its name, counts, and its most overdue complaints.
+type DigestRow = (String, String, String, Vec<(String, String, String)>);
 
 /// `GET /staff/dashboard`: open complaints per stage and province (supervisors; a provincial
 /// supervisor sees their province).
