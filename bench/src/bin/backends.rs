@@ -1,6 +1,8 @@
 //! SQLite against PostgreSQL, and one PostgreSQL replica against two, in the same run:
 //! complaints acknowledged per second (each 201 only after its commit is durable) next to the
-//! disk's raw fsync rate, and idle `GET /v1/sync` polls next to a bare axum handler.
+//! disk's raw fsync rate and, on PostgreSQL, to the WAL flushes the cluster made meanwhile
+//! (more filings than flushes is group commit at work: concurrent commits share one flush),
+//! and idle `GET /v1/sync` polls next to a bare axum handler.
 //!
 //! Needs a PostgreSQL cluster: `SAMAT_TEST_POSTGRES=postgres://…/postgres` (a superuser URL;
 //! the bench creates its own databases), which `scripts/with-postgres` provides:
@@ -25,11 +27,14 @@ async fn ok_body(req: reqwest::RequestBuilder) -> bool {
 }
 
 /// Complaints filed by `clients` citizens at once, spread over `servers`.
-async fn intake(servers: &[BenchServer], clients: usize, seconds: u64) -> anyhow::Result<LoadResult> {
+/// Filings by `clients` citizens spread over `servers`; with `cluster` (a PostgreSQL admin
+/// URL), also how many WAL flushes the cluster made meanwhile.
+async fn intake(servers: &[BenchServer], clients: usize, seconds: u64, cluster: Option<&str>) -> anyhow::Result<(LoadResult, Option<u64>)> {
     let tokens = citizen_tokens(&*servers[0].state.store, clients).await?;
+    let flushes_before = cluster.map(wal_syncs).transpose()?;
     let http = reqwest::Client::builder().pool_max_idle_per_host(clients).build()?;
     let urls: Vec<String> = servers.iter().map(|s| format!("{}/v1/complaints", s.url)).collect();
-    Ok(closed_loop(clients, Duration::from_secs(seconds), move |w, n| {
+    let result = closed_loop(clients, Duration::from_secs(seconds), move |w, n| {
         let req = http.post(&urls[w % urls.len()]).bearer_auth(&tokens[w]).json(&json!({
             "client_id": uuid::Uuid::new_v4(),
             "category": "pricing_violation",
@@ -38,7 +43,12 @@ async fn intake(servers: &[BenchServer], clients: usize, seconds: u64) -> anyhow
         }));
         async move { matches!(req.send().await, Ok(r) if r.status().as_u16() == 201) }
     })
-    .await)
+    .await;
+    let flushes = match (cluster, flushes_before) {
+        (Some(cluster), Some(before)) => Some(wal_syncs(cluster)? - before),
+        _ => None,
+    };
+    Ok((result, flushes))
 }
 
 /// Idle polls by `clients` citizens who each have a complaint, spread over `servers`.
@@ -73,6 +83,14 @@ fn fresh_database(admin: &str, name: &str) -> anyhow::Result<String> {
     Ok(format!("{}/{name}", admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(admin)))
 }
 
+/// How many times the cluster has flushed its WAL to disk so far (`pg_stat_wal.wal_sync`):
+/// filings per flush above 1 is group commit at work.
+fn wal_syncs(admin: &str) -> anyhow::Result<u64> {
+    let out = std::process::Command::new("psql").args([admin, "-tAc", "SELECT wal_sync FROM pg_stat_wal"]).output()?;
+    anyhow::ensure!(out.status.success(), "reading pg_stat_wal: {}", String::from_utf8_lossy(&out.stderr));
+    Ok(String::from_utf8_lossy(&out.stdout).trim().parse()?)
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
@@ -96,7 +114,10 @@ async fn main() -> anyhow::Result<()> {
     let fsync = raw_fsync_rate(&base, Duration::from_secs(3))?;
     println!("backends benchmark: {clients} filing clients, {pollers} idle pollers, {seconds} s each; disk under {}", base.display());
     println!("  raw fsync rate (512 B append + fdatasync): {fsync:.0} /s; bare axum handler {:.0} req/s", bare_result.rate());
-    println!("  {:<22} {:>12} {:>9} {:>9} {:>8} {:>12} {:>11}", "backend", "intake /s", "p50 ms", "p99 ms", "×fsync", "idle poll /s", "÷bare");
+    println!(
+        "  {:<22} {:>12} {:>9} {:>9} {:>8} {:>14} {:>12} {:>11}",
+        "backend", "intake /s", "p50 ms", "p99 ms", "×fsync", "filings/flush", "idle poll /s", "÷bare"
+    );
     let mut rows = Vec::new();
     for (label, replicas) in [("sqlite", 0usize), ("postgres, 1 replica", 1), ("postgres, 2 replicas", 2)] {
         let make = |kind: &'static str| {
@@ -116,14 +137,16 @@ async fn main() -> anyhow::Result<()> {
                 anyhow::Ok(servers)
             }
         };
-        let i = intake(&make("intake").await?, clients, seconds).await?;
+        let (i, flushes) = intake(&make("intake").await?, clients, seconds, (replicas > 0).then_some(admin.as_str())).await?;
+        let per_flush = flushes.map_or_else(|| "-".to_owned(), |f| format!("{:.1}", i.ok as f64 / f.max(1) as f64));
         let p = polls(&make("poll").await?, pollers, seconds).await?;
         println!(
-            "  {label:<22} {:>12.0} {:>9.1} {:>9.1} {:>7.1}x {:>12.0} {:>11.2}",
+            "  {label:<22} {:>12.0} {:>9.1} {:>9.1} {:>7.1}x {:>14} {:>12.0} {:>11.2}",
             i.rate(),
             i.pct_ms(0.5),
             i.pct_ms(0.99),
             i.rate() / fsync,
+            per_flush,
             p.rate(),
             p.rate() / bare_result.rate()
         );

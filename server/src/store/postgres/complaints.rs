@@ -4,6 +4,8 @@
 //! What the SQLite backend gets from its single writer, this one gets from locks taken in a
 //! fixed order: the citizen's advisory lock ([`lock_citizen`]), then the complaint's row.
 
+use std::sync::LazyLock;
+
 use async_trait::async_trait;
 use samat_core::model::api::{EventKind, PushMessage};
 use samat_core::model::text::search_key;
@@ -14,8 +16,9 @@ use tokio_postgres::Row;
 use uuid::Uuid;
 
 use super::rows::{
-    code_at, complaint_by_code, complaint_row, event_by_action, event_row, feedback_row, get, insert_event, lock_citizen, ms, province_at, queue_push,
-    queue_sms, Cached, NewEvent, COMPLAINT_COLUMNS, COMPLAINT_WIDTH, EVENT_COLUMNS, FEEDBACK_COLUMNS,
+    code_at, complaint_by_code, complaint_row, event_by_action, event_row, feedback_row, get, insert_event, insert_event_as, lock_citizen, ms, next_ids,
+    prepare_all, province_at, queue_push, queue_sms, Cached, NewEvent, COMPLAINT_COLUMNS, COMPLAINT_WIDTH, EVENT_COLUMNS, FEEDBACK_COLUMNS, INSERT_EVENT,
+    LOCK_CITIZEN, NEXT_IDS, QUEUE_PUSH, QUEUE_SMS,
 };
 use super::{announce, pg, PgStore};
 use crate::store::{
@@ -91,87 +94,99 @@ fn written(current: &ComplaintRecord, seq: i64, e: &NewEvent<'_>) -> EventRecord
     }
 }
 
+/// The statement of [`by_client_id`].
+static BY_CLIENT_ID: LazyLock<String> = LazyLock::new(|| format!("SELECT {COMPLAINT_COLUMNS} FROM complaints c WHERE c.client_id = $1"));
+
+/// The complaint filed under a client's idempotency key.
 async fn by_client_id(c: &impl Cached, client_id: Uuid) -> StoreResult<Option<ComplaintRecord>> {
-    let sql = format!("SELECT {COMPLAINT_COLUMNS} FROM complaints c WHERE c.client_id = $1");
-    c.query_opt_c(&sql, &[&client_id]).await.map_err(pg)?.as_ref().map(complaint_row).transpose()
+    c.query_opt_c(&BY_CLIENT_ID, &[&client_id]).await.map_err(pg)?.as_ref().map(complaint_row).transpose()
 }
 
-async fn insert_complaint(c: &impl Cached, new: &NewComplaintRecord, sms: &NewSms) -> StoreResult<Filed> {
+/// The statement of [`recent_filings`].
+const RECENT_FILINGS: &str = "SELECT count(*), min(created_at) FROM complaints WHERE phone = $1 AND filed_by_staff IS NULL AND created_at >= $2";
+
+/// How many complaints a citizen filed themselves since `since`, and when the oldest of them was.
+async fn recent_filings(c: &impl Cached, phone: &str, since: OffsetDateTime) -> StoreResult<(i64, Option<OffsetDateTime>)> {
+    let row = c.query_one_c(RECENT_FILINGS, &[&phone, &ms(since)]).await.map_err(pg)?;
+    Ok((get(&row, 0)?, get(&row, 1)?))
+}
+
+/// The statement that inserts a complaint under an id drawn beforehand.
+static INSERT_COMPLAINT: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "INSERT INTO complaints AS c (id, tracking_code, client_id, phone, channel, category, description, guild_id, business_known,
+         business_name, business_address, province, province_code, city, incident_date, amount_rials, wants_compensation, stage,
+         stage_since, created_at, updated_at, filed_by_staff, search_business, search_city)
+         VALUES ($21, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 'received', $17, $17, $17, $18, $19, $20)
+         ON CONFLICT (client_id) DO NOTHING RETURNING {COMPLAINT_COLUMNS}"
+    )
+});
+
+/// What intake's transaction came to (returned once and matched at once: not worth a box).
+#[allow(clippy::large_enum_variant)]
+enum Intake {
+    /// Decided: filed, found, refused or to be drawn again.
+    Done(Filed),
+    /// Another transaction filed this `client_id` meanwhile: this one is spoiled and rolled
+    /// back, and the caller looks the complaint up.
+    ClientIdTaken,
+}
+
+/// Files a complaint in the transaction `c` in two round trips: first the citizen's lock and
+/// what is read under it (the idempotency key, the quota) with the new rows' ids drawn, then
+/// the complaint, its first event, its SMS and its pushes. The statements of a round trip run
+/// in the order they are written, one after the other, as if sent one by one.
+async fn insert_complaint(c: &impl Cached, new: &NewComplaintRecord, sms: &NewSms) -> StoreResult<Intake> {
+    prepare_all(c, &[LOCK_CITIZEN, &BY_CLIENT_ID, RECENT_FILINGS, NEXT_IDS, &INSERT_COMPLAINT, INSERT_EVENT, QUEUE_SMS, QUEUE_PUSH]).await?;
+    let phone = new.phone.as_str();
     // The citizen's lock first: their quota is counted, and their events ordered, one
     // transaction at a time.
-    lock_citizen(c, new.phone.as_str()).await?;
-    if let Some(existing) = by_client_id(c, new.client_id).await? {
+    let quota = async {
+        match new.quota {
+            Some(quota) => recent_filings(c, phone, quota.since).await.map(|recent| Some((quota, recent))),
+            None => Ok(None),
+        }
+    };
+    let (locked, existing, recent, ids) = tokio::join!(biased; lock_citizen(c, phone), by_client_id(c, new.client_id), quota, next_ids(c));
+    locked?;
+    if let Some(existing) = existing? {
         if existing.phone != new.phone {
             return Err(StoreError::Conflict("this client_id was used for another citizen's complaint".into()));
         }
-        return Ok(Filed::Existing(existing));
+        return Ok(Intake::Done(Filed::Existing(existing)));
     }
-    if let Some(quota) = new.quota {
-        let row = c
-            .query_one_c(
-                "SELECT count(*), min(created_at) FROM complaints WHERE phone = $1 AND filed_by_staff IS NULL AND created_at >= $2",
-                &[&new.phone.as_str(), &ms(quota.since)],
-            )
-            .await
-            .map_err(pg)?;
-        let (filed, oldest): (i64, Option<OffsetDateTime>) = (get(&row, 0)?, get(&row, 1)?);
+    if let Some((quota, (filed, oldest))) = recent? {
         if filed >= quota.max {
-            return Ok(Filed::QuotaExceeded(oldest.unwrap_or(quota.since)));
+            return Ok(Intake::Done(Filed::QuotaExceeded(oldest.unwrap_or(quota.since))));
         }
     }
+    let (id, seq) = ids?;
     // A drawn code already taken fails the insert below (and the caller draws again).
     let f = &new.fields;
     let now = ms(new.at);
-    let inserted = c
-        .query_opt_c(
-            &format!(
-                "INSERT INTO complaints AS c (tracking_code, client_id, phone, channel, category, description, guild_id, business_known,
-                 business_name, business_address, province, province_code, city, incident_date, amount_rials, wants_compensation, stage,
-                 stage_since, created_at, updated_at, filed_by_staff, search_business, search_city)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 'received', $17, $17, $17, $18, $19, $20)
-                 ON CONFLICT (client_id) DO NOTHING RETURNING {COMPLAINT_COLUMNS}"
-            ),
-            &[
-                &new.tracking_code.as_str(),
-                &new.client_id,
-                &new.phone.as_str(),
-                &new.channel.wire_name(),
-                &f.category.wire_name(),
-                &f.description,
-                &f.guild_id,
-                &new.business_known,
-                &f.business_name,
-                &f.business_address,
-                &f.province.map(Province::label_fa),
-                &f.province.map(Province::wire_name),
-                &f.city,
-                &f.incident_date,
-                &f.amount_rials,
-                &f.wants_compensation,
-                &now,
-                &new.filed_by_staff,
-                &f.business_name.as_deref().map(search_key),
-                &f.city.as_deref().map(search_key),
-            ],
-        )
-        .await
-        .map_err(|e| match pg(e) {
-            // Another transaction took the code between the check and the insert.
-            StoreError::Conflict(constraint) if constraint.contains("tracking_code") => StoreError::Conflict("tracking_code".into()),
-            other => other,
-        });
-    let record = match inserted {
-        Ok(Some(row)) => complaint_row(&row)?,
-        // Filed meanwhile with this client_id (by another citizen: the lock covers the same one).
-        Ok(None) => {
-            return match by_client_id(c, new.client_id).await? {
-                Some(e) if e.phone == new.phone => Ok(Filed::Existing(e)),
-                _ => Err(StoreError::Conflict("this client_id was used for another citizen's complaint".into())),
-            }
-        }
-        Err(StoreError::Conflict(c)) if c == "tracking_code" => return Ok(Filed::CodeTaken),
-        Err(e) => return Err(e),
-    };
+    let params: [&(dyn ToSql + Sync); 21] = [
+        &new.tracking_code.as_str(),
+        &new.client_id,
+        &phone,
+        &new.channel.wire_name(),
+        &f.category.wire_name(),
+        &f.description,
+        &f.guild_id,
+        &new.business_known,
+        &f.business_name,
+        &f.business_address,
+        &f.province.map(Province::label_fa),
+        &f.province.map(Province::wire_name),
+        &f.city,
+        &f.incident_date,
+        &f.amount_rials,
+        &f.wants_compensation,
+        &now,
+        &new.filed_by_staff,
+        &f.business_name.as_deref().map(search_key),
+        &f.city.as_deref().map(search_key),
+        &id,
+    ];
     let event = NewEvent {
         kind: EventKind::Created,
         from: None,
@@ -185,10 +200,28 @@ async fn insert_complaint(c: &impl Cached, new: &NewComplaintRecord, sms: &NewSm
         visible: true,
         action_id: None,
     };
-    let seq = insert_event(c, &record, &event).await?;
-    queue_sms(c, sms, now).await?;
-    queue_push(c, new.phone.as_str(), &PushMessage { tracking_code: new.tracking_code, stage: Stage::Received, cursor: seq }, now).await?;
-    Ok(Filed::New(record, seq))
+    let push = PushMessage { tracking_code: new.tracking_code, stage: Stage::Received, cursor: seq };
+    let (inserted, event, queued_sms, queued_push) = tokio::join!(
+        biased;
+        c.query_opt_c(&INSERT_COMPLAINT, &params),
+        insert_event_as(c, id, phone, Some(seq), &event),
+        queue_sms(c, sms, now),
+        queue_push(c, phone, &push, now),
+    );
+    // The complaint's insert is the first statement: when it failed, the others failed
+    // only because the transaction had.
+    let record = match inserted.map_err(pg) {
+        Ok(Some(row)) => complaint_row(&row)?,
+        // Filed meanwhile with this client_id by another transaction.
+        Ok(None) => return Ok(Intake::ClientIdTaken),
+        // Another transaction took the code between the draw and the insert.
+        Err(StoreError::Conflict(constraint)) if constraint.contains("tracking_code") => return Ok(Intake::Done(Filed::CodeTaken)),
+        Err(e) => return Err(e),
+    };
+    event?;
+    queued_sms?;
+    queued_push?;
+    Ok(Intake::Done(Filed::New(record, seq)))
 }
 
 #[async_trait]
@@ -196,7 +229,16 @@ impl ComplaintStore for PgStore {
     async fn insert_complaint(&self, new: NewComplaintRecord, sms: NewSms) -> StoreResult<Filed> {
         let mut conn = self.conn().await?;
         let tx = conn.transaction().await.map_err(pg)?;
-        let filed = insert_complaint(&tx, &new, &sms).await?;
+        let filed = match insert_complaint(&tx, &new, &sms).await? {
+            Intake::Done(filed) => filed,
+            Intake::ClientIdTaken => {
+                drop(tx);
+                return match by_client_id(&conn, new.client_id).await? {
+                    Some(e) if e.phone == new.phone => Ok(Filed::Existing(e)),
+                    _ => Err(StoreError::Conflict("this client_id was used for another citizen's complaint".into())),
+                };
+            }
+        };
         if let Filed::New(record, seq) = &filed {
             tx.commit().await.map_err(pg)?;
             announce(&mut conn, Change::Event { phone: record.phone.as_str().to_owned(), seq: *seq, visible: true }).await;

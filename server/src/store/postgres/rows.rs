@@ -193,27 +193,25 @@ pub fn device_row(r: &Row) -> StoreResult<DeviceRecord> {
 }
 
 /// Queues an SMS in the current transaction.
+/// The statement of [`queue_sms`].
+pub const QUEUE_SMS: &str = "INSERT INTO outbox (kind, recipient, body, token, next_attempt_at, created_at) VALUES ($1, $2, $3, $4, $5, $5)";
+
+/// Queues one SMS in the outbox.
 pub async fn queue_sms(c: &impl Cached, sms: &NewSms, now: OffsetDateTime) -> StoreResult<()> {
-    c.execute_c(
-        "INSERT INTO outbox (kind, recipient, body, token, next_attempt_at, created_at) VALUES ($1, $2, $3, $4, $5, $5)",
-        &[&sms.kind.as_str(), &sms.to.as_str(), &sms.text, &sms.token, &now],
-    )
-    .await
-    .map_err(pg)?;
+    c.execute_c(QUEUE_SMS, &[&sms.kind.as_str(), &sms.to.as_str(), &sms.text, &sms.token, &now]).await.map_err(pg)?;
     Ok(())
 }
+
+/// The statement of [`queue_push`].
+pub const QUEUE_PUSH: &str =
+    "INSERT INTO push_outbox (device_id, payload, next_attempt_at, created_at) SELECT id, $2, $3, $3 FROM devices WHERE phone = $1 FOR KEY SHARE";
 
 /// Queues a push about `message` to every device of `phone`; returns how many. The devices
 /// are locked against deletion until the transaction ends (one forgotten meanwhile by a
 /// logout or a newer registration is left out, not an error).
 pub async fn queue_push(c: &impl Cached, phone: &str, message: &PushMessage, now: OffsetDateTime) -> StoreResult<u64> {
     let payload = serde_json::to_string(message).map_err(|e| StoreError::Backend(e.to_string()))?;
-    c.execute_c(
-        "INSERT INTO push_outbox (device_id, payload, next_attempt_at, created_at) SELECT id, $2, $3, $3 FROM devices WHERE phone = $1 FOR KEY SHARE",
-        &[&phone, &payload, &now],
-    )
-    .await
-    .map_err(pg)
+    c.execute_c(QUEUE_PUSH, &[&phone, &payload, &now]).await.map_err(pg)
 }
 
 /// A complaint by tracking code; `lock`: its row is locked until the transaction ends (a
@@ -241,11 +239,14 @@ pub async fn device_by_id(c: &impl Cached, id: i64) -> StoreResult<Option<Device
     c.query_opt_c(&sql, &[&id]).await.map_err(pg)?.as_ref().map(device_row).transpose()
 }
 
+/// The statement of [`lock_citizen`].
+pub const LOCK_CITIZEN: &str = "SELECT pg_advisory_xact_lock(hashtextextended($1, 124))";
+
 /// Serialises, until the transaction ends, everything that counts or orders one citizen's
 /// rows: their daily allowances, and the order their events become visible in (a feed
 /// cursor past an event must never skip one that commits later with a smaller seq).
 pub async fn lock_citizen(c: &impl Cached, phone: &str) -> StoreResult<()> {
-    c.execute_c("SELECT pg_advisory_xact_lock(hashtextextended($1, 124))", &[&phone]).await.map_err(pg)?;
+    c.execute_c(LOCK_CITIZEN, &[&phone]).await.map_err(pg)?;
     Ok(())
 }
 
@@ -275,16 +276,28 @@ pub struct NewEvent<'a> {
     pub action_id: Option<Uuid>,
 }
 
-/// Inserts an event of `complaint` (whose citizen the caller has locked) and announces it to
-/// every replica when the transaction commits; returns its seq.
+/// Inserts an event of `complaint` (whose citizen the caller has locked); returns its seq.
+/// The caller announces it to every replica once the transaction has committed.
 pub async fn insert_event(c: &impl Cached, complaint: &ComplaintRecord, e: &NewEvent<'_>) -> StoreResult<i64> {
+    insert_event_as(c, complaint.id, complaint.phone.as_str(), None, e).await
+}
+
+/// The statement of [`insert_event_as`].
+pub const INSERT_EVENT: &str =
+    "INSERT INTO events (seq, complaint_id, phone, kind, from_stage, to_stage, actor, actor_staff_id, at, note, internal_note, details, visible, action_id)
+     VALUES (COALESCE($14::bigint, nextval(pg_get_serial_sequence('events', 'seq'))), $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+     RETURNING seq";
+
+/// Inserts an event of the complaint `complaint_id` of `phone`, under `seq` when the caller
+/// drew one beforehand ([`next_ids`]: intake sends its inserts in one round trip), else the
+/// next one; returns the seq.
+pub async fn insert_event_as(c: &impl Cached, complaint_id: i64, phone: &str, seq: Option<i64>, e: &NewEvent<'_>) -> StoreResult<i64> {
     let row = c
         .query_one_c(
-            "INSERT INTO events (complaint_id, phone, kind, from_stage, to_stage, actor, actor_staff_id, at, note, internal_note, details, visible, action_id)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING seq",
+            INSERT_EVENT,
             &[
-                &complaint.id,
-                &complaint.phone.as_str(),
+                &complaint_id,
+                &phone,
                 &e.kind.wire_name(),
                 &e.from.map(Stage::wire_name),
                 &e.to.wire_name(),
@@ -296,9 +309,30 @@ pub async fn insert_event(c: &impl Cached, complaint: &ComplaintRecord, e: &NewE
                 &e.details,
                 &e.visible,
                 &e.action_id,
+                &seq,
             ],
         )
         .await
         .map_err(pg)?;
     get(&row, 0)
+}
+
+/// Prepares `statements` on this connection (in one round trip for those it has not
+/// prepared before, none for the others), so that statements sent together afterwards go
+/// out in the order they are written: a statement still being prepared would otherwise let
+/// the next one overtake it.
+pub async fn prepare_all(c: &impl Cached, statements: &[&str]) -> StoreResult<()> {
+    futures::future::try_join_all(statements.iter().map(|sql| c.prepare_cached(sql))).await.map_err(pg)?;
+    Ok(())
+}
+
+/// The statement of [`next_ids`].
+pub const NEXT_IDS: &str = "SELECT nextval(pg_get_serial_sequence('complaints', 'id')), nextval(pg_get_serial_sequence('events', 'seq'))";
+
+/// Draws the id of a new complaint and the seq of its first event, so that intake can send
+/// the complaint, its event and its messages in one round trip. A drawn number that is not
+/// used leaves a gap, as a rolled-back insert does.
+pub async fn next_ids(c: &impl Cached) -> StoreResult<(i64, i64)> {
+    let row = c.query_one_c(NEXT_IDS, &[]).await.map_err(pg)?;
+    Ok((get(&row, 0)?, get(&row, 1)?))
 }
