@@ -224,6 +224,19 @@ pub const STEPS: &[&str] = &[
     ALTER TABLE outbox ADD COLUMN claimed_until INTEGER;
     ALTER TABLE push_outbox ADD COLUMN claimed_until INTEGER;
     "#,
+    // Open311 GeoReport v2: the keys third-party apps file under (only a hash of each is kept),
+    // and which key filed a complaint.
+    r#"
+    CREATE TABLE api_keys (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        key_hash BLOB NOT NULL UNIQUE,
+        created_at INTEGER NOT NULL,
+        revoked_at INTEGER
+    );
+    ALTER TABLE complaints ADD COLUMN api_key_id INTEGER REFERENCES api_keys(id);
+    CREATE INDEX complaints_by_update ON complaints(updated_at, id);
+    "#,
 ];
 
 /// Fills what the SQL steps cannot compute: the search keys of businesses stored before v4
