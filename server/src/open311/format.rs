@@ -268,7 +268,7 @@ mod tests {
             .with("lat", Val::Null)
             .with("values", Val::List("value", vec![Record::default().with("key", "true")]));
         assert_eq!(
-            list_body(Format::Xml, "services", "service", &[r.clone()]),
+            list_body(Format::Xml, "services", "service", std::slice::from_ref(&r)),
             "<?xml version=\"1.0\" encoding=\"utf-8\"?><services><service><service_code>fraud</service_code><metadata>true</metadata><lat/>\
              <values><value><key>true</key></value></values></service></services>"
         );

@@ -128,7 +128,7 @@ pub fn jurisdiction(value: &str) -> Result<Province, Open311Error> {
         .ok_or_else(|| Open311Error::new(StatusCode::NOT_FOUND, format!("jurisdiction_id {v:?} is not a province (use a name like tehran or fars)")))
 }
 
-fn list<'a>(value: &'a str) -> impl Iterator<Item = &'a str> {
+fn list(value: &str) -> impl Iterator<Item = &str> {
     value.split(',').map(str::trim).filter(|s| !s.is_empty())
 }
 
