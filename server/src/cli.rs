@@ -370,13 +370,13 @@ async fn api_keys(database: &str, command: ApiKeysCommand) -> anyhow::Result<()>
             println!("{key}");
         }
         ApiKeysCommand::List => {
-            println!("{:>5}  {:<20}  {:<25}  status", "id", "issued", "name");
+            println!("{:>5}  {:<25}  {:<25}  status", "id", "issued", "name");
             for k in store.api_keys().await? {
                 let status = match k.revoked_at {
                     Some(at) => format!("revoked {}", crate::open311::format::w3c(at)),
                     None => "active".to_owned(),
                 };
-                println!("{:>5}  {:<20}  {:<25}  {status}", k.id, crate::open311::format::w3c(k.created_at), k.name);
+                println!("{:>5}  {:<25}  {:<25}  {status}", k.id, crate::open311::format::w3c(k.created_at), k.name);
             }
         }
         ApiKeysCommand::Revoke { id } => {

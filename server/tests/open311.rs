@@ -331,6 +331,12 @@ async fn bad_input_is_an_open311_error_with_the_right_status_never_a_500() {
             assert!(a.text.contains("<errors><error>"), "{}", a.text);
         }
     }
+    for (method, uri) in [("PUT", "/open311/v2/requests.xml"), ("DELETE", "/open311/v2/requests/1.json"), ("POST", "/open311/v2/tokens/x.xml")] {
+        let a = app.call(method, uri, None, "").await;
+        assert_eq!(a.status, StatusCode::METHOD_NOT_ALLOWED, "{method} {uri}");
+        assert!(a.text.contains("405"), "{method} {uri}: {}", a.text);
+        assert_eq!(a.text.contains("<errors>"), uri.ends_with(".xml"), "{method} {uri}: {}", a.text);
+    }
     // A JSON body where the XML path expects a form; XML; a JSON body that is not an object.
     let json_body = serde_json::json!({"api_key": key, "service_code": "fraud", "description": "x", "phone": PHONE}).to_string();
     let a = app.call("POST", "/open311/v2/requests.xml", Some("application/json"), &json_body).await;

@@ -31,10 +31,19 @@ use crate::store::{PublicFilter, StoreError};
 /// The routes under `/open311/v2`.
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/open311/v2/{doc}", get(top_get).post(top_post))
-        .route("/open311/v2/services/{doc}", get(service_definition))
-        .route("/open311/v2/requests/{doc}", get(one_request))
-        .route("/open311/v2/tokens/{doc}", get(token))
+        .route("/open311/v2/{doc}", get(top_get).post(top_post).fallback(wrong_method))
+        .route("/open311/v2/services/{doc}", get(service_definition).fallback(wrong_method))
+        .route("/open311/v2/requests/{doc}", get(one_request).fallback(wrong_method))
+        .route("/open311/v2/tokens/{doc}", get(token).fallback(wrong_method))
+}
+
+/// A method the path does not take (PUT, DELETE, a POST to a read-only document): 405 in
+/// Open311's error format.
+async fn wrong_method(Path(segment): Path<String>) -> Response {
+    let format = format::guess_format(&segment);
+    Open311Error::new(StatusCode::METHOD_NOT_ALLOWED, "GeoReport v2 reads with GET and files requests with POST to requests.json or requests.xml")
+        .in_format(format)
+        .into_response()
 }
 
 /// An error in Open311's own format, in the format the path asked for.
