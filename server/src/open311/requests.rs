@@ -162,6 +162,10 @@ pub fn parse_filters(pairs: &[(String, String)], now: OffsetDateTime) -> Result<
             _ => {}
         }
     }
+    // As the spec says, ids override every other filter.
+    if !f.ids.is_empty() {
+        return Ok(PublicFilter { ids: f.ids, limit: MAX_REQUESTS, ..PublicFilter::default() });
+    }
     if let (Some(from), Some(to)) = (f.filed_from, f.filed_to) {
         if from > to {
             return Err(bad("start_date is after end_date".into()));
@@ -319,6 +323,8 @@ mod tests {
         assert_eq!(f.filed_from, Some(now - DEFAULT_WINDOW), "no dates: the last 90 days");
         let f = parse_filters(&pairs(&[("service_request_id", "4, 7")]), now).unwrap();
         assert_eq!((f.ids, f.filed_from), (vec![4, 7], None), "ids: no window");
+        let f = parse_filters(&pairs(&[("service_request_id", "4"), ("status", "closed"), ("start_date", "2025-01-01")]), now).unwrap();
+        assert_eq!(f, PublicFilter { ids: vec![4], limit: MAX_REQUESTS, ..PublicFilter::default() }, "ids override the other filters");
         let cases = [
             (("service_code", "potholes"), StatusCode::BAD_REQUEST),
             (("service_request_id", "12a"), StatusCode::BAD_REQUEST),

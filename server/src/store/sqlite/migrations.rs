@@ -346,6 +346,25 @@ mod tests {
     }
 
     #[test]
+    fn complaints_from_before_open311_keys_were_filed_by_no_key() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.pragma_update(None, "foreign_keys", "ON").unwrap();
+        migrate_to(&mut conn, LATEST - 1).unwrap();
+        conn.execute(
+            "INSERT INTO complaints (tracking_code, client_id, phone, channel, category, description, wants_compensation, stage, stage_since, created_at, updated_at)
+             VALUES ('1234567890', 'c1', '+989121234567', 'app', 'fraud', 'd', 0, 'received', 0, 0, 0)",
+            [],
+        )
+        .unwrap();
+        migrate_to(&mut conn, LATEST).unwrap();
+        let key: Option<i64> = conn.query_row("SELECT api_key_id FROM complaints", [], |r| r.get(0)).unwrap();
+        assert_eq!(key, None);
+        conn.execute("INSERT INTO api_keys (name, key_hash, created_at) VALUES ('app', X'01', 0)", []).unwrap();
+        assert!(conn.execute("INSERT INTO api_keys (name, key_hash, created_at) VALUES ('again', X'01', 0)", []).is_err(), "one key per hash");
+        assert!(conn.execute("UPDATE complaints SET api_key_id = 99", []).is_err(), "only keys that exist");
+    }
+
+    #[test]
     fn a_newer_schema_is_refused() {
         let mut conn = Connection::open_in_memory().unwrap();
         conn.pragma_update(None, "user_version", LATEST + 1).unwrap();
