@@ -441,6 +441,20 @@ pub async fn file_complaint(
     client_id_required: bool,
     who: Who,
 ) -> ApiResult<(SubmitResponse, bool)> {
+    file_complaint_with_key(state, phone, channel, body, client_id_required, who, None).await
+}
+
+/// [`file_complaint`] for a third-party app filing for the citizen under the Open311 API key
+/// `api_key` (kept with the complaint, so a supervisor can tell which app filed it).
+pub async fn file_complaint_with_key(
+    state: &AppState,
+    phone: PhoneNumber,
+    channel: Channel,
+    body: &NewComplaint,
+    client_id_required: bool,
+    who: Who,
+    api_key: Option<i64>,
+) -> ApiResult<(SubmitResponse, bool)> {
     if let Who::Staff(s) = who {
         if !workflow::may_file_for_others(s.role) {
             return Err(ApiError::forbidden("role_not_allowed", "only operators and supervisors file complaints for citizens"));
@@ -476,6 +490,7 @@ pub async fn file_complaint(
         business_known: business.as_ref().map(Option::is_some),
         actor: who.actor(),
         filed_by_staff: who.staff().map(|s| s.id),
+        filed_by_api_key: api_key,
         // A citizen's own filings have a daily allowance; staff filing for a caller do not.
         quota: (who == Who::Citizen)
             .then(|| Allowance { since: OffsetDateTime::now_utc() - time::Duration::DAY, max: state.settings.quotas.complaints_per_citizen_per_day }),

@@ -38,6 +38,11 @@ enum Command {
         #[command(subcommand)]
         command: BusinessesCommand,
     },
+    /// Manage the Open311 API keys third-party apps file complaints with.
+    Apikeys {
+        #[command(subcommand)]
+        command: ApiKeysCommand,
+    },
     /// Copy everything from a SQLite database into an empty PostgreSQL one (complaints,
     /// events, photos, outboxes, sessions, devices, registry, keys), checking every table's
     /// row count before committing. The SQLite server may keep running; what it writes after
@@ -60,6 +65,23 @@ enum BusinessesCommand {
     Import {
         /// The CSV file.
         file: std::path::PathBuf,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum ApiKeysCommand {
+    /// Issue a key for an app or organisation; the key is printed once (only its hash is kept).
+    Add {
+        /// Who the key is for, e.g. "Shahrdari app".
+        #[arg(long)]
+        name: String,
+    },
+    /// List the keys: id, name, when issued, whether revoked.
+    List,
+    /// Revoke a key by its id: POSTs with it are refused from then on.
+    Revoke {
+        /// The key's id (from `apikeys list`).
+        id: i64,
     },
 }
 
@@ -126,6 +148,9 @@ struct ServeArgs {
     /// Photos read for guild barcodes (POST /v1/scan) per client IP per minute.
     #[arg(long, env = "SAMAT_SCANS_PER_IP_PER_MINUTE", default_value_t = 30)]
     scans_per_ip_per_minute: u32,
+    /// Open311 requests filed (POST /open311/v2/requests) per API key per minute.
+    #[arg(long, env = "SAMAT_OPEN311_POSTS_PER_KEY_PER_MINUTE", default_value_t = 60)]
+    open311_posts_per_key_per_minute: u32,
     /// Staff login attempts per username from one network per 15 minutes.
     #[arg(long, env = "SAMAT_STAFF_LOGINS_PER_15MIN", default_value_t = 10)]
     staff_logins_per_15min: u32,
@@ -305,6 +330,7 @@ impl ServeArgs {
             otp_per_ip_per_hour: self.otp_per_ip_per_hour,
             track_per_ip_per_minute: self.track_per_ip_per_minute,
             scans_per_ip_per_minute: self.scans_per_ip_per_minute,
+            open311_posts_per_key_per_minute: self.open311_posts_per_key_per_minute,
             staff_logins_per_15min: self.staff_logins_per_15min,
             staff_logins_per_ip_per_15min: self.staff_logins_per_ip_per_15min,
             trust_forwarded_for: self.trust_forwarded_for,
@@ -328,6 +354,37 @@ impl ServeArgs {
             ..Settings::default()
         }
     }
+}
+
+/// `samat-server apikeys …`: issue, list and revoke Open311 API keys.
+async fn api_keys(database: &str, command: ApiKeysCommand) -> anyhow::Result<()> {
+    let store = store::open(database).await?;
+    let now = time::OffsetDateTime::now_utc();
+    match command {
+        ApiKeysCommand::Add { name } => {
+            let name = name.trim();
+            anyhow::ensure!(!name.is_empty(), "--name says who the key is for");
+            let key = crate::open311::keys::generate();
+            let id = store.add_api_key(name, crate::open311::keys::hash(&key), now).await?;
+            eprintln!("API key {id} issued to {name:?}; it is shown only now, keep it secret:");
+            println!("{key}");
+        }
+        ApiKeysCommand::List => {
+            println!("{:>5}  {:<25}  {:<25}  status", "id", "issued", "name");
+            for k in store.api_keys().await? {
+                let status = match k.revoked_at {
+                    Some(at) => format!("revoked {}", crate::open311::format::w3c(at)),
+                    None => "active".to_owned(),
+                };
+                println!("{:>5}  {:<25}  {:<25}  {status}", k.id, crate::open311::format::w3c(k.created_at), k.name);
+            }
+        }
+        ApiKeysCommand::Revoke { id } => {
+            anyhow::ensure!(store.revoke_api_key(id, now).await?, "no active API key has id {id} (see apikeys list)");
+            println!("API key {id} revoked");
+        }
+    }
+    Ok(())
 }
 
 /// `migrate`: copies, then prints each table's count in both databases.
@@ -355,6 +412,7 @@ pub async fn main() {
         }
         Some(Command::Businesses { command: BusinessesCommand::Import { file } }) => import_businesses(&cli.database, &file).await,
         Some(Command::Migrate { from, to }) => migrate(&from, &to).await,
+        Some(Command::Apikeys { command }) => api_keys(&cli.database, command).await,
         None => run(&cli.database, cli.serve).await,
     };
     if let Err(e) = result {

@@ -15,6 +15,7 @@ pub mod keys;
 pub mod limits;
 pub mod metrics;
 pub mod notice;
+pub mod open311;
 pub mod openapi;
 pub mod overdue;
 pub mod passwords;

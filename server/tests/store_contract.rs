@@ -70,6 +70,7 @@ fn complaint(code: &str, client_id: Uuid, who: &PhoneNumber) -> NewComplaintReco
         business_known: None,
         actor: Actor::Citizen,
         filed_by_staff: None,
+        filed_by_api_key: None,
         quota: None,
         at: now(),
     }
@@ -539,5 +540,57 @@ async fn a_raise_written_by_two_replicas_at_once_is_kept_once() {
         let events = store.events(c.id).await.unwrap();
         assert_eq!(events.iter().filter(|e| e.kind == EventKind::Raised).count(), 1, "{backend}");
         assert!(store.events_since(&who, 0, 100).await.unwrap().iter().all(|e| e.kind != EventKind::Raised), "{backend}: not in the citizen's feed");
+    }
+}
+
+#[tokio::test]
+async fn api_keys_are_found_by_hash_listed_and_revoked_once() {
+    for (backend, store, _dir) in backends().await {
+        let at = now();
+        let a = store.add_api_key("Shahr app", vec![1; 32], at).await.unwrap();
+        let b = store.add_api_key("Civic lab", vec![2; 32], at).await.unwrap();
+        assert!(store.add_api_key("dup", vec![1; 32], at).await.is_err(), "{backend}: one key per hash");
+        let found = store.api_key(vec![1; 32]).await.unwrap().unwrap_or_else(|| panic!("{backend}: key not found"));
+        assert_eq!((found.id, found.name.as_str(), found.revoked_at), (a, "Shahr app", None), "{backend}");
+        assert_eq!(store.api_key(vec![3; 32]).await.unwrap(), None, "{backend}");
+        assert!(store.revoke_api_key(a, at).await.unwrap(), "{backend}");
+        assert!(!store.revoke_api_key(a, at).await.unwrap(), "{backend}: revoked once");
+        assert!(!store.revoke_api_key(999, at).await.unwrap(), "{backend}: no such key");
+        assert!(store.api_key(vec![1; 32]).await.unwrap().unwrap().revoked_at.is_some(), "{backend}");
+        let all = store.api_keys().await.unwrap();
+        assert_eq!(all.iter().map(|k| (k.id, k.revoked_at.is_some())).collect::<Vec<_>>(), vec![(a, true), (b, false)], "{backend}");
+    }
+}
+
+#[tokio::test]
+async fn the_public_listing_filters_by_id_category_stage_province_time_and_client_id() {
+    use samat_core::model::Province;
+    use samat_server::store::PublicFilter;
+    for (backend, store, _dir) in backends().await {
+        let key = store.add_api_key("k", vec![9; 32], now()).await.unwrap();
+        let who = phone(1);
+        let before = now() - time::Duration::seconds(1);
+        let mut with_key = complaint(&code(1), Uuid::new_v4(), &who);
+        with_key.filed_by_api_key = Some(key);
+        with_key.fields.province = Some(Province::Fars);
+        let Filed::New(first, _) = store.insert_complaint(with_key.clone(), sms(&who, "ثبت")).await.unwrap() else { panic!("{backend}") };
+        let second = file(&*store, 2, &who).await;
+        store.record_change(change(&second.tracking_code, Stage::Received, Stage::ExpertReview)).await.unwrap();
+        let list = |f: PublicFilter| {
+            let store = store.clone();
+            async move { store.public_complaints(PublicFilter { limit: 100, ..f }).await.unwrap().iter().map(|c| c.id).collect::<Vec<_>>() }
+        };
+        assert_eq!(list(PublicFilter::default()).await, vec![second.id, first.id], "{backend}: newest first");
+        assert_eq!(store.public_complaints(PublicFilter { limit: 1, ..PublicFilter::default() }).await.unwrap().len(), 1, "{backend}");
+        assert_eq!(list(PublicFilter { ids: vec![first.id], ..PublicFilter::default() }).await, vec![first.id], "{backend}");
+        assert_eq!(list(PublicFilter { stages: vec![Stage::ExpertReview], ..PublicFilter::default() }).await, vec![second.id], "{backend}");
+        assert_eq!(list(PublicFilter { province: Some(Province::Fars), ..PublicFilter::default() }).await, vec![first.id], "{backend}");
+        assert!(list(PublicFilter { categories: vec![Category::Hoarding], ..PublicFilter::default() }).await.is_empty(), "{backend}");
+        assert_eq!(list(PublicFilter { filed_from: Some(before), filed_to: Some(now()), ..PublicFilter::default() }).await.len(), 2, "{backend}");
+        assert!(list(PublicFilter { filed_from: Some(now() + time::Duration::hours(1)), ..PublicFilter::default() }).await.is_empty(), "{backend}");
+        let updated = list(PublicFilter { updated_after: Some(first.updated_at), ..PublicFilter::default() }).await;
+        assert_eq!(updated, vec![second.id], "{backend}: only what changed after");
+        assert_eq!(list(PublicFilter { client_id: Some(with_key.client_id), ..PublicFilter::default() }).await, vec![first.id], "{backend}");
+        assert!(list(PublicFilter { client_id: Some(Uuid::new_v4()), ..PublicFilter::default() }).await.is_empty(), "{backend}");
     }
 }

@@ -97,6 +97,7 @@ async fn file_directly(store: &dyn Store, who: PhoneNumber) -> anyhow::Result<()
         business_known: None,
         actor: samat_core::model::Actor::Citizen,
         filed_by_staff: None,
+        filed_by_api_key: None,
         quota: None,
         at: time::OffsetDateTime::now_utc(),
     };

@@ -35,6 +35,7 @@ pub fn router(state: AppState) -> Router {
         .merge(meta::router())
         .merge(businesses::router())
         .merge(devices::router())
+        .merge(crate::open311::router())
         .layer(axum::middleware::from_fn(move |req, next| time_limit(timeout, req, next)));
     // Pages: a filing form with photos comes over slow mobile links too.
     let pages = crate::web::router().layer(axum::middleware::from_fn(move |req, next| time_limit(upload_timeout, req, next)));

@@ -1,7 +1,11 @@
 //! The WHERE clause of a staff queue page, written once for every backend: what differs
 //! between SQL dialects (how a parameter is written, how "contains" is spelled) is passed in.
+//! The public Open311 listing's clause ([`public_where`]) is built the same way.
 
-use super::{Holding, QueueFilter, QueueSearch};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::{Holding, PublicFilter, QueueFilter, QueueSearch};
 
 /// A value the clause binds, for the backend to convert into its own parameter type.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -10,6 +14,10 @@ pub enum FilterValue {
     Text(String),
     /// An integer.
     Integer(i64),
+    /// A point in time (each backend stores times its own way).
+    Time(OffsetDateTime),
+    /// A UUID.
+    Uuid(Uuid),
 }
 
 /// What a backend's SQL spells its own way.
@@ -61,10 +69,71 @@ pub fn queue_where(f: &QueueFilter, dialect: &Dialect) -> (String, Vec<FilterVal
     (clauses.join(" AND "), args)
 }
 
+/// The clause (on complaints aliased `c`) of a public Open311 listing, and its parameters.
+pub fn public_where(f: &PublicFilter, dialect: &Dialect) -> (String, Vec<FilterValue>) {
+    let mut clauses: Vec<String> = Vec::new();
+    let mut args: Vec<FilterValue> = Vec::new();
+    let mut bind = |value: FilterValue| {
+        args.push(value);
+        (dialect.placeholder)(args.len())
+    };
+    // Ids are integers and category and stage names the code's own constants: written inline.
+    if !f.ids.is_empty() {
+        clauses.push(format!("c.id IN ({})", f.ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")));
+    }
+    if !f.categories.is_empty() {
+        clauses.push(format!("c.category IN ({})", f.categories.iter().map(|c| format!("'{}'", c.wire_name())).collect::<Vec<_>>().join(", ")));
+    }
+    if !f.stages.is_empty() {
+        clauses.push(format!("c.stage IN ({})", f.stages.iter().map(|s| format!("'{}'", s.wire_name())).collect::<Vec<_>>().join(", ")));
+    }
+    if let Some(p) = f.province {
+        clauses.push(format!("c.province_code = {}", bind(FilterValue::Text(p.wire_name().into()))));
+    }
+    if let Some(t) = f.filed_from {
+        clauses.push(format!("c.created_at >= {}", bind(FilterValue::Time(t))));
+    }
+    if let Some(t) = f.filed_to {
+        clauses.push(format!("c.created_at <= {}", bind(FilterValue::Time(t))));
+    }
+    if let Some(t) = f.updated_after {
+        clauses.push(format!("c.updated_at > {}", bind(FilterValue::Time(t))));
+    }
+    if let Some(id) = f.client_id {
+        clauses.push(format!("c.client_id = {}", bind(FilterValue::Uuid(id))));
+    }
+    if clauses.is_empty() {
+        clauses.push("1 = 1".into());
+    }
+    (clauses.join(" AND "), args)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use samat_core::model::{Province, Stage};
+    use samat_core::model::{Category, Province, Stage};
+
+    #[test]
+    fn public_clauses_inline_constants_and_bind_the_rest() {
+        let at = time::macros::datetime!(2025-03-01 00:00 UTC);
+        let filter = PublicFilter {
+            ids: vec![3, 5],
+            categories: vec![Category::Fraud],
+            stages: vec![Stage::Received, Stage::Resolved],
+            province: Some(Province::Tehran),
+            filed_from: Some(at),
+            updated_after: Some(at),
+            limit: 10,
+            ..PublicFilter::default()
+        };
+        let (clause, args) = public_where(&filter, &QUESTION);
+        assert_eq!(
+            clause,
+            "c.id IN (3, 5) AND c.category IN ('fraud') AND c.stage IN ('received', 'resolved') AND c.province_code = ?1 AND c.created_at >= ?2 AND c.updated_at > ?3"
+        );
+        assert_eq!(args, vec![FilterValue::Text("tehran".into()), FilterValue::Time(at), FilterValue::Time(at)]);
+        assert_eq!(public_where(&PublicFilter::default(), &QUESTION).0, "1 = 1", "no condition: every complaint");
+    }
 
     const QUESTION: Dialect = Dialect { placeholder: |n| format!("?{n}"), contains: |c, n| format!("instr({c}, {n}) > 0") };
 

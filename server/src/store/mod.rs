@@ -5,7 +5,7 @@
 //! [`Store`] is the union of one trait per concern — logins and sessions ([`AuthStore`]),
 //! staff accounts ([`StaffStore`]), complaints and their history ([`ComplaintStore`]), the SMS
 //! and push outboxes ([`OutboxStore`]), push devices ([`DeviceStore`]), the guild registry and
-//! settings ([`RegistryStore`]), what several processes on one database share
+//! settings ([`RegistryStore`]), Open311 keys and the public listing ([`Open311Store`]), what several processes on one database share
 //! ([`ReplicaStore`]) — so a backend implements each in a file of its own. Policy
 //! (what to say to whom, which tracking code to draw, whether a business is known) is decided
 //! by the callers and passed in: a backend only stores, atomically and durably.
@@ -126,6 +126,22 @@ pub trait ComplaintStore: Send + Sync + 'static {
     async fn record_read(&self, entry: AuditEntry) -> StoreResult<()>;
     /// Recorded staff reads, newest first.
     async fn audit(&self, filter: AuditFilter) -> StoreResult<Vec<AuditRecord>>;
+}
+
+/// Open311 GeoReport v2: the API keys third-party apps file under, and the public listing of
+/// complaints (which callers reduce to what may be published).
+#[async_trait]
+pub trait Open311Store: Send + Sync + 'static {
+    /// Stores a new key by the hash of its secret; returns its id.
+    async fn add_api_key(&self, name: &str, key_hash: Vec<u8>, at: OffsetDateTime) -> StoreResult<i64>;
+    /// The key whose secret hashes to `key_hash`, revoked or not.
+    async fn api_key(&self, key_hash: Vec<u8>) -> StoreResult<Option<ApiKeyRecord>>;
+    /// Every key, by id.
+    async fn api_keys(&self) -> StoreResult<Vec<ApiKeyRecord>>;
+    /// Revokes a key; `false` if there is no such key or it was revoked already.
+    async fn revoke_api_key(&self, id: i64, at: OffsetDateTime) -> StoreResult<bool>;
+    /// Complaints matching `filter`, newest first, at most `filter.limit`.
+    async fn public_complaints(&self, filter: PublicFilter) -> StoreResult<Vec<ComplaintRecord>>;
 }
 
 /// How long an outbox row handed to a worker stays its own: if the worker's process dies
@@ -256,9 +272,9 @@ pub trait ReplicaStore: Send + Sync + 'static {
 
 /// Everything the server keeps. Implementations must make every write durable before they
 /// return (a 201 is only sent for what is on disk) and apply each write atomically.
-pub trait Store: AuthStore + StaffStore + ComplaintStore + OutboxStore + DeviceStore + RegistryStore + ReplicaStore {}
+pub trait Store: AuthStore + StaffStore + ComplaintStore + OutboxStore + DeviceStore + RegistryStore + ReplicaStore + Open311Store {}
 
-impl<T: AuthStore + StaffStore + ComplaintStore + OutboxStore + DeviceStore + RegistryStore + ReplicaStore> Store for T {}
+impl<T: AuthStore + StaffStore + ComplaintStore + OutboxStore + DeviceStore + RegistryStore + ReplicaStore + Open311Store> Store for T {}
 
 /// Opens the store a database URL names: `sqlite://PATH` (or `sqlite:PATH`), or
 /// `postgres://USER@HOST:PORT/DB` (or `postgresql://…`; libpq's URL options such as

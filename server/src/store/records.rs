@@ -286,6 +286,8 @@ pub struct NewComplaintRecord {
     pub actor: Actor,
     /// The staff member who filed it, for assisted channels.
     pub filed_by_staff: Option<i64>,
+    /// The Open311 API key a third-party app filed it under, for the citizen.
+    pub filed_by_api_key: Option<i64>,
     /// The citizen's own daily allowance, checked in the insert's transaction (`None`: none,
     /// as when staff file for a caller).
     pub quota: Option<Allowance>,
@@ -809,4 +811,41 @@ mod tests {
         assert_eq!(merged, BusinessRecord { name: "ب".into(), city: None, ..old.clone() });
         assert_eq!(BusinessFields::ALL.merge(new.clone(), &old), new);
     }
+}
+
+/// An Open311 API key as stored: only a hash of the key itself is kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiKeyRecord {
+    /// Id.
+    pub id: i64,
+    /// Who it was issued to (the app or organisation).
+    pub name: String,
+    /// When it was issued.
+    pub created_at: OffsetDateTime,
+    /// When it was revoked (`None`: it works).
+    pub revoked_at: Option<OffsetDateTime>,
+}
+
+/// Which complaints a public Open311 listing shows; every condition given must hold. The
+/// listing is newest first.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PublicFilter {
+    /// Only these internal ids (the public `service_request_id`s); empty: any.
+    pub ids: Vec<i64>,
+    /// Only these categories; empty: any.
+    pub categories: Vec<Category>,
+    /// Only these stages; empty: any.
+    pub stages: Vec<Stage>,
+    /// Only this province's.
+    pub province: Option<Province>,
+    /// Filed at or after.
+    pub filed_from: Option<OffsetDateTime>,
+    /// Filed at or before.
+    pub filed_to: Option<OffsetDateTime>,
+    /// Changed after.
+    pub updated_after: Option<OffsetDateTime>,
+    /// The one filed with this idempotency key.
+    pub client_id: Option<Uuid>,
+    /// At most this many.
+    pub limit: i64,
 }

@@ -27,7 +27,7 @@ use crate::store::{
     StoreResult,
 };
 
-type Param = Box<dyn ToSql + Sync + Send>;
+pub(super) type Param = Box<dyn ToSql + Sync + Send>;
 
 /// Locks the complaint a change is about (its citizen first, then its row) and checks it is
 /// still in the stage the rules saw.
@@ -52,21 +52,32 @@ const DIALECT: crate::store::filter::Dialect =
 
 /// The WHERE clause and parameters of a queue filter (complaints `c`).
 fn queue_where(f: &QueueFilter) -> (String, Vec<Param>) {
-    use crate::store::filter::FilterValue;
     let (clause, values) = crate::store::filter::queue_where(f, &DIALECT);
-    let args = values
+    (clause, params(values))
+}
+
+/// The WHERE clause and parameters of a public Open311 listing (complaints `c`).
+pub(super) fn public_where(f: &crate::store::PublicFilter) -> (String, Vec<Param>) {
+    let (clause, values) = crate::store::filter::public_where(f, &DIALECT);
+    (clause, params(values))
+}
+
+fn params(values: Vec<crate::store::filter::FilterValue>) -> Vec<Param> {
+    use crate::store::filter::FilterValue;
+    values
         .into_iter()
         .map(|v| -> Param {
             match v {
                 FilterValue::Text(t) => Box::new(t),
                 FilterValue::Integer(i) => Box::new(i),
+                FilterValue::Time(t) => Box::new(ms(t)),
+                FilterValue::Uuid(u) => Box::new(u),
             }
         })
-        .collect();
-    (clause, args)
+        .collect()
 }
 
-fn refs(args: &[Param]) -> Vec<&(dyn ToSql + Sync)> {
+pub(super) fn refs(args: &[Param]) -> Vec<&(dyn ToSql + Sync)> {
     args.iter().map(|a| &**a as &(dyn ToSql + Sync)).collect()
 }
 
@@ -116,8 +127,8 @@ static INSERT_COMPLAINT: LazyLock<String> = LazyLock::new(|| {
     format!(
         "INSERT INTO complaints AS c (id, tracking_code, client_id, phone, channel, category, description, guild_id, business_known,
          business_name, business_address, province, province_code, city, incident_date, amount_rials, wants_compensation, stage,
-         stage_since, created_at, updated_at, filed_by_staff, search_business, search_city)
-         VALUES ($21, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 'received', $17, $17, $17, $18, $19, $20)
+         stage_since, created_at, updated_at, filed_by_staff, search_business, search_city, api_key_id)
+         VALUES ($21, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 'received', $17, $17, $17, $18, $19, $20, $22)
          ON CONFLICT (client_id) DO NOTHING RETURNING {COMPLAINT_COLUMNS}"
     )
 });
@@ -164,7 +175,7 @@ async fn insert_complaint(c: &impl Cached, new: &NewComplaintRecord, sms: &NewSm
     // A drawn code already taken fails the insert below (and the caller draws again).
     let f = &new.fields;
     let now = ms(new.at);
-    let params: [&(dyn ToSql + Sync); 21] = [
+    let params: [&(dyn ToSql + Sync); 22] = [
         &new.tracking_code.as_str(),
         &new.client_id,
         &phone,
@@ -186,6 +197,7 @@ async fn insert_complaint(c: &impl Cached, new: &NewComplaintRecord, sms: &NewSm
         &f.business_name.as_deref().map(search_key),
         &f.city.as_deref().map(search_key),
         &id,
+        &new.filed_by_api_key,
     ];
     let event = NewEvent {
         kind: EventKind::Created,

@@ -21,6 +21,7 @@ mod auth;
 mod complaints;
 mod devices;
 mod feed;
+mod open311;
 mod outbox;
 mod registry;
 mod replica;

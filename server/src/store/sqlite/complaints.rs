@@ -44,16 +44,27 @@ const DIALECT: crate::store::filter::Dialect =
 
 /// The WHERE clause and parameters of a queue filter (complaints `c`).
 fn queue_where(f: &QueueFilter) -> (String, Vec<SqlValue>) {
-    use crate::store::filter::FilterValue;
     let (clause, values) = crate::store::filter::queue_where(f, &DIALECT);
-    let args = values
+    (clause, sql_values(values))
+}
+
+/// The WHERE clause and parameters of a public Open311 listing (complaints `c`).
+pub(super) fn public_where(f: &crate::store::PublicFilter) -> (String, Vec<SqlValue>) {
+    let (clause, values) = crate::store::filter::public_where(f, &DIALECT);
+    (clause, sql_values(values))
+}
+
+fn sql_values(values: Vec<crate::store::filter::FilterValue>) -> Vec<SqlValue> {
+    use crate::store::filter::FilterValue;
+    values
         .into_iter()
         .map(|v| match v {
             FilterValue::Text(t) => SqlValue::Text(t),
             FilterValue::Integer(i) => SqlValue::Integer(i),
+            FilterValue::Time(t) => SqlValue::Integer(ms(t)),
+            FilterValue::Uuid(u) => SqlValue::Text(u.to_string()),
         })
-        .collect();
-    (clause, args)
+        .collect()
 }
 
 fn holder_name_row(r: &rusqlite::Row, at: usize) -> rusqlite::Result<Option<String>> {
@@ -99,8 +110,8 @@ impl ComplaintStore for SqliteStore {
                 conn.prepare_cached(
                     "INSERT INTO complaints (tracking_code, client_id, phone, channel, category, description, guild_id, business_known,
                      business_name, business_address, province, province_code, city, incident_date, amount_rials, wants_compensation, stage,
-                     stage_since, created_at, updated_at, filed_by_staff, search_business, search_city)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, 'received', ?17, ?17, ?17, ?18, ?19, ?20)",
+                     stage_since, created_at, updated_at, filed_by_staff, search_business, search_city, api_key_id)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, 'received', ?17, ?17, ?17, ?18, ?19, ?20, ?21)",
                 )
                 .and_then(|mut s| {
                     s.execute(params![
@@ -124,6 +135,7 @@ impl ComplaintStore for SqliteStore {
                         new.filed_by_staff,
                         f.business_name.as_deref().map(search_key),
                         f.city.as_deref().map(search_key),
+                        new.filed_by_api_key,
                     ])
                 })
                 .map_err(backend)?;

@@ -224,6 +224,19 @@ pub const STEPS: &[&str] = &[
     ALTER TABLE outbox ADD COLUMN claimed_until INTEGER;
     ALTER TABLE push_outbox ADD COLUMN claimed_until INTEGER;
     "#,
+    // Open311 GeoReport v2: the keys third-party apps file under (only a hash of each is kept),
+    // and which key filed a complaint.
+    r#"
+    CREATE TABLE api_keys (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        key_hash BLOB NOT NULL UNIQUE,
+        created_at INTEGER NOT NULL,
+        revoked_at INTEGER
+    );
+    ALTER TABLE complaints ADD COLUMN api_key_id INTEGER REFERENCES api_keys(id);
+    CREATE INDEX complaints_by_update ON complaints(updated_at, id);
+    "#,
 ];
 
 /// Fills what the SQL steps cannot compute: the search keys of businesses stored before v4
@@ -330,6 +343,25 @@ mod tests {
         conn.execute("DELETE FROM devices WHERE id = 1", []).unwrap();
         let left: i64 = conn.query_row("SELECT count(*) FROM push_outbox", [], |r| r.get(0)).unwrap();
         assert_eq!(left, 0);
+    }
+
+    #[test]
+    fn complaints_from_before_open311_keys_were_filed_by_no_key() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.pragma_update(None, "foreign_keys", "ON").unwrap();
+        migrate_to(&mut conn, LATEST - 1).unwrap();
+        conn.execute(
+            "INSERT INTO complaints (tracking_code, client_id, phone, channel, category, description, wants_compensation, stage, stage_since, created_at, updated_at)
+             VALUES ('1234567890', 'c1', '+989121234567', 'app', 'fraud', 'd', 0, 'received', 0, 0, 0)",
+            [],
+        )
+        .unwrap();
+        migrate_to(&mut conn, LATEST).unwrap();
+        let key: Option<i64> = conn.query_row("SELECT api_key_id FROM complaints", [], |r| r.get(0)).unwrap();
+        assert_eq!(key, None);
+        conn.execute("INSERT INTO api_keys (name, key_hash, created_at) VALUES ('app', X'01', 0)", []).unwrap();
+        assert!(conn.execute("INSERT INTO api_keys (name, key_hash, created_at) VALUES ('again', X'01', 0)", []).is_err(), "one key per hash");
+        assert!(conn.execute("UPDATE complaints SET api_key_id = 99", []).is_err(), "only keys that exist");
     }
 
     #[test]
