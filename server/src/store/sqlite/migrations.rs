@@ -236,6 +236,8 @@ pub const STEPS: &[&str] = &[
     );
     ALTER TABLE complaints ADD COLUMN api_key_id INTEGER REFERENCES api_keys(id);
     CREATE INDEX complaints_by_update ON complaints(updated_at, id);
+    -- The public Open311 listing, newest first.
+    CREATE INDEX complaints_by_creation ON complaints(created_at, id);
     "#,
 ];
 
