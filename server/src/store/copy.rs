@@ -21,8 +21,22 @@ use super::postgres::PgStore;
 use super::sqlite::SqliteStore;
 
 /// The tables, in an order that satisfies their foreign keys.
-pub const TABLES: &[&str] =
-    &["settings", "staff", "sessions", "otps", "businesses", "complaints", "events", "outbox", "feedback", "photos", "devices", "push_outbox", "audit"];
+pub const TABLES: &[&str] = &[
+    "settings",
+    "staff",
+    "sessions",
+    "otps",
+    "businesses",
+    "complaints",
+    "events",
+    "outbox",
+    "feedback",
+    "photos",
+    "devices",
+    "push_outbox",
+    "audit",
+    "inbound_sms",
+];
 
 /// Columns that hold work in progress of one process, not data: left empty in the copy.
 const TRANSIENT: &[&str] = &["claimed_until", "claimed_by"];

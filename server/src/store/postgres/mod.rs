@@ -21,6 +21,7 @@ mod auth;
 mod complaints;
 mod devices;
 mod feed;
+mod inbound;
 mod outbox;
 mod registry;
 mod replica;

@@ -224,6 +224,27 @@ pub const STEPS: &[&str] = &[
     ALTER TABLE outbox ADD COLUMN claimed_until INTEGER;
     ALTER TABLE push_outbox ADD COLUMN claimed_until INTEGER;
     "#,
+    // Inbound SMS (issue 17): every text to the 124 line, once per gateway message id (the
+    // UNIQUE key is what makes a redelivered message a no-op), claimed by the process handling
+    // it like an outbox row, and kept with how it ended; `triage` rows wait for an operator.
+    r#"
+    CREATE TABLE inbound_sms (
+        id INTEGER PRIMARY KEY,
+        message_id TEXT NOT NULL UNIQUE,
+        sender TEXT NOT NULL,
+        line TEXT NOT NULL,
+        body TEXT NOT NULL,
+        received_at INTEGER NOT NULL,
+        status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'filed', 'answered', 'triage', 'dismissed', 'limited')),
+        reason TEXT,
+        tracking_code TEXT,
+        handled_by INTEGER REFERENCES staff(id),
+        claimed_until INTEGER,
+        created_at INTEGER NOT NULL,
+        handled_at INTEGER
+    );
+    CREATE INDEX inbound_sms_by_status ON inbound_sms(status, id);
+    "#,
 ];
 
 /// Fills what the SQL steps cannot compute: the search keys of businesses stored before v4

@@ -9,6 +9,7 @@ pub mod rows;
 mod auth;
 mod complaints;
 mod devices;
+mod inbound;
 mod outbox;
 mod registry;
 mod staff;
