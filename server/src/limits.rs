@@ -109,10 +109,12 @@ pub enum Limit {
     StaffLoginIp,
     /// Barcode photos read per client address.
     ScanIp,
+    /// Text messages to the 124 line handled per sending phone.
+    InboundSender,
 }
 
 impl Limit {
-    const ALL: [Limit; 6] = [Limit::OtpPhone, Limit::OtpIp, Limit::TrackIp, Limit::StaffLogin, Limit::StaffLoginIp, Limit::ScanIp];
+    const ALL: [Limit; 7] = [Limit::OtpPhone, Limit::OtpIp, Limit::TrackIp, Limit::StaffLogin, Limit::StaffLoginIp, Limit::ScanIp, Limit::InboundSender];
 
     /// The name its keys carry in a shared table.
     pub fn name(self) -> &'static str {
@@ -123,6 +125,7 @@ impl Limit {
             Limit::StaffLogin => "staff_login",
             Limit::StaffLoginIp => "staff_login_ip",
             Limit::ScanIp => "scan_ip",
+            Limit::InboundSender => "inbound_sender",
         }
     }
 
@@ -136,6 +139,7 @@ impl Limit {
             Limit::StaffLogin => (s.staff_logins_per_15min, fifteen),
             Limit::StaffLoginIp => (s.staff_logins_per_ip_per_15min, fifteen),
             Limit::ScanIp => (s.scans_per_ip_per_minute, Duration::from_secs(60)),
+            Limit::InboundSender => (s.inbound_sms_per_phone_per_hour, Duration::from_secs(3600)),
         }
     }
 }

@@ -182,6 +182,10 @@ const KEYWORDS: &[(Category, &[&str])] = &[
     (Category::NoPriceTag, &["برچسبقیمت", "بدونقیمت", "قیمتنداشت", "قیمتندارد", "اتیکت", "درجقیمت", "قیمتنزده"]),
 ];
 
+/// Words that ask for money back or damages: the complaint is a compensation claim (it goes to
+/// the guild's self-regulation, where the citizen answers the business's offer).
+const COMPENSATION: &[&str] = &["خسارت", "پسنداد", "پسنمیدهد", "پسبدهد", "پسبده", "استرداد", "پولمرابرگرداند", "جبران"];
+
 /// What the classifier made of a complaint's words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Classification {
@@ -190,6 +194,8 @@ pub struct Classification {
     /// Whether the words point at that one category alone: a complaint with no keyword, or
     /// with keywords of two categories equally, waits for an operator to set the category.
     pub trusted: bool,
+    /// Whether the citizen asks for money back or damages.
+    pub wants_compensation: bool,
 }
 
 /// The category of a complaint from its words: the category with the most keyword hits,
@@ -199,9 +205,10 @@ pub fn classify(text: &str) -> Classification {
     let mut scores: Vec<(Category, usize)> =
         KEYWORDS.iter().map(|(category, words)| (*category, words.iter().filter(|w| folded.contains(&search_key(w))).count())).collect();
     scores.sort_by(|a, b| b.1.cmp(&a.1));
+    let wants_compensation = COMPENSATION.iter().any(|w| folded.contains(w));
     match scores.as_slice() {
-        [(best, n), (_, m), ..] if *n > 0 && n > m => Classification { category: *best, trusted: true },
-        _ => Classification { category: Category::Other, trusted: false },
+        [(best, n), (_, m), ..] if *n > 0 && n > m => Classification { category: *best, trusted: true, wants_compensation },
+        _ => Classification { category: Category::Other, trusted: false, wants_compensation },
     }
 }
 
@@ -304,8 +311,7 @@ mod tests {
 
     #[test]
     fn only_binary_and_overlong_texts_need_an_operator() {
-        let to_operator: Vec<&str> =
-            [HelpReason::Unreadable, HelpReason::TooLong].iter().filter(|r| r.needs_operator()).map(|r| r.code()).collect();
+        let to_operator: Vec<&str> = [HelpReason::Unreadable, HelpReason::TooLong].iter().filter(|r| r.needs_operator()).map(|r| r.code()).collect();
         assert_eq!(to_operator, ["unreadable", "too_long"]);
         for r in [HelpReason::Empty, HelpReason::Asked, HelpReason::BadCode, HelpReason::TooShort, HelpReason::Ambiguous] {
             assert!(!r.needs_operator(), "{r:?}");
@@ -343,7 +349,17 @@ mod tests {
             ("", Other, false),
         ];
         for (text, category, trusted) in table {
-            assert_eq!(classify(text), Classification { category: *category, trusted: *trusted }, "{text}");
+            let got = classify(text);
+            assert_eq!((got.category, got.trusted), (*category, *trusted), "{text}");
+        }
+        for (text, wants) in [
+            ("فاکتور نداد و پولم را پس نداد", true),
+            ("کالای معیوب فروخت؛ خسارت می‌خواهم", true),
+            ("تقاضای استرداد وجه دارم", true),
+            ("گران فروخت", false),
+            ("فاکتور نداد", false),
+        ] {
+            assert_eq!(classify(text).wants_compensation, wants, "{text}");
         }
     }
 }
