@@ -20,6 +20,9 @@ use std::collections::HashMap;
 const SECRET: &str = "inbound-test-secret";
 const LINE: &str = "10004346";
 
+/// A request the fake inbox got: `KEY/METHOD` and its form.
+type Read = (String, HashMap<String, String>);
+
 /// The fake inbox: what `sms/receive.json` answers, and every request it got.
 #[derive(Clone, Default)]
 struct Inbox {
@@ -27,7 +30,7 @@ struct Inbox {
     sticky: Arc<Mutex<Vec<Value>>>,
     /// … and entries answered once.
     unread: Arc<Mutex<Vec<Value>>>,
-    reads: Arc<Mutex<Vec<(String, HashMap<String, String>)>>>,
+    reads: Arc<Mutex<Vec<Read>>>,
 }
 
 impl Inbox {

@@ -204,7 +204,7 @@ pub fn classify(text: &str) -> Classification {
     let folded = search_key(&ascii_digits(text));
     let mut scores: Vec<(Category, usize)> =
         KEYWORDS.iter().map(|(category, words)| (*category, words.iter().filter(|w| folded.contains(&search_key(w))).count())).collect();
-    scores.sort_by(|a, b| b.1.cmp(&a.1));
+    scores.sort_by_key(|s| std::cmp::Reverse(s.1));
     let wants_compensation = COMPENSATION.iter().any(|w| folded.contains(w));
     match scores.as_slice() {
         [(best, n), (_, m), ..] if *n > 0 && n > m => Classification { category: *best, trusted: true, wants_compensation },
