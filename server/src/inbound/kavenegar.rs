@@ -136,17 +136,22 @@ pub async fn run(state: AppState, options: InboxOptions, mut shutdown: watch::Re
         }
     };
     let mut failures = 0u32;
+    // Messages read but not handed in (the database failed): the gateway counts them as read,
+    // so this process keeps them and tries again before the next read.
+    let mut held: Vec<InboundSms> = Vec::new();
     loop {
         match fetch(&http, &options).await {
             Ok(messages) => {
                 failures = 0;
-                for sms in messages {
-                    let id = sms.message_id.clone();
-                    // A failure leaves the message pending; the sweep finishes it.
-                    if let Err(e) = super::receive(&state, sms).await {
-                        tracing::warn!(message = %id, code = e.code, "an inbound SMS could not be handled now");
+                held.extend(messages);
+                let mut again = Vec::new();
+                for sms in held.drain(..) {
+                    if let Err(e) = super::receive(&state, sms.clone()).await {
+                        tracing::warn!(message = %sms.message_id, code = e.code, "an inbound SMS could not be handled now; trying again");
+                        again.push(sms);
                     }
                 }
+                held = again;
             }
             Err(e) => {
                 failures = failures.saturating_add(1);

@@ -92,7 +92,16 @@ pub fn message_uuid(message_id: &str) -> Uuid {
 /// handled before or another process is handling it now.
 pub async fn receive(state: &AppState, sms: InboundSms) -> ApiResult<Received> {
     let now = OffsetDateTime::now_utc();
-    let new = NewInbound { message_id: sms.message_id, sender: sms.from, line: sms.to, text: sms.text, received_at: sms.received_at };
+    // PostgreSQL's text holds no NUL: a binary message keeps a mark where each was (and
+    // still reads as unreadable).
+    let storable = |s: String| if s.contains('\0') { s.replace('\0', "\u{FFFD}") } else { s };
+    let new = NewInbound {
+        message_id: storable(sms.message_id),
+        sender: storable(sms.from),
+        line: storable(sms.to),
+        text: storable(sms.text),
+        received_at: sms.received_at,
+    };
     match state.store.claim_inbound(new, now, CLAIM_LEASE).await? {
         InboundClaim::Mine(record) => handle(state, &record).await,
         InboundClaim::Done(r) => Ok(Received { status: r.status, reason: r.reason, tracking_code: r.tracking_code, reply: None, repeat: true }),
