@@ -43,6 +43,11 @@ enum Command {
         #[command(subcommand)]
         command: ApiKeysCommand,
     },
+    /// Text messages to the 124 line.
+    Inbound {
+        #[command(subcommand)]
+        command: InboundCommand,
+    },
     /// Copy everything from a SQLite database into an empty PostgreSQL one (complaints,
     /// events, photos, outboxes, sessions, devices, registry, keys), checking every table's
     /// row count before committing. The SQLite server may keep running; what it writes after
@@ -82,6 +87,25 @@ enum ApiKeysCommand {
     Revoke {
         /// The key's id (from `apikeys list`).
         id: i64,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum InboundCommand {
+    /// Hand in one text as if the gateway had delivered it (development and tests): it is
+    /// handled on the database directly, exactly as the webhook and the inbox reader handle
+    /// theirs, and the reply waits in the SMS outbox for the server to send.
+    Sms {
+        /// The sender's mobile number (0912…, +98912…, Persian digits fine).
+        #[arg(long)]
+        from: String,
+        /// The text.
+        #[arg(long)]
+        text: String,
+        /// The message id (handing in the same id again does nothing twice); a fresh one
+        /// when unset.
+        #[arg(long)]
+        id: Option<String>,
     },
 }
 
@@ -136,6 +160,24 @@ struct ServeArgs {
     /// Kavenegar sender line for notices (the account default when unset).
     #[arg(long, env = "SAMAT_KAVENEGAR_SENDER")]
     kavenegar_sender: Option<String>,
+    /// The shared secret of POST /v1/inbound/sms (the gateway's push of texts to the 124
+    /// line): sent as `Authorization: Bearer`, `X-Samat-Secret` or `?secret=`. Unset, the
+    /// webhook is off.
+    #[arg(long, env = "SAMAT_INBOUND_SMS_SECRET", hide_env_values = true)]
+    inbound_sms_secret: Option<String>,
+    /// Read the texts to this line from Kavenegar's inbox (sms/receive) with the key of
+    /// --sms kavenegar:KEY or --kavenegar-inbox-key.
+    #[arg(long, env = "SAMAT_KAVENEGAR_INBOX_LINE")]
+    kavenegar_inbox_line: Option<String>,
+    /// The API key of the Kavenegar inbox (when --sms is not kavenegar:KEY).
+    #[arg(long, env = "SAMAT_KAVENEGAR_INBOX_KEY", hide_env_values = true)]
+    kavenegar_inbox_key: Option<String>,
+    /// Seconds between two reads of the Kavenegar inbox (doubling up to five minutes while it fails).
+    #[arg(long, env = "SAMAT_KAVENEGAR_INBOX_INTERVAL", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    kavenegar_inbox_interval: u64,
+    /// Texts to the 124 line handled per sending phone per hour (more are kept, not answered).
+    #[arg(long, env = "SAMAT_INBOUND_SMS_PER_PHONE_PER_HOUR", default_value_t = 30)]
+    inbound_sms_per_phone_per_hour: u32,
     /// Login codes sent per phone per hour.
     #[arg(long, env = "SAMAT_OTP_PER_PHONE_PER_HOUR", default_value_t = 5)]
     otp_per_phone_per_hour: u32,
@@ -308,6 +350,22 @@ impl ServeArgs {
         })
     }
 
+    /// The Kavenegar inbox to read, when a line is given.
+    fn inbox_options(&self) -> Option<crate::inbound::kavenegar::InboxOptions> {
+        let line = self.kavenegar_inbox_line.clone()?;
+        let key = match (&self.kavenegar_inbox_key, &self.sms) {
+            (Some(key), _) => key.clone(),
+            (None, SmsConfig::Kavenegar(key)) => key.clone(),
+            (None, _) => return None,
+        };
+        Some(crate::inbound::kavenegar::InboxOptions {
+            base_url: self.kavenegar_url.clone(),
+            key,
+            line,
+            interval: Duration::from_secs(self.kavenegar_inbox_interval),
+        })
+    }
+
     /// The service standards: the deadlines set, the week, and the holidays file read.
     fn standards(&self) -> anyhow::Result<ServiceStandards> {
         let holidays = match &self.holidays {
@@ -346,6 +404,9 @@ impl ServeArgs {
                 (_, true) => crate::state::MetricsAccess::Public,
                 _ => crate::state::MetricsAccess::Off,
             },
+            inbound_sms_per_phone_per_hour: self.inbound_sms_per_phone_per_hour,
+            inbound_sms_secret: self.inbound_sms_secret.clone().filter(|s| !s.is_empty()).map(crate::inbound::Secret),
+            inbound_poll: self.inbox_options(),
             quotas: crate::state::Quotas {
                 complaints_per_citizen_per_day: self.complaints_per_citizen_per_day.max(1),
                 photo_bytes_per_complaint: self.photo_mb_per_complaint.max(1) * 1024 * 1024,
@@ -413,6 +474,7 @@ pub async fn main() {
         Some(Command::Businesses { command: BusinessesCommand::Import { file } }) => import_businesses(&cli.database, &file).await,
         Some(Command::Migrate { from, to }) => migrate(&from, &to).await,
         Some(Command::Apikeys { command }) => api_keys(&cli.database, command).await,
+        Some(Command::Inbound { command: InboundCommand::Sms { from, text, id } }) => inbound_sms(&cli.database, &cli.serve, from, text, id).await,
         None => run(&cli.database, cli.serve).await,
     };
     if let Err(e) = result {
@@ -544,6 +606,30 @@ async fn add_staff(database: &str, username: &str, role: Role, province: Option<
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let place = province.map_or("national".to_owned(), |p| p.wire_name().to_owned());
     println!("created staff account {username} (id {id}, role {}, {place})", role.wire_name());
+    Ok(())
+}
+
+/// `inbound sms`: hands one text in on the database and says what became of it.
+async fn inbound_sms(database: &str, args: &ServeArgs, from: String, text: String, id: Option<String>) -> anyhow::Result<()> {
+    let store = store::open(database).await?;
+    let state = AppState::new(store, Settings { standards: args.standards()?, ..args.settings() });
+    let message_id = format!("cli:{}", id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string()));
+    let sms = crate::inbound::InboundSms { message_id: message_id.clone(), from, to: "124".to_owned(), text, received_at: time::OffsetDateTime::now_utc() };
+    let received = crate::inbound::receive(&state, sms).await.map_err(|e| anyhow::anyhow!("{}: {}", e.code, e.detail))?;
+    let mut line = format!("{message_id}: {}", received.status.as_str());
+    if let Some(reason) = &received.reason {
+        line.push_str(&format!(" ({reason})"));
+    }
+    if let Some(code) = received.tracking_code {
+        line.push_str(&format!(", complaint {code}"));
+    }
+    if received.repeat {
+        line.push_str(", handled before: nothing done again");
+    }
+    println!("{line}");
+    if let Some(reply) = &received.reply {
+        println!("reply queued:\n{reply}");
+    }
     Ok(())
 }
 

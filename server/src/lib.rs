@@ -2,7 +2,8 @@
 //!
 //! [`router`] builds the whole HTTP API over an [`AppState`], so tests can drive it with
 //! `tower::ServiceExt::oneshot`; [`serve`] runs it on a listener together with the SMS and
-//! push outbox workers until the shutdown future resolves, then drains in-flight requests.
+//! push outbox workers (and the inbound SMS reader, when configured) until the shutdown
+//! future resolves, then drains in-flight requests.
 
 pub mod actions;
 pub mod cli;
@@ -11,6 +12,7 @@ pub mod error;
 pub mod extract;
 pub mod http;
 pub mod hub;
+pub mod inbound;
 pub mod keys;
 pub mod limits;
 pub mod metrics;
@@ -50,6 +52,8 @@ pub async fn serve(
     let push_worker = tokio::spawn(push::outbox::run(state.store.clone(), pusher, state.push_wake.clone(), state.metrics.clone(), stop_rx.clone()));
     let pruner = tokio::spawn(prune_outboxes(state.store.clone(), state.settings.outbox_retention, stop_rx.clone()));
     let sweeper = tokio::spawn(overdue::run(state.clone(), std::time::Duration::from_secs(3600), stop_rx.clone()));
+    let inbound_sweeper = tokio::spawn(inbound::sweep(state.clone(), stop_rx.clone()));
+    let inbox = state.settings.inbound_poll.clone().map(|options| tokio::spawn(inbound::kavenegar::run(state.clone(), options, stop_rx.clone())));
     let (limits, hub) = (state.limits.clone(), state.hub.clone());
     let mut stop_shrinking = stop_rx.clone();
     let shrinker = tokio::spawn(async move {
@@ -83,6 +87,10 @@ pub async fn serve(
     let _ = pruner.await;
     let _ = shrinker.await;
     let _ = sweeper.await;
+    let _ = inbound_sweeper.await;
+    if let Some(inbox) = inbox {
+        let _ = inbox.await;
+    }
     if let Some(feed) = feed {
         let _ = feed.await;
     }

@@ -111,10 +111,13 @@ pub enum Limit {
     ScanIp,
     /// Open311 requests filed per API key.
     Open311Key,
+    /// Text messages to the 124 line handled per sending phone.
+    InboundSender,
 }
 
 impl Limit {
-    const ALL: [Limit; 7] = [Limit::OtpPhone, Limit::OtpIp, Limit::TrackIp, Limit::StaffLogin, Limit::StaffLoginIp, Limit::ScanIp, Limit::Open311Key];
+    const ALL: [Limit; 8] =
+        [Limit::OtpPhone, Limit::OtpIp, Limit::TrackIp, Limit::StaffLogin, Limit::StaffLoginIp, Limit::ScanIp, Limit::Open311Key, Limit::InboundSender];
 
     /// The name its keys carry in a shared table.
     pub fn name(self) -> &'static str {
@@ -126,6 +129,7 @@ impl Limit {
             Limit::StaffLoginIp => "staff_login_ip",
             Limit::ScanIp => "scan_ip",
             Limit::Open311Key => "open311_key",
+            Limit::InboundSender => "inbound_sender",
         }
     }
 
@@ -140,6 +144,7 @@ impl Limit {
             Limit::StaffLoginIp => (s.staff_logins_per_ip_per_15min, fifteen),
             Limit::ScanIp => (s.scans_per_ip_per_minute, Duration::from_secs(60)),
             Limit::Open311Key => (s.open311_posts_per_key_per_minute, Duration::from_secs(60)),
+            Limit::InboundSender => (s.inbound_sms_per_phone_per_hour, Duration::from_secs(3600)),
         }
     }
 }

@@ -1,5 +1,5 @@
 //! Prometheus metrics (`GET /metrics`): requests by route and status with latency, complaints
-//! filed by channel, SMS results, push attempts by provider and result, and gauges read at
+//! filed by channel, SMS results, inbound SMS by outcome, push attempts by provider and result, and gauges read at
 //! scrape time.
 
 use std::sync::atomic::AtomicI64;
@@ -53,6 +53,7 @@ pub struct Metrics {
     complaints: Family<ChannelLabels, Counter>,
     transitions: Counter,
     sms: Family<ResultLabels, Counter>,
+    inbound: Family<ResultLabels, Counter>,
     pushes: Family<PushLabels, Counter>,
     outbox_pending: Gauge<i64, AtomicI64>,
     push_pending: Gauge<i64, AtomicI64>,
@@ -76,6 +77,7 @@ impl Metrics {
         let complaints = Family::<ChannelLabels, Counter>::default();
         let transitions = Counter::default();
         let sms = Family::<ResultLabels, Counter>::default();
+        let inbound = Family::<ResultLabels, Counter>::default();
         let pushes = Family::<PushLabels, Counter>::default();
         let outbox_pending = Gauge::<i64, AtomicI64>::default();
         let push_pending = Gauge::<i64, AtomicI64>::default();
@@ -85,11 +87,12 @@ impl Metrics {
         registry.register("complaints_filed", "Complaints filed, by channel", complaints.clone());
         registry.register("stage_transitions", "Stage changes recorded", transitions.clone());
         registry.register("sms_attempts", "SMS send attempts by result", sms.clone());
+        registry.register("inbound_sms", "Text messages to the 124 line handled, by outcome", inbound.clone());
         registry.register("push_attempts", "Push delivery attempts by provider (unifiedpush, fcm, apns) and result", pushes.clone());
         registry.register("outbox_pending", "SMS waiting in the outbox", outbox_pending.clone());
         registry.register("push_outbox_pending", "Pushes waiting in the outbox", push_pending.clone());
         registry.register("sync_waiters", "Long-poll requests waiting", sync_waiters.clone());
-        Metrics { registry, requests, latency, complaints, transitions, sms, pushes, outbox_pending, push_pending, sync_waiters }
+        Metrics { registry, requests, latency, complaints, transitions, sms, inbound, pushes, outbox_pending, push_pending, sync_waiters }
     }
 
     /// A complaint was filed through `channel`.
@@ -105,6 +108,11 @@ impl Metrics {
     /// An SMS attempt finished.
     pub fn sms_sent(&self, ok: bool) {
         self.sms.get_or_create(&ResultLabels { result: if ok { "sent" } else { "failed" }.into() }).inc();
+    }
+
+    /// An inbound SMS was handled, ending in `result` (`filed`, `answered`, `triage`, `limited`).
+    pub fn inbound_sms(&self, result: &str) {
+        self.inbound.get_or_create(&ResultLabels { result: result.to_owned() }).inc();
     }
 
     /// A push attempt through `provider` ended with `result` (`sent`, `device_gone`,

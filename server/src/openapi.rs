@@ -10,7 +10,7 @@ use serde_json::{json, Map, Value};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::routes::{auth, businesses, complaints, devices, meta, photos, scan, staff, sync};
+use crate::routes::{auth, businesses, complaints, devices, inbound, meta, photos, scan, staff, sync};
 
 struct BearerAuth;
 
@@ -32,6 +32,7 @@ impl Modify for BearerAuth {
         sync::sync,
         staff::queue, staff::show, staff::transition, staff::add_note, staff::intake, staff::close_escalation,
         staff::assign, staff::set_province, staff::audit,
+        inbound::push, inbound::list, inbound::file, inbound::dismiss,
         businesses::show, businesses::search, businesses::keys, businesses::qr_png, crate::web::public::business_page,
         devices::register, devices::list, devices::unregister, devices::vapid_key,
         meta::categories, meta::stages, meta::healthz, meta::metrics, meta::openapi,

@@ -70,6 +70,12 @@ pub struct Settings {
     pub metrics: MetricsAccess,
     /// How long each stage may take, and the office calendar the days are counted in.
     pub standards: ServiceStandards,
+    /// Text messages to the 124 line handled per sending phone per hour.
+    pub inbound_sms_per_phone_per_hour: u32,
+    /// The shared secret of `POST /v1/inbound/sms` (`None`: the webhook is off).
+    pub inbound_sms_secret: Option<crate::inbound::Secret>,
+    /// Kavenegar's inbox to poll for text messages to the 124 line (`None`: no poller).
+    pub inbound_poll: Option<crate::inbound::kavenegar::InboxOptions>,
 }
 
 /// Who may read the Prometheus metrics.
@@ -128,6 +134,9 @@ impl Default for Settings {
             quotas: Quotas::default(),
             metrics: MetricsAccess::Off,
             standards: ServiceStandards::default(),
+            inbound_sms_per_phone_per_hour: 30,
+            inbound_sms_secret: None,
+            inbound_poll: None,
         }
     }
 }

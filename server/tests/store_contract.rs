@@ -9,8 +9,8 @@ use std::time::Duration;
 use samat_core::model::api::{ComplaintFields, EventKind};
 use samat_core::model::{Actor, Category, Channel, PhoneNumber, Role, Stage, TrackingCode};
 use samat_server::store::{
-    self, Allowance, BusinessRecord, ChangeRecord, DeviceTarget, Filed, NewComplaintRecord, NewSms, NewStaff, OtpCheck, PhotoLimits, PhotoRecord, Principal,
-    PushRecord, PutPhoto, Registration, SmsKind, StaffUpdate, Store, StoreError,
+    self, Allowance, BusinessRecord, ChangeRecord, DeviceTarget, Filed, InboundClaim, InboundOutcome, InboundStatus, NewComplaintRecord, NewInbound, NewSms,
+    NewStaff, OtpCheck, PhotoLimits, PhotoRecord, Principal, PushRecord, PutPhoto, Registration, SmsKind, StaffUpdate, Store, StoreError,
 };
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -562,6 +562,47 @@ async fn api_keys_are_found_by_hash_listed_and_revoked_once() {
     }
 }
 
+fn inbound(id: &str, text: &str) -> NewInbound {
+    NewInbound { message_id: id.to_owned(), sender: "09121234567".into(), line: "10004346".into(), text: text.to_owned(), received_at: now() }
+}
+
+fn answered(code: Option<TrackingCode>) -> InboundOutcome {
+    InboundOutcome { status: InboundStatus::Answered, reason: Some("track".into()), tracking_code: code, handled_by: None }
+}
+
+#[tokio::test]
+async fn an_inbound_message_is_handled_once_and_its_reply_queued_once() {
+    let lease = Duration::from_secs(60);
+    for (backend, store, _dir) in backends().await {
+        let who = phone(15);
+        let before = store.pending_sms().await.unwrap();
+        // Two deliveries at once: one handler.
+        let (a, b) =
+            tokio::join!(store.claim_inbound(inbound("kavenegar:1", "۱۲۳"), now(), lease), store.claim_inbound(inbound("kavenegar:1", "۱۲۳"), now(), lease));
+        let claims = [a.unwrap(), b.unwrap()];
+        let mine: Vec<_> = claims.iter().filter_map(|c| if let InboundClaim::Mine(r) = c { Some(r.clone()) } else { None }).collect();
+        assert_eq!(mine.len(), 1, "{backend}: {claims:?}");
+        assert!(claims.contains(&InboundClaim::Busy), "{backend}: the other sees it being handled");
+        let record = &mine[0];
+        assert_eq!((record.status, record.text.as_str(), record.sender.as_str()), (InboundStatus::Pending, "۱۲۳", "09121234567"), "{backend}");
+        // Finishing twice (a racing handler): one reply.
+        let code = TrackingCode::parse(&code(1500)).unwrap();
+        assert!(store.finish_inbound(record.id, InboundStatus::Pending, answered(Some(code)), Some(sms(&who, "پاسخ")), now()).await.unwrap(), "{backend}");
+        assert!(!store.finish_inbound(record.id, InboundStatus::Pending, answered(None), Some(sms(&who, "دوباره")), now()).await.unwrap(), "{backend}");
+        assert_eq!(store.pending_sms().await.unwrap(), before + 1, "{backend}: one reply");
+        // A redelivery finds it done.
+        match store.claim_inbound(inbound("kavenegar:1", "۱۲۳"), now(), lease).await.unwrap() {
+            InboundClaim::Done(r) => {
+                assert_eq!((r.status, r.tracking_code, r.reason.as_deref()), (InboundStatus::Answered, Some(code), Some("track")), "{backend}");
+                assert!(r.handled_at.is_some(), "{backend}");
+            }
+            other => panic!("{backend}: {other:?}"),
+        }
+        assert_eq!(store.inbound_message(record.id).await.unwrap().map(|r| r.status), Some(InboundStatus::Answered), "{backend}");
+        assert_eq!(store.inbound_message(record.id + 1000).await.unwrap(), None, "{backend}");
+    }
+}
+
 #[tokio::test]
 async fn the_public_listing_filters_by_id_category_stage_province_time_and_client_id() {
     use samat_core::model::Province;
@@ -592,5 +633,51 @@ async fn the_public_listing_filters_by_id_category_stage_province_time_and_clien
         assert_eq!(updated, vec![second.id], "{backend}: only what changed after");
         assert_eq!(list(PublicFilter { client_id: Some(with_key.client_id), ..PublicFilter::default() }).await, vec![first.id], "{backend}");
         assert!(list(PublicFilter { client_id: Some(Uuid::new_v4()), ..PublicFilter::default() }).await.is_empty(), "{backend}");
+    }
+}
+
+#[tokio::test]
+async fn an_inbound_message_whose_handler_died_is_handed_out_again_after_its_lease() {
+    let lease = Duration::from_secs(60);
+    for (backend, store, _dir) in backends().await {
+        let t0 = now();
+        let InboundClaim::Mine(first) = store.claim_inbound(inbound("kavenegar:2", "متن"), t0, lease).await.unwrap() else { panic!("{backend}") };
+        assert!(store.lapsed_inbound(t0 + Duration::from_secs(30), lease, 10).await.unwrap().is_empty(), "{backend}: still claimed");
+        assert_eq!(store.claim_inbound(inbound("kavenegar:2", "متن"), t0 + Duration::from_secs(30), lease).await.unwrap(), InboundClaim::Busy, "{backend}");
+        let lapsed = store.lapsed_inbound(t0 + Duration::from_secs(61), lease, 10).await.unwrap();
+        assert_eq!(lapsed.iter().map(|r| r.id).collect::<Vec<_>>(), [first.id], "{backend}");
+        assert!(store.lapsed_inbound(t0 + Duration::from_secs(62), lease, 10).await.unwrap().is_empty(), "{backend}: claimed again by the sweep");
+        // A redelivery after the sweep's lease lapsed takes it over too.
+        assert!(
+            matches!(store.claim_inbound(inbound("kavenegar:2", "متن"), t0 + Duration::from_secs(200), lease).await.unwrap(), InboundClaim::Mine(_)),
+            "{backend}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_triage_list_holds_what_waits_for_an_operator_oldest_first() {
+    let lease = Duration::from_secs(60);
+    for (backend, store, _dir) in backends().await {
+        let mut ids = Vec::new();
+        for n in 0..3 {
+            let InboundClaim::Mine(r) = store.claim_inbound(inbound(&format!("cli:{n}"), "پیام"), now(), lease).await.unwrap() else { panic!("{backend}") };
+            let status = if n == 1 { InboundStatus::Answered } else { InboundStatus::Triage };
+            let outcome = InboundOutcome { status, reason: Some("unclassified".into()), tracking_code: None, handled_by: None };
+            assert!(store.finish_inbound(r.id, InboundStatus::Pending, outcome, None, now()).await.unwrap());
+            ids.push(r.id);
+        }
+        let triage = store.inbound_list(InboundStatus::Triage, 10, 0).await.unwrap();
+        assert_eq!(triage.iter().map(|r| r.id).collect::<Vec<_>>(), [ids[0], ids[2]], "{backend}");
+        assert_eq!(store.inbound_list(InboundStatus::Triage, 1, 1).await.unwrap()[0].id, ids[2], "{backend}: paged");
+        let staff = store
+            .add_staff(NewStaff { username: "op".into(), display_name: None, password_hash: "x".into(), role: Role::Operator, province: None })
+            .await
+            .unwrap();
+        let filed = InboundOutcome { status: InboundStatus::Filed, reason: Some("triage".into()), tracking_code: None, handled_by: Some(staff) };
+        assert!(store.finish_inbound(ids[0], InboundStatus::Triage, filed.clone(), None, now()).await.unwrap(), "{backend}");
+        assert!(!store.finish_inbound(ids[0], InboundStatus::Triage, filed, None, now()).await.unwrap(), "{backend}: filed once");
+        assert_eq!(store.inbound_message(ids[0]).await.unwrap().unwrap().handled_by, Some(staff), "{backend}");
+        assert_eq!(store.inbound_list(InboundStatus::Triage, 10, 0).await.unwrap().len(), 1, "{backend}");
     }
 }

@@ -887,6 +887,32 @@ pub struct QueueResponse {
     pub total: Option<i64>,
 }
 
+/// A text message to the 124 line as operators see it (`GET /v1/staff/inbound`): the
+/// original text, who sent it and how it ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct InboundMessageView {
+    /// What the triage actions take (`POST /v1/staff/inbound/{id}/file`).
+    pub id: i64,
+    /// The sender as the gateway wrote it.
+    pub from: String,
+    /// The text as received.
+    pub text: String,
+    /// When the gateway received it.
+    #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub received_at: OffsetDateTime,
+    /// `pending`, `filed`, `answered`, `triage`, `dismissed` or `limited`.
+    pub status: String,
+    /// Why it ended so: `unclassified` (no category the words point at), `unreadable`,
+    /// `too_long`, `no_phone`, `rate_limited`, a command (`track`, `reject`, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The complaint it filed or acted on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tracking_code: Option<TrackingCode>,
+}
+
 /// One staff read of a complaint's personal data (`GET /v1/staff/audit`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -3,7 +3,7 @@
 //! Each submodule holds one concept: [`category`], [`channel`], [`stage`], [`role`], the
 //! pure [`workflow`] rules, the service standards' clocks ([`deadlines`]), the citizen's side of them ([`journey`]: what they may do now, the
 //! business's answer, the verdict), [`tracking`] codes, [`phone`] numbers, [`text`]
-//! normalisation, [`labels`] (the one table of Persian messages for every error code), and
+//! normalisation, what an SMS to the 124 line asks for ([`inbound`]), [`labels`] (the one table of Persian messages for every error code), and
 //! [`api`], the request and response types of the HTTP protocol.
 
 pub mod api;
@@ -12,6 +12,7 @@ pub mod channel;
 pub mod clock;
 pub mod deadlines;
 pub mod guild;
+pub mod inbound;
 pub mod jalali;
 pub mod journey;
 pub mod labels;

@@ -4,6 +4,7 @@ pub mod auth;
 pub mod businesses;
 pub mod complaints;
 pub mod devices;
+pub mod inbound;
 pub mod meta;
 pub mod photos;
 pub mod scan;
@@ -36,6 +37,7 @@ pub fn router(state: AppState) -> Router {
         .merge(businesses::router())
         .merge(devices::router())
         .merge(crate::open311::router())
+        .merge(inbound::router())
         .layer(axum::middleware::from_fn(move |req, next| time_limit(timeout, req, next)));
     // Pages: a filing form with photos comes over slow mobile links too.
     let pages = crate::web::router().layer(axum::middleware::from_fn(move |req, next| time_limit(upload_timeout, req, next)));

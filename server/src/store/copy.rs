@@ -36,6 +36,7 @@ pub const TABLES: &[&str] = &[
     "devices",
     "push_outbox",
     "audit",
+    "inbound_sms",
 ];
 
 /// Columns that hold work in progress of one process, not data: left empty in the copy.

@@ -5,7 +5,8 @@
 //! [`Store`] is the union of one trait per concern — logins and sessions ([`AuthStore`]),
 //! staff accounts ([`StaffStore`]), complaints and their history ([`ComplaintStore`]), the SMS
 //! and push outboxes ([`OutboxStore`]), push devices ([`DeviceStore`]), the guild registry and
-//! settings ([`RegistryStore`]), Open311 keys and the public listing ([`Open311Store`]), what several processes on one database share
+//! settings ([`RegistryStore`]), Open311 keys and the public listing ([`Open311Store`]), text
+//! messages to the 124 line ([`InboundStore`]), what several processes on one database share
 //! ([`ReplicaStore`]) — so a backend implements each in a file of its own. Policy
 //! (what to say to whom, which tracking code to draw, whether a business is known) is decided
 //! by the callers and passed in: a backend only stores, atomically and durably.
@@ -219,6 +220,26 @@ pub trait RegistryStore: Send + Sync + 'static {
     async fn ping(&self) -> StoreResult<()>;
 }
 
+/// Text messages to the 124 line (issue 17). Each gateway message id is stored once; whoever
+/// stores it, or finds its previous handler's claim lapsed, handles it, and records how it
+/// ended together with the reply SMS in one transaction, so a redelivered message, another
+/// replica or a crash between cannot answer it twice or not at all.
+#[async_trait]
+pub trait InboundStore: Send + Sync + 'static {
+    /// Stores `message` unless its id is known, and claims it for `lease` when it is new or
+    /// still pending with a lapsed claim.
+    async fn claim_inbound(&self, message: NewInbound, now: OffsetDateTime, lease: Duration) -> StoreResult<InboundClaim>;
+    /// Claims, for `lease`, pending messages whose handler's claim lapsed (it died), oldest first.
+    async fn lapsed_inbound(&self, now: OffsetDateTime, lease: Duration, limit: i64) -> StoreResult<Vec<InboundRecord>>;
+    /// Moves message `id` from status `from` to `outcome`, queuing `reply` in the same
+    /// transaction; `false` (and nothing queued) when it was no longer in `from`.
+    async fn finish_inbound(&self, id: i64, from: InboundStatus, outcome: InboundOutcome, reply: Option<NewSms>, at: OffsetDateTime) -> StoreResult<bool>;
+    /// A message by row id.
+    async fn inbound_message(&self, id: i64) -> StoreResult<Option<InboundRecord>>;
+    /// A page of the messages in `status`, oldest first.
+    async fn inbound_list(&self, status: InboundStatus, limit: i64, offset: i64) -> StoreResult<Vec<InboundRecord>>;
+}
+
 /// A change committed by some process on the database, that every process serving from it
 /// must hear of at once.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -272,9 +293,9 @@ pub trait ReplicaStore: Send + Sync + 'static {
 
 /// Everything the server keeps. Implementations must make every write durable before they
 /// return (a 201 is only sent for what is on disk) and apply each write atomically.
-pub trait Store: AuthStore + StaffStore + ComplaintStore + OutboxStore + DeviceStore + RegistryStore + ReplicaStore + Open311Store {}
+pub trait Store: AuthStore + StaffStore + ComplaintStore + OutboxStore + DeviceStore + RegistryStore + ReplicaStore + Open311Store + InboundStore {}
 
-impl<T: AuthStore + StaffStore + ComplaintStore + OutboxStore + DeviceStore + RegistryStore + ReplicaStore + Open311Store> Store for T {}
+impl<T: AuthStore + StaffStore + ComplaintStore + OutboxStore + DeviceStore + RegistryStore + ReplicaStore + Open311Store + InboundStore> Store for T {}
 
 /// Opens the store a database URL names: `sqlite://PATH` (or `sqlite:PATH`), or
 /// `postgres://USER@HOST:PORT/DB` (or `postgresql://…`; libpq's URL options such as

@@ -849,3 +849,111 @@ pub struct PublicFilter {
     /// At most this many.
     pub limit: i64,
 }
+
+/// A text message to the 124 line, as a gateway delivered it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewInbound {
+    /// The gateway's id of the message (`kavenegar:…`, `cli:…`): a message is handled once per id.
+    pub message_id: String,
+    /// The sender as the gateway wrote it (a phone number, normally).
+    pub sender: String,
+    /// The line it was sent to.
+    pub line: String,
+    /// The text, as received.
+    pub text: String,
+    /// When the gateway received it.
+    pub received_at: OffsetDateTime,
+}
+
+/// Where an inbound message stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum InboundStatus {
+    /// Received, not yet handled (or its handler died: due again after its claim lapses).
+    Pending,
+    /// A complaint was filed from it.
+    Filed,
+    /// A command was carried out or answered (stage, decision, withdrawal, help).
+    Answered,
+    /// Waiting in the operators' triage list.
+    Triage,
+    /// An operator set it aside (not a complaint).
+    Dismissed,
+    /// The sender was over their limit: kept, not answered.
+    Limited,
+}
+
+impl InboundStatus {
+    /// Every status.
+    pub const ALL: [InboundStatus; 6] =
+        [InboundStatus::Pending, InboundStatus::Filed, InboundStatus::Answered, InboundStatus::Triage, InboundStatus::Dismissed, InboundStatus::Limited];
+
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InboundStatus::Pending => "pending",
+            InboundStatus::Filed => "filed",
+            InboundStatus::Answered => "answered",
+            InboundStatus::Triage => "triage",
+            InboundStatus::Dismissed => "dismissed",
+            InboundStatus::Limited => "limited",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+}
+
+/// A stored inbound message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InboundRecord {
+    /// Row id (what the triage list acts on).
+    pub id: i64,
+    /// The gateway's message id.
+    pub message_id: String,
+    /// The sender as received.
+    pub sender: String,
+    /// The line it was sent to.
+    pub line: String,
+    /// The text as received.
+    pub text: String,
+    /// When the gateway received it.
+    pub received_at: OffsetDateTime,
+    /// Where it stands.
+    pub status: InboundStatus,
+    /// Why it ended as it did (`unclassified`, `too_long`, `track`, `complaint_quota`, …).
+    pub reason: Option<String>,
+    /// The complaint it filed or acted on.
+    pub tracking_code: Option<TrackingCode>,
+    /// The operator who filed or dismissed it from the triage list.
+    pub handled_by: Option<i64>,
+    /// When it was stored.
+    pub created_at: OffsetDateTime,
+    /// When it was handled.
+    pub handled_at: Option<OffsetDateTime>,
+}
+
+/// What [`InboundStore::claim_inbound`](super::InboundStore::claim_inbound) found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InboundClaim {
+    /// The caller handles it now (new, or its previous handler's claim lapsed).
+    Mine(InboundRecord),
+    /// It was handled already: a redelivery.
+    Done(InboundRecord),
+    /// Another process is handling it right now.
+    Busy,
+}
+
+/// How an inbound message ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InboundOutcome {
+    /// The new status.
+    pub status: InboundStatus,
+    /// Why.
+    pub reason: Option<String>,
+    /// The complaint concerned.
+    pub tracking_code: Option<TrackingCode>,
+    /// The operator, when one acted from the triage list.
+    pub handled_by: Option<i64>,
+}

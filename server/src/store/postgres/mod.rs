@@ -22,6 +22,7 @@ mod complaints;
 mod devices;
 mod feed;
 mod open311;
+mod inbound;
 mod outbox;
 mod registry;
 mod replica;

@@ -54,7 +54,8 @@ impl Db {
         // is due again now.
         conn.execute_batch(
             "UPDATE outbox SET claimed_until = NULL WHERE claimed_until IS NOT NULL;
-             UPDATE push_outbox SET claimed_until = NULL WHERE claimed_until IS NOT NULL;",
+             UPDATE push_outbox SET claimed_until = NULL WHERE claimed_until IS NOT NULL;
+             UPDATE inbound_sms SET claimed_until = NULL WHERE claimed_until IS NOT NULL;",
         )?;
 
         let mut readers = Vec::with_capacity(READERS);

@@ -10,6 +10,7 @@ mod auth;
 mod complaints;
 mod devices;
 mod open311;
+mod inbound;
 mod outbox;
 mod registry;
 mod staff;
