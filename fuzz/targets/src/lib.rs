@@ -32,8 +32,11 @@ pub use scan_image::scan_image;
 pub use text::text;
 pub use tracking_code::tracking_code;
 
+/// A fuzz target: takes any bytes, panics only on a bug.
+pub type Target = fn(&[u8]);
+
 /// Every target by name (the name of its corpus folder and of its cargo-fuzz binary).
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Target)] = &[
     ("form_fields", form_fields),
     ("guild", guild),
     ("phone", phone),
