@@ -233,6 +233,9 @@ struct ServeArgs {
     /// Working days past its deadline before a complaint is raised to the supervisors.
     #[arg(long, env = "SAMAT_RAISE_AFTER_DAYS", default_value_t = deadlines::DEFAULT_RAISE_AFTER_DAYS, value_parser = clap::value_parser!(u32).range(1..=60))]
     raise_after_days: u32,
+    /// Minutes between two rollups of the public statistics (`/stats`, `/v1/stats`); one runs at start.
+    #[arg(long, env = "SAMAT_STATS_EVERY", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=24 * 60))]
+    stats_every: u64,
 }
 
 fn parse_deadline(s: &str) -> Result<(Stage, u32), String> {
@@ -325,6 +328,7 @@ impl ServeArgs {
                 photo_bytes_per_complaint: self.photo_mb_per_complaint.max(1) * 1024 * 1024,
                 photo_bytes_per_citizen_per_day: self.photo_mb_per_citizen_per_day.max(1) * 1024 * 1024,
             },
+            stats_every: Duration::from_secs(self.stats_every * 60),
             ..Settings::default()
         }
     }

@@ -24,6 +24,7 @@ pub mod routes;
 pub mod sessions;
 pub mod sms;
 pub mod state;
+pub mod stats;
 pub mod store;
 pub mod views;
 pub mod web;
@@ -49,6 +50,7 @@ pub async fn serve(
     let push_worker = tokio::spawn(push::outbox::run(state.store.clone(), pusher, state.push_wake.clone(), state.metrics.clone(), stop_rx.clone()));
     let pruner = tokio::spawn(prune_outboxes(state.store.clone(), state.settings.outbox_retention, stop_rx.clone()));
     let sweeper = tokio::spawn(overdue::run(state.clone(), std::time::Duration::from_secs(3600), stop_rx.clone()));
+    let statistician = tokio::spawn(stats::run(state.clone(), state.settings.stats_every, stop_rx.clone()));
     let (limits, hub) = (state.limits.clone(), state.hub.clone());
     let mut stop_shrinking = stop_rx.clone();
     let shrinker = tokio::spawn(async move {
@@ -82,6 +84,7 @@ pub async fn serve(
     let _ = pruner.await;
     let _ = shrinker.await;
     let _ = sweeper.await;
+    let _ = statistician.await;
     if let Some(feed) = feed {
         let _ = feed.await;
     }

@@ -68,6 +68,8 @@ pub struct Settings {
     pub metrics: MetricsAccess,
     /// How long each stage may take, and the office calendar the days are counted in.
     pub standards: ServiceStandards,
+    /// How often the public statistics are rolled up again (one rollup runs at start).
+    pub stats_every: Duration,
 }
 
 /// Who may read the Prometheus metrics.
@@ -125,6 +127,7 @@ impl Default for Settings {
             quotas: Quotas::default(),
             metrics: MetricsAccess::Off,
             standards: ServiceStandards::default(),
+            stats_every: Duration::from_secs(600),
         }
     }
 }
@@ -150,6 +153,9 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// The latest overdue digest (made at start and every hour by [`crate::overdue::run`]).
     pub overdue: Arc<std::sync::RwLock<Option<crate::overdue::OverdueDigest>>>,
+    /// The latest public statistics (rolled up at start and every `stats_every` by
+    /// [`crate::stats::run`]); `None` until the first rollup ends.
+    pub stats: Arc<std::sync::RwLock<Option<Arc<crate::stats::Published>>>>,
     /// Permits for CPU-heavy work (decoding photos, reading barcodes, hashing passwords):
     /// at most one job per core runs at once, the rest wait their turn.
     pub heavy: Arc<Semaphore>,
@@ -189,6 +195,7 @@ impl AppState {
             push_wake: Arc::new(Notify::new()),
             metrics: Arc::new(Metrics::new()),
             overdue: Arc::new(std::sync::RwLock::new(None)),
+            stats: Arc::new(std::sync::RwLock::new(None)),
             heavy: Arc::new(Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()))),
         }
     }

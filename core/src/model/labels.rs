@@ -127,6 +127,11 @@ const MESSAGES: &[Message] = &[
     ),
     m("busy", "سامانه لحظه‌ای پرکار است. چند ثانیه بعد دوباره تلاش کنید.", "The service is busy. Try again in a few seconds."),
     m(
+        "stats_not_ready",
+        "آمار در حال آماده شدن است. چند دقیقه بعد دوباره سر بزنید.",
+        "The statistics are being prepared. Come back in a few minutes.",
+    ),
+    m(
         "complaint_quota",
         "امروز بیش از حد مجاز شکایت ثبت کرده‌اید. فردا دوباره تلاش کنید یا با ۱۲۴ تماس بگیرید.",
         "You filed the most complaints allowed today. Try tomorrow, or call 124.",

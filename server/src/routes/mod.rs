@@ -8,6 +8,7 @@ pub mod meta;
 pub mod photos;
 pub mod scan;
 pub mod staff;
+pub mod stats;
 pub mod sync;
 
 use std::time::Duration;
@@ -33,6 +34,7 @@ pub fn router(state: AppState) -> Router {
         .merge(complaints::router())
         .merge(staff::router())
         .merge(meta::router())
+        .merge(stats::router())
         .merge(businesses::router())
         .merge(devices::router())
         .layer(axum::middleware::from_fn(move |req, next| time_limit(timeout, req, next)));

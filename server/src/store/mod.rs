@@ -6,8 +6,8 @@
 //! staff accounts ([`StaffStore`]), complaints and their history ([`ComplaintStore`]), the SMS
 //! and push outboxes ([`OutboxStore`]), push devices ([`DeviceStore`]), the guild registry and
 //! settings ([`RegistryStore`]), what several processes on one database share
-//! ([`ReplicaStore`]) — so a backend implements each in a file of its own. Policy
-//! (what to say to whom, which tracking code to draw, whether a business is known) is decided
+//! ([`ReplicaStore`]), what the public statistics read ([`StatsStore`]) — so a backend
+//! implements each in a file of its own. Policy (what to say to whom, which tracking code to draw, whether a business is known) is decided
 //! by the callers and passed in: a backend only stores, atomically and durably.
 
 pub mod copy;
@@ -27,6 +27,7 @@ use uuid::Uuid;
 
 pub use error::{StoreError, StoreResult};
 pub use records::*;
+pub use samat_core::model::stats::rollup::StagePath;
 
 /// Login codes and sessions.
 #[async_trait]
@@ -126,6 +127,15 @@ pub trait ComplaintStore: Send + Sync + 'static {
     async fn record_read(&self, entry: AuditEntry) -> StoreResult<()>;
     /// Recorded staff reads, newest first.
     async fn audit(&self, filter: AuditFilter) -> StoreResult<Vec<AuditRecord>>;
+}
+
+/// What the public statistics read: every complaint's stage path, without any personal data.
+#[async_trait]
+pub trait StatsStore: Send + Sync + 'static {
+    /// Calls `each` with every complaint's category, province, filing time, current stage and
+    /// the stages it entered (from its `created` and `stage` events, in order), in one
+    /// consistent read, in no promised order. For a periodic job: it reads every complaint.
+    async fn each_stage_path(&self, each: Box<dyn FnMut(StagePath) + Send>) -> StoreResult<()>;
 }
 
 /// How long an outbox row handed to a worker stays its own: if the worker's process dies
@@ -256,9 +266,9 @@ pub trait ReplicaStore: Send + Sync + 'static {
 
 /// Everything the server keeps. Implementations must make every write durable before they
 /// return (a 201 is only sent for what is on disk) and apply each write atomically.
-pub trait Store: AuthStore + StaffStore + ComplaintStore + OutboxStore + DeviceStore + RegistryStore + ReplicaStore {}
+pub trait Store: AuthStore + StaffStore + ComplaintStore + OutboxStore + DeviceStore + RegistryStore + ReplicaStore + StatsStore {}
 
-impl<T: AuthStore + StaffStore + ComplaintStore + OutboxStore + DeviceStore + RegistryStore + ReplicaStore> Store for T {}
+impl<T: AuthStore + StaffStore + ComplaintStore + OutboxStore + DeviceStore + RegistryStore + ReplicaStore + StatsStore> Store for T {}
 
 /// Opens the store a database URL names: `sqlite://PATH` (or `sqlite:PATH`), or
 /// `postgres://USER@HOST:PORT/DB` (or `postgresql://…`; libpq's URL options such as

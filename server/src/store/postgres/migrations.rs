@@ -196,6 +196,11 @@ pub const STEPS: &[&str] = &[
     CREATE UNLOGGED TABLE rate_limits (key text PRIMARY KEY, tat timestamptz NOT NULL);
     CREATE INDEX rate_limits_by_tat ON rate_limits(tat);
     "#,
+    // v3: the public statistics' rollup walks every complaint's stage path (its `created` and
+    // `stage` events, in order) from this index alone.
+    r#"
+    CREATE INDEX events_stage_path ON events(complaint_id, seq) INCLUDE (to_stage, at) WHERE kind IN ('created', 'stage');
+    "#,
 ];
 
 /// The schema version this build writes.

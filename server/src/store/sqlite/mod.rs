@@ -12,6 +12,7 @@ mod devices;
 mod outbox;
 mod registry;
 mod staff;
+mod stats;
 
 use std::path::Path;
 
