@@ -150,7 +150,9 @@ fn figures(s: &PublicStats, index: &crate::stats::FiledIndex, category: Option<C
 
     let mut funnel: Vec<(&str, Option<u64>)> = vec![(Stage::Received.label_fa(), total)];
     funnel.extend(
-        FUNNEL_STAGES.iter().map(|&st| (st.label_fa(), s.funnel.iter().find(|c| c.category == category && c.province == area && c.stage == st).and_then(|c| c.count))),
+        FUNNEL_STAGES
+            .iter()
+            .map(|&st| (st.label_fa(), s.funnel.iter().find(|c| c.category == category && c.province == area && c.stage == st).and_then(|c| c.count))),
     );
     out.push(Figure {
         id: "funnel",

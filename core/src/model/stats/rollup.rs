@@ -66,10 +66,7 @@ impl Tallies {
             if stage.is_final() {
                 continue;
             }
-            let due = *self
-                .due
-                .entry((stage, entered.to_offset(IRAN).date()))
-                .or_insert_with(|| standards.deadline(stage, entered).map(|d| d.due_at));
+            let due = *self.due.entry((stage, entered.to_offset(IRAN).date())).or_insert_with(|| standards.deadline(stage, entered).map(|d| d.due_at));
             let tally = self.exits.entry((c.category, c.area, stage)).or_default();
             let minutes = ((left - entered).whole_minutes()).clamp(0, i64::from(u32::MAX)) as u32;
             tally.minutes.push(minutes);
