@@ -65,9 +65,12 @@ pub async fn rollup(state: &AppState, now: OffsetDateTime) -> Result<Published, 
     Ok(Published { took: started.elapsed(), ..published })
 }
 
-/// The cells of complaints filed, by category, province and month (`None`: all).
+/// A cell of complaints filed: category, province and month (`None`: all).
+pub type FiledKey = (Option<Category>, Option<Area>, Option<JalaliMonth>);
+
+/// The cells of complaints filed, by their key.
 #[derive(Debug, Default)]
-pub struct FiledIndex(HashMap<(Option<Category>, Option<Area>, Option<JalaliMonth>), usize>);
+pub struct FiledIndex(HashMap<FiledKey, usize>);
 
 impl FiledIndex {
     /// The index of `s`'s cells.

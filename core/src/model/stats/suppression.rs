@@ -182,7 +182,8 @@ mod tests {
     #[test]
     fn complementary_cells_are_withheld_beside_small_ones() {
         // (table, withheld cells as (row, column); the last row and column are the totals)
-        let cases: Vec<(Vec<&[u64]>, Vec<(usize, usize)>)> = vec![
+        type Case = (Vec<&'static [u64]>, Vec<(usize, usize)>);
+        let cases: Vec<Case> = vec![
             // Nothing small: nothing withheld.
             (vec![&[12, 30], &[7, 9]], vec![]),
             // Zeros are shown, and their totals too.
