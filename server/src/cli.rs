@@ -300,6 +300,30 @@ struct ServeArgs {
     /// Working days past its deadline before a complaint is raised to the supervisors.
     #[arg(long, env = "SAMAT_RAISE_AFTER_DAYS", default_value_t = deadlines::DEFAULT_RAISE_AFTER_DAYS, value_parser = clap::value_parser!(u32).range(1..=60))]
     raise_after_days: u32,
+    /// How often the public statistics (`/stats`, `/v1/stats`) are rolled up again, one rollup
+    /// running at start: `10m`, `30s`, `1h` (a bare number is minutes), 1 s to 24 h.
+    #[arg(long, env = "SAMAT_STATS_EVERY", default_value = "10m", value_parser = parse_every)]
+    stats_every: Duration,
+}
+
+/// `30s`, `10m`, `1h`, or a bare number of minutes, between 1 second and 24 hours.
+fn parse_every(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let (number, unit) = match s.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => (&s[..i], c),
+        _ => (s, 'm'),
+    };
+    let n: u64 = number.trim().parse().map_err(|_| format!("expected a period like 10m, 30s or 1h, not {s:?}"))?;
+    let secs = match unit {
+        's' => n,
+        'm' => n.saturating_mul(60),
+        'h' => n.saturating_mul(3600),
+        _ => return Err(format!("unknown unit in {s:?}: use s, m or h")),
+    };
+    if !(1..=24 * 3600).contains(&secs) {
+        return Err(format!("{s:?} is outside 1s to 24h"));
+    }
+    Ok(Duration::from_secs(secs))
 }
 
 fn parse_deadline(s: &str) -> Result<(Stage, u32), String> {
@@ -412,6 +436,7 @@ impl ServeArgs {
                 photo_bytes_per_complaint: self.photo_mb_per_complaint.max(1) * 1024 * 1024,
                 photo_bytes_per_citizen_per_day: self.photo_mb_per_citizen_per_day.max(1) * 1024 * 1024,
             },
+            stats_every: self.stats_every,
             ..Settings::default()
         }
     }
@@ -650,4 +675,18 @@ async fn import_businesses(database: &str, file: &std::path::Path) -> anyhow::Re
     }
     println!("{} ({:.1} s)", report.summary(), started.elapsed().as_secs_f64());
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stats_periods_read_with_their_units() {
+        for (raw, secs) in
+            [("10m", Some(600)), ("30s", Some(30)), ("1h", Some(3600)), ("15", Some(900)), ("0s", None), ("25h", None), ("5d", None), ("m", None)]
+        {
+            assert_eq!(parse_every(raw).ok(), secs.map(Duration::from_secs), "{raw}");
+        }
+    }
 }

@@ -27,6 +27,7 @@ pub mod routes;
 pub mod sessions;
 pub mod sms;
 pub mod state;
+pub mod stats;
 pub mod store;
 pub mod views;
 pub mod web;
@@ -54,6 +55,7 @@ pub async fn serve(
     let sweeper = tokio::spawn(overdue::run(state.clone(), std::time::Duration::from_secs(3600), stop_rx.clone()));
     let inbound_sweeper = tokio::spawn(inbound::sweep(state.clone(), stop_rx.clone()));
     let inbox = state.settings.inbound_poll.clone().map(|options| tokio::spawn(inbound::kavenegar::run(state.clone(), options, stop_rx.clone())));
+    let statistician = tokio::spawn(stats::run(state.clone(), state.settings.stats_every, stop_rx.clone()));
     let (limits, hub) = (state.limits.clone(), state.hub.clone());
     let mut stop_shrinking = stop_rx.clone();
     let shrinker = tokio::spawn(async move {
@@ -91,6 +93,7 @@ pub async fn serve(
     if let Some(inbox) = inbox {
         let _ = inbox.await;
     }
+    let _ = statistician.await;
     if let Some(feed) = feed {
         let _ = feed.await;
     }

@@ -10,7 +10,7 @@ use serde_json::{json, Map, Value};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::routes::{auth, businesses, complaints, devices, inbound, meta, photos, scan, staff, sync};
+use crate::routes::{auth, businesses, complaints, devices, inbound, meta, photos, scan, staff, stats, sync};
 
 struct BearerAuth;
 
@@ -36,6 +36,7 @@ impl Modify for BearerAuth {
         businesses::show, businesses::search, businesses::keys, businesses::qr_png, crate::web::public::business_page,
         devices::register, devices::list, devices::unregister, devices::vapid_key,
         meta::categories, meta::stages, meta::healthz, meta::metrics, meta::openapi,
+        stats::stats_json, stats::stats_csv, crate::web::stats::stats_page,
     ),
     components(schemas(samat_core::model::api::Problem, samat_core::model::api::VerdictDetails, samat_core::model::guild::GuildKey,
         samat_core::model::api::PushMessage)),

@@ -76,6 +76,8 @@ pub struct Settings {
     pub inbound_sms_secret: Option<crate::inbound::Secret>,
     /// Kavenegar's inbox to poll for text messages to the 124 line (`None`: no poller).
     pub inbound_poll: Option<crate::inbound::kavenegar::InboxOptions>,
+    /// How often the public statistics are rolled up again (one rollup runs at start).
+    pub stats_every: Duration,
 }
 
 /// Who may read the Prometheus metrics.
@@ -137,6 +139,7 @@ impl Default for Settings {
             inbound_sms_per_phone_per_hour: 30,
             inbound_sms_secret: None,
             inbound_poll: None,
+            stats_every: Duration::from_secs(600),
         }
     }
 }
@@ -162,6 +165,9 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// The latest overdue digest (made at start and every hour by [`crate::overdue::run`]).
     pub overdue: Arc<std::sync::RwLock<Option<crate::overdue::OverdueDigest>>>,
+    /// The latest public statistics (rolled up at start and every `stats_every` by
+    /// [`crate::stats::run`]); `None` until the first rollup ends.
+    pub stats: Arc<std::sync::RwLock<Option<Arc<crate::stats::Published>>>>,
     /// Permits for CPU-heavy work (decoding photos, reading barcodes, hashing passwords):
     /// at most one job per core runs at once, the rest wait their turn.
     pub heavy: Arc<Semaphore>,
@@ -201,6 +207,7 @@ impl AppState {
             push_wake: Arc::new(Notify::new()),
             metrics: Arc::new(Metrics::new()),
             overdue: Arc::new(std::sync::RwLock::new(None)),
+            stats: Arc::new(std::sync::RwLock::new(None)),
             heavy: Arc::new(Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()))),
         }
     }

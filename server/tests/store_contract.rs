@@ -681,3 +681,31 @@ async fn the_triage_list_holds_what_waits_for_an_operator_oldest_first() {
         assert_eq!(store.inbound_list(InboundStatus::Triage, 10, 0).await.unwrap().len(), 1, "{backend}");
     }
 }
+
+#[tokio::test]
+async fn stage_paths_list_each_complaints_stages_in_order_without_notes_or_raises() {
+    for (backend, store, _dir) in backends().await {
+        let who = phone(15);
+        let moved = file(&*store, 1500, &who).await;
+        let waiting = file(&*store, 1501, &who).await;
+        store.record_change(change(&moved.tracking_code, Stage::Received, Stage::ExpertReview)).await.unwrap();
+        let mut note = change(&moved.tracking_code, Stage::ExpertReview, Stage::ExpertReview);
+        note.kind = EventKind::Note;
+        store.record_change(note).await.unwrap();
+        store.record_change(change(&moved.tracking_code, Stage::ExpertReview, Stage::Dismissed)).await.unwrap();
+        let paths = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let sink = paths.clone();
+        store.each_stage_path(Box::new(move |p| sink.lock().unwrap().push(p))).await.unwrap();
+        let mut paths = std::mem::take(&mut *paths.lock().unwrap());
+        paths.sort_by_key(|p| p.entered.len());
+        assert_eq!(paths.len(), 2, "{backend}");
+        let (w, m) = (&paths[0], &paths[1]);
+        assert_eq!(w.entered.iter().map(|e| e.0).collect::<Vec<_>>(), [Stage::Received], "{backend}");
+        assert_eq!((w.stage, w.category, w.filed_at), (Stage::Received, Category::NoInvoice, waiting.created_at), "{backend}");
+        assert_eq!(m.entered.iter().map(|e| e.0).collect::<Vec<_>>(), [Stage::Received, Stage::ExpertReview, Stage::Dismissed], "{backend}");
+        assert_eq!(m.stage, Stage::Dismissed, "{backend}");
+        assert_eq!(m.area, samat_core::model::stats::Area::Unplaced, "{backend}");
+        assert!(m.entered.windows(2).all(|w| w[0].1 <= w[1].1), "{backend}: in time order");
+        assert_eq!(m.entered[0].1, moved.created_at, "{backend}: received when filed");
+    }
+}

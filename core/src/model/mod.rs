@@ -20,6 +20,7 @@ pub mod phone;
 pub mod province;
 pub mod role;
 pub mod stage;
+pub mod stats;
 pub mod text;
 pub mod tracking;
 pub mod workflow;

@@ -9,6 +9,7 @@ pub mod meta;
 pub mod photos;
 pub mod scan;
 pub mod staff;
+pub mod stats;
 pub mod sync;
 
 use std::time::Duration;
@@ -34,6 +35,7 @@ pub fn router(state: AppState) -> Router {
         .merge(complaints::router())
         .merge(staff::router())
         .merge(meta::router())
+        .merge(stats::router())
         .merge(businesses::router())
         .merge(devices::router())
         .merge(crate::open311::router())

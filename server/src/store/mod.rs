@@ -7,7 +7,8 @@
 //! and push outboxes ([`OutboxStore`]), push devices ([`DeviceStore`]), the guild registry and
 //! settings ([`RegistryStore`]), Open311 keys and the public listing ([`Open311Store`]), text
 //! messages to the 124 line ([`InboundStore`]), what several processes on one database share
-//! ([`ReplicaStore`]) — so a backend implements each in a file of its own. Policy
+//! ([`ReplicaStore`]), what the public statistics read ([`StatsStore`]) — so a backend
+//! implements each in a file of its own. Policy
 //! (what to say to whom, which tracking code to draw, whether a business is known) is decided
 //! by the callers and passed in: a backend only stores, atomically and durably.
 
@@ -28,6 +29,7 @@ use uuid::Uuid;
 
 pub use error::{StoreError, StoreResult};
 pub use records::*;
+pub use samat_core::model::stats::rollup::StagePath;
 
 /// Login codes and sessions.
 #[async_trait]
@@ -143,6 +145,15 @@ pub trait Open311Store: Send + Sync + 'static {
     async fn revoke_api_key(&self, id: i64, at: OffsetDateTime) -> StoreResult<bool>;
     /// Complaints matching `filter`, newest first, at most `filter.limit`.
     async fn public_complaints(&self, filter: PublicFilter) -> StoreResult<Vec<ComplaintRecord>>;
+}
+
+/// What the public statistics read: every complaint's stage path, without any personal data.
+#[async_trait]
+pub trait StatsStore: Send + Sync + 'static {
+    /// Calls `each` with every complaint's category, province, filing time, current stage and
+    /// the stages it entered (from its `created` and `stage` events, in order), in one
+    /// consistent read, in no promised order. For a periodic job: it reads every complaint.
+    async fn each_stage_path(&self, each: Box<dyn FnMut(StagePath) + Send>) -> StoreResult<()>;
 }
 
 /// How long an outbox row handed to a worker stays its own: if the worker's process dies
@@ -293,9 +304,15 @@ pub trait ReplicaStore: Send + Sync + 'static {
 
 /// Everything the server keeps. Implementations must make every write durable before they
 /// return (a 201 is only sent for what is on disk) and apply each write atomically.
-pub trait Store: AuthStore + StaffStore + ComplaintStore + OutboxStore + DeviceStore + RegistryStore + ReplicaStore + Open311Store + InboundStore {}
+pub trait Store:
+    AuthStore + StaffStore + ComplaintStore + OutboxStore + DeviceStore + RegistryStore + ReplicaStore + Open311Store + InboundStore + StatsStore
+{
+}
 
-impl<T: AuthStore + StaffStore + ComplaintStore + OutboxStore + DeviceStore + RegistryStore + ReplicaStore + Open311Store + InboundStore> Store for T {}
+impl<T: AuthStore + StaffStore + ComplaintStore + OutboxStore + DeviceStore + RegistryStore + ReplicaStore + Open311Store + InboundStore + StatsStore> Store
+    for T
+{
+}
 
 /// Opens the store a database URL names: `sqlite://PATH` (or `sqlite:PATH`), or
 /// `postgres://USER@HOST:PORT/DB` (or `postgresql://…`; libpq's URL options such as

@@ -8,6 +8,7 @@
 //! workflow rules, limits and notifications are the same whichever door a person uses.
 
 pub mod assets;
+pub mod chart;
 pub mod form;
 pub mod format;
 pub mod page;
@@ -15,6 +16,7 @@ pub mod portal;
 pub mod public;
 pub mod session;
 pub mod staff;
+pub mod stats;
 
 use axum::Router;
 
@@ -22,5 +24,5 @@ use crate::state::AppState;
 
 /// Routes of every page and asset.
 pub fn router() -> Router<AppState> {
-    Router::new().merge(assets::router()).merge(staff::router()).merge(portal::router())
+    Router::new().merge(assets::router()).merge(staff::router()).merge(portal::router()).merge(stats::router())
 }

@@ -233,6 +233,11 @@ pub const STEPS: &[&str] = &[
     );
     CREATE INDEX inbound_sms_by_status ON inbound_sms(status, id);
     "#,
+    // The public statistics' rollup walks every complaint's stage path (its `created` and
+    // `stage` events, in order) from this index alone.
+    r#"
+    CREATE INDEX events_stage_path ON events(complaint_id, seq) INCLUDE (to_stage, at) WHERE kind IN ('created', 'stage');
+    "#,
 ];
 
 /// The schema version this build writes.

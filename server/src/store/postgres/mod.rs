@@ -27,6 +27,7 @@ mod outbox;
 mod registry;
 mod replica;
 mod staff;
+mod stats;
 
 use std::str::FromStr;
 use std::sync::Arc;

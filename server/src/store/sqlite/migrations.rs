@@ -260,6 +260,11 @@ pub const STEPS: &[&str] = &[
     );
     CREATE INDEX inbound_sms_by_status ON inbound_sms(status, id);
     "#,
+    // The public statistics' rollup walks every complaint's stage path (its `created` and
+    // `stage` events, in order) from this index alone, without reading the event rows.
+    r#"
+    CREATE INDEX events_stage_path ON events(complaint_id, seq, to_stage, at) WHERE kind IN ('created', 'stage');
+    "#,
 ];
 
 /// Fills what the SQL steps cannot compute: the search keys of businesses stored before v4

@@ -14,6 +14,7 @@ mod open311;
 mod outbox;
 mod registry;
 mod staff;
+mod stats;
 
 use std::path::Path;
 

@@ -1,0 +1,163 @@
+//! The public statistics' rollup: at start and every `--stats-every` minutes, every
+//! complaint's stage path is read from the store in one pass, tallied and published
+//! ([`samat_core::model::stats::rollup`]), and the result kept in memory with its JSON and CSV
+//! already written, so `/v1/stats`, `/v1/stats.csv` and `/stats` never touch the database.
+//!
+//! A full pass per rollup (rather than an incremental one) keeps the figures consistent: a
+//! complaint placed in another province later, or moved on, is counted where it is now; on a
+//! million complaints it takes seconds (see the README), once per period.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use samat_core::model::stats::rollup::{publish, Tallies};
+use samat_core::model::stats::{Area, JalaliMonth, PublicStats, SUPPRESSION_THRESHOLD};
+use samat_core::model::Category;
+use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
+
+use crate::state::AppState;
+use crate::store::StoreError;
+
+/// One rollup, ready to serve.
+#[derive(Debug)]
+pub struct Published {
+    /// The figures.
+    pub stats: PublicStats,
+    /// `/v1/stats`'s body.
+    pub json: Vec<u8>,
+    /// `/v1/stats.csv`'s body (UTF-8 with a byte-order mark, so Excel reads the Persian).
+    pub csv: Vec<u8>,
+    /// Where each cell of `stats.filed` is, for the page.
+    pub filed_index: FiledIndex,
+    /// The strong ETag of both (they change together).
+    pub etag: String,
+    /// How many complaints were counted.
+    pub complaints: u64,
+    /// How long the rollup took.
+    pub took: Duration,
+}
+
+/// Reads every complaint and publishes the figures as of `now`.
+pub async fn rollup(state: &AppState, now: OffsetDateTime) -> Result<Published, StoreError> {
+    let started = Instant::now();
+    let tallies = Arc::new(Mutex::new(Tallies::default()));
+    let standards = state.settings.standards.clone();
+    let sink = tallies.clone();
+    state
+        .store
+        .each_stage_path(Box::new(move |path| {
+            sink.lock().unwrap_or_else(|e| e.into_inner()).add(&standards, &path);
+        }))
+        .await?;
+    let tallies = std::mem::take(&mut *tallies.lock().unwrap_or_else(|e| e.into_inner()));
+    let published = tokio::task::spawn_blocking(move || {
+        let stats = publish(&tallies, now, SUPPRESSION_THRESHOLD);
+        let json = serde_json::to_vec(&stats).unwrap_or_default();
+        let csv = csv(&stats);
+        let etag = format!("\"{}\"", hex(&Sha256::digest(&json)[..12]));
+        let filed_index = FiledIndex::of(&stats);
+        Published { stats, json, csv, filed_index, etag, complaints: tallies.complaints(), took: Duration::ZERO }
+    })
+    .await
+    .map_err(|e| StoreError::Backend(format!("statistics rollup failed: {e}")))?;
+    Ok(Published { took: started.elapsed(), ..published })
+}
+
+/// A cell of complaints filed: category, province and month (`None`: all).
+pub type FiledKey = (Option<Category>, Option<Area>, Option<JalaliMonth>);
+
+/// The cells of complaints filed, by their key.
+#[derive(Debug, Default)]
+pub struct FiledIndex(HashMap<FiledKey, usize>);
+
+impl FiledIndex {
+    /// The index of `s`'s cells.
+    pub fn of(s: &PublicStats) -> FiledIndex {
+        FiledIndex(s.filed.iter().enumerate().map(|(i, c)| ((c.category, c.province, c.month), i)).collect())
+    }
+
+    /// The published count of a cell (`None`: withheld; a cube cell not listed is 0).
+    pub fn count(&self, s: &PublicStats, category: Option<Category>, area: Option<Area>, month: Option<JalaliMonth>) -> Option<u64> {
+        match self.0.get(&(category, area, month)) {
+            Some(&i) => s.filed[i].count,
+            None => Some(0),
+        }
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Rolls up at start and then every `every`, keeping the latest in the state, until shutdown.
+pub async fn run(state: AppState, every: Duration, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = shutdown.changed() => return,
+        }
+        if *shutdown.borrow() {
+            return;
+        }
+        match rollup(&state, OffsetDateTime::now_utc()).await {
+            Ok(p) => {
+                tracing::info!(complaints = p.complaints, took_ms = p.took.as_millis() as u64, "statistics rolled up");
+                *state.stats.write().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(p));
+            }
+            Err(e) => tracing::warn!(error = %e, "statistics rollup: could not read the complaints"),
+        }
+    }
+}
+
+/// The latest rollup, if one has ended.
+pub fn latest(state: &AppState) -> Option<Arc<Published>> {
+    state.stats.read().unwrap_or_else(|e| e.into_inner()).clone()
+}
+
+/// The CSV's header: one figure per row (long format), ready for a pivot table. `all` in a
+/// dimension means every value of it; `value` is empty where withheld.
+pub const CSV_HEADER: &str = "figure,category,category_fa,province,province_fa,month,month_fa,item,item_fa,value,suppressed";
+
+fn field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_owned()
+    }
+}
+
+/// The figures as CSV, UTF-8 with a byte-order mark.
+pub fn csv(s: &PublicStats) -> Vec<u8> {
+    let mut out = String::from("\u{feff}");
+    out.push_str(CSV_HEADER);
+    out.push_str("\r\n");
+    let category = |c: Option<Category>| c.map_or(("all", "همه"), |c| (c.wire_name(), c.label_fa()));
+    let area = |a: Option<Area>| a.map_or(("all", "همه"), |a| (a.wire_name(), a.label_fa()));
+    let month = |m: Option<JalaliMonth>| m.map_or(("all".to_owned(), "همه".to_owned()), |m| (m.wire_name(), m.label_fa()));
+    let mut row = |figure: &str, c: Option<Category>, a: Option<Area>, m: Option<JalaliMonth>, item: (&str, &str), value: Option<String>, suppressed: bool| {
+        let (c, a, m) = (category(c), area(a), month(m));
+        let cols = [figure, c.0, c.1, a.0, a.1, &m.0, &m.1, item.0, item.1, value.as_deref().unwrap_or(""), if suppressed { "1" } else { "0" }];
+        out.push_str(&cols.iter().map(|f| field(f)).collect::<Vec<_>>().join(","));
+        out.push_str("\r\n");
+    };
+    for c in &s.filed {
+        row("filed", c.category, c.province, c.month, ("", ""), c.count.map(|n| n.to_string()), c.suppressed);
+    }
+    for c in &s.outcomes {
+        row("outcome", c.category, c.province, None, (c.outcome.wire_name(), c.outcome.label_fa()), c.count.map(|n| n.to_string()), c.suppressed);
+    }
+    for c in &s.funnel {
+        row("reached_stage", c.category, c.province, None, (c.stage.wire_name(), c.stage.label_fa()), c.count.map(|n| n.to_string()), c.suppressed);
+    }
+    for t in &s.timing {
+        let item = (t.stage.wire_name(), t.stage.label_fa());
+        for (figure, value) in [("median_days", t.median_days), ("p90_days", t.p90_days), ("on_time_percent", t.on_time_percent)] {
+            row(figure, t.category, t.province, None, item, value.map(|v| v.to_string()), value.is_none());
+        }
+    }
+    out.into_bytes()
+}
