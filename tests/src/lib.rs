@@ -53,6 +53,16 @@ pub fn fresh_postgres_database() -> String {
     format!("{base}/{name}")
 }
 
+/// Whether something on `port` answers an HTTP request (any status).
+fn answers_http(port: u16) -> bool {
+    use std::io::{Read, Write};
+    let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) else { return false };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
+    let _ = stream.set_write_timeout(Some(Duration::from_secs(2)));
+    let mut head = [0u8; 5];
+    stream.write_all(b"GET /healthz HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").is_ok() && stream.read_exact(&mut head).is_ok() && &head == b"HTTP/"
+}
+
 /// A free loopback port.
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
@@ -106,7 +116,7 @@ impl Server {
             })
             .collect();
         servers.iter_mut().for_each(Server::launch);
-        servers.iter().for_each(Server::wait_ready);
+        servers.iter_mut().for_each(|s| s.become_ready(true));
         servers
     }
 
@@ -162,7 +172,7 @@ impl Server {
 
     fn spawn(&mut self) {
         self.launch();
-        self.wait_ready();
+        self.become_ready(true);
     }
 
     /// Generous rate limits so tests can log in often, unless the test sets a limit itself.
@@ -187,11 +197,40 @@ impl Server {
         self.dir.path().join(format!("server-{}.log", self.port))
     }
 
-    fn wait_ready(&self) {
+    /// Waits until the launched process answers HTTP. One that exited first (its port was
+    /// taken between [`free_port`] and its bind, by another test's server or outgoing
+    /// connection) is launched again: on a new port when `may_move`, else on its own port
+    /// once that is free again (a restart keeps its URL).
+    fn become_ready(&mut self, may_move: bool) {
+        for _ in 0..5 {
+            if self.wait_ready() {
+                return;
+            }
+            if may_move {
+                self.port = free_port();
+                self.url = format!("http://127.0.0.1:{}", self.port);
+            } else {
+                std::thread::sleep(Duration::from_millis(250));
+            }
+            self.launch();
+        }
+        panic!("server exited at every start; log:\n{}", std::fs::read_to_string(self.log_path()).unwrap_or_default());
+    }
+
+    /// `true` once the process answers an HTTP request on its port, `false` if it exited
+    /// first. A bare TCP connect is not enough: with nothing listening, a connection from an
+    /// ephemeral port equal to the target port connects to itself.
+    fn wait_ready(&mut self) -> bool {
         let deadline = Instant::now() + Duration::from_secs(30);
         while Instant::now() < deadline {
-            if std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
-                return;
+            if let Some(child) = self.child.as_mut() {
+                if matches!(child.try_wait(), Ok(Some(_))) {
+                    self.child = None;
+                    return false;
+                }
+            }
+            if answers_http(self.port) {
+                return true;
             }
             std::thread::sleep(Duration::from_millis(20));
         }
@@ -225,7 +264,8 @@ impl Server {
     /// Starts the process again on the same port and database.
     pub fn restart(&mut self) {
         self.kill();
-        self.spawn();
+        self.launch();
+        self.become_ready(false);
     }
 
     /// Every SMS written so far.
