@@ -119,6 +119,7 @@ pub async fn push(
 pub struct InboundQuery {
     /// `triage` (default: waiting for an operator), `limited` (kept over the sender's limit),
     /// `filed`, `answered`, `dismissed` or `pending`.
+    #[param(pattern = r"^\s*(triage|limited|filed|answered|dismissed|pending)?\s*$")]
     pub status: Option<String>,
     /// Most items (1–500, default 100).
     pub limit: Option<i64>,
@@ -154,7 +155,7 @@ fn message_id_path(raw: &str) -> ApiResult<i64> {
 /// unreadable, too long, not from a mobile), oldest first, with the original text; an
 /// operator files each (`…/file`) or sets it aside (`…/dismiss`).
 #[utoipa::path(get, path = "/v1/staff/inbound", tag = "staff", params(InboundQuery), security(("bearer" = [])),
-    responses((status = 200, body = [InboundMessageView]), (status = 403, description = "role_not_allowed")))]
+    responses((status = 200, body = [InboundMessageView]), (status = 400, description = "invalid_query"), (status = 401), (status = 403, description = "role_not_allowed")))]
 pub async fn list(State(state): State<AppState>, staff: Staff, ApiQuery(q): ApiQuery<InboundQuery>) -> ApiResult<Json<Vec<InboundMessageView>>> {
     operators_only(&staff)?;
     let status = match q.status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
@@ -171,7 +172,7 @@ pub async fn list(State(state): State<AppState>, staff: Staff, ApiQuery(q): ApiQ
 /// the original text. The citizen gets the tracking code by SMS. Filing again answers the
 /// same complaint.
 #[utoipa::path(post, path = "/v1/staff/inbound/{id}/file", tag = "staff", request_body = NewComplaint, params(("id" = i64, Path)), security(("bearer" = [])),
-    responses((status = 201, body = SubmitResponse), (status = 403, description = "role_not_allowed"), (status = 404, description = "inbound_not_found"),
+    responses((status = 201, body = SubmitResponse), (status = 400), (status = 401), (status = 403, description = "role_not_allowed"), (status = 404, description = "inbound_not_found"),
               (status = 409, description = "inbound_handled, no_phone"), (status = 422, description = "validation_failed")))]
 pub async fn file(
     State(state): State<AppState>,
@@ -186,7 +187,7 @@ pub async fn file(
 
 /// Sets a message of the triage list aside: it is not a complaint (kept, with who decided).
 #[utoipa::path(post, path = "/v1/staff/inbound/{id}/dismiss", tag = "staff", params(("id" = i64, Path)), security(("bearer" = [])),
-    responses((status = 204), (status = 403, description = "role_not_allowed"), (status = 404, description = "inbound_not_found"),
+    responses((status = 204), (status = 400), (status = 401), (status = 403, description = "role_not_allowed"), (status = 404, description = "inbound_not_found"),
               (status = 409, description = "inbound_handled")))]
 pub async fn dismiss(State(state): State<AppState>, staff: Staff, ApiPath(id): ApiPath<String>) -> ApiResult<StatusCode> {
     operators_only(&staff)?;
