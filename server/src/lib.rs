@@ -21,6 +21,7 @@ pub mod open311;
 pub mod openapi;
 pub mod overdue;
 pub mod passwords;
+pub mod periodic;
 pub mod push;
 pub mod registry;
 pub mod routes;
@@ -57,21 +58,15 @@ pub async fn serve(
     let inbox = state.settings.inbound_poll.clone().map(|options| tokio::spawn(inbound::kavenegar::run(state.clone(), options, stop_rx.clone())));
     let statistician = tokio::spawn(stats::run(state.clone(), state.settings.stats_every, stop_rx.clone()));
     let (limits, hub) = (state.limits.clone(), state.hub.clone());
-    let mut stop_shrinking = stop_rx.clone();
-    let shrinker = tokio::spawn(async move {
-        // Rate limiters forget idle keys, and the long-poll hub citizens nobody waits for,
-        // every minute, whatever else happens.
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
-        loop {
-            tokio::select! {
-                _ = tick.tick() => {
-                    limits.shrink().await;
-                    hub.shrink();
-                }
-                _ = stop_shrinking.changed() => return,
-            }
+    // Rate limiters forget idle keys, and the long-poll hub citizens nobody waits for,
+    // every minute, whatever else happens.
+    let shrinker = tokio::spawn(periodic::every(std::time::Duration::from_secs(60), stop_rx.clone(), move || {
+        let (limits, hub) = (limits.clone(), hub.clone());
+        async move {
+            limits.shrink().await;
+            hub.shrink();
         }
-    });
+    }));
     let feed = state.store.changes().map(|changes| tokio::spawn(follow_changes(changes, state.hub.clone(), state.sessions.clone(), stop_rx.clone())));
     let header_timeout = state.settings.header_timeout;
     let app = router(state);
@@ -137,20 +132,13 @@ async fn follow_changes(
 
 /// Hourly, forgets finished SMS and pushes older than `retention` (the tables would otherwise
 /// grow by a row per stage change per device forever), until shutdown.
-async fn prune_outboxes(store: Arc<dyn store::Store>, retention: std::time::Duration, mut shutdown: tokio::sync::watch::Receiver<bool>) {
-    let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
-    loop {
-        tokio::select! {
-            _ = tick.tick() => {}
-            _ = shutdown.changed() => return,
-        }
-        if *shutdown.borrow() {
-            return;
-        }
+async fn prune_outboxes(store: Arc<dyn store::Store>, retention: std::time::Duration, shutdown: tokio::sync::watch::Receiver<bool>) {
+    periodic::every(std::time::Duration::from_secs(3600), shutdown, || async {
         match store.prune_outboxes(time::OffsetDateTime::now_utc() - retention).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(rows = n, "pruned finished SMS and pushes"),
             Err(e) => tracing::warn!(error = %e, "could not prune the outboxes"),
         }
-    }
+    })
+    .await
 }

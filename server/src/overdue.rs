@@ -149,16 +149,8 @@ async fn raise(state: &AppState, c: &ComplaintRecord, now: OffsetDateTime) -> Re
 }
 
 /// Sweeps at start and then every `every`, keeping the latest digest in the state, until shutdown.
-pub async fn run(state: AppState, every: Duration, mut shutdown: tokio::sync::watch::Receiver<bool>) {
-    let mut tick = tokio::time::interval(every);
-    loop {
-        tokio::select! {
-            _ = tick.tick() => {}
-            _ = shutdown.changed() => return,
-        }
-        if *shutdown.borrow() {
-            return;
-        }
+pub async fn run(state: AppState, every: Duration, shutdown: tokio::sync::watch::Receiver<bool>) {
+    crate::periodic::every(every, shutdown, || async {
         match sweep(&state, OffsetDateTime::now_utc()).await {
             Ok(digest) => {
                 let (overdue, raised) = digest.provinces.values().fold((0, 0), |(o, r), d| (o + d.overdue, r + d.raised));
@@ -167,5 +159,6 @@ pub async fn run(state: AppState, every: Duration, mut shutdown: tokio::sync::wa
             }
             Err(e) => tracing::warn!(error = %e, "overdue sweep: could not read or update the complaints"),
         }
-    }
+    })
+    .await
 }

@@ -92,17 +92,8 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// Rolls up at start and then every `every`, keeping the latest in the state, until shutdown.
-pub async fn run(state: AppState, every: Duration, mut shutdown: tokio::sync::watch::Receiver<bool>) {
-    let mut tick = tokio::time::interval(every);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            _ = tick.tick() => {}
-            _ = shutdown.changed() => return,
-        }
-        if *shutdown.borrow() {
-            return;
-        }
+pub async fn run(state: AppState, every: Duration, shutdown: tokio::sync::watch::Receiver<bool>) {
+    crate::periodic::every(every, shutdown, || async {
         match rollup(&state, OffsetDateTime::now_utc()).await {
             Ok(p) => {
                 tracing::info!(complaints = p.complaints, took_ms = p.took.as_millis() as u64, "statistics rolled up");
@@ -110,7 +101,8 @@ pub async fn run(state: AppState, every: Duration, mut shutdown: tokio::sync::wa
             }
             Err(e) => tracing::warn!(error = %e, "statistics rollup: could not read the complaints"),
         }
-    }
+    })
+    .await
 }
 
 /// The latest rollup, if one has ended.

@@ -122,17 +122,13 @@ pub async fn handle_lapsed(state: &AppState) -> ApiResult<usize> {
 }
 
 /// Every few seconds, until shutdown, handles what a dead handler left.
-pub async fn sweep(state: AppState, mut shutdown: tokio::sync::watch::Receiver<bool>) {
-    let mut tick = tokio::time::interval(std::time::Duration::from_secs(15));
-    loop {
-        tokio::select! {
-            _ = tick.tick() => {}
-            _ = shutdown.changed() => return,
-        }
+pub async fn sweep(state: AppState, shutdown: tokio::sync::watch::Receiver<bool>) {
+    crate::periodic::every(std::time::Duration::from_secs(15), shutdown, || async {
         if let Err(e) = handle_lapsed(&state).await {
             tracing::warn!(code = e.code, "could not look for unfinished inbound SMS");
         }
-    }
+    })
+    .await
 }
 
 /// Handles a message this process has claimed and records how it ended with its reply.
