@@ -161,6 +161,7 @@ pub async fn move_complaint(state: &AppState, complaint: &ComplaintRecord, who: 
     };
     let verdict_text = details.as_ref().and_then(|d| serde_json::from_value::<VerdictDetails>(d.clone()).ok());
     let mover = who.staff().map(|s| (s.id, s.role));
+    let now = OffsetDateTime::now_utc();
     let change = ChangeRecord {
         tracking_code: complaint.tracking_code,
         expected_stage: complaint.stage,
@@ -181,7 +182,8 @@ pub async fn move_complaint(state: &AppState, complaint: &ComplaintRecord, who: 
         push: true,
         action_id: mv.action_id,
         holder_after: workflow::holder_after_move(complaint.assigned_to, mover, mv.to),
-        at: OffsetDateTime::now_utc(),
+        due_at: state.settings.standards.due_at(mv.to, now),
+        at: now,
     };
     let event = state.store.record_change(change).await?;
     state.metrics.transition();
@@ -216,6 +218,7 @@ pub async fn add_note(state: &AppState, complaint: &ComplaintRecord, staff: Staf
         push: visible,
         action_id: None,
         holder_after: complaint.assigned_to,
+        due_at: None,
         at: OffsetDateTime::now_utc(),
     };
     let e = state.store.record_change(change).await?;
@@ -481,6 +484,7 @@ pub async fn file_complaint_with_key(
     }
     let shop = fields.business_name.clone();
     let sms_for = |code: TrackingCode| NewSms { to: phone.clone(), text: notice::filed(code, shop.as_deref()), kind: SmsKind::Notice, token: None };
+    let now = OffsetDateTime::now_utc();
     let mut record = NewComplaintRecord {
         tracking_code: TrackingCode::generate(&mut rand::thread_rng()),
         client_id,
@@ -492,9 +496,9 @@ pub async fn file_complaint_with_key(
         filed_by_staff: who.staff().map(|s| s.id),
         filed_by_api_key: api_key,
         // A citizen's own filings have a daily allowance; staff filing for a caller do not.
-        quota: (who == Who::Citizen)
-            .then(|| Allowance { since: OffsetDateTime::now_utc() - time::Duration::DAY, max: state.settings.quotas.complaints_per_citizen_per_day }),
-        at: OffsetDateTime::now_utc(),
+        quota: (who == Who::Citizen).then(|| Allowance { since: now - time::Duration::DAY, max: state.settings.quotas.complaints_per_citizen_per_day }),
+        due_at: state.settings.standards.due_at(Stage::Received, now),
+        at: now,
     };
     let mut filed = None;
     for _ in 0..CODE_DRAWS {

@@ -172,12 +172,24 @@ async fn metrics_are_off_unless_the_operator_turns_them_on() {
     assert_eq!(st, StatusCode::OK);
 }
 
-/// Moves a complaint's current stage back in time, as if it had waited `days` calendar days.
-fn backdate_stage(app: &App, code: &str, days: i64) {
-    let db = rusqlite::Connection::open(app._dir.path().join("t.db")).unwrap();
-    let ms = (OffsetDateTime::now_utc() - time::Duration::days(days)).unix_timestamp() * 1000;
-    let n = db.execute("UPDATE complaints SET stage_since = ?1 WHERE tracking_code = ?2", rusqlite::params![ms, code]).unwrap();
-    assert_eq!(n, 1);
+/// Puts a complaint in `stage` as if it had entered it `days` calendar days ago, behind the
+/// server's back (as a database restored from elsewhere would be); the server's start-up
+/// check of the stored due times ([`samat_server::overdue::refresh_due`]) then puts its due
+/// time right.
+async fn backdate_stage_to(app: &App, code: &str, stage: &str, days: i64) {
+    {
+        let db = rusqlite::Connection::open(app._dir.path().join("t.db")).unwrap();
+        let ms = (OffsetDateTime::now_utc() - time::Duration::days(days)).unix_timestamp() * 1000;
+        let n = db.execute("UPDATE complaints SET stage = ?3, stage_since = ?1 WHERE tracking_code = ?2", rusqlite::params![ms, code, stage]).unwrap();
+        assert_eq!(n, 1);
+    }
+    assert_eq!(samat_server::overdue::refresh_due(&app.state).await.unwrap(), 1, "its due time is put right");
+    assert_eq!(samat_server::overdue::refresh_due(&app.state).await.unwrap(), 0, "and stays right");
+}
+
+/// [`backdate_stage_to`] in the stage it is in (`received`).
+async fn backdate_stage(app: &App, code: &str, days: i64) {
+    backdate_stage_to(app, code, "received", days).await;
 }
 
 #[tokio::test]
@@ -224,11 +236,68 @@ async fn staff_see_due_at_and_overdue_and_citizens_an_expected_day() {
     assert_eq!(tracked["expected_by_fa"], expected.as_str(), "{tracked}");
 
     // Three weeks in "received": overdue in the queue and on the complaint.
-    backdate_stage(&app, &code, 21);
+    backdate_stage(&app, &code, 21).await;
     let (_, queue) = app.send("GET", "/v1/staff/queue", Some(&staff), None).await;
     assert_eq!(queue["items"][0]["overdue"], true, "{queue}");
     let (_, detail) = app.send("GET", &format!("/v1/staff/complaints/{code}"), Some(&staff), None).await;
     assert_eq!(detail["overdue"], true);
+}
+
+#[tokio::test]
+async fn a_supervisors_queue_leads_with_the_overdue_of_every_stage_and_filters_by_due() {
+    let app = App::new().await;
+    let token = app.citizen("09121234571").await;
+    let mut codes = Vec::new();
+    for description in ["فاکتور نداد", "قیمت نداشت", "کم‌فروشی"] {
+        let (st, filed) = app
+            .send(
+                "POST",
+                "/v1/complaints",
+                Some(&token),
+                Some(json!({"client_id": uuid::Uuid::new_v4(), "category": "no_invoice", "description": description})),
+            )
+            .await;
+        assert_eq!(st, StatusCode::CREATED, "{filed}");
+        codes.push(filed["tracking_code"].as_str().unwrap().to_owned());
+    }
+    // Ten days at the Ta'zirat (30 working days: on time) came before eight days in
+    // "received" (1 working day: late); the third was just filed.
+    backdate_stage_to(&app, &codes[0], "taazirat", 10).await;
+    backdate_stage(&app, &codes[1], 8).await;
+    let hash = samat_server::passwords::hash("s3cret-pass").unwrap();
+    app.state
+        .store
+        .add_staff(samat_server::store::NewStaff {
+            username: "sara".into(),
+            display_name: None,
+            password_hash: hash,
+            role: samat_core::model::Role::Supervisor,
+            province: None,
+        })
+        .await
+        .unwrap();
+    let (_, login) = app.send("POST", "/v1/staff/login", None, Some(json!({"username": "sara", "password": "s3cret-pass"}))).await;
+    let staff = login["token"].as_str().unwrap().to_owned();
+    let listed = |queue: &serde_json::Value| -> Vec<String> {
+        queue["items"].as_array().unwrap().iter().map(|i| i["tracking_code"].as_str().unwrap().to_owned()).collect()
+    };
+
+    let (st, queue) = app.send("GET", "/v1/staff/queue", Some(&staff), None).await;
+    assert_eq!(st, StatusCode::OK, "{queue}");
+    assert_eq!(listed(&queue), vec![codes[1].clone(), codes[2].clone(), codes[0].clone()], "soonest due first: {queue}");
+    assert_eq!(queue["items"][0]["overdue"], true);
+    // One row a page: the late one is page one, whatever the stages.
+    let (_, first) = app.send("GET", "/v1/staff/queue?limit=1", Some(&staff), None).await;
+    assert_eq!(listed(&first), vec![codes[1].clone()]);
+    assert_eq!(first["total"], 3);
+
+    let (_, overdue) = app.send("GET", "/v1/staff/queue?due=overdue", Some(&staff), None).await;
+    assert_eq!((listed(&overdue), overdue["total"].clone()), (vec![codes[1].clone()], json!(1)), "{overdue}");
+    // Just filed: due by the end of the next working day, so due soon.
+    let (_, soon) = app.send("GET", "/v1/staff/queue?due=soon", Some(&staff), None).await;
+    assert_eq!(listed(&soon), vec![codes[1].clone(), codes[2].clone()], "{soon}");
+    let (st, bad) = app.send("GET", "/v1/staff/queue?due=late", Some(&staff), None).await;
+    assert_eq!((st, bad["code"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_due")), "{bad}");
 }
 
 #[tokio::test]
@@ -247,7 +316,7 @@ async fn the_sweep_raises_a_late_complaint_once_and_digests_it_by_province() {
     let digest = samat_server::overdue::sweep(&app.state, OffsetDateTime::now_utc()).await.unwrap();
     assert!(digest.provinces.is_empty(), "{digest:?}");
 
-    backdate_stage(&app, &code, 30);
+    backdate_stage(&app, &code, 30).await;
     // Two replicas sweeping at the same moment write one raise.
     let now = OffsetDateTime::now_utc();
     let (a, b) = tokio::join!(samat_server::overdue::sweep(&app.state, now), samat_server::overdue::sweep(&app.state, now));

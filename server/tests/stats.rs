@@ -58,6 +58,7 @@ impl App {
                 filed_by_staff: None,
                 filed_by_api_key: None,
                 quota: None,
+                due_at: None,
                 at: OffsetDateTime::now_utc(),
             };
             let sms = NewSms { to: phone, text: "ثبت شد".into(), kind: SmsKind::Notice, token: None };
@@ -79,6 +80,7 @@ impl App {
                         push: false,
                         action_id: None,
                         holder_after: None,
+                        due_at: None,
                         at: OffsetDateTime::now_utc(),
                     })
                     .await

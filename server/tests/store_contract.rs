@@ -10,7 +10,8 @@ use samat_core::model::api::{ComplaintFields, EventKind};
 use samat_core::model::{Actor, Category, Channel, PhoneNumber, Role, Stage, TrackingCode};
 use samat_server::store::{
     self, Allowance, BusinessRecord, ChangeRecord, DeviceTarget, Filed, InboundClaim, InboundOutcome, InboundStatus, NewComplaintRecord, NewInbound, NewSms,
-    NewStaff, OtpCheck, PhotoLimits, PhotoRecord, Principal, PushRecord, PutPhoto, Registration, SmsKind, StaffUpdate, Store, StoreError,
+    NewStaff, OtpCheck, PhotoLimits, PhotoRecord, Principal, PushRecord, PutPhoto, QueueFilter, Registration, SmsKind, StaffUpdate, StageClock, Store,
+    StoreError,
 };
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -72,6 +73,7 @@ fn complaint(code: &str, client_id: Uuid, who: &PhoneNumber) -> NewComplaintReco
         filed_by_staff: None,
         filed_by_api_key: None,
         quota: None,
+        due_at: None,
         at: now(),
     }
 }
@@ -105,6 +107,7 @@ fn change(code: &TrackingCode, from: Stage, to: Stage) -> ChangeRecord {
         push: true,
         action_id: None,
         holder_after: None,
+        due_at: None,
         at: now(),
     }
 }
@@ -707,5 +710,68 @@ async fn stage_paths_list_each_complaints_stages_in_order_without_notes_or_raise
         assert_eq!(m.area, samat_core::model::stats::Area::Unplaced, "{backend}");
         assert!(m.entered.windows(2).all(|w| w[0].1 <= w[1].1), "{backend}: in time order");
         assert_eq!(m.entered[0].1, moved.created_at, "{backend}: received when filed");
+    }
+}
+
+fn open_queue(due_by: Option<OffsetDateTime>, limit: i64, offset: i64) -> QueueFilter {
+    QueueFilter {
+        stages: Stage::open_stages().collect(),
+        province: None,
+        category: None,
+        channel: None,
+        city: None,
+        holding: store::Holding::Any,
+        search: None,
+        due_by,
+        limit,
+        offset,
+    }
+}
+
+#[tokio::test]
+async fn queues_walk_the_soonest_due_first_across_stages_and_filter_by_due() {
+    let day = time::Duration::DAY;
+    for (backend, store, _dir) in backends().await {
+        let t = now();
+        let who = phone(40);
+        // Filed in this order, due in another: a long stage entered long ago can be less late
+        // than a short one entered since.
+        let mut codes = Vec::new();
+        for (n, due) in [(401, t + day * 5_i32), (402, t - day * 2_i32), (403, t - time::Duration::HOUR), (404, t + day)] {
+            let new = NewComplaintRecord { due_at: Some(due), ..complaint(&code(n), Uuid::new_v4(), &who) };
+            let Filed::New(c, _) = store.insert_complaint(new, sms(&who, "ثبت شد")).await.unwrap() else { panic!("{backend}: not filed") };
+            codes.push(c.tracking_code);
+        }
+        // The first moves to a stage that is already three days late; a note keeps its time.
+        let moved = ChangeRecord { due_at: Some(t - day * 3_i32), ..change(&codes[0], Stage::Received, Stage::ExpertReview) };
+        store.record_change(moved).await.unwrap();
+        let note = ChangeRecord { kind: EventKind::Note, due_at: None, ..change(&codes[0], Stage::ExpertReview, Stage::ExpertReview) };
+        store.record_change(note).await.unwrap();
+        let order = |page: samat_server::store::QueuePage| page.rows.iter().map(|r| r.complaint.tracking_code).collect::<Vec<_>>();
+        let all = store.queue(open_queue(None, 10, 0)).await.unwrap();
+        assert_eq!(all.total, 4, "{backend}");
+        assert_eq!(order(all), vec![codes[0], codes[1], codes[2], codes[3]], "{backend}: soonest due first, whatever the stage");
+        let overdue = store.queue(open_queue(Some(t), 2, 0)).await.unwrap();
+        assert_eq!(overdue.total, 3, "{backend}: only the overdue are counted");
+        assert_eq!(order(overdue), vec![codes[0], codes[1]], "{backend}");
+        let second = store.queue(open_queue(Some(t), 2, 2)).await.unwrap();
+        assert_eq!(order(second), vec![codes[2]], "{backend}: the overdue page on from where the first stopped");
+
+        // The clocks as stored, and putting one right: only while it is still in the stage
+        // it was computed for, and only when it differs.
+        let clocks = store.stage_clocks(0, 10).await.unwrap();
+        assert_eq!(clocks.len(), 4, "{backend}");
+        let first = clocks.iter().find(|c| c.stage == Stage::ExpertReview).copied().unwrap();
+        assert_eq!(first.due_at.map(|d| d.unix_timestamp()), Some((t - day * 3_i32).unix_timestamp()), "{backend}");
+        let later = StageClock { due_at: Some(t + day * 9_i32), ..first };
+        let stale = StageClock { stage_since: first.stage_since - day, ..later };
+        assert_eq!(store.set_due(vec![stale]).await.unwrap(), 0, "{backend}: moved since: left alone");
+        assert_eq!(store.set_due(vec![later]).await.unwrap(), 1, "{backend}");
+        assert_eq!(store.set_due(vec![later]).await.unwrap(), 0, "{backend}: already so");
+        assert_eq!(store.set_due(vec![]).await.unwrap(), 0, "{backend}");
+        let all = store.queue(open_queue(None, 10, 0)).await.unwrap();
+        assert_eq!(order(all), vec![codes[1], codes[2], codes[3], codes[0]], "{backend}: now due last");
+        let after = store.stage_clocks(clocks[1].id, 10).await.unwrap();
+        assert_eq!(after.len(), 2, "{backend}: paged by id");
     }
 }

@@ -4,6 +4,9 @@ role is offered, and phone-width layout. Screenshots of the main pages go to tar
 
 from __future__ import annotations
 
+import pathlib
+import sqlite3
+import time
 import uuid
 
 import pytest
@@ -249,6 +252,35 @@ def test_the_queue_refreshes_itself_and_answers_the_keyboard(server, new_page):
     page.keyboard.press("j")
     page.keyboard.press("Enter")
     page.wait_for_url("**/staff/complaints/**")
+
+
+def test_the_overdue_lead_the_queue_and_the_deadline_filter_keeps_only_them(server, new_page):
+    _, late = file_by_app(server, "09121110007", TEHRAN_SHOP)
+    _, fresh = file_by_app(server, "09121110008", TEHRAN_SHOP)
+    # Three weeks in "received" (one working day), written behind the server's back as a
+    # restored backup would be: the stage and its due time as the server would have stored them.
+    day_ms = 86_400_000
+    now_ms = int(time.time() * 1000)
+    with sqlite3.connect(pathlib.Path(server.dir.name) / "samat.db") as db:
+        n = db.execute("UPDATE complaints SET stage_since = ?, due_at = ? WHERE tracking_code = ?",
+                       (now_ms - 21 * day_ms, now_ms - 19 * day_ms, late)).rowcount
+        assert n == 1
+    page = new_page(DESK)
+    console_login(page, server, "expert")
+    codes = [digits(c) for c in page.locator("#queue tbody tr td:first-child a").all_inner_texts()]
+    assert codes.index(late) < codes.index(fresh), codes
+    assert codes[0] == late, "the overdue lead, ahead of the older demo complaints still on time"
+    # Past the second threshold (three working days late): flagged for the supervisors.
+    assert page.locator("#queue tbody tr").first.locator(".badge.warn").first.inner_text() == "ارجاع به سرپرست"
+    page.click("summary:has-text('فیلترها')")
+    page.select_option("#due", "overdue")
+    page.click("button:has-text('اعمال فیلترها')")
+    page.wait_for_url("**due=overdue**")
+    codes = [digits(c) for c in page.locator("#queue tbody tr td:first-child a").all_inner_texts()]
+    assert codes == [late], codes
+    assert digits(page.inner_text("#queue-total")) == "1"
+    assert page.locator("#due option:checked").inner_text() == "گذشته از مهلت"
+    screenshot(page, "console-queue-overdue-desk")
 
 
 def test_a_form_without_its_csrf_token_is_refused(server, new_page):

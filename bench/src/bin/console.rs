@@ -30,11 +30,12 @@ fn seed(db: &std::path::Path, n: usize, holders: &[i64]) -> anyhow::Result<Vec<S
     let mut codes = Vec::with_capacity(n);
     let now = time::OffsetDateTime::now_utc().unix_timestamp() * 1000;
     let stages: Vec<Stage> = Stage::ALL.to_vec();
+    let standards = samat_core::model::deadlines::ServiceStandards::default();
     {
         let mut complaint = tx.prepare(
             "INSERT INTO complaints (tracking_code, client_id, phone, channel, category, description, guild_id, business_known, business_name,
-             province, province_code, city, wants_compensation, stage, stage_since, created_at, updated_at, assigned_to, search_business, search_city)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 1, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?14, ?16, ?17, ?18)",
+             province, province_code, city, wants_compensation, stage, stage_since, created_at, updated_at, assigned_to, search_business, search_city, due_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 1, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?14, ?16, ?17, ?18, ?19)",
         )?;
         let mut event = tx.prepare(
             "INSERT INTO events (complaint_id, phone, kind, from_stage, to_stage, actor, actor_staff_id, at, note, internal_note, visible)
@@ -70,6 +71,10 @@ fn seed(db: &std::path::Path, n: usize, holders: &[i64]) -> anyhow::Result<Vec<S
                 holder,
                 search_key(name),
                 search_key(city),
+                // As the server stores it: when the stage is due by the default standards.
+                standards
+                    .due_at(stage, time::OffsetDateTime::from_unix_timestamp(since / 1000).unwrap_or(time::OffsetDateTime::UNIX_EPOCH))
+                    .map(|d| d.unix_timestamp() * 1000),
             ]);
             if inserted.is_err() {
                 continue; // a tracking-code collision: draw again

@@ -99,6 +99,7 @@ async fn file_directly(store: &dyn Store, who: PhoneNumber) -> anyhow::Result<()
         filed_by_staff: None,
         filed_by_api_key: None,
         quota: None,
+        due_at: None,
         at: time::OffsetDateTime::now_utc(),
     };
     let sms = NewSms { to: who.clone(), text: "ثبت شد".into(), kind: SmsKind::Notice, token: None };

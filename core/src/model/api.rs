@@ -880,7 +880,7 @@ pub struct QueueItem {
 pub struct QueueResponse {
     /// The caller's role.
     pub role: Role,
-    /// Oldest first.
+    /// Escalations first (a supervisor's first page), then the soonest due first.
     pub items: Vec<QueueItem>,
     /// How many complaints match in all (page with `offset`).
     #[serde(default, skip_serializing_if = "Option::is_none")]

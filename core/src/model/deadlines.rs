@@ -327,6 +327,17 @@ impl ServiceStandards {
         Some(Deadline { due_day, due_at: end_of_day_in_iran(due_day), raise_at: end_of_day_in_iran(raise_day) })
     }
 
+    /// When a stage entered at `since` is due (`None`: a stage without a clock).
+    pub fn due_at(&self, stage: Stage, since: OffsetDateTime) -> Option<OffsetDateTime> {
+        self.deadline(stage, since).map(|d| d.due_at)
+    }
+
+    /// The end of the next working day after `now`'s: a stage due at or before it is
+    /// [`Standing::DueSoon`] or past its deadline at `now` (what a "due soon" filter selects).
+    pub fn due_soon_by(&self, now: OffsetDateTime) -> OffsetDateTime {
+        end_of_day_in_iran(self.calendar.add_working_days(day_in_iran(now), 1))
+    }
+
     /// Where a deadline stands at `now`.
     pub fn standing(&self, deadline: &Deadline, now: OffsetDateTime) -> Standing {
         if now >= deadline.raise_at {
@@ -424,6 +435,30 @@ mod tests {
             assert_eq!(standards.standing(&d, now), standing, "{now}");
         }
         assert!(Standing::Overdue.is_overdue() && Standing::RaiseToSupervisors.is_overdue() && !Standing::DueSoon.is_overdue());
+    }
+
+    #[test]
+    fn the_stored_due_time_selects_exactly_the_overdue_and_the_due_soon() {
+        // What a queue's `due` filter compares (`due_at <= now`, `due_at <= due_soon_by(now)`)
+        // agrees with `standing`, for every stage entered on any day of three weeks around
+        // Nowruz and looked at on any of them, with Thursday off and the holidays listed.
+        let standards = ServiceStandards { calendar: WorkCalendar::new(true, &holidays_1404()), ..Default::default() };
+        let start = datetime!(2025-03-10 09:00 +03:30);
+        for entered in 0..21 {
+            for stage in [Stage::Received, Stage::ExpertReview, Stage::SelfRegulation] {
+                let since = start + time::Duration::days(entered);
+                let d = standards.deadline(stage, since).unwrap();
+                assert_eq!(standards.due_at(stage, since), Some(d.due_at));
+                for looked in 0..40 {
+                    for hour in [0, 11, 23] {
+                        let now = start + time::Duration::days(looked) + time::Duration::hours(hour);
+                        let standing = standards.standing(&d, now);
+                        assert_eq!(d.due_at <= now, standing.is_overdue(), "{stage:?} entered {since}, at {now}");
+                        assert_eq!(d.due_at <= standards.due_soon_by(now), standing >= Standing::DueSoon, "{stage:?} entered {since}, at {now}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]

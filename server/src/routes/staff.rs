@@ -10,6 +10,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use samat_core::model::api::{AssignRequest, EventView, NoteRequest, ProvinceRequest, QueueResponse, StaffIntakeRequest, SubmitResponse, TransitionRequest};
+use samat_core::model::deadlines::ServiceStandards;
 use samat_core::model::workflow::{self, queue_stages};
 use samat_core::model::{Category, Channel, PhoneNumber, Province, Stage};
 use serde::Deserialize;
@@ -64,6 +65,20 @@ pub struct QueueQuery {
     pub city: Option<String>,
     /// Only this province (national accounts; a provincial account always sees its own).
     pub province: Option<String>,
+    /// Only what is `overdue` (past its stage's deadline), or `soon`: overdue or due by the end
+    /// of the next working day.
+    #[param(pattern = "^(overdue|soon)$")]
+    pub due: Option<String>,
+}
+
+/// The instant a `due` filter selects up to: `overdue` → now, `soon` → the end of the next
+/// working day.
+pub fn due_filter(raw: &str, standards: &ServiceStandards, now: OffsetDateTime) -> Option<OffsetDateTime> {
+    match raw {
+        "overdue" => Some(now),
+        "soon" => Some(standards.due_soon_by(now)),
+        _ => None,
+    }
 }
 
 fn parse_or<T>(raw: Option<&str>, parse: impl Fn(&str) -> Option<T>, code: &'static str, what: &str) -> ApiResult<Option<T>> {
@@ -73,9 +88,10 @@ fn parse_or<T>(raw: Option<&str>, parse: impl Fn(&str) -> Option<T>, code: &'sta
     }
 }
 
-/// What the caller's role may act on in its province, oldest in its stage first, with the
-/// stage's age and who holds each complaint. Supervisors also get the escalated complaints
-/// about handling.
+/// What the caller's role may act on in its province, the soonest due first (so the most
+/// overdue lead, whatever their stages), with each stage's deadline, its age and who holds each
+/// complaint. Supervisors also get the open escalated complaints about handling, ahead of the
+/// first page's rows.
 #[utoipa::path(get, path = "/v1/staff/queue", tag = "staff", params(QueueQuery), security(("bearer" = [])),
     responses((status = 200, body = QueueResponse), (status = 400)))]
 pub async fn queue(State(state): State<AppState>, staff: Staff, ApiQuery(q): ApiQuery<QueueQuery>) -> ApiResult<Json<QueueResponse>> {
@@ -94,6 +110,8 @@ pub async fn queue(State(state): State<AppState>, staff: Staff, ApiQuery(q): Api
         None => role_stages.to_vec(),
     };
     let asked_province = parse_or(q.province.as_deref(), Province::from_text, "unknown_province", "province")?;
+    let now = OffsetDateTime::now_utc();
+    let due_by = parse_or(q.due.as_deref(), |d| due_filter(d, &state.settings.standards, now), "invalid_due", "due (overdue or soon)")?;
     let filter = QueueFilter {
         stages,
         province: staff.province.or(asked_province),
@@ -102,18 +120,19 @@ pub async fn queue(State(state): State<AppState>, staff: Staff, ApiQuery(q): Api
         city: q.city.as_deref().map(samat_core::model::text::search_key).filter(|c| !c.is_empty()),
         holding,
         search: None,
+        due_by,
         limit,
         offset,
     };
     let page = state.store.queue(filter).await?;
-    let now = OffsetDateTime::now_utc();
-    let mut items: Vec<_> = page.rows.iter().map(|r| views::queue_item(r, &state.settings.standards, now)).collect();
-    if workflow::may_close_escalations(staff.role) && offset == 0 {
+    let mut items = Vec::new();
+    // Escalations are not paged with the queue: all of them (up to a page) lead the first
+    // page, so no queue row is pushed off it.
+    if workflow::may_close_escalations(staff.role) && offset == 0 && due_by.is_none() {
         let escalated = state.store.escalations(staff.province, limit, 0).await?;
         items.extend(escalated.rows.iter().map(|r| views::queue_item(r, &state.settings.standards, now)));
-        items.sort_by_key(|i| i.escalation.as_ref().map_or(i.stage_since, |e| e.at));
-        items.truncate(limit as usize);
     }
+    items.extend(page.rows.iter().map(|r| views::queue_item(r, &state.settings.standards, now)));
     Ok(Json(QueueResponse { role: staff.role, items, total: Some(page.total) }))
 }
 

@@ -2,6 +2,7 @@
 //! between SQL dialects (how a parameter is written, how "contains" is spelled) is passed in.
 //! The public Open311 listing's clause ([`public_where`]) is built the same way.
 
+use samat_core::model::Stage;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -28,6 +29,17 @@ pub struct Dialect {
     pub contains: fn(column: &str, needle: &str) -> String,
 }
 
+/// Stage names as an SQL list (`'received', 'expert_review'`): the code's own constants,
+/// written inline so the planner sees them.
+pub fn stage_list(stages: &[Stage]) -> String {
+    stages.iter().map(|s| format!("'{}'", s.wire_name())).collect::<Vec<_>>().join(", ")
+}
+
+/// Every open stage as an SQL list.
+pub fn open_stage_list() -> String {
+    stage_list(&Stage::open_stages().collect::<Vec<_>>())
+}
+
 /// The clause (on complaints aliased `c`) and its parameters, in order.
 pub fn queue_where(f: &QueueFilter, dialect: &Dialect) -> (String, Vec<FilterValue>) {
     let mut clauses: Vec<String> = Vec::new();
@@ -36,9 +48,7 @@ pub fn queue_where(f: &QueueFilter, dialect: &Dialect) -> (String, Vec<FilterVal
         args.push(value);
         (dialect.placeholder)(args.len())
     };
-    // Stage names are the code's own constants: written inline, so the planner sees them.
-    let stages: Vec<String> = f.stages.iter().map(|s| format!("'{}'", s.wire_name())).collect();
-    clauses.push(if stages.is_empty() { "1 = 0".to_owned() } else { format!("c.stage IN ({})", stages.join(", ")) });
+    clauses.push(if f.stages.is_empty() { "1 = 0".to_owned() } else { format!("c.stage IN ({})", stage_list(&f.stages)) });
     if let Some(p) = f.province {
         clauses.push(format!("c.province_code = {}", bind(FilterValue::Text(p.wire_name().into()))));
     }
@@ -55,6 +65,9 @@ pub fn queue_where(f: &QueueFilter, dialect: &Dialect) -> (String, Vec<FilterVal
         Holding::Any => {}
         Holding::Mine(id) => clauses.push(format!("c.assigned_to = {}", bind(FilterValue::Integer(id)))),
         Holding::Unassigned => clauses.push("c.assigned_to IS NULL".into()),
+    }
+    if let Some(by) = f.due_by {
+        clauses.push(format!("c.due_at <= {}", bind(FilterValue::Time(by))));
     }
     match &f.search {
         None => {}
@@ -147,12 +160,24 @@ mod tests {
             city: None,
             holding: Holding::Mine(7),
             search: Some(QueueSearch::BusinessName("نان".into())),
+            due_by: Some(time::macros::datetime!(2025-11-24 00:00 +03:30)),
             limit: 50,
             offset: 0,
         };
         let (clause, args) = queue_where(&filter, &QUESTION);
-        assert_eq!(clause, "c.stage IN ('received', 'expert_review') AND c.province_code = ?1 AND c.assigned_to = ?2 AND instr(c.search_business, ?3) > 0");
-        assert_eq!(args, vec![FilterValue::Text(Province::Tehran.wire_name().into()), FilterValue::Integer(7), FilterValue::Text("نان".into())]);
+        assert_eq!(
+            clause,
+            "c.stage IN ('received', 'expert_review') AND c.province_code = ?1 AND c.assigned_to = ?2 AND c.due_at <= ?3 AND instr(c.search_business, ?4) > 0"
+        );
+        assert_eq!(
+            args,
+            vec![
+                FilterValue::Text(Province::Tehran.wire_name().into()),
+                FilterValue::Integer(7),
+                FilterValue::Time(time::macros::datetime!(2025-11-24 00:00 +03:30)),
+                FilterValue::Text("نان".into())
+            ]
+        );
         let (none, _) = queue_where(&QueueFilter { stages: vec![], ..filter }, &QUESTION);
         assert!(none.starts_with("1 = 0 AND "), "no stage, no row: {none}");
     }

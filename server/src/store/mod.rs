@@ -118,8 +118,16 @@ pub trait ComplaintStore: Send + Sync + 'static {
     /// The newest event seq of all (0 when none): what the staff console's live refresh
     /// waits to pass.
     async fn latest_event_seq(&self) -> StoreResult<i64>;
-    /// A page of a staff queue: open complaints matching `filter`, oldest in stage first.
+    /// A page of a staff queue: open complaints matching `filter`, the soonest due first (the
+    /// most overdue lead), then by id.
     async fn queue(&self, filter: QueueFilter) -> StoreResult<QueuePage>;
+    /// The stage clocks of complaints in an open stage with an id above `after`, by id, at
+    /// most `limit`.
+    async fn stage_clocks(&self, after: i64, limit: i64) -> StoreResult<Vec<StageClock>>;
+    /// Stores each clock's `due_at` where the complaint is still in the stage it entered at
+    /// `stage_since` (one that moved meanwhile got its due time with the move); returns how
+    /// many rows changed.
+    async fn set_due(&self, clocks: Vec<StageClock>) -> StoreResult<u64>;
     /// A page of the escalated complaints about the handling still open (`province`: only
     /// that province's), oldest first.
     async fn escalations(&self, province: Option<samat_core::model::Province>, limit: i64, offset: i64) -> StoreResult<QueuePage>;

@@ -291,6 +291,8 @@ pub struct NewComplaintRecord {
     /// The citizen's own daily allowance, checked in the insert's transaction (`None`: none,
     /// as when staff file for a caller).
     pub quota: Option<Allowance>,
+    /// When its first stage (`received`) is due, by the service standards.
+    pub due_at: Option<OffsetDateTime>,
     /// When.
     pub at: OffsetDateTime,
 }
@@ -431,6 +433,9 @@ pub struct ChangeRecord {
     /// [`holder_after_move`](samat_core::model::workflow::holder_after_move)); a note leaves
     /// the holder as it is.
     pub holder_after: Option<i64>,
+    /// When the stage it moves to is due, by the service standards (kept as it was when the
+    /// stage does not change; `None` for a stage without a clock).
+    pub due_at: Option<OffsetDateTime>,
     /// When.
     pub at: OffsetDateTime,
 }
@@ -502,6 +507,21 @@ pub enum FeedbackOutcome {
     EscalationOpen,
 }
 
+/// An open complaint's stage clock as stored: what the server checks against the service
+/// standards at start, to put right the due times of complaints whose stage entered before
+/// the standards (the days per stage, the holidays) last changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StageClock {
+    /// Row id.
+    pub id: i64,
+    /// Its current stage.
+    pub stage: Stage,
+    /// When it entered that stage.
+    pub stage_since: OffsetDateTime,
+    /// When that stage is due, as stored (`None`: not computed yet, or no clock).
+    pub due_at: Option<OffsetDateTime>,
+}
+
 /// A row of a staff queue.
 #[derive(Debug, Clone)]
 pub struct QueueRow {
@@ -554,6 +574,9 @@ pub struct QueueFilter {
     pub holding: Holding,
     /// A look-up.
     pub search: Option<QueueSearch>,
+    /// Only complaints whose stage is due at or before this instant (the overdue: now; the
+    /// overdue and the due soon: the end of the next working day).
+    pub due_by: Option<OffsetDateTime>,
     /// Page size.
     pub limit: i64,
     /// Rows to skip.
@@ -563,7 +586,7 @@ pub struct QueueFilter {
 /// A page of a queue and how many rows match in all.
 #[derive(Debug, Clone)]
 pub struct QueuePage {
-    /// The rows, oldest in stage first.
+    /// The rows, the soonest due first (so the most overdue lead), then by id.
     pub rows: Vec<QueueRow>,
     /// Rows matching the filter.
     pub total: i64,

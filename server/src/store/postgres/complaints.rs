@@ -17,14 +17,14 @@ use uuid::Uuid;
 
 use super::rows::{
     code_at, complaint_by_code, complaint_row, event_by_action, event_row, feedback_row, get, insert_event, insert_event_as, lock_citizen, ms, next_ids,
-    prepare_all, province_at, queue_push, queue_sms, Cached, NewEvent, COMPLAINT_COLUMNS, COMPLAINT_WIDTH, EVENT_COLUMNS, FEEDBACK_COLUMNS, INSERT_EVENT,
-    LOCK_CITIZEN, NEXT_IDS, QUEUE_PUSH, QUEUE_SMS,
+    parsed, prepare_all, province_at, queue_push, queue_sms, Cached, NewEvent, COMPLAINT_COLUMNS, COMPLAINT_WIDTH, EVENT_COLUMNS, FEEDBACK_COLUMNS,
+    INSERT_EVENT, LOCK_CITIZEN, NEXT_IDS, QUEUE_PUSH, QUEUE_SMS,
 };
 use super::{announce, pg, PgStore};
 use crate::store::{
     AssignChange, AuditEntry, AuditFilter, AuditRecord, Change, ChangeRecord, ComplaintRecord, ComplaintStore, EventRecord, FeedbackOutcome, FeedbackRecord,
-    Filed, NewComplaintRecord, NewSms, PhotoLimits, PhotoRecord, ProvinceChange, PutPhoto, QueueFilter, QueuePage, QueueRow, ReadKind, StageCount, StoreError,
-    StoreResult,
+    Filed, NewComplaintRecord, NewSms, PhotoLimits, PhotoRecord, ProvinceChange, PutPhoto, QueueFilter, QueuePage, QueueRow, ReadKind, StageClock, StageCount,
+    StoreError, StoreResult,
 };
 
 pub(super) type Param = Box<dyn ToSql + Sync + Send>;
@@ -127,8 +127,8 @@ static INSERT_COMPLAINT: LazyLock<String> = LazyLock::new(|| {
     format!(
         "INSERT INTO complaints AS c (id, tracking_code, client_id, phone, channel, category, description, guild_id, business_known,
          business_name, business_address, province, province_code, city, incident_date, amount_rials, wants_compensation, stage,
-         stage_since, created_at, updated_at, filed_by_staff, search_business, search_city, api_key_id)
-         VALUES ($21, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 'received', $17, $17, $17, $18, $19, $20, $22)
+         stage_since, created_at, updated_at, filed_by_staff, search_business, search_city, api_key_id, due_at)
+         VALUES ($21, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 'received', $17, $17, $17, $18, $19, $20, $22, $23)
          ON CONFLICT (client_id) DO NOTHING RETURNING {COMPLAINT_COLUMNS}"
     )
 });
@@ -175,7 +175,8 @@ async fn insert_complaint(c: &impl Cached, new: &NewComplaintRecord, sms: &NewSm
     // A drawn code already taken fails the insert below (and the caller draws again).
     let f = &new.fields;
     let now = ms(new.at);
-    let params: [&(dyn ToSql + Sync); 22] = [
+    let due_at = new.due_at.map(ms);
+    let params: [&(dyn ToSql + Sync); 23] = [
         &new.tracking_code.as_str(),
         &new.client_id,
         &phone,
@@ -198,6 +199,7 @@ async fn insert_complaint(c: &impl Cached, new: &NewComplaintRecord, sms: &NewSm
         &f.city.as_deref().map(search_key),
         &id,
         &new.filed_by_api_key,
+        &due_at,
     ];
     let event = NewEvent {
         kind: EventKind::Created,
@@ -301,8 +303,8 @@ impl ComplaintStore for PgStore {
         c.execute_c(
             "UPDATE complaints SET stage = $1, stage_since = CASE WHEN $2 THEN $3 ELSE stage_since END,
              assigned_to = CASE WHEN $2 THEN $5 ELSE assigned_to END, assigned_at = CASE WHEN $2 THEN $3 ELSE assigned_at END,
-             updated_at = $3, version = version + 1 WHERE id = $4",
-            &[&change.to.wire_name(), &stage_change, &now, &current.id, &change.holder_after],
+             due_at = CASE WHEN $2 THEN $6 ELSE due_at END, updated_at = $3, version = version + 1 WHERE id = $4",
+            &[&change.to.wire_name(), &stage_change, &now, &current.id, &change.holder_after, &change.due_at.map(ms)],
         )
         .await
         .map_err(pg)?;
@@ -517,6 +519,40 @@ impl ComplaintStore for PgStore {
         row.map(|r| Ok((get(&r, 0)?, get(&r, 1)?))).transpose()
     }
 
+    async fn stage_clocks(&self, after: i64, limit: i64) -> StoreResult<Vec<StageClock>> {
+        let conn = self.conn().await?;
+        let sql = format!(
+            "SELECT id, stage, stage_since, due_at FROM complaints WHERE id > $1 AND stage IN ({}) ORDER BY id LIMIT $2",
+            crate::store::filter::open_stage_list()
+        );
+        conn.query_c(&sql, &[&after, &limit])
+            .await
+            .map_err(pg)?
+            .iter()
+            .map(|r| Ok(StageClock { id: get(r, 0)?, stage: parsed(r, 1, "stage", Stage::from_wire)?, stage_since: get(r, 2)?, due_at: get(r, 3)? }))
+            .collect()
+    }
+
+    async fn set_due(&self, clocks: Vec<StageClock>) -> StoreResult<u64> {
+        if clocks.is_empty() {
+            return Ok(0);
+        }
+        let conn = self.conn().await?;
+        let ids: Vec<i64> = clocks.iter().map(|c| c.id).collect();
+        let stages: Vec<&str> = clocks.iter().map(|c| c.stage.wire_name()).collect();
+        let since: Vec<OffsetDateTime> = clocks.iter().map(|c| ms(c.stage_since)).collect();
+        let due: Vec<Option<OffsetDateTime>> = clocks.iter().map(|c| c.due_at.map(ms)).collect();
+        // One statement for the batch: the arrays are zipped back into rows.
+        conn.execute_c(
+            "UPDATE complaints c SET due_at = d.due_at
+             FROM unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::timestamptz[]) AS d(id, stage, stage_since, due_at)
+             WHERE c.id = d.id AND c.stage = d.stage AND c.stage_since = d.stage_since AND c.due_at IS DISTINCT FROM d.due_at",
+            &[&ids, &stages, &since, &due],
+        )
+        .await
+        .map_err(pg)
+    }
+
     async fn close_escalation(&self, feedback_id: i64) -> StoreResult<bool> {
         let mut conn = self.conn().await?;
         let tx = conn.transaction().await.map_err(pg)?;
@@ -556,7 +592,7 @@ impl ComplaintStore for PgStore {
         let n = args.len();
         let sql = format!(
             "SELECT {COMPLAINT_COLUMNS}, s.display_name, s.username FROM complaints c LEFT JOIN staff s ON s.id = c.assigned_to
-             WHERE {clause} ORDER BY c.stage_since, c.id LIMIT ${} OFFSET ${n}",
+             WHERE {clause} ORDER BY c.due_at, c.id LIMIT ${} OFFSET ${n}",
             n - 1
         );
         let rows = conn.query_c(&sql, &refs(&args)).await.map_err(pg)?;

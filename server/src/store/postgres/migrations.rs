@@ -238,6 +238,16 @@ pub const STEPS: &[&str] = &[
     r#"
     CREATE INDEX events_stage_path ON events(complaint_id, seq) INCLUDE (to_stage, at) WHERE kind IN ('created', 'stage');
     "#,
+    // Stage deadlines in the queues (issue 14): when each complaint's current stage is due,
+    // computed by the server as the stage is entered (and again at start); the queues walk it
+    // soonest first.
+    r#"
+    ALTER TABLE complaints ADD COLUMN due_at timestamptz;
+    DROP INDEX complaints_queue_order;
+    CREATE INDEX complaints_queue_order ON complaints(due_at, id);
+    DROP INDEX complaints_queue;
+    CREATE INDEX complaints_queue ON complaints(stage, province_code, due_at, id);
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -56,7 +56,7 @@ pub fn get<'a, T: tokio_postgres::types::FromSql<'a>>(r: &'a Row, i: usize) -> S
     r.try_get(i).map_err(pg)
 }
 
-fn parsed<T>(r: &Row, i: usize, what: &str, parse: impl Fn(&str) -> Option<T>) -> StoreResult<T> {
+pub(super) fn parsed<T>(r: &Row, i: usize, what: &str, parse: impl Fn(&str) -> Option<T>) -> StoreResult<T> {
     let s: String = get(r, i)?;
     parse(&s).ok_or_else(|| bad(what, &s))
 }

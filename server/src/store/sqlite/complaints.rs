@@ -13,13 +13,13 @@ use uuid::Uuid;
 use super::db::backend;
 use super::rows::{
     bad, code_at, complaint_by_code, complaint_row, event_by_action, event_row, feedback_row, from_ms, insert_event, ms, province_at, queue_push, queue_sms,
-    COMPLAINT_COLUMNS, COMPLAINT_WIDTH, EVENT_COLUMNS, FEEDBACK_COLUMNS,
+    stage_at, COMPLAINT_COLUMNS, COMPLAINT_WIDTH, EVENT_COLUMNS, FEEDBACK_COLUMNS,
 };
 use super::SqliteStore;
 use crate::store::{
     AssignChange, AuditEntry, AuditFilter, AuditRecord, ChangeRecord, ComplaintRecord, ComplaintStore, EventRecord, FeedbackOutcome, FeedbackRecord, Filed,
     Holding, NewComplaintRecord, NewSms, PhotoLimits, PhotoRecord, ProvinceChange, PutPhoto, QueueFilter, QueuePage, QueueRow, QueueSearch, ReadKind,
-    StageCount, StoreError, StoreResult,
+    StageClock, StageCount, StoreError, StoreResult,
 };
 
 /// Reads the complaint a change is about and checks it is still in the stage the rules saw.
@@ -110,8 +110,8 @@ impl ComplaintStore for SqliteStore {
                 conn.prepare_cached(
                     "INSERT INTO complaints (tracking_code, client_id, phone, channel, category, description, guild_id, business_known,
                      business_name, business_address, province, province_code, city, incident_date, amount_rials, wants_compensation, stage,
-                     stage_since, created_at, updated_at, filed_by_staff, search_business, search_city, api_key_id)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, 'received', ?17, ?17, ?17, ?18, ?19, ?20, ?21)",
+                     stage_since, created_at, updated_at, filed_by_staff, search_business, search_city, api_key_id, due_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, 'received', ?17, ?17, ?17, ?18, ?19, ?20, ?21, ?22)",
                 )
                 .and_then(|mut s| {
                     s.execute(params![
@@ -136,6 +136,7 @@ impl ComplaintStore for SqliteStore {
                         f.business_name.as_deref().map(search_key),
                         f.city.as_deref().map(search_key),
                         new.filed_by_api_key,
+                        new.due_at.map(ms),
                     ])
                 })
                 .map_err(backend)?;
@@ -210,9 +211,9 @@ impl ComplaintStore for SqliteStore {
                 conn.prepare_cached(
                     "UPDATE complaints SET stage = ?1, stage_since = CASE WHEN ?2 THEN ?3 ELSE stage_since END,
                      assigned_to = CASE WHEN ?2 THEN ?5 ELSE assigned_to END, assigned_at = CASE WHEN ?2 THEN ?3 ELSE assigned_at END,
-                     updated_at = ?3, version = version + 1 WHERE id = ?4",
+                     due_at = CASE WHEN ?2 THEN ?6 ELSE due_at END, updated_at = ?3, version = version + 1 WHERE id = ?4",
                 )
-                .and_then(|mut s| s.execute(params![change.to.wire_name(), stage_change, now, current.id, change.holder_after]))
+                .and_then(|mut s| s.execute(params![change.to.wire_name(), stage_change, now, current.id, change.holder_after, change.due_at.map(ms)]))
                 .map_err(backend)?;
                 let seq = insert_event(
                     conn,
@@ -528,7 +529,7 @@ impl ComplaintStore for SqliteStore {
                 let n = args.len();
                 let sql = format!(
                     "SELECT {COMPLAINT_COLUMNS}, s.display_name, s.username FROM complaints c {walk} LEFT JOIN staff s ON s.id = c.assigned_to
-                     WHERE {clause} ORDER BY c.stage_since, c.id LIMIT ?{} OFFSET ?{n}",
+                     WHERE {clause} ORDER BY c.due_at, c.id LIMIT ?{} OFFSET ?{n}",
                     n - 1
                 );
                 let rows = conn
@@ -541,6 +542,45 @@ impl ComplaintStore for SqliteStore {
                     })
                     .map_err(backend)?;
                 Ok(QueuePage { rows, total })
+            })
+            .await
+    }
+
+    async fn stage_clocks(&self, after: i64, limit: i64) -> StoreResult<Vec<StageClock>> {
+        self.db
+            .read(move |conn| {
+                let sql = format!(
+                    "SELECT id, stage, stage_since, due_at FROM complaints WHERE id > ?1 AND stage IN ({}) ORDER BY id LIMIT ?2",
+                    crate::store::filter::open_stage_list()
+                );
+                conn.prepare_cached(&sql)
+                    .and_then(|mut s| {
+                        s.query_map(params![after, limit], |r| {
+                            Ok(StageClock {
+                                id: r.get(0)?,
+                                stage: stage_at(r, 1)?,
+                                stage_since: from_ms(r.get(2)?),
+                                due_at: r.get::<_, Option<i64>>(3)?.map(from_ms),
+                            })
+                        })?
+                        .collect()
+                    })
+                    .map_err(backend)
+            })
+            .await
+    }
+
+    async fn set_due(&self, clocks: Vec<StageClock>) -> StoreResult<u64> {
+        self.db
+            .write(move |conn| {
+                let mut stmt = conn
+                    .prepare_cached("UPDATE complaints SET due_at = ?2 WHERE id = ?1 AND stage = ?3 AND stage_since = ?4 AND due_at IS NOT ?2")
+                    .map_err(backend)?;
+                let mut changed = 0;
+                for c in &clocks {
+                    changed += stmt.execute(params![c.id, c.due_at.map(ms), c.stage.wire_name(), ms(c.stage_since)]).map_err(backend)? as u64;
+                }
+                Ok(changed)
             })
             .await
     }

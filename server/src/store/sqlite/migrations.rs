@@ -265,6 +265,17 @@ pub const STEPS: &[&str] = &[
     r#"
     CREATE INDEX events_stage_path ON events(complaint_id, seq, to_stage, at) WHERE kind IN ('created', 'stage');
     "#,
+    // Stage deadlines in the queues (issue 14): when each complaint's current stage is due,
+    // computed by the server from the service standards as the stage is entered (and again at
+    // start, when the standards may have changed). The queues walk it soonest first, so the
+    // overdue come first on every page, whatever their stages' lengths.
+    r#"
+    ALTER TABLE complaints ADD COLUMN due_at INTEGER;
+    DROP INDEX complaints_queue_order;
+    CREATE INDEX complaints_queue_order ON complaints(due_at, id, stage, province_code, assigned_to, category, channel, search_city, search_business);
+    DROP INDEX complaints_queue;
+    CREATE INDEX complaints_queue ON complaints(stage, province_code, due_at, id);
+    "#,
 ];
 
 /// Fills what the SQL steps cannot compute: the search keys of businesses stored before v4

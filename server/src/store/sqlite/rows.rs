@@ -24,7 +24,7 @@ pub fn bad(col: usize, what: &str) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(col, rusqlite::types::Type::Text, format!("bad {what} in database").into())
 }
 
-fn stage_at(r: &Row, i: usize) -> rusqlite::Result<Stage> {
+pub(super) fn stage_at(r: &Row, i: usize) -> rusqlite::Result<Stage> {
     Stage::from_wire(&r.get::<_, String>(i)?).ok_or_else(|| bad(i, "stage"))
 }
 

@@ -19,6 +19,7 @@ use time::OffsetDateTime;
 
 use super::StaffSession;
 use crate::error::ApiError;
+use crate::routes::staff::due_filter;
 use crate::state::AppState;
 use crate::store::{Holding, QueueFilter, QueueRow, QueueSearch};
 use crate::web::form::Opt;
@@ -61,10 +62,6 @@ pub struct Row {
     pub province: String,
     /// The stage's last working day: «۱۴۰۴/۰۹/۰۴» (empty for a stage without a clock).
     pub due: String,
-    /// Where it stands against that day.
-    pub standing: Option<Standing>,
-    /// When it is due, for ordering.
-    due_at: Option<OffsetDateTime>,
     /// Badges: (class, words).
     pub badges: Vec<(&'static str, String)>,
 }
@@ -101,21 +98,13 @@ impl Row {
             holder: r.holder.clone().unwrap_or_else(|| "—".into()),
             province: c.province.map_or("نامشخص", Province::label_fa).to_owned(),
             due: clock.map(|(d, _)| format::day(d.due_day)).unwrap_or_default(),
-            standing: clock.map(|(_, s)| s),
-            due_at: clock.map(|(d, _)| d.due_at),
             badges,
         }
     }
 }
 
-/// Orders a page of the queue as the work is urgent: overdue first, then due soon, each by
-/// its deadline; the rest keep the store's order (oldest in its stage first).
-pub fn urgent_first(rows: &mut [Row]) {
-    rows.sort_by_key(|r| match r.standing {
-        Some(s) if s >= Standing::DueSoon => (0, std::cmp::Reverse(s), r.due_at),
-        _ => (1, std::cmp::Reverse(Standing::OnTime), None),
-    });
-}
+/// The deadline filters of the queue: (value, label).
+const DUE_FILTERS: [(&str, &str); 2] = [("overdue", "گذشته از مهلت"), ("soon", "گذشته یا نزدیک به پایان مهلت")];
 
 /// The query of the queue page (every filter optional; empty means "any").
 #[derive(Debug, Default, Deserialize)]
@@ -132,6 +121,8 @@ pub(super) struct QueueQuery {
     city: String,
     #[serde(default)]
     province: String,
+    #[serde(default)]
+    due: String,
     #[serde(default)]
     q: String,
     #[serde(default)]
@@ -167,6 +158,7 @@ struct QueuePage {
     categories: Vec<Opt>,
     channels: Vec<Opt>,
     provinces: Vec<Opt>,
+    dues: Vec<Opt>,
     national: bool,
     holding: String,
     city: String,
@@ -189,6 +181,7 @@ fn query_string(q: &QueueQuery, holding: &str, page: i64) -> String {
         ("channel", q.channel.as_str()),
         ("city", q.city.as_str()),
         ("province", q.province.as_str()),
+        ("due", q.due.as_str()),
         ("q", q.q.as_str()),
     ];
     let mut out: Vec<String> = pairs
@@ -224,6 +217,9 @@ pub(super) async fn page(State(state): State<AppState>, staff: StaffSession, Que
         Holding::Any => "all",
     };
     let page_no = ascii_digits(q.page.trim()).parse::<i64>().unwrap_or(1).clamp(1, 100_000);
+    let now = OffsetDateTime::now_utc();
+    let due = DUE_FILTERS.iter().map(|(name, _)| *name).find(|name| *name == q.due.trim());
+    let due_by = due.and_then(|d| due_filter(d, &state.settings.standards, now));
     let search = parse_search(&q.q);
     let filter = QueueFilter {
         stages: stage.map_or_else(|| role_stages.to_vec(), |s| vec![s]),
@@ -233,6 +229,7 @@ pub(super) async fn page(State(state): State<AppState>, staff: StaffSession, Que
         city: Some(search_key(&q.city)).filter(|c| !c.is_empty()),
         holding,
         search: search.clone(),
+        due_by,
         limit: PAGE_ROWS,
         offset: (page_no - 1) * PAGE_ROWS,
     };
@@ -242,7 +239,6 @@ pub(super) async fn page(State(state): State<AppState>, staff: StaffSession, Que
         Ok(p) => p,
         Err(e) => return staff.error(&ApiError::from(e), "/staff/queue"),
     };
-    let now = OffsetDateTime::now_utc();
     let pages = (page.total + PAGE_ROWS - 1) / PAGE_ROWS;
     let tabs = [("mine", "کارهای من"), ("unassigned", "بدون مسئول"), ("all", "همه")]
         .into_iter()
@@ -261,22 +257,20 @@ pub(super) async fn page(State(state): State<AppState>, staff: StaffSession, Que
         categories: options(Category::ALL, category, Category::wire_name, Category::label_fa),
         channels: options(Channel::ALL, channel, Channel::wire_name, Channel::label_fa),
         provinces: options(Province::ALL, asked_province, Province::wire_name, Province::label_fa),
+        dues: DUE_FILTERS.iter().map(|(v, l)| Opt { value: (*v).to_owned(), label: (*l).to_owned(), selected: due == Some(*v) }).collect(),
         national: staff.province.is_none(),
         holding: holding_name.to_owned(),
         city: q.city.trim().to_owned(),
         q: q.q.trim().to_owned(),
-        rows: {
-            let mut rows: Vec<Row> = page.rows.iter().map(|r| Row::of(r, &state.settings.standards, now)).collect();
-            urgent_first(&mut rows);
-            rows
-        },
+        // The store's order: the soonest due first, so the overdue lead on every page.
+        rows: page.rows.iter().map(|r| Row::of(r, &state.settings.standards, now)).collect(),
         total: format::number(page.total),
         page_label: format!("صفحه {} از {}", format::number(page_no), format::number(pages.max(1))),
         prev: (page_no > 1).then(|| query_string(&q, holding_name, page_no - 1)),
         next: (page_no < pages).then(|| query_string(&q, holding_name, page_no + 1)),
         seen,
         searched,
-        filtered: stage.is_some() || category.is_some() || channel.is_some() || asked_province.is_some() || !q.city.trim().is_empty(),
+        filtered: stage.is_some() || category.is_some() || channel.is_some() || asked_province.is_some() || due.is_some() || !q.city.trim().is_empty(),
     };
     render(StatusCode::OK, &body)
 }
