@@ -193,6 +193,9 @@ struct ServeArgs {
     /// Open311 requests filed (POST /open311/v2/requests) per API key per minute.
     #[arg(long, env = "SAMAT_OPEN311_POSTS_PER_KEY_PER_MINUTE", default_value_t = 60)]
     open311_posts_per_key_per_minute: u32,
+    /// Open311 look-ups (GET of requests, one request or a token) per client IP per minute.
+    #[arg(long, env = "SAMAT_OPEN311_READS_PER_IP_PER_MINUTE", default_value_t = 120)]
+    open311_reads_per_ip_per_minute: u32,
     /// Staff login attempts per username from one network per 15 minutes.
     #[arg(long, env = "SAMAT_STAFF_LOGINS_PER_15MIN", default_value_t = 10)]
     staff_logins_per_15min: u32,
@@ -413,6 +416,7 @@ impl ServeArgs {
             track_per_ip_per_minute: self.track_per_ip_per_minute,
             scans_per_ip_per_minute: self.scans_per_ip_per_minute,
             open311_posts_per_key_per_minute: self.open311_posts_per_key_per_minute,
+            open311_reads_per_ip_per_minute: self.open311_reads_per_ip_per_minute,
             staff_logins_per_15min: self.staff_logins_per_15min,
             staff_logins_per_ip_per_15min: self.staff_logins_per_ip_per_15min,
             trust_forwarded_for: self.trust_forwarded_for,

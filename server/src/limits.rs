@@ -111,13 +111,24 @@ pub enum Limit {
     ScanIp,
     /// Open311 requests filed per API key.
     Open311Key,
+    /// Open311 look-ups (request lists, single requests, tokens) per client address.
+    Open311ReadIp,
     /// Text messages to the 124 line handled per sending phone.
     InboundSender,
 }
 
 impl Limit {
-    const ALL: [Limit; 8] =
-        [Limit::OtpPhone, Limit::OtpIp, Limit::TrackIp, Limit::StaffLogin, Limit::StaffLoginIp, Limit::ScanIp, Limit::Open311Key, Limit::InboundSender];
+    const ALL: [Limit; 9] = [
+        Limit::OtpPhone,
+        Limit::OtpIp,
+        Limit::TrackIp,
+        Limit::StaffLogin,
+        Limit::StaffLoginIp,
+        Limit::ScanIp,
+        Limit::Open311Key,
+        Limit::Open311ReadIp,
+        Limit::InboundSender,
+    ];
 
     /// The name its keys carry in a shared table.
     pub fn name(self) -> &'static str {
@@ -129,6 +140,7 @@ impl Limit {
             Limit::StaffLoginIp => "staff_login_ip",
             Limit::ScanIp => "scan_ip",
             Limit::Open311Key => "open311_key",
+            Limit::Open311ReadIp => "open311_read_ip",
             Limit::InboundSender => "inbound_sender",
         }
     }
@@ -144,6 +156,7 @@ impl Limit {
             Limit::StaffLoginIp => (s.staff_logins_per_ip_per_15min, fifteen),
             Limit::ScanIp => (s.scans_per_ip_per_minute, Duration::from_secs(60)),
             Limit::Open311Key => (s.open311_posts_per_key_per_minute, Duration::from_secs(60)),
+            Limit::Open311ReadIp => (s.open311_reads_per_ip_per_minute, Duration::from_secs(60)),
             Limit::InboundSender => (s.inbound_sms_per_phone_per_hour, Duration::from_secs(3600)),
         }
     }

@@ -35,6 +35,8 @@ pub struct Settings {
     pub scans_per_ip_per_minute: u32,
     /// Open311 requests filed per API key per minute.
     pub open311_posts_per_key_per_minute: u32,
+    /// Open311 look-ups per client address per minute.
+    pub open311_reads_per_ip_per_minute: u32,
     /// Staff login attempts per username from one IP per 15 minutes.
     pub staff_logins_per_15min: u32,
     /// Staff login attempts per IP per 15 minutes, whatever the username.
@@ -119,6 +121,7 @@ impl Default for Settings {
             track_per_ip_per_minute: 20,
             scans_per_ip_per_minute: 30,
             open311_posts_per_key_per_minute: 60,
+            open311_reads_per_ip_per_minute: 120,
             staff_logins_per_15min: 10,
             staff_logins_per_ip_per_15min: 100,
             session_ttl: Duration::from_secs(90 * 24 * 3600),

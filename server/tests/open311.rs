@@ -350,3 +350,24 @@ async fn bad_input_is_an_open311_error_with_the_right_status_never_a_500() {
     let a = app.call("POST", "/open311/v2/requests.json", Some("application/json"), &json_body).await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.text);
 }
+
+#[tokio::test]
+async fn lookups_are_rate_limited_per_address_and_the_services_are_not() {
+    let app = App::new(Settings { open311_reads_per_ip_per_minute: 3, ..Settings::default() }).await;
+    for path in ["/open311/v2/requests.json", "/open311/v2/requests/1.json", "/open311/v2/tokens/7f0c1b0e-1d1a-4f5e-9c43-0a3c8b5a6e21.json"] {
+        let a = app.get(path).await;
+        assert_ne!(a.status, StatusCode::TOO_MANY_REQUESTS, "{path}: {}", a.text);
+    }
+    for path in ["/open311/v2/requests.json", "/open311/v2/requests/1.xml", "/open311/v2/tokens/7f0c1b0e-1d1a-4f5e-9c43-0a3c8b5a6e21.json"] {
+        let limited = app.get(path).await;
+        assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS, "{path}: {}", limited.text);
+        assert!(limited.headers.get(header::RETRY_AFTER).is_some(), "{path}");
+        if path.ends_with(".xml") {
+            assert_eq!(xml_text(&limited.text, "code"), Some("429"), "{}", limited.text);
+        } else {
+            assert_eq!(limited.json()[0]["code"], 429, "{}", limited.text);
+        }
+    }
+    let services = app.get("/open311/v2/services.json").await;
+    assert_eq!(services.status, StatusCode::OK, "the list of services is static and never limited");
+}

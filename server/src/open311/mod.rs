@@ -25,6 +25,8 @@ use self::format::{list_body, object_body, respond, split_doc, Format, Record, V
 use self::services::Lang;
 use crate::actions::{self, Who};
 use crate::error::ApiError;
+use crate::extract::ClientIp;
+use crate::limits::Limit;
 use crate::state::AppState;
 use crate::store::{PublicFilter, StoreError};
 
@@ -141,8 +143,17 @@ fn public(format: Format, body: String) -> Response {
     r
 }
 
+/// Whether this address may look up more requests this minute (the services are static and
+/// not counted): 429 with the wait when not.
+async fn read_allowed(state: &AppState, ip: std::net::IpAddr) -> Result<(), Open311Error> {
+    state.limits.check(Limit::Open311ReadIp, &ip.to_string()).await?.map_err(|wait| {
+        Open311Error::new(StatusCode::TOO_MANY_REQUESTS, "too many look-ups from this network; wait a minute and try again")
+            .retry_after(crate::limits::retry_after_secs(wait))
+    })
+}
+
 /// `GET /open311/v2/services.{fmt}` and `GET /open311/v2/requests.{fmt}`.
-async fn top_get(State(state): State<AppState>, Path(segment): Path<String>, RawQuery(query): RawQuery) -> Response {
+async fn top_get(State(state): State<AppState>, ClientIp(ip): ClientIp, Path(segment): Path<String>, RawQuery(query): RawQuery) -> Response {
     let (name, format) = match doc(&segment) {
         Ok(d) => d,
         Err(e) => return e.into_response(),
@@ -154,7 +165,10 @@ async fn top_get(State(state): State<AppState>, Path(segment): Path<String>, Raw
             let list: Vec<Record> = Category::ALL.into_iter().map(|c| services::service(c, lang)).collect();
             public(format, list_body(format, "services", "service", &list))
         }),
-        "requests" => list_requests(&state, &pairs, format, lang).await,
+        "requests" => match read_allowed(&state, ip).await {
+            Ok(()) => list_requests(&state, &pairs, format, lang).await,
+            Err(e) => Err(e),
+        },
         _ => Err(Open311Error::not_found(format!("no such document {name:?}: services or requests"))),
     };
     answer.unwrap_or_else(|e| e.in_format(format).into_response())
@@ -190,7 +204,7 @@ fn ext(format: Format) -> &'static str {
 }
 
 /// `GET /open311/v2/requests/{id}.{fmt}`: one request, as a list of one (as the spec has it).
-async fn one_request(State(state): State<AppState>, Path(segment): Path<String>, RawQuery(query): RawQuery) -> Response {
+async fn one_request(State(state): State<AppState>, ClientIp(ip): ClientIp, Path(segment): Path<String>, RawQuery(query): RawQuery) -> Response {
     let (id, format) = match doc(&segment) {
         Ok(d) => d,
         Err(e) => return e.into_response(),
@@ -199,6 +213,7 @@ async fn one_request(State(state): State<AppState>, Path(segment): Path<String>,
     let lang = Lang::from_locale(param(&pairs, "locale"));
     let answer: Answer = async {
         check_jurisdiction(&pairs)?;
+        read_allowed(&state, ip).await?;
         let missing = || Open311Error::not_found(format!("no service request has id {id:?}"));
         let id: i64 = id.parse().map_err(|_| missing())?;
         let found = state.store.public_complaints(PublicFilter { ids: vec![id], limit: 1, ..PublicFilter::default() }).await?;
@@ -212,12 +227,13 @@ async fn one_request(State(state): State<AppState>, Path(segment): Path<String>,
 
 /// `GET /open311/v2/tokens/{token}.{fmt}`: the request a POST's token (its idempotency key)
 /// became.
-async fn token(State(state): State<AppState>, Path(segment): Path<String>) -> Response {
+async fn token(State(state): State<AppState>, ClientIp(ip): ClientIp, Path(segment): Path<String>) -> Response {
     let (token, format) = match doc(&segment) {
         Ok(d) => d,
         Err(e) => return e.into_response(),
     };
     let answer: Answer = async {
+        read_allowed(&state, ip).await?;
         let missing = || Open311Error::not_found(format!("no service request has token {token:?}"));
         let client_id = uuid::Uuid::parse_str(token).map_err(|_| missing())?;
         let found = state.store.public_complaints(PublicFilter { client_id: Some(client_id), limit: 1, ..PublicFilter::default() }).await?;
