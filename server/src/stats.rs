@@ -29,6 +29,10 @@ pub struct Published {
     pub json: Vec<u8>,
     /// `/v1/stats.csv`'s body (UTF-8 with a byte-order mark, so Excel reads the Persian).
     pub csv: Vec<u8>,
+    /// `json` gzipped once per rollup, for clients that take gzip.
+    pub json_gz: Vec<u8>,
+    /// `csv` gzipped once per rollup.
+    pub csv_gz: Vec<u8>,
     /// Where each cell of `stats.filed` is, for the page.
     pub filed_index: FiledIndex,
     /// The strong ETag of both (they change together).
@@ -58,11 +62,21 @@ pub async fn rollup(state: &AppState, now: OffsetDateTime) -> Result<Published, 
         let csv = csv(&stats);
         let etag = format!("\"{}\"", hex(&Sha256::digest(&json)[..12]));
         let filed_index = FiledIndex::of(&stats);
-        Published { stats, json, csv, filed_index, etag, complaints: tallies.complaints(), took: Duration::ZERO }
+        let (json_gz, csv_gz) = (gzip(&json), gzip(&csv));
+        Published { stats, json, csv, json_gz, csv_gz, filed_index, etag, complaints: tallies.complaints(), took: Duration::ZERO }
     })
     .await
     .map_err(|e| StoreError::Backend(format!("statistics rollup failed: {e}")))?;
     Ok(Published { took: started.elapsed(), ..published })
+}
+
+/// `bytes` gzipped at the best ratio (done once per rollup, not per request).
+pub fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut out = flate2::write::GzEncoder::new(Vec::with_capacity(bytes.len() / 8), flate2::Compression::best());
+    // Writing to a Vec cannot fail.
+    let _ = out.write_all(bytes);
+    out.finish().unwrap_or_default()
 }
 
 /// A cell of complaints filed: category, province and month (`None`: all).

@@ -167,6 +167,31 @@ async fn the_json_is_cacheable_and_withholds_the_three() {
 }
 
 #[tokio::test]
+async fn clients_that_take_gzip_get_the_same_figures_gzipped_under_their_own_etag() {
+    use std::io::Read;
+    let app = App::new().await;
+    app.rollup().await;
+    for path in ["/v1/stats", "/v1/stats.csv"] {
+        let (_, plain_headers, plain) = app.get(path, &[]).await;
+        assert!(plain_headers.get(header::CONTENT_ENCODING).is_none(), "{path}: no gzip unless asked");
+        let (st, headers, body) = app.get(path, &[(header::ACCEPT_ENCODING, "br;q=1.0, gzip;q=0.8")]).await;
+        assert_eq!(st, StatusCode::OK, "{path}");
+        assert_eq!(headers[header::CONTENT_ENCODING], "gzip", "{path}");
+        assert_eq!(headers[header::VARY], "accept-encoding", "{path}");
+        let mut unzipped = Vec::new();
+        flate2::read::GzDecoder::new(&body[..]).read_to_end(&mut unzipped).unwrap();
+        assert_eq!(unzipped, plain, "{path}: the same bytes");
+        assert!(body.len() < plain.len(), "{path}: smaller");
+        let etag = headers[header::ETAG].to_str().unwrap().to_owned();
+        assert_ne!(etag, plain_headers[header::ETAG].to_str().unwrap(), "{path}: each encoding its own ETag");
+        let (st, _, _) = app.get(path, &[(header::ACCEPT_ENCODING, "gzip"), (header::IF_NONE_MATCH, &etag)]).await;
+        assert_eq!(st, StatusCode::NOT_MODIFIED, "{path}");
+        let (_, refused, _) = app.get(path, &[(header::ACCEPT_ENCODING, "gzip;q=0, identity")]).await;
+        assert!(refused.get(header::CONTENT_ENCODING).is_none(), "{path}: q=0 refuses gzip");
+    }
+}
+
+#[tokio::test]
 async fn the_csv_has_a_bom_a_header_and_the_same_withheld_cells() {
     let app = App::new().await;
     app.rollup().await;
