@@ -238,6 +238,10 @@ pub const STEPS: &[&str] = &[
     r#"
     CREATE INDEX events_stage_path ON events(complaint_id, seq) INCLUDE (to_stage, at) WHERE kind IN ('created', 'stage');
     "#,
+    // The operator's own words when setting a message of the triage list aside.
+    r#"
+    ALTER TABLE inbound_sms ADD COLUMN note text;
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -265,6 +265,11 @@ pub const STEPS: &[&str] = &[
     r#"
     CREATE INDEX events_stage_path ON events(complaint_id, seq, to_stage, at) WHERE kind IN ('created', 'stage');
     "#,
+    // The operator's own words when setting a message of the triage list aside (the console
+    // asks why), kept beside the message for whoever reads the list later.
+    r#"
+    ALTER TABLE inbound_sms ADD COLUMN note TEXT;
+    "#,
 ];
 
 /// Fills what the SQL steps cannot compute: the search keys of businesses stored before v4
