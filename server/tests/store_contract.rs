@@ -684,7 +684,8 @@ async fn the_triage_list_holds_what_waits_for_an_operator_oldest_first() {
         assert_eq!(store.inbound_count(InboundStatus::Triage).await.unwrap(), 1, "{backend}");
         // Set aside with the operator's words, kept with it.
         let note = Some("تبلیغ است، شکایت نیست".to_owned());
-        let dismissed = InboundOutcome { status: InboundStatus::Dismissed, reason: Some("dismissed".into()), tracking_code: None, handled_by: Some(staff), note };
+        let dismissed =
+            InboundOutcome { status: InboundStatus::Dismissed, reason: Some("dismissed".into()), tracking_code: None, handled_by: Some(staff), note };
         assert!(store.finish_inbound(ids[2], InboundStatus::Triage, dismissed.clone(), None, now()).await.unwrap(), "{backend}");
         let kept = store.inbound_message(ids[2]).await.unwrap().unwrap();
         assert_eq!((kept.status, kept.note), (InboundStatus::Dismissed, dismissed.note), "{backend}");

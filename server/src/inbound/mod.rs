@@ -290,7 +290,11 @@ pub async fn file_from_triage(
     let phone = match phone {
         Some(p) => p,
         None => PhoneNumber::parse(&record.sender).map_err(|_| {
-            ApiError::new(StatusCode::CONFLICT, "no_phone", "the message did not come from a mobile number; call the citizen and file with POST /v1/staff/intake")
+            ApiError::new(
+                StatusCode::CONFLICT,
+                "no_phone",
+                "the message did not come from a mobile number; call the citizen and file with POST /v1/staff/intake",
+            )
         })?,
     };
     body.client_id = Some(message_uuid(&record.message_id).to_string());
@@ -314,8 +318,7 @@ pub async fn file_from_triage(
 /// reason in their own words when they give one.
 pub async fn dismiss(state: &AppState, staff: StaffWho, id: i64, note: Option<String>) -> ApiResult<()> {
     let record = triaged(state, id).await?;
-    let done =
-        InboundOutcome { status: InboundStatus::Dismissed, reason: Some("dismissed".to_owned()), tracking_code: None, handled_by: Some(staff.id), note };
+    let done = InboundOutcome { status: InboundStatus::Dismissed, reason: Some("dismissed".to_owned()), tracking_code: None, handled_by: Some(staff.id), note };
     state.store.finish_inbound(record.id, record.status, done, None, OffsetDateTime::now_utc()).await?;
     state.hub.publish_staff();
     Ok(())
