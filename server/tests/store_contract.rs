@@ -570,7 +570,7 @@ fn inbound(id: &str, text: &str) -> NewInbound {
 }
 
 fn answered(code: Option<TrackingCode>) -> InboundOutcome {
-    InboundOutcome { status: InboundStatus::Answered, reason: Some("track".into()), tracking_code: code, handled_by: None }
+    InboundOutcome { status: InboundStatus::Answered, reason: Some("track".into()), tracking_code: code, handled_by: None, note: None }
 }
 
 #[tokio::test]
@@ -666,22 +666,34 @@ async fn the_triage_list_holds_what_waits_for_an_operator_oldest_first() {
         for n in 0..3 {
             let InboundClaim::Mine(r) = store.claim_inbound(inbound(&format!("cli:{n}"), "پیام"), now(), lease).await.unwrap() else { panic!("{backend}") };
             let status = if n == 1 { InboundStatus::Answered } else { InboundStatus::Triage };
-            let outcome = InboundOutcome { status, reason: Some("unclassified".into()), tracking_code: None, handled_by: None };
+            let outcome = InboundOutcome { status, reason: Some("unclassified".into()), tracking_code: None, handled_by: None, note: None };
             assert!(store.finish_inbound(r.id, InboundStatus::Pending, outcome, None, now()).await.unwrap());
             ids.push(r.id);
         }
         let triage = store.inbound_list(InboundStatus::Triage, 10, 0).await.unwrap();
         assert_eq!(triage.iter().map(|r| r.id).collect::<Vec<_>>(), [ids[0], ids[2]], "{backend}");
         assert_eq!(store.inbound_list(InboundStatus::Triage, 1, 1).await.unwrap()[0].id, ids[2], "{backend}: paged");
+        assert_eq!(store.inbound_count(InboundStatus::Triage).await.unwrap(), 2, "{backend}");
+        assert_eq!(store.inbound_count(InboundStatus::Answered).await.unwrap(), 1, "{backend}");
         let staff = store
             .add_staff(NewStaff { username: "op".into(), display_name: None, password_hash: "x".into(), role: Role::Operator, province: None })
             .await
             .unwrap();
-        let filed = InboundOutcome { status: InboundStatus::Filed, reason: Some("triage".into()), tracking_code: None, handled_by: Some(staff) };
+        let filed = InboundOutcome { status: InboundStatus::Filed, reason: Some("triage".into()), tracking_code: None, handled_by: Some(staff), note: None };
         assert!(store.finish_inbound(ids[0], InboundStatus::Triage, filed.clone(), None, now()).await.unwrap(), "{backend}");
         assert!(!store.finish_inbound(ids[0], InboundStatus::Triage, filed, None, now()).await.unwrap(), "{backend}: filed once");
         assert_eq!(store.inbound_message(ids[0]).await.unwrap().unwrap().handled_by, Some(staff), "{backend}");
         assert_eq!(store.inbound_list(InboundStatus::Triage, 10, 0).await.unwrap().len(), 1, "{backend}");
+        assert_eq!(store.inbound_count(InboundStatus::Triage).await.unwrap(), 1, "{backend}");
+        // Set aside with the operator's words, kept with it.
+        let note = Some("تبلیغ است، شکایت نیست".to_owned());
+        let dismissed =
+            InboundOutcome { status: InboundStatus::Dismissed, reason: Some("dismissed".into()), tracking_code: None, handled_by: Some(staff), note };
+        assert!(store.finish_inbound(ids[2], InboundStatus::Triage, dismissed.clone(), None, now()).await.unwrap(), "{backend}");
+        let kept = store.inbound_message(ids[2]).await.unwrap().unwrap();
+        assert_eq!((kept.status, kept.note), (InboundStatus::Dismissed, dismissed.note), "{backend}");
+        assert_eq!(store.inbound_message(ids[0]).await.unwrap().unwrap().note, None, "{backend}");
+        assert_eq!(store.inbound_count(InboundStatus::Triage).await.unwrap(), 0, "{backend}");
     }
 }
 

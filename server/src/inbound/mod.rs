@@ -147,7 +147,7 @@ async fn handle(state: &AppState, record: &InboundRecord) -> ApiResult<Received>
 }
 
 fn outcome(status: InboundStatus, reason: &str, code: Option<TrackingCode>) -> InboundOutcome {
-    InboundOutcome { status, reason: Some(reason.to_owned()), tracking_code: code, handled_by: None }
+    InboundOutcome { status, reason: Some(reason.to_owned()), tracking_code: code, handled_by: None, note: None }
 }
 
 fn reply_to(phone: &PhoneNumber, text: String) -> Option<NewSms> {
@@ -276,13 +276,27 @@ async fn citizen_act(state: &AppState, phone: &PhoneNumber, key: Uuid, code: Opt
 }
 
 /// An operator files a message from the triage list, with the category (and whatever else)
-/// they set, for the phone it came from; the citizen gets the tracking code by SMS. Filing
-/// the same message again answers the same complaint.
-pub async fn file_from_triage(state: &AppState, staff: StaffWho, id: i64, mut body: NewComplaint) -> ApiResult<(SubmitResponse, bool)> {
+/// they set, for the phone it came from, or for `phone` when they give one (a sender that is
+/// no mobile number, called back); the citizen gets the tracking code by SMS. Filing the same
+/// message again answers the same complaint.
+pub async fn file_from_triage(
+    state: &AppState,
+    staff: StaffWho,
+    id: i64,
+    phone: Option<PhoneNumber>,
+    mut body: NewComplaint,
+) -> ApiResult<(SubmitResponse, bool)> {
     let record = triaged(state, id).await?;
-    let phone = PhoneNumber::parse(&record.sender).map_err(|_| {
-        ApiError::new(StatusCode::CONFLICT, "no_phone", "the message did not come from a mobile number; call the citizen and file with POST /v1/staff/intake")
-    })?;
+    let phone = match phone {
+        Some(p) => p,
+        None => PhoneNumber::parse(&record.sender).map_err(|_| {
+            ApiError::new(
+                StatusCode::CONFLICT,
+                "no_phone",
+                "the message did not come from a mobile number; call the citizen and file with POST /v1/staff/intake",
+            )
+        })?,
+    };
     body.client_id = Some(message_uuid(&record.message_id).to_string());
     if body.description.as_deref().is_none_or(|d| d.trim().is_empty()) {
         body.description = Some(record.text.clone());
@@ -293,16 +307,18 @@ pub async fn file_from_triage(state: &AppState, staff: StaffWho, id: i64, mut bo
         reason: Some("triage".to_owned()),
         tracking_code: Some(filed.tracking_code),
         handled_by: Some(staff.id),
+        note: None,
     };
     state.store.finish_inbound(record.id, record.status, done, None, OffsetDateTime::now_utc()).await?;
     state.hub.publish_staff();
     Ok((filed, created))
 }
 
-/// An operator sets a message of the triage list aside (it is not a complaint).
-pub async fn dismiss(state: &AppState, staff: StaffWho, id: i64) -> ApiResult<()> {
+/// An operator sets a message of the triage list aside (it is not a complaint), with their
+/// reason in their own words when they give one.
+pub async fn dismiss(state: &AppState, staff: StaffWho, id: i64, note: Option<String>) -> ApiResult<()> {
     let record = triaged(state, id).await?;
-    let done = InboundOutcome { status: InboundStatus::Dismissed, reason: Some("dismissed".to_owned()), tracking_code: None, handled_by: Some(staff.id) };
+    let done = InboundOutcome { status: InboundStatus::Dismissed, reason: Some("dismissed".to_owned()), tracking_code: None, handled_by: Some(staff.id), note };
     state.store.finish_inbound(record.id, record.status, done, None, OffsetDateTime::now_utc()).await?;
     state.hub.publish_staff();
     Ok(())

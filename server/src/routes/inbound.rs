@@ -181,7 +181,7 @@ pub async fn file(
     ApiJson(body): ApiJson<NewComplaint>,
 ) -> ApiResult<(StatusCode, Json<SubmitResponse>)> {
     operators_only(&staff)?;
-    let (filed, created) = inbound::file_from_triage(&state, staff.who(), message_id_path(&id)?, body).await?;
+    let (filed, created) = inbound::file_from_triage(&state, staff.who(), message_id_path(&id)?, None, body).await?;
     Ok((if created { StatusCode::CREATED } else { StatusCode::OK }, Json(filed)))
 }
 
@@ -191,6 +191,6 @@ pub async fn file(
               (status = 409, description = "inbound_handled")))]
 pub async fn dismiss(State(state): State<AppState>, staff: Staff, ApiPath(id): ApiPath<String>) -> ApiResult<StatusCode> {
     operators_only(&staff)?;
-    inbound::dismiss(&state, staff.who(), message_id_path(&id)?).await?;
+    inbound::dismiss(&state, staff.who(), message_id_path(&id)?, None).await?;
     Ok(StatusCode::NO_CONTENT)
 }

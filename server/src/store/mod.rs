@@ -257,6 +257,8 @@ pub trait InboundStore: Send + Sync + 'static {
     async fn inbound_message(&self, id: i64) -> StoreResult<Option<InboundRecord>>;
     /// A page of the messages in `status`, oldest first.
     async fn inbound_list(&self, status: InboundStatus, limit: i64, offset: i64) -> StoreResult<Vec<InboundRecord>>;
+    /// How many messages are in `status` (the console's count of those waiting, its pages).
+    async fn inbound_count(&self, status: InboundStatus) -> StoreResult<i64>;
 }
 
 /// A change committed by some process on the database, that every process serving from it

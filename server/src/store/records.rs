@@ -955,6 +955,8 @@ pub struct InboundRecord {
     pub created_at: OffsetDateTime,
     /// When it was handled.
     pub handled_at: Option<OffsetDateTime>,
+    /// The operator's words when they set it aside from the triage list.
+    pub note: Option<String>,
 }
 
 /// What [`InboundStore::claim_inbound`](super::InboundStore::claim_inbound) found.
@@ -979,4 +981,6 @@ pub struct InboundOutcome {
     pub tracking_code: Option<TrackingCode>,
     /// The operator, when one acted from the triage list.
     pub handled_by: Option<i64>,
+    /// The operator's words, when they set it aside.
+    pub note: Option<String>,
 }

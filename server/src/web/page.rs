@@ -22,6 +22,8 @@ pub struct NavItem {
     pub current: bool,
     /// A keyboard shortcut (`data-key`), enhanced by the console's script.
     pub key: Option<&'static str>,
+    /// A count shown beside the label (what waits there), in Persian digits.
+    pub count: Option<String>,
 }
 
 /// A notice shown at the top of a page after an action (post/redirect/get).

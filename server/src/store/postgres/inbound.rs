@@ -13,7 +13,7 @@ use super::rows::{bad, get, ms, queue_sms, Cached};
 use super::{pg, PgStore};
 use crate::store::{InboundClaim, InboundOutcome, InboundRecord, InboundStatus, InboundStore, NewInbound, NewSms, StoreResult};
 
-const INBOUND_COLUMNS: &str = "id, message_id, sender, line, body, received_at, status, reason, tracking_code, handled_by, created_at, handled_at";
+const INBOUND_COLUMNS: &str = "id, message_id, sender, line, body, received_at, status, reason, tracking_code, handled_by, created_at, handled_at, note";
 
 fn inbound_row(r: &Row) -> StoreResult<InboundRecord> {
     let status: String = get(r, 6)?;
@@ -31,6 +31,7 @@ fn inbound_row(r: &Row) -> StoreResult<InboundRecord> {
         handled_by: get(r, 9)?,
         created_at: get(r, 10)?,
         handled_at: get(r, 11)?,
+        note: get(r, 12)?,
     })
 }
 
@@ -94,7 +95,7 @@ impl InboundStore for PgStore {
         let tx = conn.transaction().await.map_err(pg)?;
         let n = tx
             .execute_c(
-                "UPDATE inbound_sms SET status = $3, reason = $4, tracking_code = $5, handled_by = $6, handled_at = $7, claimed_until = NULL
+                "UPDATE inbound_sms SET status = $3, reason = $4, tracking_code = $5, handled_by = $6, handled_at = $7, note = $8, claimed_until = NULL
                  WHERE id = $1 AND status = $2",
                 &[
                     &id,
@@ -104,6 +105,7 @@ impl InboundStore for PgStore {
                     &outcome.tracking_code.as_ref().map(TrackingCode::as_str),
                     &outcome.handled_by,
                     &ms(at),
+                    &outcome.note,
                 ],
             )
             .await
@@ -132,5 +134,11 @@ impl InboundStore for PgStore {
             .await
             .map_err(pg)?;
         rows.iter().map(inbound_row).collect()
+    }
+
+    async fn inbound_count(&self, status: InboundStatus) -> StoreResult<i64> {
+        let conn = self.conn().await?;
+        let row = conn.query_one_c("SELECT COUNT(*) FROM inbound_sms WHERE status = $1", &[&status.as_str()]).await.map_err(pg)?;
+        get(&row, 0)
     }
 }

@@ -248,6 +248,10 @@ pub const STEPS: &[&str] = &[
     DROP INDEX complaints_queue;
     CREATE INDEX complaints_queue ON complaints(stage, province_code, due_at, id);
     "#,
+    // The operator's own words when setting a message of the triage list aside.
+    r#"
+    ALTER TABLE inbound_sms ADD COLUMN note text;
+    "#,
 ];
 
 /// The schema version this build writes.

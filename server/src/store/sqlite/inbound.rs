@@ -13,7 +13,7 @@ use super::rows::{bad, from_ms, ms, queue_sms};
 use super::SqliteStore;
 use crate::store::{InboundClaim, InboundOutcome, InboundRecord, InboundStatus, InboundStore, NewInbound, NewSms, StoreResult};
 
-const INBOUND_COLUMNS: &str = "id, message_id, sender, line, body, received_at, status, reason, tracking_code, handled_by, created_at, handled_at";
+const INBOUND_COLUMNS: &str = "id, message_id, sender, line, body, received_at, status, reason, tracking_code, handled_by, created_at, handled_at, note";
 
 fn inbound_row(r: &Row) -> rusqlite::Result<InboundRecord> {
     let code: Option<String> = r.get(8)?;
@@ -30,6 +30,7 @@ fn inbound_row(r: &Row) -> rusqlite::Result<InboundRecord> {
         handled_by: r.get(9)?,
         created_at: from_ms(r.get(10)?),
         handled_at: r.get::<_, Option<i64>>(11)?.map(from_ms),
+        note: r.get(12)?,
     })
 }
 
@@ -88,7 +89,7 @@ impl InboundStore for SqliteStore {
             .write(move |conn| {
                 let n = conn
                     .prepare_cached(
-                        "UPDATE inbound_sms SET status = ?3, reason = ?4, tracking_code = ?5, handled_by = ?6, handled_at = ?7, claimed_until = NULL
+                        "UPDATE inbound_sms SET status = ?3, reason = ?4, tracking_code = ?5, handled_by = ?6, handled_at = ?7, note = ?8, claimed_until = NULL
                          WHERE id = ?1 AND status = ?2",
                     )
                     .and_then(|mut s| {
@@ -99,7 +100,8 @@ impl InboundStore for SqliteStore {
                             outcome.reason,
                             outcome.tracking_code.as_ref().map(TrackingCode::as_str),
                             outcome.handled_by,
-                            ms(at)
+                            ms(at),
+                            outcome.note
                         ])
                     })
                     .map_err(backend)?;
@@ -128,6 +130,16 @@ impl InboundStore for SqliteStore {
             .read(move |conn| {
                 conn.prepare_cached(&format!("SELECT {INBOUND_COLUMNS} FROM inbound_sms WHERE status = ?1 ORDER BY id LIMIT ?2 OFFSET ?3"))
                     .and_then(|mut s| s.query_map(params![status.as_str(), limit, offset], inbound_row)?.collect::<rusqlite::Result<Vec<_>>>())
+                    .map_err(backend)
+            })
+            .await
+    }
+
+    async fn inbound_count(&self, status: InboundStatus) -> StoreResult<i64> {
+        self.db
+            .read(move |conn| {
+                conn.prepare_cached("SELECT COUNT(*) FROM inbound_sms WHERE status = ?1")
+                    .and_then(|mut s| s.query_row([status.as_str()], |r| r.get(0)))
                     .map_err(backend)
             })
             .await

@@ -276,6 +276,11 @@ pub const STEPS: &[&str] = &[
     DROP INDEX complaints_queue;
     CREATE INDEX complaints_queue ON complaints(stage, province_code, due_at, id);
     "#,
+    // The operator's own words when setting a message of the triage list aside (the console
+    // asks why), kept beside the message for whoever reads the list later.
+    r#"
+    ALTER TABLE inbound_sms ADD COLUMN note TEXT;
+    "#,
 ];
 
 /// Fills what the SQL steps cannot compute: the search keys of businesses stored before v4

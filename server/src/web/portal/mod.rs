@@ -83,7 +83,7 @@ pub fn layout(who: Option<&CitizenSession>, title: &str, current: &str) -> Layou
     if who.is_none() {
         nav.push(("/login", "ورود"));
     }
-    l.nav = nav.into_iter().map(|(href, label)| NavItem { href: href.to_owned(), label, current: href == current, key: None }).collect();
+    l.nav = nav.into_iter().map(|(href, label)| NavItem { href: href.to_owned(), label, current: href == current, key: None, count: None }).collect();
     if let Some(w) = who {
         l.user = Some(w.phone.national());
         l.signed_in = true;

@@ -1,13 +1,14 @@
 //! The staff console under `/staff/`: the ministry's people work every stage in a browser.
 //! Each role gets its queue (filtered to its province), the complaint page with exactly the
-//! actions the workflow rules allow it now, operator intake, the guild body's answer, the
-//! supervisors' escalations, accounts and dashboard, the registry and its stickers, and a
-//! printable case file. Every page works without JavaScript; `staff.js` only refreshes the
-//! queue live and adds keyboard shortcuts.
+//! actions the workflow rules allow it now, operator intake and the triage list of inbound
+//! messages, the guild body's answer, the supervisors' escalations, accounts and dashboard,
+//! the registry and its stickers, and a printable case file. Every page works without
+//! JavaScript; `staff.js` only refreshes the queue live and adds keyboard shortcuts.
 
 mod accounts;
 mod auth;
 mod complaint;
+mod inbound;
 mod intake;
 mod queue;
 mod registry;
@@ -25,11 +26,11 @@ use samat_core::model::{Province, Role};
 
 use super::page::{ErrorPage, Layout, NavItem};
 use super::session::{cookie, csrf_for, csrf_ok, STAFF_COOKIE};
-use super::{assets, page};
+use super::{assets, format, page};
 use crate::actions::StaffWho;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::store::Principal;
+use crate::store::{InboundStatus, Principal};
 
 /// Routes of the console.
 pub fn router() -> Router<AppState> {
@@ -54,6 +55,10 @@ pub fn router() -> Router<AppState> {
         .route("/staff/complaints/{tracking_code}/photos/{photo_id}", get(complaint::photo))
         .route("/staff/intake", get(intake::page).post(intake::file))
         .route("/staff/intake/done/{tracking_code}", get(intake::done))
+        .route("/staff/inbound", get(inbound::list))
+        .route("/staff/inbound/{id}", get(inbound::show))
+        .route("/staff/inbound/{id}/file", post(inbound::file))
+        .route("/staff/inbound/{id}/dismiss", post(inbound::dismiss))
         .route("/staff/accounts", get(accounts::list).post(accounts::create))
         .route("/staff/accounts/{id}", get(accounts::edit_page).post(accounts::update))
         .route("/staff/accounts/{id}/password", post(accounts::reset_password))
@@ -76,6 +81,9 @@ pub struct StaffSession {
     pub province: Option<Province>,
     /// The session's secret token (from the cookie).
     pub token: String,
+    /// How many inbound messages wait in the triage list, for those who handle it (shown in
+    /// the navigation on every page).
+    pub waiting: Option<i64>,
 }
 
 impl StaffSession {
@@ -117,6 +125,7 @@ impl StaffSession {
         let mut nav = vec![("/staff/queue", "صف کار", Some("q"))];
         if workflow::may_file_for_others(self.role) {
             nav.push(("/staff/intake", "ثبت شکایت تلفنی", Some("n")));
+            nav.push(("/staff/inbound", "پیام‌های ورودی", None));
         }
         if workflow::may_close_escalations(self.role) {
             nav.push(("/staff/escalations", "شکایت از رسیدگی", None));
@@ -128,7 +137,11 @@ impl StaffSession {
         }
         nav.push(("/staff/businesses", "واحدهای صنفی", Some("b")));
         nav.push(("/staff/password", "تغییر گذرواژه", None));
-        l.nav = nav.into_iter().map(|(href, label, key)| NavItem { href: href.to_owned(), label, current: href == current, key }).collect();
+        let count = |href: &str| match (href, self.waiting) {
+            ("/staff/inbound", Some(n)) if n > 0 => Some(format::number(n)),
+            _ => None,
+        };
+        l.nav = nav.into_iter().map(|(href, label, key)| NavItem { href: href.to_owned(), label, current: href == current, key, count: count(href) }).collect();
         l
     }
 
@@ -149,7 +162,11 @@ impl FromRequestParts<AppState> for StaffSession {
             None => None,
         };
         match (principal, token) {
-            (Some(Principal::Staff { id, username, role, province }), Some(token)) => Ok(StaffSession { id, username, role, province, token }),
+            (Some(Principal::Staff { id, username, role, province }), Some(token)) => {
+                // A count the navigation shows is not worth failing a page for.
+                let waiting = if workflow::may_file_for_others(role) { state.store.inbound_count(InboundStatus::Triage).await.ok() } else { None };
+                Ok(StaffSession { id, username, role, province, token, waiting })
+            }
             _ => Err(to_login(parts)),
         }
     }

@@ -361,6 +361,8 @@ struct DashboardPage {
     digest_made: Option<String>,
     /// The digest: (province, overdue, raised, [(code, href, «مرحله، مهلت ۱۴۰۴/۰۹/۰۴»)]).
     digest: Vec<DigestRow>,
+    /// Inbound messages waiting in the triage list (shown to those who handle it).
+    inbound_waiting: Option<String>,
 }
 
 /// One province of the overdue digest: its name, counts, and its most overdue complaints.
@@ -415,6 +417,7 @@ pub(super) async fn dashboard(State(state): State<AppState>, staff: StaffSession
         }
     };
     let body = DashboardPage {
+        inbound_waiting: staff.waiting.filter(|_| workflow::may_file_for_others(staff.role)).map(format::number),
         digest_made,
         digest,
         layout: staff.layout("داشبورد", "/staff/dashboard"),
