@@ -252,6 +252,26 @@ async fn bad_secrets_are_refused_and_junk_waits_for_an_operator_to_file_it() {
     assert_eq!((st, twice["code"].as_str()), (StatusCode::CONFLICT, Some("inbound_handled")), "{twice}");
     let (st, _) = operator.post(&format!("/v1/staff/inbound/{}/dismiss", items[0]["id"]), json!({})).await;
     assert_eq!(st, StatusCode::NO_CONTENT);
+    // Set aside with the operator's reason, which the list keeps.
+    let (st, _) = operator.post(&format!("/v1/staff/inbound/{}/dismiss", items[1]["id"]), json!({"note": "متن تبلیغاتی بود"})).await;
+    assert_eq!(st, StatusCode::NO_CONTENT);
+    let (_, dismissed) = operator.get("/v1/staff/inbound?status=dismissed").await;
+    let notes: Vec<Option<&str>> = dismissed.as_array().unwrap().iter().map(|i| i["note"].as_str()).collect();
+    assert_eq!(notes, [None, Some("متن تبلیغاتی بود")], "{dismissed}");
     let (_, left) = operator.get("/v1/staff/inbound").await;
-    assert_eq!(left.as_array().unwrap().len(), 1, "{left}");
+    assert!(left.as_array().unwrap().is_empty(), "{left}");
+
+    // From a landline: it waits for a call back, and is filed for the mobile the citizen gave
+    // on the phone (typed in Persian digits); a number that is no mobile is refused.
+    push(&srv, 6, "02188776655", "فروشنده فاکتور نداد").await;
+    let (_, waiting) = operator.get("/v1/staff/inbound").await;
+    let landline = &waiting.as_array().unwrap()[0];
+    assert_eq!(landline["reason"], "no_phone", "{waiting}");
+    let url = format!("/v1/staff/inbound/{}/file", landline["id"]);
+    let (st, bad) = operator.post(&url, json!({"category": "no_invoice", "phone": "02188776655"})).await;
+    assert_eq!((st, bad["code"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_phone")), "{bad}");
+    let (st, filed) = operator.post(&url, json!({"category": "no_invoice", "phone": "۰۹۱۲۱۱۱۷۰۰۶"})).await;
+    assert_eq!(st, StatusCode::CREATED, "{filed}");
+    let code = filed["tracking_code"].as_str().unwrap();
+    srv.wait_sms("+989121117006", |s| s.text.contains(code)).await;
 }

@@ -391,6 +391,28 @@ pub struct StaffIntakeRequest {
     pub complaint: NewComplaint,
 }
 
+/// `POST /v1/staff/inbound/{id}/file`: the complaint an operator makes of an inbound message.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TriageFileRequest {
+    /// The citizen's mobile number, when the message did not come from one (a landline, an
+    /// e-mail) and the operator called them back; absent: the sender's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    /// The complaint's fields (the description defaults to the message's text).
+    #[serde(flatten)]
+    pub complaint: NewComplaint,
+}
+
+/// `POST /v1/staff/inbound/{id}/dismiss`: why a message is set aside.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TriageDismissRequest {
+    /// The operator's reason, kept beside the message (at most a note's length).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
 /// The verdict recorded by the Ta'zirat liaison (`details` of a move to `verdict`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -911,6 +933,9 @@ pub struct InboundMessageView {
     /// The complaint it filed or acted on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tracking_code: Option<TrackingCode>,
+    /// The operator's reason, when it was set aside with one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// One staff read of a complaint's personal data (`GET /v1/staff/audit`).

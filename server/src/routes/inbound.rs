@@ -8,8 +8,9 @@ use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use samat_core::model::api::{InboundMessageView, NewComplaint, SubmitResponse};
+use samat_core::model::api::{InboundMessageView, SubmitResponse, TriageDismissRequest, TriageFileRequest};
 use samat_core::model::workflow;
+use samat_core::model::PhoneNumber;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -136,6 +137,7 @@ fn view(r: &InboundRecord) -> InboundMessageView {
         status: r.status.as_str().to_owned(),
         reason: r.reason.clone(),
         tracking_code: r.tracking_code,
+        note: r.note.clone(),
     }
 }
 
@@ -171,26 +173,36 @@ pub async fn list(State(state): State<AppState>, staff: Staff, ApiQuery(q): ApiQ
 /// operator picked (and the shop, province… as in staff intake); the description defaults to
 /// the original text. The citizen gets the tracking code by SMS. Filing again answers the
 /// same complaint.
-#[utoipa::path(post, path = "/v1/staff/inbound/{id}/file", tag = "staff", request_body = NewComplaint, params(("id" = i64, Path)), security(("bearer" = [])),
-    responses((status = 201, body = SubmitResponse), (status = 400), (status = 401), (status = 403, description = "role_not_allowed"), (status = 404, description = "inbound_not_found"),
+#[utoipa::path(post, path = "/v1/staff/inbound/{id}/file", tag = "staff", request_body = TriageFileRequest, params(("id" = i64, Path)), security(("bearer" = [])),
+    responses((status = 201, body = SubmitResponse), (status = 400, description = "invalid_phone and other bad input"), (status = 401), (status = 403, description = "role_not_allowed"), (status = 404, description = "inbound_not_found"),
               (status = 409, description = "inbound_handled, no_phone"), (status = 422, description = "validation_failed")))]
 pub async fn file(
     State(state): State<AppState>,
     staff: Staff,
     ApiPath(id): ApiPath<String>,
-    ApiJson(body): ApiJson<NewComplaint>,
+    ApiJson(body): ApiJson<TriageFileRequest>,
 ) -> ApiResult<(StatusCode, Json<SubmitResponse>)> {
     operators_only(&staff)?;
-    let (filed, created) = inbound::file_from_triage(&state, staff.who(), message_id_path(&id)?, None, body).await?;
+    let phone = match body.phone.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+        None => None,
+        Some(p) => Some(PhoneNumber::parse(p).map_err(|e| ApiError::bad_request("invalid_phone", e.to_string()))?),
+    };
+    let (filed, created) = inbound::file_from_triage(&state, staff.who(), message_id_path(&id)?, phone, body.complaint).await?;
     Ok((if created { StatusCode::CREATED } else { StatusCode::OK }, Json(filed)))
 }
 
 /// Sets a message of the triage list aside: it is not a complaint (kept, with who decided).
-#[utoipa::path(post, path = "/v1/staff/inbound/{id}/dismiss", tag = "staff", params(("id" = i64, Path)), security(("bearer" = [])),
+#[utoipa::path(post, path = "/v1/staff/inbound/{id}/dismiss", tag = "staff", request_body = TriageDismissRequest, params(("id" = i64, Path)), security(("bearer" = [])),
     responses((status = 204), (status = 400), (status = 401), (status = 403, description = "role_not_allowed"), (status = 404, description = "inbound_not_found"),
               (status = 409, description = "inbound_handled")))]
-pub async fn dismiss(State(state): State<AppState>, staff: Staff, ApiPath(id): ApiPath<String>) -> ApiResult<StatusCode> {
+pub async fn dismiss(
+    State(state): State<AppState>,
+    staff: Staff,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(body): ApiJson<TriageDismissRequest>,
+) -> ApiResult<StatusCode> {
     operators_only(&staff)?;
-    inbound::dismiss(&state, staff.who(), message_id_path(&id)?, None).await?;
+    let note = crate::actions::note_field("note", body.note.as_deref())?;
+    inbound::dismiss(&state, staff.who(), message_id_path(&id)?, note).await?;
     Ok(StatusCode::NO_CONTENT)
 }
