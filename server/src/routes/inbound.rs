@@ -131,6 +131,8 @@ fn view(r: &InboundRecord) -> InboundMessageView {
     InboundMessageView {
         id: r.id,
         from: r.sender.clone(),
+        channel: r.channel,
+        subject: r.subject.clone(),
         text: r.text.clone(),
         received_at: r.received_at,
         status: r.status.as_str().to_owned(),
@@ -151,8 +153,8 @@ fn message_id_path(raw: &str) -> ApiResult<i64> {
     raw.trim().parse().map_err(|_| ApiError::bad_request("invalid_path", "the message id is a number"))
 }
 
-/// Text messages that could not be filed on their own (no category the words point at,
-/// unreadable, too long, not from a mobile), oldest first, with the original text; an
+/// Text messages and e-mails that could not be filed on their own (no category the words
+/// point at, unreadable, too long, not from a mobile, an e-mail naming no phone), oldest first, with the original text; an
 /// operator files each (`…/file`) or sets it aside (`…/dismiss`).
 #[utoipa::path(get, path = "/v1/staff/inbound", tag = "staff", params(InboundQuery), security(("bearer" = [])),
     responses((status = 200, body = [InboundMessageView]), (status = 400, description = "invalid_query"), (status = 401), (status = 403, description = "role_not_allowed")))]
@@ -167,21 +169,35 @@ pub async fn list(State(state): State<AppState>, staff: Staff, ApiQuery(q): ApiQ
     Ok(Json(rows.iter().map(view).collect()))
 }
 
-/// Files a message of the triage list for the phone it came from, with the category the
-/// operator picked (and the shop, province… as in staff intake); the description defaults to
-/// the original text. The citizen gets the tracking code by SMS. Filing again answers the
-/// same complaint.
-#[utoipa::path(post, path = "/v1/staff/inbound/{id}/file", tag = "staff", request_body = NewComplaint, params(("id" = i64, Path)), security(("bearer" = [])),
+/// What an operator files a message of the triage list with.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct TriageFiling {
+    /// An e-mail's complainant: the mobile number the operator got by calling or writing
+    /// back (default: the one the e-mail's text names). Ignored for an SMS, which is filed
+    /// for the phone it came from.
+    #[serde(default)]
+    pub phone: Option<String>,
+    /// The complaint's fields.
+    #[serde(flatten)]
+    pub complaint: NewComplaint,
+}
+
+/// Files a message of the triage list for the phone it came from (an e-mail: the `phone`
+/// given, else the one its text names), with the category the operator picked (and the shop,
+/// province… as in staff intake); the description defaults to the original text, and an
+/// e-mail's images become the complaint's photos. The citizen gets the tracking code by SMS.
+/// Filing again answers the same complaint.
+#[utoipa::path(post, path = "/v1/staff/inbound/{id}/file", tag = "staff", request_body = TriageFiling, params(("id" = i64, Path)), security(("bearer" = [])),
     responses((status = 201, body = SubmitResponse), (status = 400), (status = 401), (status = 403, description = "role_not_allowed"), (status = 404, description = "inbound_not_found"),
-              (status = 409, description = "inbound_handled, no_phone"), (status = 422, description = "validation_failed")))]
+              (status = 409, description = "inbound_handled, no_phone"), (status = 422, description = "validation_failed, invalid_phone")))]
 pub async fn file(
     State(state): State<AppState>,
     staff: Staff,
     ApiPath(id): ApiPath<String>,
-    ApiJson(body): ApiJson<NewComplaint>,
+    ApiJson(body): ApiJson<TriageFiling>,
 ) -> ApiResult<(StatusCode, Json<SubmitResponse>)> {
     operators_only(&staff)?;
-    let (filed, created) = inbound::file_from_triage(&state, staff.who(), message_id_path(&id)?, body).await?;
+    let (filed, created) = inbound::file_from_triage(&state, staff.who(), message_id_path(&id)?, body.phone.as_deref(), body.complaint).await?;
     Ok((if created { StatusCode::CREATED } else { StatusCode::OK }, Json(filed)))
 }
 

@@ -249,6 +249,13 @@ pub trait InboundStore: Send + Sync + 'static {
     async fn inbound_message(&self, id: i64) -> StoreResult<Option<InboundRecord>>;
     /// A page of the messages in `status`, oldest first.
     async fn inbound_list(&self, status: InboundStatus, limit: i64, offset: i64) -> StoreResult<Vec<InboundRecord>>;
+    /// The raw bytes kept with message `id` (an e-mail's), if any.
+    async fn inbound_raw(&self, id: i64) -> StoreResult<Option<Vec<u8>>>;
+    /// The complaint that one of the messages with these ids filed or was added to (the
+    /// thread an e-mail replies to), if any.
+    async fn inbound_thread(&self, message_ids: Vec<String>) -> StoreResult<Option<TrackingCode>>;
+    /// The message that filed complaint `code`, if it came in by SMS or e-mail.
+    async fn inbound_of_complaint(&self, code: TrackingCode) -> StoreResult<Option<InboundRecord>>;
 }
 
 /// A change committed by some process on the database, that every process serving from it
