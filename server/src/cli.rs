@@ -175,6 +175,24 @@ struct ServeArgs {
     /// Seconds between two reads of the Kavenegar inbox (doubling up to five minutes while it fails).
     #[arg(long, env = "SAMAT_KAVENEGAR_INBOX_INTERVAL", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=3600))]
     kavenegar_inbox_interval: u64,
+    /// Read the 124 mailbox over IMAP with TLS: imaps://USER@HOST[:PORT]/MAILBOX (`%40` for an
+    /// `@` in the login); the password comes from SAMAT_IMAP_PASSWORD. Each message is handled
+    /// once (by Message-ID), then flagged \Seen.
+    #[arg(long, env = "SAMAT_IMAP")]
+    imap: Option<String>,
+    /// The password of the --imap login (give it in the environment, not on the command line).
+    #[arg(long, env = "SAMAT_IMAP_PASSWORD", hide_env_values = true)]
+    imap_password: Option<String>,
+    /// A PEM file of the CA certificate(s) the IMAP server's certificate is checked against
+    /// (a private CA, a self-signed test server) instead of the Mozilla roots.
+    #[arg(long, env = "SAMAT_IMAP_CA_FILE")]
+    imap_ca_file: Option<std::path::PathBuf>,
+    /// Move handled messages to this folder of the mailbox (they are flagged \Seen either way).
+    #[arg(long, env = "SAMAT_IMAP_DONE_FOLDER")]
+    imap_done_folder: Option<String>,
+    /// Seconds between two reads of the mailbox (doubling up to five minutes while it fails).
+    #[arg(long, env = "SAMAT_IMAP_INTERVAL", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    imap_interval: u64,
     /// Texts to the 124 line handled per sending phone per hour (more are kept, not answered).
     #[arg(long, env = "SAMAT_INBOUND_SMS_PER_PHONE_PER_HOUR", default_value_t = 30)]
     inbound_sms_per_phone_per_hour: u32,
@@ -393,6 +411,19 @@ impl ServeArgs {
         })
     }
 
+    /// The IMAP mailbox to read, when --imap is given (its URL, password and CA file checked now).
+    fn imap_options(&self) -> anyhow::Result<Option<crate::inbound::imap::ImapOptions>> {
+        let Some(url) = self.imap.as_deref().filter(|u| !u.trim().is_empty()) else { return Ok(None) };
+        let password =
+            self.imap_password.clone().filter(|p| !p.is_empty()).ok_or_else(|| anyhow::anyhow!("--imap needs the password in SAMAT_IMAP_PASSWORD"))?;
+        let mut options = crate::inbound::imap::ImapOptions::from_url(url.trim(), crate::inbound::Secret(password))?;
+        options.ca_file = self.imap_ca_file.clone();
+        options.done_folder = self.imap_done_folder.clone().filter(|f| !f.trim().is_empty());
+        options.interval = Duration::from_secs(self.imap_interval);
+        options.tls()?;
+        Ok(Some(options))
+    }
+
     /// The service standards: the deadlines set, the week, and the holidays file read.
     fn standards(&self) -> anyhow::Result<ServiceStandards> {
         let holidays = match &self.holidays {
@@ -566,7 +597,8 @@ async fn run(database: &str, args: ServeArgs) -> anyhow::Result<()> {
     log_push(&push);
     let listener = tokio::net::TcpListener::bind(args.listen).await.map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", args.listen))?;
     tracing::info!("samat-server listening on http://{}", listener.local_addr()?);
-    let state = AppState::new(store, Settings { guild_keys, push, standards, ..args.settings() });
+    let inbound_imap = args.imap_options()?;
+    let state = AppState::new(store, Settings { guild_keys, push, standards, inbound_imap, ..args.settings() });
     crate::serve(listener, state, sender, shutdown_signal()).await?;
     tracing::info!("samat-server stopped");
     Ok(())

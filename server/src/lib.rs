@@ -2,7 +2,7 @@
 //!
 //! [`router`] builds the whole HTTP API over an [`AppState`], so tests can drive it with
 //! `tower::ServiceExt::oneshot`; [`serve`] runs it on a listener together with the SMS and
-//! push outbox workers (and the inbound SMS reader, when configured) until the shutdown
+//! push outbox workers (and the inbound SMS and e-mail readers, when configured) until the shutdown
 //! future resolves, then drains in-flight requests.
 
 pub mod actions;
@@ -56,6 +56,7 @@ pub async fn serve(
     let sweeper = tokio::spawn(overdue::run(state.clone(), std::time::Duration::from_secs(3600), stop_rx.clone()));
     let inbound_sweeper = tokio::spawn(inbound::sweep(state.clone(), stop_rx.clone()));
     let inbox = state.settings.inbound_poll.clone().map(|options| tokio::spawn(inbound::kavenegar::run(state.clone(), options, stop_rx.clone())));
+    let mailbox = state.settings.inbound_imap.clone().map(|options| tokio::spawn(inbound::imap::run(state.clone(), options, stop_rx.clone())));
     let statistician = tokio::spawn(stats::run(state.clone(), state.settings.stats_every, stop_rx.clone()));
     let (limits, hub) = (state.limits.clone(), state.hub.clone());
     // Rate limiters forget idle keys, and the long-poll hub citizens nobody waits for,
@@ -87,6 +88,9 @@ pub async fn serve(
     let _ = inbound_sweeper.await;
     if let Some(inbox) = inbox {
         let _ = inbox.await;
+    }
+    if let Some(mailbox) = mailbox {
+        let _ = mailbox.await;
     }
     let _ = statistician.await;
     if let Some(feed) = feed {

@@ -78,6 +78,8 @@ pub struct Settings {
     pub inbound_sms_secret: Option<crate::inbound::Secret>,
     /// Kavenegar's inbox to poll for text messages to the 124 line (`None`: no poller).
     pub inbound_poll: Option<crate::inbound::kavenegar::InboxOptions>,
+    /// The IMAP mailbox to read e-mail to the 124 line from (`None`: no reader).
+    pub inbound_imap: Option<crate::inbound::imap::ImapOptions>,
     /// How often the public statistics are rolled up again (one rollup runs at start).
     pub stats_every: Duration,
 }
@@ -142,6 +144,7 @@ impl Default for Settings {
             inbound_sms_per_phone_per_hour: 30,
             inbound_sms_secret: None,
             inbound_poll: None,
+            inbound_imap: None,
             stats_every: Duration::from_secs(600),
         }
     }

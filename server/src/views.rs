@@ -99,6 +99,7 @@ pub fn detail(
         feedback: fb.iter().map(feedback).collect(),
         photos: photos.iter().map(photo).collect(),
         phone: (audience == Audience::Staff).then(|| c.phone.as_str().to_owned()),
+        email_from: None,
         // The citizen (and whoever tracks with their phone) is told what comes next, with the
         // ways to answer the business when that is what is asked.
         next_step: (audience == Audience::Citizen).then(|| journey::next_step(c.stage)),

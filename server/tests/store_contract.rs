@@ -566,7 +566,73 @@ async fn api_keys_are_found_by_hash_listed_and_revoked_once() {
 }
 
 fn inbound(id: &str, text: &str) -> NewInbound {
-    NewInbound { message_id: id.to_owned(), sender: "09121234567".into(), line: "10004346".into(), text: text.to_owned(), received_at: now() }
+    NewInbound {
+        message_id: id.to_owned(),
+        sender: "09121234567".into(),
+        line: "10004346".into(),
+        text: text.to_owned(),
+        received_at: now(),
+        channel: Channel::Sms,
+        subject: None,
+        raw: None,
+    }
+}
+
+fn email(id: &str, raw: &[u8]) -> NewInbound {
+    NewInbound {
+        sender: "ali@example.com".into(),
+        line: "INBOX".into(),
+        channel: Channel::Email,
+        subject: Some("شکایت".into()),
+        raw: Some(raw.to_vec()),
+        ..inbound(id, "متن")
+    }
+}
+
+#[tokio::test]
+async fn an_email_keeps_its_sender_subject_and_bytes_and_its_thread_finds_the_complaint() {
+    let lease = Duration::from_secs(60);
+    for (backend, store, _dir) in backends().await {
+        let who = phone(16);
+        let complaint = file(&*store, 1600, &who).await;
+        let raw = b"Message-ID: <a@x>\r\n\r\n\x00\xffbinary".to_vec();
+        let InboundClaim::Mine(r) = store.claim_inbound(email("email:a@x", &raw), now(), lease).await.unwrap() else { panic!("{backend}") };
+        assert_eq!((r.channel, r.subject.as_deref(), r.sender.as_str()), (Channel::Email, Some("شکایت"), "ali@example.com"), "{backend}");
+        assert_eq!(store.inbound_raw(r.id).await.unwrap(), Some(raw), "{backend}: the bytes as received");
+        let InboundClaim::Mine(sms) = store.claim_inbound(inbound("kavenegar:16", "متن"), now(), lease).await.unwrap() else { panic!("{backend}") };
+        assert_eq!((sms.channel, store.inbound_raw(sms.id).await.unwrap()), (Channel::Sms, None), "{backend}");
+        assert_eq!(store.inbound_raw(r.id + 1000).await.unwrap(), None, "{backend}");
+
+        // Until it filed something, it is no thread; then a reply naming it finds the complaint.
+        let ids = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(store.inbound_thread(ids(&["email:a@x"])).await.unwrap(), None, "{backend}");
+        assert_eq!(store.inbound_of_complaint(complaint.tracking_code).await.unwrap(), None, "{backend}");
+        let filed = InboundOutcome {
+            status: InboundStatus::Filed,
+            reason: Some("no_invoice".into()),
+            tracking_code: Some(complaint.tracking_code),
+            handled_by: None,
+            note: None,
+        };
+        assert!(store.finish_inbound(r.id, InboundStatus::Pending, filed, None, now()).await.unwrap(), "{backend}");
+        assert_eq!(store.inbound_thread(ids(&["email:unknown", "email:a@x"])).await.unwrap(), Some(complaint.tracking_code), "{backend}");
+        assert_eq!(store.inbound_thread(ids(&["email:unknown"])).await.unwrap(), None, "{backend}");
+        assert_eq!(store.inbound_thread(Vec::new()).await.unwrap(), None, "{backend}");
+        let origin = store.inbound_of_complaint(complaint.tracking_code).await.unwrap().expect("the message that filed it");
+        assert_eq!((origin.id, origin.sender.as_str(), origin.channel), (r.id, "ali@example.com", Channel::Email), "{backend}");
+        // A note added to it (a reply) is not what filed it.
+        let InboundClaim::Mine(reply) = store.claim_inbound(email("email:b@x", b"reply"), now(), lease).await.unwrap() else { panic!("{backend}") };
+        let noted = InboundOutcome {
+            status: InboundStatus::Answered,
+            reason: Some("thread_note".into()),
+            tracking_code: Some(complaint.tracking_code),
+            handled_by: None,
+            note: None,
+        };
+        assert!(store.finish_inbound(reply.id, InboundStatus::Pending, noted, None, now()).await.unwrap(), "{backend}");
+        assert_eq!(store.inbound_thread(ids(&["email:b@x"])).await.unwrap(), Some(complaint.tracking_code), "{backend}: a reply to the reply");
+        assert_eq!(store.inbound_of_complaint(complaint.tracking_code).await.unwrap().map(|m| m.id), Some(r.id), "{backend}");
+    }
 }
 
 fn answered(code: Option<TrackingCode>) -> InboundOutcome {

@@ -2,6 +2,8 @@
 //! SQLite database and SMS written to a file, kill and restart it, read the SMS it sent, and
 //! speak its HTTP API as a citizen or a staff member.
 
+pub mod dovecot;
+
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};

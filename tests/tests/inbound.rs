@@ -269,7 +269,11 @@ async fn bad_secrets_are_refused_and_junk_waits_for_an_operator_to_file_it() {
     assert_eq!(landline["reason"], "no_phone", "{waiting}");
     let url = format!("/v1/staff/inbound/{}/file", landline["id"]);
     let (st, bad) = operator.post(&url, json!({"category": "no_invoice", "phone": "02188776655"})).await;
-    assert_eq!((st, bad["code"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_phone")), "{bad}");
+    assert_eq!(
+        (st, bad["fields"][0]["field"].as_str(), bad["fields"][0]["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("phone"), Some("invalid_phone")),
+        "{bad}"
+    );
     let (st, filed) = operator.post(&url, json!({"category": "no_invoice", "phone": "۰۹۱۲۱۱۱۷۰۰۶"})).await;
     assert_eq!(st, StatusCode::CREATED, "{filed}");
     let code = filed["tracking_code"].as_str().unwrap();

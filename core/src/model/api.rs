@@ -745,6 +745,9 @@ pub struct ComplaintDetail {
     /// Staff view only: the complainant's phone.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
+    /// Staff view only, a complaint filed from an e-mail: the sender's address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email_from: Option<String>,
     /// Citizen's and public tracking views: what the citizen should expect or do next
     /// (`answer_business` in self-regulation, with the ways to answer in `next_step_fa`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -916,9 +919,14 @@ pub struct QueueResponse {
 pub struct InboundMessageView {
     /// What the triage actions take (`POST /v1/staff/inbound/{id}/file`).
     pub id: i64,
-    /// The sender as the gateway wrote it.
+    /// The sender: the phone number as the gateway wrote it, or the e-mail address.
     pub from: String,
-    /// The text as received.
+    /// How it came: `sms` or `email`.
+    pub channel: Channel,
+    /// An e-mail's subject.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    /// The text as received (an e-mail's, with HTML reduced to text).
     pub text: String,
     /// When the gateway received it.
     #[serde(with = "time::serde::rfc3339")]
@@ -927,7 +935,9 @@ pub struct InboundMessageView {
     /// `pending`, `filed`, `answered`, `triage`, `dismissed` or `limited`.
     pub status: String,
     /// Why it ended so: `unclassified` (no category the words point at), `unreadable`,
-    /// `too_long`, `no_phone`, `rate_limited`, a command (`track`, `reject`, …).
+    /// `too_long`, `no_phone` (an e-mail naming no mobile number, or an SMS not from one),
+    /// `no_text` and `too_large` (e-mail), `rate_limited`, a command (`track`, `reject`, …),
+    /// `thread_note` (an e-mail reply added to its complaint as a note for staff).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// The complaint it filed or acted on.

@@ -4,7 +4,7 @@
 //! so the server only carries out what they decide.
 
 use super::text::{ascii_digits, digits_only, normalize_text, search_key};
-use super::{Category, TrackingCode};
+use super::{Category, PhoneNumber, TrackingCode};
 
 /// The longest text read as a complaint, in characters (a concatenated SMS of ten parts is
 /// about 670 Persian characters; anything much longer is not a person typing on a phone).
@@ -106,6 +106,12 @@ fn garbled(raw: &str) -> bool {
     }
     // One replacement character is a decoding failure; a few controls in a long text are not.
     raw.contains('\u{FFFD}') || bad * 20 > total
+}
+
+/// Whether a message's text is binary or mangled (control characters, a character set that
+/// did not decode) rather than something a person wrote: it waits for an operator.
+pub fn unreadable(raw: &str) -> bool {
+    garbled(raw)
 }
 
 /// Reads an inbound SMS: a command (a tracking code, «۱»/«۲», «انصراف» with a code), a
@@ -210,6 +216,33 @@ pub fn classify(text: &str) -> Classification {
         [(best, n), (_, m), ..] if *n > 0 && n > m => Classification { category: *best, trusted: true, wants_compensation },
         _ => Classification { category: Category::Other, trusted: false, wants_compensation },
     }
+}
+
+/// The first Iranian mobile number written in `text` (an e-mail's body or signature), in
+/// Latin, Persian or Arabic digits, with the separators people type (`0912 123 4567`,
+/// `+98-912-123-4567`, `۰۹۱۲۱۲۳۴۵۶۷`), normalised as [`PhoneNumber::parse`] does. Landlines,
+/// tracking codes and amounts are not mobile numbers and are passed over.
+pub fn find_phone(text: &str) -> Option<PhoneNumber> {
+    let text = ascii_digits(text);
+    let phone_char = |c: char| c.is_ascii_digit() || matches!(c, '+' | '-' | '(' | ')' | ' ' | '\u{200C}');
+    // Maximal runs of what a written number is made of; within a run, one to three
+    // consecutive space-separated groups (`0912 123 4567`), longest first.
+    for run in text.split(|c: char| !phone_char(c)) {
+        let groups: Vec<&str> = run.split([' ', '\u{200C}']).filter(|g| g.chars().any(|c| c.is_ascii_digit())).collect();
+        for start in 0..groups.len() {
+            for len in (1..=3.min(groups.len() - start)).rev() {
+                let candidate = groups[start..start + len].join(" ");
+                let digits = candidate.chars().filter(char::is_ascii_digit).count();
+                // A mobile number has 10 to 14 digits in any of its forms; more is something else run together.
+                if (10..=14).contains(&digits) {
+                    if let Ok(phone) = PhoneNumber::parse(&candidate) {
+                        return Some(phone);
+                    }
+                }
+            }
+        }
+    }
+    None
 }
 
 #[cfg(test)]
@@ -360,6 +393,25 @@ mod tests {
             ("فاکتور نداد", false),
         ] {
             assert_eq!(classify(text).wants_compensation, wants, "{text}");
+        }
+    }
+
+    #[test]
+    fn a_mobile_number_is_found_in_any_digits_and_spacing() {
+        let table: &[(&str, Option<&str>)] = &[
+            ("شماره من ۰۹۱۲۱۲۳۴۵۶۷ است", Some("+989121234567")),
+            ("تماس: ٠٩١٢١٢٣٤٥٦٧", Some("+989121234567")),
+            ("call me at 0912 123 4567 please", Some("+989121234567")),
+            ("+98-912-123-4567", Some("+989121234567")),
+            ("(0912) 1234567", Some("+989121234567")),
+            ("موبایل:09351234567، تلفن ثابت 02188776655", Some("+989351234567")),
+            ("تلفن ثابت 021-88776655 و کد 4013016562", None),
+            ("مبلغ ۵۰۰۰۰۰۰۰۰۰۰ ریال", None),
+            ("بدون شماره", None),
+            ("", None),
+        ];
+        for (text, expected) in table {
+            assert_eq!(find_phone(text).as_ref().map(PhoneNumber::as_str), *expected, "{text}");
         }
     }
 }

@@ -1,7 +1,8 @@
-//! Text messages to the 124 line (issue 17): a citizen with any phone files a complaint by
-//! SMS, asks for its stage, answers the business in self-regulation and withdraws, all by
-//! text. Messages come from Kavenegar's inbox ([`kavenegar`], polled), its push webhook
-//! (`POST /v1/inbound/sms`) or `samat-server inbound sms` (development).
+//! Text messages and e-mail to the 124 line (issue 17): a citizen with any phone files a
+//! complaint by SMS, asks for its stage, answers the business in self-regulation and
+//! withdraws, all by text. Messages come from Kavenegar's inbox ([`kavenegar`], polled), its
+//! push webhook (`POST /v1/inbound/sms`) or `samat-server inbound sms` (development); e-mails
+//! from an IMAP mailbox ([`imap`], polled), read and decided in [`email`].
 //!
 //! Each message is handled once by its gateway message id, whichever replica gets it and
 //! however often: the store keeps the id under a UNIQUE key and hands the message to one
@@ -11,6 +12,8 @@
 //! the first result; the reply is queued in the transaction that marks the message handled.
 //! What the core's parser and classifier cannot settle waits in the operators' triage list.
 
+pub mod email;
+pub mod imap;
 pub mod kavenegar;
 
 use axum::http::StatusCode;
@@ -91,7 +94,6 @@ pub fn message_uuid(message_id: &str) -> Uuid {
 /// Hands in one message: stores it (once per message id) and handles it unless it was
 /// handled before or another process is handling it now.
 pub async fn receive(state: &AppState, sms: InboundSms) -> ApiResult<Received> {
-    let now = OffsetDateTime::now_utc();
     // PostgreSQL's text holds no NUL: a binary message keeps a mark where each was (and
     // still reads as unreadable).
     let storable = |s: String| if s.contains('\0') { s.replace('\0', "\u{FFFD}") } else { s };
@@ -101,7 +103,21 @@ pub async fn receive(state: &AppState, sms: InboundSms) -> ApiResult<Received> {
         line: storable(sms.to),
         text: storable(sms.text),
         received_at: sms.received_at,
+        channel: Channel::Sms,
+        subject: None,
+        raw: None,
     };
+    receive_new(state, new).await
+}
+
+/// Hands in one e-mail read from the mailbox, as [`receive`] does a text message: stored once
+/// per `Message-ID` (else UIDVALIDITY and UID), handled by [`email::decide`].
+pub async fn receive_email(state: &AppState, mail: email::InboundMail) -> ApiResult<Received> {
+    receive_new(state, email::to_inbound(mail)).await
+}
+
+async fn receive_new(state: &AppState, new: NewInbound) -> ApiResult<Received> {
+    let now = OffsetDateTime::now_utc();
     match state.store.claim_inbound(new, now, CLAIM_LEASE).await? {
         InboundClaim::Mine(record) => handle(state, &record).await,
         InboundClaim::Done(r) => Ok(Received { status: r.status, reason: r.reason, tracking_code: r.tracking_code, reply: None, repeat: true }),
@@ -115,7 +131,7 @@ pub async fn handle_lapsed(state: &AppState) -> ApiResult<usize> {
     let lapsed = state.store.lapsed_inbound(OffsetDateTime::now_utc(), CLAIM_LEASE, 32).await?;
     for record in &lapsed {
         if let Err(e) = handle(state, record).await {
-            tracing::warn!(id = record.id, code = e.code, "an inbound SMS could not be handled; it is tried again later");
+            tracing::warn!(id = record.id, code = e.code, "an inbound message could not be handled; it is tried again later");
         }
     }
     Ok(lapsed.len())
@@ -125,7 +141,7 @@ pub async fn handle_lapsed(state: &AppState) -> ApiResult<usize> {
 pub async fn sweep(state: AppState, shutdown: tokio::sync::watch::Receiver<bool>) {
     crate::periodic::every(std::time::Duration::from_secs(15), shutdown, || async {
         if let Err(e) = handle_lapsed(&state).await {
-            tracing::warn!(code = e.code, "could not look for unfinished inbound SMS");
+            tracing::warn!(code = e.code, "could not look for unfinished inbound messages");
         }
     })
     .await
@@ -133,7 +149,10 @@ pub async fn sweep(state: AppState, shutdown: tokio::sync::watch::Receiver<bool>
 
 /// Handles a message this process has claimed and records how it ended with its reply.
 async fn handle(state: &AppState, record: &InboundRecord) -> ApiResult<Received> {
-    let (outcome, reply) = decide(state, record).await?;
+    let (outcome, reply) = match record.channel {
+        Channel::Email => email::decide(state, record).await?,
+        _ => decide(state, record).await?,
+    };
     let text = reply.as_ref().map(|r| r.text.clone());
     let finished = state.store.finish_inbound(record.id, InboundStatus::Pending, outcome.clone(), reply, OffsetDateTime::now_utc()).await?;
     if finished {
@@ -159,7 +178,7 @@ async fn own(state: &AppState, phone: &PhoneNumber, code: TrackingCode) -> ApiRe
     Ok(state.store.complaint(code).await?.filter(|c| &c.phone == phone))
 }
 
-/// What a message does, and the reply to queue with its outcome.
+/// What a text message does, and the reply to queue with its outcome.
 async fn decide(state: &AppState, record: &InboundRecord) -> ApiResult<(InboundOutcome, Option<NewSms>)> {
     let Ok(phone) = PhoneNumber::parse(&record.sender) else {
         // Not a mobile number we can answer (a landline, an alphanumeric sender): an operator reads it.
@@ -276,9 +295,10 @@ async fn citizen_act(state: &AppState, phone: &PhoneNumber, key: Uuid, code: Opt
 }
 
 /// An operator files a message from the triage list, with the category (and whatever else)
-/// they set, for the phone it came from, or for `phone` when they give one (a sender that is
-/// no mobile number, called back); the citizen gets the tracking code by SMS. Filing the same
-/// message again answers the same complaint.
+/// they set, for the phone it came from, or for `phone` when they give one (they called the
+/// sender back: a landline, an e-mail); an e-mail without one is filed for the mobile its text
+/// names. The citizen gets the tracking code by SMS and an e-mail's images become the
+/// complaint's photos. Filing the same message again answers the same complaint.
 pub async fn file_from_triage(
     state: &AppState,
     staff: StaffWho,
@@ -287,9 +307,12 @@ pub async fn file_from_triage(
     mut body: NewComplaint,
 ) -> ApiResult<(SubmitResponse, bool)> {
     let record = triaged(state, id).await?;
-    let phone = match phone {
-        Some(p) => p,
-        None => PhoneNumber::parse(&record.sender).map_err(|_| {
+    let phone = match (phone, record.channel) {
+        (Some(p), _) => p,
+        (None, Channel::Email) => samat_core::model::inbound::find_phone(&record.text).ok_or_else(|| {
+            ApiError::new(StatusCode::CONFLICT, "no_phone", "the e-mail names no mobile number: call or write to the sender and give their phone")
+        })?,
+        (None, _) => PhoneNumber::parse(&record.sender).map_err(|_| {
             ApiError::new(
                 StatusCode::CONFLICT,
                 "no_phone",
@@ -301,7 +324,13 @@ pub async fn file_from_triage(
     if body.description.as_deref().is_none_or(|d| d.trim().is_empty()) {
         body.description = Some(record.text.clone());
     }
-    let (filed, created) = actions::file_complaint(state, phone, Channel::Sms, &body, false, Who::Staff(staff)).await?;
+    let channel = if record.channel == Channel::Email { Channel::Email } else { Channel::Sms };
+    let (filed, created) = actions::file_complaint(state, phone, channel, &body, false, Who::Staff(staff)).await?;
+    if record.channel == Channel::Email {
+        if let Some(mail) = state.store.inbound_raw(record.id).await?.as_deref().and_then(email::read) {
+            email::attach_photos(state, &record, &mail, filed.tracking_code).await?;
+        }
+    }
     let done = InboundOutcome {
         status: InboundStatus::Filed,
         reason: Some("triage".to_owned()),

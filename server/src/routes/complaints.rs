@@ -49,7 +49,10 @@ pub async fn detail_response(state: &AppState, c: &ComplaintRecord, headers: &He
     let events = state.store.events(c.id).await?;
     let fb = state.store.feedback(c.id).await?;
     let photos = state.store.photos(c.id).await?;
-    let body = views::detail(c, &events, &fb, &photos, audience, &state.settings.standards, now);
+    let mut body = views::detail(c, &events, &fb, &photos, audience, &state.settings.standards, now);
+    if audience == Audience::Staff && c.channel == Channel::Email {
+        body.email_from = state.store.inbound_of_complaint(c.tracking_code).await?.map(|m| m.sender).filter(|s| !s.is_empty());
+    }
     Ok(([(header::ETAG, etag), (header::CACHE_CONTROL, "no-store".to_owned())], Json(body)).into_response())
 }
 

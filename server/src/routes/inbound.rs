@@ -8,7 +8,7 @@ use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use samat_core::model::api::{InboundMessageView, SubmitResponse, TriageDismissRequest, TriageFileRequest};
+use samat_core::model::api::{FieldError, InboundMessageView, SubmitResponse, TriageDismissRequest, TriageFileRequest};
 use samat_core::model::workflow;
 use samat_core::model::PhoneNumber;
 use serde::{Deserialize, Serialize};
@@ -132,6 +132,8 @@ fn view(r: &InboundRecord) -> InboundMessageView {
     InboundMessageView {
         id: r.id,
         from: r.sender.clone(),
+        channel: r.channel,
+        subject: r.subject.clone(),
         text: r.text.clone(),
         received_at: r.received_at,
         status: r.status.as_str().to_owned(),
@@ -153,8 +155,8 @@ fn message_id_path(raw: &str) -> ApiResult<i64> {
     raw.trim().parse().map_err(|_| ApiError::bad_request("invalid_path", "the message id is a number"))
 }
 
-/// Text messages that could not be filed on their own (no category the words point at,
-/// unreadable, too long, not from a mobile), oldest first, with the original text; an
+/// Text messages and e-mails that could not be filed on their own (no category the words
+/// point at, unreadable, too long, not from a mobile, an e-mail naming no phone), oldest first, with the original text; an
 /// operator files each (`…/file`) or sets it aside (`…/dismiss`).
 #[utoipa::path(get, path = "/v1/staff/inbound", tag = "staff", params(InboundQuery), security(("bearer" = [])),
     responses((status = 200, body = [InboundMessageView]), (status = 400, description = "invalid_query"), (status = 401), (status = 403, description = "role_not_allowed")))]
@@ -169,13 +171,14 @@ pub async fn list(State(state): State<AppState>, staff: Staff, ApiQuery(q): ApiQ
     Ok(Json(rows.iter().map(view).collect()))
 }
 
-/// Files a message of the triage list for the phone it came from, with the category the
-/// operator picked (and the shop, province… as in staff intake); the description defaults to
-/// the original text. The citizen gets the tracking code by SMS. Filing again answers the
-/// same complaint.
+/// Files a message of the triage list for the phone it came from, or the `phone` given (the
+/// operator called the sender back; an e-mail without one: the mobile its text names), with
+/// the category the operator picked (and the shop, province… as in staff intake); the
+/// description defaults to the original text, and an e-mail's images become the complaint's
+/// photos. The citizen gets the tracking code by SMS. Filing again answers the same complaint.
 #[utoipa::path(post, path = "/v1/staff/inbound/{id}/file", tag = "staff", request_body = TriageFileRequest, params(("id" = i64, Path)), security(("bearer" = [])),
-    responses((status = 201, body = SubmitResponse), (status = 400, description = "invalid_phone and other bad input"), (status = 401), (status = 403, description = "role_not_allowed"), (status = 404, description = "inbound_not_found"),
-              (status = 409, description = "inbound_handled, no_phone"), (status = 422, description = "validation_failed")))]
+    responses((status = 201, body = SubmitResponse), (status = 400), (status = 401), (status = 403, description = "role_not_allowed"), (status = 404, description = "inbound_not_found"),
+              (status = 409, description = "inbound_handled, no_phone"), (status = 422, description = "validation_failed, invalid_phone")))]
 pub async fn file(
     State(state): State<AppState>,
     staff: Staff,
@@ -185,7 +188,10 @@ pub async fn file(
     operators_only(&staff)?;
     let phone = match body.phone.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
         None => None,
-        Some(p) => Some(PhoneNumber::parse(p).map_err(|e| ApiError::bad_request("invalid_phone", e.to_string()))?),
+        Some(p) => Some(
+            PhoneNumber::parse(p)
+                .map_err(|_| ApiError::invalid_fields(vec![FieldError::new("phone", "invalid_phone", "an Iranian mobile number: 09XXXXXXXXX")]))?,
+        ),
     };
     let (filed, created) = inbound::file_from_triage(&state, staff.who(), message_id_path(&id)?, phone, body.complaint).await?;
     Ok((if created { StatusCode::CREATED } else { StatusCode::OK }, Json(filed)))

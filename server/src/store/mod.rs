@@ -259,6 +259,13 @@ pub trait InboundStore: Send + Sync + 'static {
     async fn inbound_list(&self, status: InboundStatus, limit: i64, offset: i64) -> StoreResult<Vec<InboundRecord>>;
     /// How many messages are in `status` (the console's count of those waiting, its pages).
     async fn inbound_count(&self, status: InboundStatus) -> StoreResult<i64>;
+    /// The raw bytes kept with message `id` (an e-mail's), if any.
+    async fn inbound_raw(&self, id: i64) -> StoreResult<Option<Vec<u8>>>;
+    /// The complaint that one of the messages with these ids filed or was added to (the
+    /// thread an e-mail replies to), if any.
+    async fn inbound_thread(&self, message_ids: Vec<String>) -> StoreResult<Option<TrackingCode>>;
+    /// The message that filed complaint `code`, if it came in by SMS or e-mail.
+    async fn inbound_of_complaint(&self, code: TrackingCode) -> StoreResult<Option<InboundRecord>>;
 }
 
 /// A change committed by some process on the database, that every process serving from it

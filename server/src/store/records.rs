@@ -886,6 +886,14 @@ pub struct NewInbound {
     pub text: String,
     /// When the gateway received it.
     pub received_at: OffsetDateTime,
+    /// How it came: [`Channel::Sms`](samat_core::model::Channel::Sms) or
+    /// [`Channel::Email`](samat_core::model::Channel::Email).
+    pub channel: samat_core::model::Channel,
+    /// An e-mail's subject.
+    pub subject: Option<String>,
+    /// An e-mail as received (RFC 5322 bytes, for its attachments when it is filed), `None`
+    /// for an SMS or a message too large to keep.
+    pub raw: Option<Vec<u8>>,
 }
 
 /// Where an inbound message stands.
@@ -935,14 +943,18 @@ pub struct InboundRecord {
     pub id: i64,
     /// The gateway's message id.
     pub message_id: String,
-    /// The sender as received.
+    /// The sender as received: a phone number for an SMS, the address for an e-mail.
     pub sender: String,
-    /// The line it was sent to.
+    /// The line it was sent to (the mailbox, for an e-mail).
     pub line: String,
-    /// The text as received.
+    /// The text as received (an e-mail's text, HTML reduced to text).
     pub text: String,
     /// When the gateway received it.
     pub received_at: OffsetDateTime,
+    /// How it came (`sms` or `email`).
+    pub channel: samat_core::model::Channel,
+    /// An e-mail's subject.
+    pub subject: Option<String>,
     /// Where it stands.
     pub status: InboundStatus,
     /// Why it ended as it did (`unclassified`, `too_long`, `track`, `complaint_quota`, …).

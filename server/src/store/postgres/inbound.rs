@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use samat_core::model::TrackingCode;
+use samat_core::model::{Channel, TrackingCode};
 use time::OffsetDateTime;
 use tokio_postgres::Row;
 
@@ -13,7 +13,8 @@ use super::rows::{bad, get, ms, queue_sms, Cached};
 use super::{pg, PgStore};
 use crate::store::{InboundClaim, InboundOutcome, InboundRecord, InboundStatus, InboundStore, NewInbound, NewSms, StoreResult};
 
-const INBOUND_COLUMNS: &str = "id, message_id, sender, line, body, received_at, status, reason, tracking_code, handled_by, created_at, handled_at, note";
+const INBOUND_COLUMNS: &str =
+    "id, message_id, sender, line, body, received_at, status, reason, tracking_code, handled_by, created_at, handled_at, note, channel, subject";
 
 fn inbound_row(r: &Row) -> StoreResult<InboundRecord> {
     let status: String = get(r, 6)?;
@@ -32,6 +33,11 @@ fn inbound_row(r: &Row) -> StoreResult<InboundRecord> {
         created_at: get(r, 10)?,
         handled_at: get(r, 11)?,
         note: get(r, 12)?,
+        channel: {
+            let channel: String = get(r, 13)?;
+            Channel::from_wire(&channel).ok_or_else(|| bad("inbound channel", &channel))?
+        },
+        subject: get(r, 14)?,
     })
 }
 
@@ -43,10 +49,10 @@ impl InboundStore for PgStore {
         let inserted = conn
             .query_opt_c(
                 &format!(
-                    "INSERT INTO inbound_sms (message_id, sender, line, body, received_at, claimed_until, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
-                     ON CONFLICT (message_id) DO NOTHING RETURNING {INBOUND_COLUMNS}"
+                    "INSERT INTO inbound_sms (message_id, sender, line, body, received_at, claimed_until, created_at, channel, subject, raw)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (message_id) DO NOTHING RETURNING {INBOUND_COLUMNS}"
                 ),
-                &[&m.message_id, &m.sender, &m.line, &m.text, &ms(m.received_at), &until, &now],
+                &[&m.message_id, &m.sender, &m.line, &m.text, &ms(m.received_at), &until, &now, &m.channel.wire_name(), &m.subject, &m.raw],
             )
             .await
             .map_err(pg)?;
@@ -140,5 +146,46 @@ impl InboundStore for PgStore {
         let conn = self.conn().await?;
         let row = conn.query_one_c("SELECT COUNT(*) FROM inbound_sms WHERE status = $1", &[&status.as_str()]).await.map_err(pg)?;
         get(&row, 0)
+    }
+
+    async fn inbound_raw(&self, id: i64) -> StoreResult<Option<Vec<u8>>> {
+        let conn = self.conn().await?;
+        let row = conn.query_opt_c("SELECT raw FROM inbound_sms WHERE id = $1", &[&id]).await.map_err(pg)?;
+        Ok(match row {
+            Some(r) => get::<Option<Vec<u8>>>(&r, 0)?,
+            None => None,
+        })
+    }
+
+    async fn inbound_thread(&self, message_ids: Vec<String>) -> StoreResult<Option<TrackingCode>> {
+        let conn = self.conn().await?;
+        let rows = conn
+            .query_c("SELECT message_id, tracking_code FROM inbound_sms WHERE message_id = ANY($1) AND tracking_code IS NOT NULL", &[&message_ids])
+            .await
+            .map_err(pg)?;
+        // The first of the ids given that is known (the closest message of the thread).
+        let mut found: Vec<(usize, String)> = Vec::new();
+        for r in &rows {
+            let id: String = get(r, 0)?;
+            let code: String = get(r, 1)?;
+            if let Some(at) = message_ids.iter().position(|m| *m == id) {
+                found.push((at, code));
+            }
+        }
+        found.sort();
+        found.into_iter().next().map(|(_, c)| TrackingCode::parse(&c).map_err(|_| bad("tracking code", &c))).transpose()
+    }
+
+    async fn inbound_of_complaint(&self, code: TrackingCode) -> StoreResult<Option<InboundRecord>> {
+        let conn = self.conn().await?;
+        conn.query_opt_c(
+            &format!("SELECT {INBOUND_COLUMNS} FROM inbound_sms WHERE tracking_code = $1 AND status = 'filed' ORDER BY id LIMIT 1"),
+            &[&code.as_str()],
+        )
+        .await
+        .map_err(pg)?
+        .as_ref()
+        .map(inbound_row)
+        .transpose()
     }
 }

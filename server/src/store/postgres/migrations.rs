@@ -252,6 +252,15 @@ pub const STEPS: &[&str] = &[
     r#"
     ALTER TABLE inbound_sms ADD COLUMN note text;
     "#,
+    // Inbound e-mail (issue 17): the same table keeps e-mails (the sender column holds the
+    // address), with their subject and raw bytes (the attachments become photos when filed),
+    // and finds the complaint a message filed or noted (a reply in its thread).
+    r#"
+    ALTER TABLE inbound_sms ADD COLUMN channel text NOT NULL DEFAULT 'sms' CHECK (channel IN ('sms', 'email'));
+    ALTER TABLE inbound_sms ADD COLUMN subject text;
+    ALTER TABLE inbound_sms ADD COLUMN raw bytea;
+    CREATE INDEX inbound_sms_by_code ON inbound_sms(tracking_code) WHERE tracking_code IS NOT NULL;
+    "#,
 ];
 
 /// The schema version this build writes.

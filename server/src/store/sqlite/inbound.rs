@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use rusqlite::{params, Connection, OptionalExtension, Row};
-use samat_core::model::TrackingCode;
+use samat_core::model::{Channel, TrackingCode};
 use time::OffsetDateTime;
 
 use super::db::backend;
@@ -13,7 +13,8 @@ use super::rows::{bad, from_ms, ms, queue_sms};
 use super::SqliteStore;
 use crate::store::{InboundClaim, InboundOutcome, InboundRecord, InboundStatus, InboundStore, NewInbound, NewSms, StoreResult};
 
-const INBOUND_COLUMNS: &str = "id, message_id, sender, line, body, received_at, status, reason, tracking_code, handled_by, created_at, handled_at, note";
+const INBOUND_COLUMNS: &str =
+    "id, message_id, sender, line, body, received_at, status, reason, tracking_code, handled_by, created_at, handled_at, note, channel, subject";
 
 fn inbound_row(r: &Row) -> rusqlite::Result<InboundRecord> {
     let code: Option<String> = r.get(8)?;
@@ -31,6 +32,8 @@ fn inbound_row(r: &Row) -> rusqlite::Result<InboundRecord> {
         created_at: from_ms(r.get(10)?),
         handled_at: r.get::<_, Option<i64>>(11)?.map(from_ms),
         note: r.get(12)?,
+        channel: Channel::from_wire(&r.get::<_, String>(13)?).ok_or_else(|| bad(13, "inbound channel"))?,
+        subject: r.get(14)?,
     })
 }
 
@@ -38,10 +41,10 @@ fn claim(conn: &Connection, m: &NewInbound, now: OffsetDateTime, lease: Duration
     let until = ms(now + lease);
     let inserted = conn
         .prepare_cached(&format!(
-            "INSERT INTO inbound_sms (message_id, sender, line, body, received_at, claimed_until, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-             ON CONFLICT (message_id) DO NOTHING RETURNING {INBOUND_COLUMNS}"
+            "INSERT INTO inbound_sms (message_id, sender, line, body, received_at, claimed_until, created_at, channel, subject, raw)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT (message_id) DO NOTHING RETURNING {INBOUND_COLUMNS}"
         ))?
-        .query_row(params![m.message_id, m.sender, m.line, m.text, ms(m.received_at), until, ms(now)], inbound_row)
+        .query_row(params![m.message_id, m.sender, m.line, m.text, ms(m.received_at), until, ms(now), m.channel.wire_name(), m.subject, m.raw], inbound_row)
         .optional()?;
     if let Some(r) = inserted {
         return Ok(InboundClaim::Mine(r));
@@ -140,6 +143,42 @@ impl InboundStore for SqliteStore {
             .read(move |conn| {
                 conn.prepare_cached("SELECT COUNT(*) FROM inbound_sms WHERE status = ?1")
                     .and_then(|mut s| s.query_row([status.as_str()], |r| r.get(0)))
+                    .map_err(backend)
+            })
+            .await
+    }
+
+    async fn inbound_raw(&self, id: i64) -> StoreResult<Option<Vec<u8>>> {
+        self.db
+            .read(move |conn| {
+                conn.prepare_cached("SELECT raw FROM inbound_sms WHERE id = ?1")
+                    .and_then(|mut s| s.query_row([id], |r| r.get::<_, Option<Vec<u8>>>(0)).optional())
+                    .map(Option::flatten)
+                    .map_err(backend)
+            })
+            .await
+    }
+
+    async fn inbound_thread(&self, message_ids: Vec<String>) -> StoreResult<Option<TrackingCode>> {
+        self.db
+            .read(move |conn| {
+                let mut stmt =
+                    conn.prepare_cached("SELECT tracking_code FROM inbound_sms WHERE message_id = ?1 AND tracking_code IS NOT NULL").map_err(backend)?;
+                for id in &message_ids {
+                    if let Some(code) = stmt.query_row([id], |r| r.get::<_, String>(0)).optional().map_err(backend)? {
+                        return TrackingCode::parse(&code).map(Some).map_err(|_| backend(bad(0, "tracking code")));
+                    }
+                }
+                Ok(None)
+            })
+            .await
+    }
+
+    async fn inbound_of_complaint(&self, code: TrackingCode) -> StoreResult<Option<InboundRecord>> {
+        self.db
+            .read(move |conn| {
+                conn.prepare_cached(&format!("SELECT {INBOUND_COLUMNS} FROM inbound_sms WHERE tracking_code = ?1 AND status = 'filed' ORDER BY id LIMIT 1"))
+                    .and_then(|mut s| s.query_row([code.as_str()], inbound_row).optional())
                     .map_err(backend)
             })
             .await

@@ -281,6 +281,15 @@ pub const STEPS: &[&str] = &[
     r#"
     ALTER TABLE inbound_sms ADD COLUMN note TEXT;
     "#,
+    // Inbound e-mail (issue 17): the same table keeps e-mails (the sender column holds the
+    // address), with their subject and raw bytes (the attachments become photos when filed),
+    // and finds the complaint a message filed or noted (a reply in its thread).
+    r#"
+    ALTER TABLE inbound_sms ADD COLUMN channel TEXT NOT NULL DEFAULT 'sms' CHECK (channel IN ('sms', 'email'));
+    ALTER TABLE inbound_sms ADD COLUMN subject TEXT;
+    ALTER TABLE inbound_sms ADD COLUMN raw BLOB;
+    CREATE INDEX inbound_sms_by_code ON inbound_sms(tracking_code) WHERE tracking_code IS NOT NULL;
+    "#,
 ];
 
 /// Fills what the SQL steps cannot compute: the search keys of businesses stored before v4

@@ -316,6 +316,13 @@ async fn build(
     } else {
         Vec::new()
     };
+    let mut facts = facts(c, true);
+    // A complaint filed from an e-mail: the address staff may write back to.
+    if c.channel == samat_core::model::Channel::Email {
+        if let Some(m) = state.store.inbound_of_complaint(c.tracking_code).await?.filter(|m| !m.sender.is_empty()) {
+            facts.push(("ایمیل فرستنده", m.sender));
+        }
+    }
     let note_label = if staff.role == samat_core::model::Role::Guild { "پاسخ واحد صنفی (برای شهروند)" } else { "یادداشت" };
     Ok(ComplaintPage {
         layout: staff.layout(&format!("شکایت {}", c.tracking_code.as_str()), "").with_flash(flash),
@@ -331,7 +338,7 @@ async fn build(
             (format::day(d.due_day), s.label_fa(), class)
         }),
         progress: progress(c.stage),
-        facts: facts(c, true),
+        facts,
         description: c.description.clone(),
         business: business.map(|b| business_card(&b)),
         photos: photos.iter().map(|p| photo_link(c, p)).collect(),

@@ -55,7 +55,11 @@ fn waits(status: InboundStatus) -> bool {
 pub fn reason_fa(reason: &str) -> String {
     let words = match reason {
         "unclassified" => "نوع تخلف از متن معلوم نشد",
-        "no_phone" => "فرستنده شماره همراه نیست؛ باید با او تماس گرفت",
+        "no_phone" => "شماره همراهی از فرستنده در دست نیست؛ باید با او تماس گرفت",
+        "no_text" => "نامه متنی ندارد",
+        "too_large" => "نامه بیش از حد بزرگ است",
+        "thread_note" => "پاسخ در رشته نامه‌های یک شکایت؛ یادداشت شد",
+        "thread_gone" => "پاسخ به شکایتی که دیگر پیدا نمی‌شود",
         "unreadable" => "متن خوانا نیست (نویسه‌های ناشناخته)",
         "too_long" => "متن بیش از حد طولانی است",
         "rate_limited" => "فرستنده بیش از سقف مجاز پیامک فرستاده است",
@@ -89,8 +93,10 @@ pub(super) struct Item {
     href: String,
     /// The sender as received (a phone number, or whatever the gateway wrote).
     sender: String,
-    /// How it came, in Persian (a channel column: SMS today, mail beside it later).
+    /// How it came, in Persian (SMS or e-mail).
     channel: &'static str,
+    /// An e-mail's subject (empty for a text message).
+    subject: String,
     received: String,
     waited: String,
     status: &'static str,
@@ -112,7 +118,8 @@ impl Item {
             id: r.id,
             href: format!("/staff/inbound/{}", r.id),
             sender: r.sender.clone(),
-            channel: Channel::Sms.label_fa(),
+            channel: r.channel.label_fa(),
+            subject: r.subject.clone().unwrap_or_default(),
             received: format::when(r.received_at),
             waited: format::age((now - r.received_at).whole_seconds()),
             status: status_fa(r.status),
@@ -291,7 +298,14 @@ async fn message_page(
     let names = handlers(state, std::slice::from_ref(r)).await;
     let category = Category::from_wire(f.category.trim());
     let province = Province::from_wire(f.province.trim());
-    let sender_phone = PhoneNumber::parse(&r.sender).ok();
+    let sender_phone = (r.channel != Channel::Email).then(|| PhoneNumber::parse(&r.sender).ok()).flatten();
+    // An e-mail's text may name the citizen's mobile: offered in the form, to check or change.
+    let mut f = f;
+    if r.channel == Channel::Email && f.phone.trim().is_empty() {
+        if let Some(p) = samat_core::model::inbound::find_phone(&r.text) {
+            f.phone = p.national();
+        }
+    }
     let filed = match (r.status, r.tracking_code) {
         (InboundStatus::Filed, Some(code)) => {
             let to = match state.store.complaint(code).await {
@@ -412,7 +426,7 @@ pub(super) async fn file(State(state): State<AppState>, staff: StaffSession, Pat
     }
     let mut problems = Problems::none();
     // The sender's mobile gets the code; a sender that is none was called back for one.
-    let phone = if PhoneNumber::parse(&r.sender).is_ok() {
+    let phone = if r.channel != Channel::Email && PhoneNumber::parse(&r.sender).is_ok() {
         None
     } else {
         match PhoneNumber::parse(&f.phone) {
