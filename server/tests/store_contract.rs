@@ -615,6 +615,7 @@ async fn an_email_keeps_its_sender_subject_and_bytes_and_its_thread_finds_the_co
             note: None,
         };
         assert!(store.finish_inbound(r.id, InboundStatus::Pending, filed, None, now()).await.unwrap(), "{backend}");
+        assert_eq!(store.inbound_raw(r.id).await.unwrap(), None, "{backend}: handled, its raw bytes are not kept (the photos are)");
         assert_eq!(store.inbound_thread(ids(&["email:unknown", "email:a@x"])).await.unwrap(), Some(complaint.tracking_code), "{backend}");
         assert_eq!(store.inbound_thread(ids(&["email:unknown"])).await.unwrap(), None, "{backend}");
         assert_eq!(store.inbound_thread(Vec::new()).await.unwrap(), None, "{backend}");

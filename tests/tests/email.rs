@@ -201,14 +201,19 @@ async fn mail_naming_a_phone_is_filed_html_and_images_included_and_a_reply_is_a_
     assert!(!seen.to_string().contains("هنوز نداده"), "{seen}");
     exactly(&srv, &mailbox, "+989121188001", 1, |s| s.text.contains("شکایت")).await;
 
-    // The tracking code in a subject threads a message too.
-    mailbox.deliver(&plain("bycode@example.com", "other@example.com", &format!("درباره {code}"), "یک مدرک دیگر هم دارم")).await;
+    // The tracking code in a subject threads a message too, from the address that filed it;
+    // a stranger naming the code writes a message of its own (it waits for an operator).
+    mailbox.deliver(&plain("stranger@example.com", "other@example.com", &format!("درباره {code}"), "متن یک غریبه درباره این شکایت")).await;
+    mailbox.deliver(&plain("bycode@example.com", "ali.rezaei@example.com", &format!("درباره {code}"), "یک مدرک دیگر هم دارم")).await;
     let deadline = Instant::now() + Duration::from_secs(20);
     while !complaint(&supervisor, &code).await.to_string().contains("یک مدرک دیگر") {
         assert!(Instant::now() < deadline, "no note from the subject's code");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     wait_unseen(&mailbox, 0).await;
+    assert!(!complaint(&supervisor, &code).await.to_string().contains("غریبه"), "a stranger's mail is no note on it");
+    let (_, waiting) = srv.staff("operator").await.get("/v1/staff/inbound").await;
+    assert!(waiting.as_array().unwrap().iter().any(|m| m["text"].as_str().is_some_and(|t| t.contains("غریبه"))), "{waiting}");
 }
 
 #[tokio::test]

@@ -175,7 +175,8 @@ pub(super) async fn decide(state: &AppState, record: &InboundRecord) -> ApiResul
 }
 
 /// The complaint whose thread `mail` replies to: a message of ours it names, else a tracking
-/// code of a complaint in its subject.
+/// code in its subject of a complaint that this same address filed by e-mail (anyone can type
+/// a code; a stranger's mail naming one is a message of its own, not a note on that complaint).
 async fn thread_of(state: &AppState, mail: &Mail) -> ApiResult<Option<TrackingCode>> {
     if !mail.thread.is_empty() {
         if let Some(code) = state.store.inbound_thread(mail.thread.iter().map(|id| stored_id(id)).collect()).await? {
@@ -185,7 +186,8 @@ async fn thread_of(state: &AppState, mail: &Mail) -> ApiResult<Option<TrackingCo
     let subject = ascii_digits(mail.subject.as_deref().unwrap_or_default());
     for word in subject.split(|c: char| !c.is_ascii_digit()).filter(|w| w.len() == 10) {
         if let Ok(code) = TrackingCode::parse(word) {
-            if state.store.complaint(code).await?.is_some() {
+            let origin = state.store.inbound_of_complaint(code).await?;
+            if origin.is_some_and(|o| o.channel == Channel::Email && o.sender.eq_ignore_ascii_case(&mail.from)) {
                 return Ok(Some(code));
             }
         }

@@ -92,7 +92,8 @@ impl InboundStore for SqliteStore {
             .write(move |conn| {
                 let n = conn
                     .prepare_cached(
-                        "UPDATE inbound_sms SET status = ?3, reason = ?4, tracking_code = ?5, handled_by = ?6, handled_at = ?7, note = ?8, claimed_until = NULL
+                        "UPDATE inbound_sms SET status = ?3, reason = ?4, tracking_code = ?5, handled_by = ?6, handled_at = ?7, note = ?8, claimed_until = NULL,
+                         raw = CASE WHEN ?3 IN ('filed', 'answered', 'dismissed') THEN NULL ELSE raw END
                          WHERE id = ?1 AND status = ?2",
                     )
                     .and_then(|mut s| {
