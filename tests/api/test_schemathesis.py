@@ -47,7 +47,7 @@ SEMANTIC_REFUSALS = [
     (r"^/v1/scan$|/photos/", ["400", "422"]),
     # Field rules beyond the schema (a purchase date not in the future, a known category, a
     # note not blank after trimming …) answer 422 with each field's code.
-    (r"^/v1/complaints$|^/v1/staff/intake$|/feedback$|/notes$|/transition$|/assign$|^/v1/devices$", ["400", "422"]),
+    (r"^/v1/complaints$|^/v1/staff/intake$|/feedback$|/notes$|/transition$|/assign$|^/v1/devices$|^/v1/staff/inbound/\{id\}/(file|dismiss)$", ["400", "422"]),
     # The audit filter takes a tracking code in any spelling.
     (r"^/v1/staff/audit$", ["400"]),
     # A push endpoint must be a public https URL of a known push service.

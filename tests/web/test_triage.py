@@ -158,7 +158,7 @@ def test_a_text_from_no_mobile_is_filed_for_the_number_the_operator_called_back(
     page = new_page(DESK)
     console_login(page, server, "operator")
     page.goto(f"{server.url}/staff/inbound/{waiting(server, text)['id']}")
-    assert "شماره همراه نیست" in page.inner_text(".inbound-reason")
+    assert "شماره همراه فرستنده در دست نیست" in page.inner_text(".inbound-reason")
     page.select_option("#category", "other")
     page.fill("#phone", "0912")
     page.click("text=ثبت شکایت و ارسال کد رهگیری")

@@ -67,7 +67,7 @@ pub struct QueueQuery {
     pub province: Option<String>,
     /// Only what is `overdue` (past its stage's deadline), or `soon`: overdue or due by the end
     /// of the next working day.
-    #[param(pattern = "^(overdue|soon)$")]
+    #[param(pattern = r"^\s*(overdue|soon)?\s*$")]
     pub due: Option<String>,
 }
 

@@ -55,7 +55,7 @@ fn waits(status: InboundStatus) -> bool {
 pub fn reason_fa(reason: &str) -> String {
     let words = match reason {
         "unclassified" => "نوع تخلف از متن معلوم نشد",
-        "no_phone" => "شماره همراهی از فرستنده در دست نیست؛ باید با او تماس گرفت",
+        "no_phone" => "شماره همراه فرستنده در دست نیست؛ باید با او تماس گرفت",
         "no_text" => "نامه متنی ندارد",
         "too_large" => "نامه بیش از حد بزرگ است",
         "thread_note" => "پاسخ در رشته نامه‌های یک شکایت؛ یادداشت شد",
