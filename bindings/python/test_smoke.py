@@ -23,15 +23,34 @@ CORPUS = Path(os.environ.get("SAMAT_QR_CORPUS", ROOT.parent / "shared/qr-corpus"
 
 
 @pytest.fixture(scope="module")
-def samat(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("samat_ffi")
-    shutil.copy(BINDINGS / "samat_ffi.py", folder / "samat_ffi.py")
-    shutil.copy(LIBRARY, folder / LIBRARY.name)
+def bindings(tmp_path_factory):
+    # The generated modules import each other relatively: they go in one package, with the
+    # library they load beside them.
+    folder = tmp_path_factory.mktemp("bindings")
+    package = folder / "samat_bindings"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    # The core's own types (its `uniffi` feature) come in a module of their own.
+    for module in ("samat_ffi.py", "samat_core.py"):
+        shutil.copy(BINDINGS / module, package / module)
+    shutil.copy(LIBRARY, package / LIBRARY.name)
     sys.path.insert(0, str(folder))
     try:
-        yield importlib.import_module("samat_ffi")
+        yield importlib.import_module("samat_bindings.samat_ffi"), importlib.import_module("samat_bindings.samat_core")
     finally:
         sys.path.remove(str(folder))
+
+
+@pytest.fixture(scope="module")
+def samat(bindings):
+    """The bindings: `SamatClient`, `SamatError`, the functions."""
+    return bindings[0]
+
+
+@pytest.fixture(scope="module")
+def core(bindings):
+    """The core's types: `Stage`, `DraftFields`, `DraftState`, ..."""
+    return bindings[1]
 
 
 def dead_url():
@@ -44,21 +63,21 @@ def run(coro):
     return asyncio.run(coro)
 
 
-def test_drafts_validate_and_labels(samat, tmp_path):
+def test_drafts_validate_and_labels(samat, core, tmp_path):
     async def scenario():
         client = await samat.SamatClient.open(str(tmp_path), dead_url())
-        draft = await client.create_draft(samat.DraftFields(description="فاکتور نداد", guild_id="۱۰۰۱۰۰۱۰۰۱۱"))
-        assert draft.state == samat.DraftState.EDITING
+        draft = await client.create_draft(core.DraftFields(description="فاکتور نداد", guild_id="۱۰۰۱۰۰۱۰۰۱۱"))
+        assert draft.state == core.DraftState.EDITING
         assert [d.id for d in await client.drafts()] == [draft.id]
         problems = {(p.field, p.code) for p in client.validate(draft)}
         assert ("category", "missing_category") in problems
-        fixed = await client.update_draft(draft.id, samat.DraftFields(category="no_invoice", description="فاکتور نداد"))
+        fixed = await client.update_draft(draft.id, core.DraftFields(category="no_invoice", description="فاکتور نداد"))
         assert client.validate(fixed) == []
         await client.delete_draft(draft.id)
         assert await client.drafts() == []
 
     run(scenario())
-    assert samat.Stage.EXPERT_REVIEW.label_fa() == "در حال بررسی کارشناس"
+    assert core.Stage.EXPERT_REVIEW.label_fa() == "در حال بررسی کارشناس"
     assert len(samat.categories()) == 9
     assert samat.format_jalali(1_795_862_100_000) == "۷ آذر ۱۴۰۵، ۱۴:۰۵"
 

@@ -3,12 +3,11 @@
 
 use std::sync::Arc;
 
-use samat_core::client::scanning;
 use samat_core::Client;
 
 use crate::records::{
-    all, Business, BusinessChoice, ComplaintDetail, ComplaintEvent, ComplaintPhoto, Connection, Draft, DraftFields, DraftPhoto, FieldProblem, GuildCode,
-    GuildKey, LocalComplaint, OutboxItem, PushDevice, PushNotification, PushTarget, Result, ScannedCode, Session, SyncReport,
+    all, with_persian, Business, BusinessChoice, ComplaintDetail, ComplaintEvent, ComplaintPhoto, Connection, Draft, DraftFields, DraftPhoto, FieldProblem,
+    GuildCode, GuildKey, LocalComplaint, OutboxItem, PushDevice, PushNotification, PushTarget, Result, ScannedCode, Session, SyncReport,
 };
 use crate::runtime;
 use crate::updates::{self, ComplaintUpdatesListener, SubscriptionHandle};
@@ -52,12 +51,12 @@ impl SamatClient {
 
     /// Exchanges the SMS code for a session. A wrong code is `Rejected` with `wrong_code`.
     pub async fn verify_otp(&self, phone: String, code: String) -> Result<Session> {
-        Ok(self.inner.verify_otp(&phone, &code).await?.into())
+        Ok(self.inner.verify_otp(&phone, &code).await?)
     }
 
     /// Who is logged in.
     pub async fn session(&self) -> Result<Session> {
-        Ok(self.inner.session().await?.into())
+        Ok(self.inner.session().await?)
     }
 
     /// Logs out: the token is revoked (offline: on the next sync or login), this device stops
@@ -71,12 +70,12 @@ impl SamatClient {
 
     /// Creates a draft with `fields` (any may be empty).
     pub async fn create_draft(&self, fields: DraftFields) -> Result<Draft> {
-        Ok(self.inner.create_draft(fields.into()).await?.into())
+        Ok(self.inner.create_draft(fields).await?.into())
     }
 
     /// Replaces a draft's fields (the whole form). A submitted draft is frozen.
     pub async fn update_draft(&self, id: String, fields: DraftFields) -> Result<Draft> {
-        Ok(self.inner.update_draft(&id, fields.into()).await?.into())
+        Ok(self.inner.update_draft(&id, fields).await?.into())
     }
 
     /// One draft.
@@ -97,12 +96,12 @@ impl SamatClient {
     /// Adds a photo (JPEG, PNG, WebP or GIF bytes); the client keeps a downscaled JPEG copy
     /// without EXIF or GPS.
     pub async fn add_photo(&self, draft_id: String, bytes: Vec<u8>) -> Result<DraftPhoto> {
-        Ok(self.inner.add_photo(&draft_id, bytes).await?.into())
+        Ok(self.inner.add_photo(&draft_id, bytes).await?)
     }
 
     /// Adds a photo from a file the app can read (e.g. the camera's output file).
     pub async fn add_photo_file(&self, draft_id: String, path: String) -> Result<DraftPhoto> {
-        Ok(self.inner.add_photo_file(&draft_id, path).await?.into())
+        Ok(self.inner.add_photo_file(&draft_id, path).await?)
     }
 
     /// Removes a photo from a draft.
@@ -113,7 +112,7 @@ impl SamatClient {
     /// Every problem with a draft, per field, each with a Persian message (empty: it can be
     /// submitted). Runs on the phone, no network.
     pub fn validate(&self, draft: Draft) -> Vec<FieldProblem> {
-        all(self.inner.validate(&draft.into()))
+        self.inner.validate(&draft.into()).into_iter().map(with_persian).collect()
     }
 
     /// Validates the draft and queues it; returns at once, online or not. `sync` sends it.
@@ -192,7 +191,7 @@ impl SamatClient {
     /// Whether the server answered the last request or could not be reached: the offline
     /// indicator (a subscription's listener also hears each change).
     pub fn connection(&self) -> Connection {
-        self.inner.connection().into()
+        self.inner.connection()
     }
 
     /// Long-polls the server for up to `seconds` (≤ 60) and returns the new events, each
@@ -229,7 +228,7 @@ impl SamatClient {
     /// syncs, and returns the notification to show, or none when a sync already reported
     /// the news. Offline, the push's own stage is shown. Each event is shown once.
     pub async fn handle_push(&self, payload: String) -> Result<Option<PushNotification>> {
-        Ok(self.inner.handle_push(&payload).await?.map(Into::into))
+        Ok(self.inner.handle_push(&payload).await?)
     }
 
     // ---- citizen actions (queued; `sync` sends them) --------------------------------------
@@ -259,19 +258,19 @@ impl SamatClient {
 
     /// Fetches and caches the ministry's sticker keys, so scans verify offline.
     pub async fn refresh_keys(&self) -> Result<Vec<GuildKey>> {
-        Ok(all(self.inner.refresh_keys().await?))
+        Ok(self.inner.refresh_keys().await?)
     }
 
     /// The cached sticker keys.
     pub async fn guild_keys(&self) -> Result<Vec<GuildKey>> {
-        Ok(all(self.inner.guild_keys().await?))
+        Ok(self.inner.guild_keys().await?)
     }
 
     /// Searches the registry by part of a business's name and/or its city (the business
     /// picker): from the server when reachable, else among the businesses cached on the phone.
     /// `Invalid` with `query_too_short` without two letters of a name or a city.
     pub async fn search_businesses(&self, query: Option<String>, city: Option<String>) -> Result<Vec<Business>> {
-        Ok(all(self.inner.search_businesses(query, city).await?))
+        Ok(self.inner.search_businesses(query, city).await?)
     }
 
     /// Sets the business a draft is about by its guild ID, typed (any digits) or picked from
@@ -285,7 +284,7 @@ impl SamatClient {
     /// A business by its ID: from the server when reachable, else from the cache; none when
     /// unknown.
     pub async fn lookup_business(&self, guild_id: String) -> Result<Option<Business>> {
-        Ok(self.inner.lookup_business(&guild_id).await?.map(Into::into))
+        Ok(self.inner.lookup_business(&guild_id).await?)
     }
 
     /// Scans a photo (JPEG, PNG, WebP or GIF bytes) for QR codes and reads each as a guild
@@ -304,7 +303,6 @@ impl SamatClient {
     /// Creates a draft for the business a scanned guild code names (name from a verified
     /// sticker or the registry, never from an unverified sticker).
     pub async fn draft_from_scan(&self, code: GuildCode) -> Result<Draft> {
-        let code: scanning::GuildCode = code.into();
         Ok(self.inner.draft_from_scan(&code).await?.into())
     }
 }

@@ -9,7 +9,7 @@
 use samat_core::model::labels;
 use samat_core::ClientError;
 
-use crate::records::FieldProblem;
+use crate::records::{with_persian, FieldProblem};
 
 /// What went wrong, as the app can act on it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
@@ -81,7 +81,7 @@ impl From<ClientError> for SamatError {
             ClientError::Offline { message } => SamatError::Offline { detail: message },
             ClientError::Unauthorized => SamatError::Unauthorized,
             ClientError::Rejected { status, code, message } => SamatError::Rejected { status, server_code: code, detail: message },
-            ClientError::Invalid { fields } => SamatError::Invalid { fields: fields.into_iter().map(Into::into).collect() },
+            ClientError::Invalid { fields } => SamatError::Invalid { fields: fields.into_iter().map(with_persian).collect() },
             ClientError::NotFound { what } => SamatError::NotFound { what },
             ClientError::Server { status, message } => SamatError::Server { status, detail: message },
             ClientError::Photo { message } => SamatError::Photo { detail: message },

@@ -5,7 +5,8 @@
 //! have, it is added to the core, never here. What lives where:
 //!
 //! - [`client`]: `SamatClient`, every call of the core's client;
-//! - [`records`]: the records and enums the app sees, converted from the core's types;
+//! - [`records`]: the core's own enums and records (its `uniffi` feature), re-exported, and
+//!   the few records the FFI adds Persian labels and Solar Hijri strings to;
 //! - [`error`]: `SamatError`, the app's one error type with stable codes and Persian messages;
 //! - [`updates`]: the `ComplaintUpdatesListener` and its `SubscriptionHandle`;
 //! - [`persian`]: labels and Solar Hijri dates;

@@ -1,82 +1,26 @@
-//! Persian first: the labels of stages, categories, channels and licence states (methods on
-//! the enums: `stage.labelFa()` in Kotlin), the category picker's list, and Solar Hijri dates.
+//! Persian first: the category picker's list, and Solar Hijri dates. The labels of stages,
+//! categories, channels and licence states are methods the core exports on its enums
+//! (`stage.labelFa()` in Kotlin; see `samat-core`'s `ffi.rs`).
 //! Every text comes from the core (`Stage::label_fa`, `model::labels`, `model::jalali`).
 
 use samat_core::model::jalali::{self, JalaliDate};
 use samat_core::model::text::persian_digits;
 
-use crate::records::{Category, CategoryInfo, Channel, JalaliDay, LicenceStatus, Stage};
-
-#[uniffi::export]
-impl Stage {
-    /// The Persian label shown to citizens (the one the SMS uses).
-    pub fn label_fa(&self) -> String {
-        samat_core::model::Stage::from(*self).label_fa().to_owned()
-    }
-
-    /// The English label.
-    pub fn label_en(&self) -> String {
-        samat_core::model::Stage::from(*self).label_en().to_owned()
-    }
-
-    /// The wire name (`expert_review`, ...).
-    pub fn wire_name(&self) -> String {
-        samat_core::model::Stage::from(*self).wire_name().to_owned()
-    }
-
-    /// Whether nothing can follow (verdict, resolved, dismissed, withdrawn).
-    pub fn is_final(&self) -> bool {
-        samat_core::model::Stage::from(*self).is_final()
-    }
-}
-
-#[uniffi::export]
-impl Category {
-    /// The Persian label.
-    pub fn label_fa(&self) -> String {
-        samat_core::model::Category::from(*self).label_fa().to_owned()
-    }
-
-    /// The English label.
-    pub fn label_en(&self) -> String {
-        samat_core::model::Category::from(*self).label_en().to_owned()
-    }
-
-    /// The wire name, what `DraftFields.category` takes.
-    pub fn wire_name(&self) -> String {
-        samat_core::model::Category::from(*self).wire_name().to_owned()
-    }
-}
-
-#[uniffi::export]
-impl Channel {
-    /// The Persian label.
-    pub fn label_fa(&self) -> String {
-        samat_core::model::Channel::from(*self).label_fa().to_owned()
-    }
-}
-
-#[uniffi::export]
-impl LicenceStatus {
-    /// The Persian label.
-    pub fn label_fa(&self) -> String {
-        samat_core::model::api::LicenceStatus::from(*self).label_fa().to_owned()
-    }
-}
+use crate::records::{Category, CategoryInfo, JalaliDay, Stage};
 
 /// Every category in the seed article's order, with labels: the category picker.
 #[uniffi::export]
 pub fn categories() -> Vec<CategoryInfo> {
-    samat_core::model::Category::ALL
+    Category::ALL
         .into_iter()
-        .map(|c| CategoryInfo { category: c.into(), wire_name: c.wire_name().into(), label_fa: c.label_fa().into(), label_en: c.label_en().into() })
+        .map(|c| CategoryInfo { category: c, wire_name: c.wire_name().into(), label_fa: c.label_fa().into(), label_en: c.label_en().into() })
         .collect()
 }
 
 /// Every stage in workflow order (the progress bar on the detail screen).
 #[uniffi::export]
 pub fn stages() -> Vec<Stage> {
-    samat_core::model::Stage::ALL.into_iter().map(Into::into).collect()
+    Stage::ALL.to_vec()
 }
 
 /// An instant (ms since the epoch) in the Solar Hijri calendar, Iran time:
@@ -89,20 +33,20 @@ pub fn format_jalali(at_ms: i64) -> String {
 /// The Solar Hijri day an instant (ms since the epoch) falls on in Iran.
 #[uniffi::export]
 pub fn jalali_day(at_ms: i64) -> JalaliDay {
-    JalaliDate::of_instant(jalali::instant_from_millis(at_ms)).into()
+    JalaliDate::of_instant(jalali::instant_from_millis(at_ms))
 }
 
 /// A Solar Hijri day as the Gregorian `YYYY-MM-DD` that `DraftFields.incident_date` takes;
 /// none when the day does not exist. For a Jalali date picker.
 #[uniffi::export]
 pub fn jalali_to_iso_date(day: JalaliDay) -> Option<String> {
-    JalaliDate { year: day.year, month: day.month, day: day.day }.to_gregorian().map(|d| format!("{:04}-{:02}-{:02}", d.year(), d.month() as u8, d.day()))
+    day.to_gregorian().map(|d| format!("{:04}-{:02}-{:02}", d.year(), d.month() as u8, d.day()))
 }
 
 /// A Gregorian `YYYY-MM-DD` as a Solar Hijri day; none when it is not a date.
 #[uniffi::export]
 pub fn iso_date_to_jalali(iso_date: String) -> Option<JalaliDay> {
-    samat_core::model::api::parse_date(&iso_date).map(|d| JalaliDate::from_gregorian(d).into())
+    samat_core::model::api::parse_date(&iso_date).map(JalaliDate::from_gregorian)
 }
 
 /// The Persian month names, Farvardin first.

@@ -1,7 +1,21 @@
-//! The records and enums the app sees, each converted from (and, where the app hands it back,
-//! to) the core type it mirrors. Instants cross as milliseconds since the Unix epoch; every
-//! instant a person reads also comes formatted in the Solar Hijri calendar, Iran time, with
-//! Persian digits (the formatting is the core's `model::jalali`).
+//! The records the app sees that the core does not have as such: each adds what a screen
+//! needs to the core's data — Persian labels and messages, instants in the Solar Hijri
+//! calendar (Iran time, Persian digits, from the core's `model::jalali`) beside milliseconds
+//! since the Unix epoch — or gives it a shape Kotlin and Swift can hold.
+//!
+//! Everything else the app sees is the core's own type, exported by `samat-core`'s `uniffi`
+//! feature and re-exported here under the names the app has always used (Kotlin: package
+//! `ir.samat.core`).
+
+pub use samat_core::client::push::Notification as PushNotification;
+pub use samat_core::client::scanning::GuildCode;
+pub use samat_core::client::types::{Connection, DraftFields, DraftPhoto, DraftState, OutboxKind, OutboxState, PhotoState};
+pub use samat_core::client::Session;
+pub use samat_core::model::api::{BusinessView as Business, EventKind, FieldError as FieldProblem, LicenceStatus};
+pub use samat_core::model::guild::{GuildKey, PayloadForm};
+pub use samat_core::model::jalali::JalaliDate as JalaliDay;
+pub use samat_core::model::journey::{CitizenChoices, NextStep};
+pub use samat_core::model::{Category, Channel, Stage};
 
 use samat_core::client as core;
 use samat_core::model::api::{self, FieldError};
@@ -20,337 +34,13 @@ fn jalali_text(at: OffsetDateTime) -> String {
     jalali::format_instant_fa(at)
 }
 
-// ---- enums mirrored from the model ---------------------------------------------------------
-
-/// Where a complaint stands: the seven stages and the three endings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
-pub enum Stage {
-    /// Filed; the tracking code went out by SMS.
-    Received,
-    /// An expert is evaluating it.
-    ExpertReview,
-    /// A compensation claim, with the guild's self-regulation body.
-    SelfRegulation,
-    /// An inspector is dispatched.
-    Inspection,
-    /// The inspection report is recorded.
-    InspectionReported,
-    /// The case file went to the Ta'zirat.
-    Taazirat,
-    /// The Ta'zirat verdict was announced.
-    Verdict,
-    /// Closed to the citizen's satisfaction.
-    Resolved,
-    /// Closed without action.
-    Dismissed,
-    /// Withdrawn by the citizen.
-    Withdrawn,
+/// A field problem with the Persian message of its code from the core's one table (the server
+/// may have sent none).
+pub(crate) fn with_persian(f: FieldError) -> FieldError {
+    FieldError { message_fa: labels::error_message_fa(&f.code).to_owned(), ..f }
 }
-
-macro_rules! mirror_enum {
-    ($ffi:ident, $core:ty, [$($v:ident),+ $(,)?]) => {
-        impl From<$core> for $ffi {
-            fn from(v: $core) -> Self {
-                match v { $(<$core>::$v => $ffi::$v),+ }
-            }
-        }
-        impl From<$ffi> for $core {
-            fn from(v: $ffi) -> Self {
-                match v { $($ffi::$v => <$core>::$v),+ }
-            }
-        }
-    };
-}
-
-mirror_enum!(
-    Stage,
-    samat_core::model::Stage,
-    [Received, ExpertReview, SelfRegulation, Inspection, InspectionReported, Taazirat, Verdict, Resolved, Dismissed, Withdrawn]
-);
-
-/// What the citizen complains about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
-pub enum Category {
-    /// Selling or concealing smuggled goods.
-    SmuggledGoods,
-    /// Fraud or adulteration.
-    Fraud,
-    /// Hoarding.
-    Hoarding,
-    /// Supplying outside the distribution network.
-    OffNetworkSupply,
-    /// Not following pricing and distribution rules.
-    PricingViolation,
-    /// Forced or tied selling.
-    ForcedSelling,
-    /// Not displaying prices.
-    NoPriceTag,
-    /// Not issuing an invoice or receipt.
-    NoInvoice,
-    /// Anything else.
-    Other,
-}
-
-mirror_enum!(
-    Category,
-    samat_core::model::Category,
-    [SmuggledGoods, Fraud, Hoarding, OffNetworkSupply, PricingViolation, ForcedSelling, NoPriceTag, NoInvoice, Other]
-);
-
-/// How a complaint reached the ministry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
-pub enum Channel {
-    /// This app.
-    App,
-    /// The web portal.
-    Web,
-    /// The 124 call centre.
-    Phone,
-    /// A provincial counter.
-    Counter,
-    /// SMS.
-    Sms,
-    /// Fax.
-    Fax,
-    /// E-mail.
-    Email,
-    /// The voice mailbox.
-    Voicemail,
-}
-
-mirror_enum!(Channel, samat_core::model::Channel, [App, Web, Phone, Counter, Sms, Fax, Email, Voicemail]);
-
-/// What kind of history entry an event is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
-pub enum EventKind {
-    /// The complaint was filed.
-    Created,
-    /// The stage changed.
-    Stage,
-    /// A note without a stage change (the business's answer, ...).
-    Note,
-    /// Staff only (never in a citizen's history): the complaint changed hands.
-    Assigned,
-    /// Staff only (never in a citizen's history): the complaint was placed in a province.
-    Province,
-    /// Staff only (never in a citizen's history): past its deadline's second threshold, it was
-    /// raised to the supervisors.
-    Raised,
-}
-
-mirror_enum!(EventKind, api::EventKind, [Created, Stage, Note, Assigned, Province, Raised]);
-
-/// A business licence's status in the registry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
-pub enum LicenceStatus {
-    /// Valid.
-    Active,
-    /// Suspended.
-    Suspended,
-    /// Expired.
-    Expired,
-}
-
-mirror_enum!(LicenceStatus, api::LicenceStatus, [Active, Suspended, Expired]);
-
-/// How a guild code was written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
-pub enum PayloadForm {
-    /// The sticker URL with a signature.
-    SignedUrl,
-    /// The sticker URL without a signature.
-    Url,
-    /// Just the business ID.
-    BareId,
-}
-
-mirror_enum!(PayloadForm, samat_core::model::guild::PayloadForm, [SignedUrl, Url, BareId]);
-
-/// Where a draft stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
-pub enum DraftState {
-    /// Being written.
-    Editing,
-    /// Queued for sending; frozen.
-    Submitted,
-    /// The server refused it: fix it (see `last_error`) and submit again.
-    Rejected,
-}
-
-mirror_enum!(DraftState, core::DraftState, [Editing, Submitted, Rejected]);
-
-/// Kinds of queued work.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
-pub enum OutboxKind {
-    /// A complaint to file.
-    Complaint,
-    /// A photo to upload.
-    Photo,
-    /// The answer to the business's offer.
-    Decision,
-    /// A withdrawal.
-    Withdraw,
-    /// Feedback on the handling.
-    Feedback,
-}
-
-mirror_enum!(OutboxKind, core::OutboxKind, [Complaint, Photo, Decision, Withdraw, Feedback]);
-
-/// States of queued work.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
-pub enum OutboxState {
-    /// Waiting to be sent (again).
-    Queued,
-    /// Refused by the server: see `last_error`, then discard it or fix the draft.
-    Failed,
-}
-
-mirror_enum!(OutboxState, core::OutboxState, [Queued, Failed]);
 
 // ---- records ------------------------------------------------------------------------------
-
-/// Whether someone is logged in.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct Session {
-    /// The logged-in phone (`+98…`), if any.
-    pub phone: Option<String>,
-    /// The server refused the stored session: log in again (queued work is kept).
-    pub expired: bool,
-}
-
-impl From<core::Session> for Session {
-    fn from(s: core::Session) -> Self {
-        Session { phone: s.phone, expired: s.expired }
-    }
-}
-
-/// One problem with one field, with a stable code and messages to show.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct FieldProblem {
-    /// The field (`category`, `description`, `phone`, `photos`, ...).
-    pub field: String,
-    /// Stable code (`missing_category`, `invalid_phone`, ...).
-    pub code: String,
-    /// The explanation in English, for logs.
-    pub message: String,
-    /// The message to show, in Persian.
-    pub message_fa: String,
-}
-
-impl From<FieldError> for FieldProblem {
-    fn from(f: FieldError) -> Self {
-        let message_fa = labels::error_message_fa(&f.code).to_owned();
-        FieldProblem { field: f.field, code: f.code, message: f.message, message_fa }
-    }
-}
-
-impl From<FieldProblem> for FieldError {
-    fn from(f: FieldProblem) -> Self {
-        FieldError { field: f.field, code: f.code, message: f.message, message_fa: f.message_fa }
-    }
-}
-
-/// The editable fields of a draft complaint; all optional while editing. Send the whole form
-/// on each update.
-#[derive(Debug, Clone, Default, PartialEq, Eq, uniffi::Record)]
-pub struct DraftFields {
-    /// Category wire name (`pricing_violation`, ...; see `categories()`).
-    #[uniffi(default)]
-    pub category: Option<String>,
-    /// What happened.
-    #[uniffi(default)]
-    pub description: Option<String>,
-    /// Business identification code (from the guild barcode).
-    #[uniffi(default)]
-    pub guild_id: Option<String>,
-    /// Business name.
-    #[uniffi(default)]
-    pub business_name: Option<String>,
-    /// Business address.
-    #[uniffi(default)]
-    pub business_address: Option<String>,
-    /// Province.
-    #[uniffi(default)]
-    pub province: Option<String>,
-    /// City.
-    #[uniffi(default)]
-    pub city: Option<String>,
-    /// Gregorian `YYYY-MM-DD` (see `jalali_to_iso_date` for a Jalali date picker).
-    #[uniffi(default)]
-    pub incident_date: Option<String>,
-    /// Amount in rials.
-    #[uniffi(default)]
-    pub amount_rials: Option<i64>,
-    /// Compensation claim.
-    #[uniffi(default)]
-    pub wants_compensation: Option<bool>,
-    /// The mobile number to file under (must be the logged-in one).
-    #[uniffi(default)]
-    pub phone: Option<String>,
-}
-
-impl From<core::DraftFields> for DraftFields {
-    fn from(f: core::DraftFields) -> Self {
-        DraftFields {
-            category: f.category,
-            description: f.description,
-            guild_id: f.guild_id,
-            business_name: f.business_name,
-            business_address: f.business_address,
-            province: f.province,
-            city: f.city,
-            incident_date: f.incident_date,
-            amount_rials: f.amount_rials,
-            wants_compensation: f.wants_compensation,
-            phone: f.phone,
-        }
-    }
-}
-
-impl From<DraftFields> for core::DraftFields {
-    fn from(f: DraftFields) -> Self {
-        core::DraftFields {
-            category: f.category,
-            description: f.description,
-            guild_id: f.guild_id,
-            business_name: f.business_name,
-            business_address: f.business_address,
-            province: f.province,
-            city: f.city,
-            incident_date: f.incident_date,
-            amount_rials: f.amount_rials,
-            wants_compensation: f.wants_compensation,
-            phone: f.phone,
-        }
-    }
-}
-
-/// A photo kept with a draft: already downscaled and re-encoded as JPEG (no EXIF, no GPS).
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct DraftPhoto {
-    /// UUID.
-    pub id: String,
-    /// The JPEG file in the client's storage (for thumbnails).
-    pub path: String,
-    /// Pixels.
-    pub width: u32,
-    /// Pixels.
-    pub height: u32,
-    /// Bytes.
-    pub size: u64,
-}
-
-impl From<core::DraftPhoto> for DraftPhoto {
-    fn from(p: core::DraftPhoto) -> Self {
-        DraftPhoto { id: p.id, path: p.path, width: p.width, height: p.height, size: p.size }
-    }
-}
-
-impl From<DraftPhoto> for core::DraftPhoto {
-    fn from(p: DraftPhoto) -> Self {
-        core::DraftPhoto { id: p.id, path: p.path, width: p.width, height: p.height, size: p.size }
-    }
-}
 
 /// A server refusal kept with a draft or an outbox item.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
@@ -368,13 +58,13 @@ pub struct Rejection {
 impl From<core::Rejection> for Rejection {
     fn from(r: core::Rejection) -> Self {
         let message_fa = labels::error_message_fa(&r.code).to_owned();
-        Rejection { code: r.code, message: r.message, message_fa, fields: r.fields.into_iter().map(Into::into).collect() }
+        Rejection { code: r.code, message: r.message, message_fa, fields: r.fields.into_iter().map(with_persian).collect() }
     }
 }
 
 impl From<Rejection> for core::Rejection {
     fn from(r: Rejection) -> Self {
-        core::Rejection { code: r.code, message: r.message, fields: r.fields.into_iter().map(Into::into).collect() }
+        core::Rejection { code: r.code, message: r.message, fields: r.fields }
     }
 }
 
@@ -403,9 +93,9 @@ impl From<core::Draft> for Draft {
     fn from(d: core::Draft) -> Self {
         Draft {
             id: d.id,
-            fields: d.fields.into(),
-            photos: d.photos.into_iter().map(Into::into).collect(),
-            state: d.state.into(),
+            fields: d.fields,
+            photos: d.photos,
+            state: d.state,
             last_error: d.last_error.map(Into::into),
             created_at_ms: ms(d.created_at),
             updated_at_ms: ms(d.updated_at),
@@ -418,9 +108,9 @@ impl From<Draft> for core::Draft {
     fn from(d: Draft) -> Self {
         core::Draft {
             id: d.id,
-            fields: d.fields.into(),
-            photos: d.photos.into_iter().map(Into::into).collect(),
-            state: d.state.into(),
+            fields: d.fields,
+            photos: d.photos,
+            state: d.state,
             last_error: d.last_error.map(Into::into),
             created_at: jalali::instant_from_millis(d.created_at_ms),
             updated_at: jalali::instant_from_millis(d.updated_at_ms),
@@ -455,8 +145,8 @@ impl From<core::OutboxItem> for OutboxItem {
     fn from(i: core::OutboxItem) -> Self {
         OutboxItem {
             id: i.id,
-            kind: i.kind.into(),
-            state: i.state.into(),
+            kind: i.kind,
+            state: i.state,
             key: i.key,
             draft_id: i.draft_id,
             tracking_code: i.tracking_code,
@@ -502,9 +192,9 @@ impl ComplaintEvent {
         ComplaintEvent {
             tracking_code,
             seq: e.seq,
-            kind: e.kind.into(),
-            stage: e.stage.into(),
-            from_stage: e.from_stage.map(Into::into),
+            kind: e.kind,
+            stage: e.stage,
+            from_stage: e.from_stage,
             actor_label_fa: labels::actor_label_fa(&e.actor).to_owned(),
             actor: e.actor,
             at_ms: ms(e.at),
@@ -562,51 +252,6 @@ impl From<journey::Verdict> for Verdict {
     }
 }
 
-/// What the citizen may do with a complaint now: the buttons its page offers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
-pub struct CitizenChoices {
-    /// Accept or reject the business's answer (`decide`).
-    pub decide: bool,
-    /// Withdraw it (`withdraw`).
-    pub withdraw: bool,
-    /// Complain about the handling: rating, comment, escalate (`feedback`).
-    pub feedback: bool,
-}
-
-impl From<journey::CitizenChoices> for CitizenChoices {
-    fn from(c: journey::CitizenChoices) -> Self {
-        CitizenChoices { decide: c.decide, withdraw: c.withdraw, feedback: c.feedback }
-    }
-}
-
-/// What the citizen should expect or do next.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
-pub enum NextStep {
-    /// Staff are working on it; each stage comes by SMS.
-    Wait,
-    /// Read the business's answer and accept or reject it.
-    AnswerBusiness,
-    /// Read the verdict.
-    ReadVerdict,
-    /// The handling has ended.
-    Closed,
-}
-
-mirror_enum!(NextStep, journey::NextStep, [Wait, AnswerBusiness, ReadVerdict, Closed]);
-
-/// Where a photo of a filed complaint is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
-pub enum PhotoState {
-    /// On this device, waiting to be uploaded.
-    Queued,
-    /// On this device and on the server.
-    Uploaded,
-    /// Only on the server: `fetch_photo` brings a copy for a thumbnail.
-    OnServer,
-}
-
-mirror_enum!(PhotoState, core::PhotoState, [Queued, Uploaded, OnServer]);
-
 /// A photo of a filed complaint, for its page.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct ComplaintPhoto {
@@ -626,22 +271,9 @@ pub struct ComplaintPhoto {
 
 impl From<core::ComplaintPhoto> for ComplaintPhoto {
     fn from(p: core::ComplaintPhoto) -> Self {
-        ComplaintPhoto { photo_id: p.photo_id, path: p.path, width: p.width, height: p.height, size: p.size, state: p.state.into() }
+        ComplaintPhoto { photo_id: p.photo_id, path: p.path, width: p.width, height: p.height, size: p.size, state: p.state }
     }
 }
-
-/// Whether the server could be reached, as the last request found: the offline indicator.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
-pub enum Connection {
-    /// Nothing was sent yet.
-    Unknown,
-    /// The server answered.
-    Online,
-    /// The server could not be reached; queued work waits.
-    Offline,
-}
-
-mirror_enum!(Connection, core::Connection, [Unknown, Online, Offline]);
 
 /// Feedback the citizen gave about the handling.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
@@ -739,11 +371,11 @@ impl From<api::ComplaintDetail> for ComplaintDetail {
         ComplaintDetail {
             verdict,
             business_answer,
-            next_step: step.into(),
+            next_step: step,
             next_step_fa: step.text_fa(),
-            stage: d.stage.into(),
-            category: d.category.into(),
-            channel: d.channel.into(),
+            stage: d.stage,
+            category: d.category,
+            channel: d.channel,
             description: d.description,
             guild_id: d.guild_id,
             business_name: d.business_name,
@@ -803,7 +435,7 @@ pub struct LocalComplaint {
 
 impl From<core::LocalComplaint> for LocalComplaint {
     fn from(c: core::LocalComplaint) -> Self {
-        let choices = c.choices().into();
+        let choices = c.choices();
         let business_answer = c.business_answer().and_then(|e| e.note);
         let verdict = c.verdict().map(Into::into);
         let step = c.next_step();
@@ -818,15 +450,15 @@ impl From<core::LocalComplaint> for LocalComplaint {
         }
         LocalComplaint {
             tracking_code: c.tracking_code.to_string(),
-            stage: c.stage.into(),
-            category: c.category.map(Into::into),
+            stage: c.stage,
+            category: c.category,
             business_name: c.business_name,
             detail,
             events,
             choices,
             business_answer,
             verdict,
-            next_step: step.into(),
+            next_step: step,
             next_step_fa: step.text_fa(),
             expected_by_jalali,
         }
@@ -852,7 +484,7 @@ pub struct ItemResult {
 
 impl From<core::ItemResult> for ItemResult {
     fn from(i: core::ItemResult) -> Self {
-        ItemResult { id: i.id, key: i.key, kind: i.kind.into(), delivered: i.delivered, tracking_code: i.tracking_code, error: i.error.map(Into::into) }
+        ItemResult { id: i.id, key: i.key, kind: i.kind, delivered: i.delivered, tracking_code: i.tracking_code, error: i.error.map(Into::into) }
     }
 }
 
@@ -883,59 +515,6 @@ impl From<core::SyncReport> for SyncReport {
     }
 }
 
-/// A public key the ministry signs guild stickers with.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct GuildKey {
-    /// Key id.
-    pub key_id: String,
-    /// Always `Ed25519`.
-    pub algorithm: String,
-    /// The public key, base64url.
-    pub public_key: String,
-}
-
-impl From<samat_core::model::guild::GuildKey> for GuildKey {
-    fn from(k: samat_core::model::guild::GuildKey) -> Self {
-        GuildKey { key_id: k.key_id, algorithm: k.algorithm, public_key: k.public_key }
-    }
-}
-
-/// A business from the registry.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct Business {
-    /// Business identification code.
-    pub guild_id: String,
-    /// Name.
-    pub name: String,
-    /// The guild (union) it belongs to.
-    pub guild: Option<String>,
-    /// Licence number.
-    pub licence_no: Option<String>,
-    /// Licence status, when the registry says.
-    pub licence_status: Option<LicenceStatus>,
-    /// Province.
-    pub province: Option<String>,
-    /// City.
-    pub city: Option<String>,
-    /// Address.
-    pub address: Option<String>,
-}
-
-impl From<api::BusinessView> for Business {
-    fn from(b: api::BusinessView) -> Self {
-        Business {
-            guild_id: b.guild_id,
-            name: b.name,
-            guild: b.guild,
-            licence_no: b.licence_no,
-            licence_status: b.licence_status.map(Into::into),
-            province: b.province,
-            city: b.city,
-            address: b.address,
-        }
-    }
-}
-
 /// What choosing a business by its guild ID gave (`choose_business`).
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct BusinessChoice {
@@ -948,7 +527,7 @@ pub struct BusinessChoice {
 
 impl From<core::BusinessChoice> for BusinessChoice {
     fn from(c: core::BusinessChoice) -> Self {
-        BusinessChoice { draft: c.draft.into(), business: c.business.map(Into::into) }
+        BusinessChoice { draft: c.draft.into(), business: c.business }
     }
 }
 
@@ -959,54 +538,6 @@ pub struct Point {
     pub x: f32,
     /// From the top edge.
     pub y: f32,
-}
-
-/// A guild code as read from a sticker.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct GuildCode {
-    /// Business identification code.
-    pub guild_id: String,
-    /// The printed name — only when `verified`.
-    pub name: Option<String>,
-    /// Whether a known ministry key signed exactly this text.
-    pub verified: bool,
-    /// Why not, when not: `unsigned`, `unknown_key` or `bad_signature`.
-    pub reason: Option<String>,
-    /// The key that signed it.
-    pub key_id: Option<String>,
-    /// How the code was written.
-    pub form: PayloadForm,
-    /// The name the registry cached on the device gives this ID (names the shop offline, even
-    /// for an unsigned sticker).
-    pub registry_name: Option<String>,
-}
-
-impl From<core::scanning::GuildCode> for GuildCode {
-    fn from(g: core::scanning::GuildCode) -> Self {
-        GuildCode {
-            guild_id: g.guild_id,
-            name: g.name,
-            verified: g.verified,
-            reason: g.reason,
-            key_id: g.key_id,
-            form: g.form.into(),
-            registry_name: g.registry_name,
-        }
-    }
-}
-
-impl From<GuildCode> for core::scanning::GuildCode {
-    fn from(g: GuildCode) -> Self {
-        core::scanning::GuildCode {
-            guild_id: g.guild_id,
-            name: g.name,
-            verified: g.verified,
-            reason: g.reason,
-            key_id: g.key_id,
-            form: g.form.into(),
-            registry_name: g.registry_name,
-        }
-    }
 }
 
 /// A decoded QR code, with its guild reading.
@@ -1023,28 +554,7 @@ pub struct ScannedCode {
 
 impl From<core::scanning::ScannedCode> for ScannedCode {
     fn from(c: core::scanning::ScannedCode) -> Self {
-        ScannedCode { text: c.text, corners: c.corners.iter().map(|[x, y]| Point { x: *x, y: *y }).collect(), guild: c.guild.map(Into::into) }
-    }
-}
-
-/// What to show for a push message: a notification in Persian.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct PushNotification {
-    /// The complaint.
-    pub tracking_code: String,
-    /// The stage reached.
-    pub stage: Stage,
-    /// Persian title.
-    pub title_fa: String,
-    /// Persian body.
-    pub body_fa: String,
-    /// The newest event shown.
-    pub seq: i64,
-}
-
-impl From<core::push::Notification> for PushNotification {
-    fn from(n: core::push::Notification) -> Self {
-        PushNotification { tracking_code: n.tracking_code.to_string(), stage: n.stage.into(), title_fa: n.title_fa, body_fa: n.body_fa, seq: n.seq }
+        ScannedCode { text: c.text, corners: c.corners.iter().map(|[x, y]| Point { x: *x, y: *y }).collect(), guild: c.guild }
     }
 }
 
@@ -1059,23 +569,6 @@ pub struct CategoryInfo {
     pub label_fa: String,
     /// English label.
     pub label_en: String,
-}
-
-/// A day of the Solar Hijri calendar.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
-pub struct JalaliDay {
-    /// Year, e.g. 1405.
-    pub year: i32,
-    /// 1 (Farvardin) to 12 (Esfand).
-    pub month: u8,
-    /// 1 to 31.
-    pub day: u8,
-}
-
-impl From<JalaliDate> for JalaliDay {
-    fn from(d: JalaliDate) -> Self {
-        JalaliDay { year: d.year, month: d.month, day: d.day }
-    }
 }
 
 /// Converts a list with `Into`, for the wrappers' one-liners.

@@ -165,7 +165,7 @@ async fn tell_connection(
     let stop = cancelled.clone();
     deliver(move || {
         if !stop.load(Ordering::SeqCst) {
-            l.on_connection(now.into())
+            l.on_connection(now)
         }
     })
     .await;
@@ -280,7 +280,7 @@ mod tests {
         wait_until(|| !recorder.connections.lock().unwrap().is_empty() && !recorder.errors.lock().unwrap().is_empty()).await;
         assert_eq!(*recorder.connections.lock().unwrap(), vec![Connection::Offline]);
         assert_eq!(*recorder.errors.lock().unwrap(), vec!["offline".to_owned()]);
-        assert_eq!(Connection::from(client.connection()), Connection::Offline);
+        assert_eq!(client.connection(), Connection::Offline);
         handle.cancel();
     }
 

@@ -258,13 +258,20 @@ fn ios() -> Result {
     generate(&target, &lib(IOS_DEVICE), "swift", &generated)?;
     let sources = root.join("ios/Sources/Samat/Generated");
     fs::create_dir_all(&sources).map_err(|e| e.to_string())?;
-    copy(&generated.join("samat_ffi.swift"), &sources.join("samat_ffi.swift"))?;
+    // Two uniffi components share the library: the bindings and the core's own types.
+    for swift in ["samat_ffi.swift", "samat_core.swift"] {
+        copy(&generated.join(swift), &sources.join(swift))?;
+    }
     let headers = target.join("ios-headers");
     let _ = fs::remove_dir_all(&headers);
     fs::create_dir_all(&headers).map_err(|e| e.to_string())?;
-    copy(&generated.join("samat_ffiFFI.h"), &headers.join("samat_ffiFFI.h"))?;
-    // An XCFramework's headers folder needs the modulemap under this exact name.
-    copy(&generated.join("samat_ffiFFI.modulemap"), &headers.join("module.modulemap"))?;
+    for header in ["samat_ffiFFI.h", "samat_coreFFI.h"] {
+        copy(&generated.join(header), &headers.join(header))?;
+    }
+    // An XCFramework's headers folder needs the modulemap under this exact name; one C module
+    // holds both headers (both components' Swift import `samat_ffiFFI`).
+    let modulemap = "module samat_ffiFFI {\n    header \"samat_ffiFFI.h\"\n    header \"samat_coreFFI.h\"\n    export *\n}\n";
+    fs::write(headers.join("module.modulemap"), modulemap).map_err(|e| e.to_string())?;
 
     // One fat simulator library (arm64 + x86_64), then the XCFramework.
     let sim = target.join("ios-sim").join("libsamat_ffi.a");

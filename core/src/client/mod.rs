@@ -60,6 +60,7 @@ pub struct Client {
 
 /// Whether someone is logged in.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Session {
     /// The logged-in phone (`+98…`), if any.
     pub phone: Option<String>,

@@ -11,6 +11,7 @@ pub use crate::model::api::PushMessage;
 
 /// What to show for a complaint's news.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record), uniffi(name = "PushNotification"))]
 pub struct Notification {
     /// The complaint.
     pub tracking_code: TrackingCode,

@@ -10,28 +10,40 @@ use crate::model::{Category, Stage, TrackingCode};
 /// The editable fields of a draft complaint; all optional while editing. The app sends the
 /// whole form on each update.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct DraftFields {
     /// Category wire name.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub category: Option<String>,
     /// What happened.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub description: Option<String>,
     /// Business identification code (from the guild barcode).
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub guild_id: Option<String>,
     /// Business name.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub business_name: Option<String>,
     /// Business address.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub business_address: Option<String>,
     /// Province.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub province: Option<String>,
     /// City.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub city: Option<String>,
     /// `YYYY-MM-DD`.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub incident_date: Option<String>,
     /// Amount in rials.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub amount_rials: Option<i64>,
     /// Compensation claim.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub wants_compensation: Option<bool>,
     /// The mobile number the complaint is filed under (must be the logged-in one).
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub phone: Option<String>,
 }
 
@@ -116,6 +128,7 @@ pub struct BusinessChoice {
 
 /// A photo kept with a draft: already downscaled and re-encoded (no EXIF, no GPS).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct DraftPhoto {
     /// UUID, also used for the idempotent upload.
     pub id: String,
@@ -131,6 +144,7 @@ pub struct DraftPhoto {
 
 /// Where a draft stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(rename_all = "snake_case")]
 pub enum DraftState {
     /// Being written.
@@ -176,6 +190,7 @@ pub struct Rejection {
 
 /// Kinds of queued work.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(rename_all = "snake_case")]
 pub enum OutboxKind {
     /// A complaint to file.
@@ -210,6 +225,7 @@ impl OutboxKind {
 
 /// States of queued work.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(rename_all = "snake_case")]
 pub enum OutboxState {
     /// Waiting to be sent (again).
@@ -306,6 +322,7 @@ impl LocalComplaint {
 
 /// Where a photo of a filed complaint is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(rename_all = "snake_case")]
 pub enum PhotoState {
     /// On this device, waiting to be uploaded (the next `sync()` sends it).
@@ -388,6 +405,7 @@ pub enum SyncProgress {
 /// Whether the server could be reached, as the last request found: what an app's offline
 /// indicator shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(rename_all = "snake_case")]
 pub enum Connection {
     /// Nothing was sent yet.

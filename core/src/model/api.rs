@@ -47,6 +47,7 @@ pub struct Problem {
 
 /// One problem with one field.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record), uniffi(name = "FieldProblem"))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FieldError {
     /// The field's wire name.
@@ -587,6 +588,7 @@ pub struct FeedbackView {
 
 /// What kind of entry an event is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum EventKind {
@@ -978,6 +980,7 @@ pub struct AuditResponse {
 
 /// A business's licence status in the registry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum LicenceStatus {
@@ -1019,6 +1022,7 @@ impl LicenceStatus {
 
 /// A business in the registry (`GET /v1/businesses/{guild_id}`, and the items of a search).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record), uniffi(name = "Business"))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BusinessView {
     /// The business identification code, ASCII digits.

@@ -34,6 +34,7 @@ pub struct GuildPayload {
 
 /// The forms a guild code comes in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum PayloadForm {
@@ -70,6 +71,7 @@ impl Unverified {
 
 /// A public key the ministry signs stickers with (`GET /v1/keys`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GuildKey {
     /// Key id (printed in each sticker as `k`).

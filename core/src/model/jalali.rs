@@ -13,6 +13,7 @@ use super::text::persian_digits;
 
 /// A day of the Solar Hijri calendar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record), uniffi(name = "JalaliDay"))]
 pub struct JalaliDate {
     /// Year of the Hijra (solar), e.g. 1405.
     pub year: i32,

@@ -21,6 +21,7 @@ pub const ANSWER_WAYS_EN: &str = "log in with this mobile number in the Samat-e 
 
 /// What the citizen may do with a complaint now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct CitizenChoices {
     /// Accept or reject the business's answer (in self-regulation).
     pub decide: bool,
@@ -130,6 +131,7 @@ impl VerdictDetails {
 
 /// What the citizen should expect or do next.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum NextStep {

@@ -23,6 +23,7 @@ pub struct ScannedCode {
 
 /// A guild code as read from a sticker.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GuildCode {
     /// Business identification code.

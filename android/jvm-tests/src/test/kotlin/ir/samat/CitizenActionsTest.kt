@@ -1,11 +1,13 @@
 package ir.samat
 
-import ir.samat.ffi.DraftFields
-import ir.samat.ffi.NextStep
-import ir.samat.ffi.PhotoState
+import ir.samat.core.DraftFields
+import ir.samat.core.NextStep
+import ir.samat.core.PhotoState
+import ir.samat.core.Stage
 import ir.samat.ffi.SamatClient
 import ir.samat.ffi.SamatException
-import ir.samat.ffi.Stage
+import java.io.File
+import java.nio.file.Files
 import kotlinx.coroutines.runBlocking
 import org.junit.jupiter.api.AfterAll
 import org.junit.jupiter.api.Assertions.assertEquals
@@ -16,8 +18,6 @@ import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.TestInstance
 import org.junit.jupiter.api.assertThrows
-import java.io.File
-import java.nio.file.Files
 
 /**
  * Every call the app's screens make after filing, on the JVM against the real library and

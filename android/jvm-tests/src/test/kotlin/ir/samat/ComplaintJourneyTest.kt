@@ -1,15 +1,21 @@
 package ir.samat
 
+import ir.samat.core.Connection
+import ir.samat.core.DraftFields
+import ir.samat.core.DraftState
+import ir.samat.core.OutboxKind
+import ir.samat.core.OutboxState
+import ir.samat.core.Stage
 import ir.samat.ffi.ComplaintEvent
 import ir.samat.ffi.ComplaintUpdatesListener
-import ir.samat.ffi.Connection
-import ir.samat.ffi.DraftFields
-import ir.samat.ffi.DraftState
-import ir.samat.ffi.OutboxKind
-import ir.samat.ffi.OutboxState
 import ir.samat.ffi.SamatClient
 import ir.samat.ffi.SamatException
-import ir.samat.ffi.Stage
+import java.awt.image.BufferedImage
+import java.io.ByteArrayOutputStream
+import java.nio.file.Files
+import java.util.concurrent.LinkedBlockingQueue
+import java.util.concurrent.TimeUnit
+import javax.imageio.ImageIO
 import kotlinx.coroutines.async
 import kotlinx.coroutines.coroutineScope
 import kotlinx.coroutines.delay
@@ -23,12 +29,6 @@ import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.TestInstance
 import org.junit.jupiter.api.assertThrows
-import java.awt.image.BufferedImage
-import java.io.ByteArrayOutputStream
-import java.nio.file.Files
-import java.util.concurrent.LinkedBlockingQueue
-import java.util.concurrent.TimeUnit
-import javax.imageio.ImageIO
 
 /** A photo as the camera would give it: a large PNG. */
 fun photoPng(width: Int = 2000, height: Int = 1500): ByteArray {

@@ -1,13 +1,18 @@
 package ir.samat
 
 import com.sun.net.httpserver.HttpServer
+import ir.samat.core.Connection
+import ir.samat.core.DraftFields
 import ir.samat.ffi.ComplaintEvent
 import ir.samat.ffi.ComplaintUpdatesListener
-import ir.samat.ffi.Connection
-import ir.samat.ffi.DraftFields
 import ir.samat.ffi.SamatClient
 import ir.samat.ffi.SamatException
 import ir.samat.ffi.errorMessageFa
+import java.io.File
+import java.net.InetSocketAddress
+import java.nio.file.Files
+import java.util.concurrent.LinkedBlockingQueue
+import java.util.concurrent.TimeUnit
 import kotlinx.coroutines.runBlocking
 import org.junit.jupiter.api.AfterAll
 import org.junit.jupiter.api.Assertions.assertEquals
@@ -16,11 +21,6 @@ import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.TestInstance
 import org.junit.jupiter.api.assertThrows
-import java.io.File
-import java.net.InetSocketAddress
-import java.nio.file.Files
-import java.util.concurrent.LinkedBlockingQueue
-import java.util.concurrent.TimeUnit
 
 /** Every kind of error reaches Kotlin as its own `SamatException` with a stable code and Persian text. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)

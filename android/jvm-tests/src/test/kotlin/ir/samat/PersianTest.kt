@@ -1,9 +1,9 @@
 package ir.samat
 
-import ir.samat.ffi.Category
-import ir.samat.ffi.JalaliDay
+import ir.samat.core.Category
+import ir.samat.core.JalaliDay
+import ir.samat.core.Stage
 import ir.samat.ffi.SamatException
-import ir.samat.ffi.Stage
 import ir.samat.ffi.categories
 import ir.samat.ffi.errorMessageFa
 import ir.samat.ffi.formatJalali

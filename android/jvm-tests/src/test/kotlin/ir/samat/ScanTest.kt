@@ -1,8 +1,12 @@
 package ir.samat
 
-import ir.samat.ffi.GuildCode
-import ir.samat.ffi.PayloadForm
+import ir.samat.core.GuildCode
+import ir.samat.core.PayloadForm
 import ir.samat.ffi.SamatClient
+import java.io.File
+import java.nio.ByteBuffer
+import java.nio.file.Files
+import javax.imageio.ImageIO
 import kotlinx.coroutines.runBlocking
 import org.junit.jupiter.api.AfterAll
 import org.junit.jupiter.api.Assertions.assertEquals
@@ -10,10 +14,6 @@ import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Assumptions.assumeTrue
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.TestInstance
-import java.io.File
-import java.nio.ByteBuffer
-import java.nio.file.Files
-import javax.imageio.ImageIO
 
 /** The guild-barcode scanner from Kotlin: a photo's bytes, and a camera's luma plane with row padding. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)

@@ -3,18 +3,18 @@
 // compiled into the Android library and tested on the JVM in CI (android/jvm-tests).
 package ir.samat
 
+import ir.samat.core.Connection
 import ir.samat.ffi.ComplaintEvent
 import ir.samat.ffi.ComplaintUpdatesListener
-import ir.samat.ffi.Connection
 import ir.samat.ffi.SamatClient
 import ir.samat.ffi.SamatException
 import ir.samat.ffi.ScannedCode
+import java.nio.ByteBuffer
 import kotlinx.coroutines.channels.awaitClose
 import kotlinx.coroutines.channels.trySendBlocking
 import kotlinx.coroutines.flow.Flow
 import kotlinx.coroutines.flow.buffer
 import kotlinx.coroutines.flow.callbackFlow
-import java.nio.ByteBuffer
 
 /**
  * New events of the citizen's complaints, batch by batch, for as long as it is collected.

@@ -25,8 +25,8 @@ import androidx.compose.ui.Alignment
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.res.stringResource
 import androidx.compose.ui.unit.dp
+import ir.samat.core.PhotoState
 import ir.samat.ffi.LocalComplaint
-import ir.samat.ffi.PhotoState
 import ir.samat.ffi.Verdict
 import ir.samat.ffi.formatRials
 

@@ -46,8 +46,8 @@ import androidx.compose.ui.res.stringResource
 import androidx.compose.ui.text.input.KeyboardType
 import androidx.compose.ui.unit.dp
 import androidx.core.content.FileProvider
-import ir.samat.ffi.DraftFields
-import ir.samat.ffi.JalaliDay
+import ir.samat.core.DraftFields
+import ir.samat.core.JalaliDay
 import ir.samat.ffi.SamatException
 import ir.samat.ffi.formatRials
 import ir.samat.ffi.isoDateToJalali
@@ -55,11 +55,11 @@ import ir.samat.ffi.jalaliDay
 import ir.samat.ffi.jalaliMonthNames
 import ir.samat.ffi.jalaliToIsoDate
 import ir.samat.ffi.parseRials
+import java.io.File
+import java.util.UUID
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.withContext
-import java.io.File
-import java.util.UUID
 
 /**
  * The complaint form: the business (scanned, by guild ID, or from the registry by name and

@@ -16,16 +16,16 @@ import com.google.android.gms.common.ConnectionResult
 import com.google.android.gms.common.GoogleApiAvailability
 import com.google.firebase.FirebaseApp
 import com.google.firebase.messaging.FirebaseMessaging
-import ir.samat.ffi.PushNotification
+import ir.samat.core.PushNotification
+import ir.samat.core.Stage
 import ir.samat.ffi.PushTarget
 import ir.samat.ffi.SamatClient
 import ir.samat.ffi.SamatException
-import ir.samat.ffi.Stage
+import kotlin.coroutines.resume
+import kotlin.coroutines.resumeWithException
 import kotlinx.coroutines.CancellationException
 import kotlinx.coroutines.suspendCancellableCoroutine
 import org.unifiedpush.android.connector.UnifiedPush
-import kotlin.coroutines.resume
-import kotlin.coroutines.resumeWithException
 
 /**
  * Push for the sample: UnifiedPush when a distributor (ntfy, NextPush, ...) is installed — it

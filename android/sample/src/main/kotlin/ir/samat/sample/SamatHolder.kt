@@ -2,7 +2,7 @@ package ir.samat.sample
 
 import android.content.Context
 import android.util.Log
-import ir.samat.ffi.PushNotification
+import ir.samat.core.PushNotification
 import ir.samat.ffi.SamatClient
 import kotlinx.coroutines.CoroutineExceptionHandler
 import kotlinx.coroutines.CoroutineScope

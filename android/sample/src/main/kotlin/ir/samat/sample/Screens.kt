@@ -39,10 +39,10 @@ import androidx.compose.ui.text.font.FontWeight
 import androidx.compose.ui.text.input.KeyboardType
 import androidx.compose.ui.text.style.TextDirection
 import androidx.compose.ui.unit.dp
-import ir.samat.ffi.Connection
+import ir.samat.core.Connection
+import ir.samat.core.OutboxKind
+import ir.samat.core.OutboxState
 import ir.samat.ffi.OutboxItem
-import ir.samat.ffi.OutboxKind
-import ir.samat.ffi.OutboxState
 import ir.samat.ffi.toPersianDigits
 
 @Composable
