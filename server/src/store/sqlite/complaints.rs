@@ -529,7 +529,7 @@ impl ComplaintStore for SqliteStore {
                 let n = args.len();
                 let sql = format!(
                     "SELECT {COMPLAINT_COLUMNS}, s.display_name, s.username FROM complaints c {walk} LEFT JOIN staff s ON s.id = c.assigned_to
-                     WHERE {clause} ORDER BY c.due_at, c.id LIMIT ?{} OFFSET ?{n}",
+                     WHERE {clause} ORDER BY coalesce(c.due_at, 9223372036854775807), c.id LIMIT ?{} OFFSET ?{n}",
                     n - 1
                 );
                 let rows = conn

@@ -268,13 +268,15 @@ pub const STEPS: &[&str] = &[
     // Stage deadlines in the queues (issue 14): when each complaint's current stage is due,
     // computed by the server from the service standards as the stage is entered (and again at
     // start, when the standards may have changed). The queues walk it soonest first, so the
-    // overdue come first on every page, whatever their stages' lengths.
+    // overdue come first on every page, whatever their stages' lengths. Complaints in a final
+    // stage have no due time: the index keeps them at its end (SQLite would put NULLs first,
+    // and every queue walk would step over all of them first).
     r#"
     ALTER TABLE complaints ADD COLUMN due_at INTEGER;
     DROP INDEX complaints_queue_order;
-    CREATE INDEX complaints_queue_order ON complaints(due_at, id, stage, province_code, assigned_to, category, channel, search_city, search_business);
+    CREATE INDEX complaints_queue_order ON complaints(coalesce(due_at, 9223372036854775807), id, stage, province_code, assigned_to, category, channel, search_city, search_business);
     DROP INDEX complaints_queue;
-    CREATE INDEX complaints_queue ON complaints(stage, province_code, due_at, id);
+    CREATE INDEX complaints_queue ON complaints(stage, province_code, coalesce(due_at, 9223372036854775807), id);
     "#,
     // The operator's own words when setting a message of the triage list aside (the console
     // asks why), kept beside the message for whoever reads the list later.
