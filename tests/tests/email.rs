@@ -297,3 +297,38 @@ async fn a_mailbox_that_refuses_the_login_is_retried_and_the_server_keeps_servin
     assert_eq!(mailbox.unseen().await, 1, "nothing read");
     assert!(sms_to(&srv, "+989121188007").is_empty());
 }
+
+#[tokio::test]
+async fn handled_mail_is_moved_to_the_done_folder_when_one_is_set() {
+    let mailbox = Dovecot::start();
+    {
+        let mut session = mailbox.session().await;
+        session.create("Handled").await.unwrap_or_else(|e| panic!("CREATE: {e}\n{}", mailbox.logs()));
+        session.logout().await.ok();
+    }
+    let mut flags = mailbox.server_flags();
+    flags.extend(["--imap-done-folder".to_owned(), "Handled".to_owned()]);
+    let srv = Server::start(env!("CARGO_BIN_EXE_e2e-server"), &flags.iter().map(String::as_str).collect::<Vec<_>>());
+    mailbox.deliver(&plain("moved@example.com", "reza@example.com", "گران‌فروشی", "میوه‌فروشی گران فروخت. شماره من ۰۹۱۲۱۱۸۸۰۷۰")).await;
+    exactly(&srv, &mailbox, "+989121188070", 1, |s| s.text.contains("شکایت شما")).await;
+    // Gone from the inbox, kept in the folder, flagged as read.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let mut session = mailbox.session().await;
+        let inbox = session.select("INBOX").await.expect("select INBOX").exists;
+        let done = session.select("Handled").await.expect("select Handled");
+        let seen = session.uid_search("SEEN").await.expect("search").len();
+        session.logout().await.ok();
+        if inbox == 0 && done.exists == 1 {
+            assert_eq!(seen, 1, "moved and flagged \\Seen");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "not moved: INBOX {inbox}, Handled {}\n{}",
+            done.exists,
+            std::fs::read_to_string(srv.log_path()).unwrap_or_default()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
