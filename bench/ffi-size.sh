@@ -6,5 +6,5 @@
 #   bash bench/ffi-size.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-unset LIBSQLITE3_FLAGS   # measure the SQLite that ships, not a locally trimmed one
+unset LIBSQLITE3_FLAGS   # measure the SQLite that ships (.cargo/config.toml), not a local override
 exec cargo xtask size
