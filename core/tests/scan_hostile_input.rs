@@ -6,6 +6,10 @@ use std::time::{Duration, Instant};
 
 use samat_core::scan::{scan_frame, scan_image, ScanError};
 
+/// How long a scan may run before the test calls it stuck (the 1920x1080 finder grid once
+/// stalled for minutes; a healthy scan takes well under a second). Speed is bench/'s job.
+const STUCK: Duration = Duration::from_secs(120);
+
 #[test]
 fn zero_sized_frame_is_invalid() {
     assert!(matches!(scan_frame(&[], 0, 0, 0), Err(ScanError::InvalidFrame(_))));
@@ -99,20 +103,16 @@ fn decompression_bomb_within_limits_is_scanned_quickly() {
     // 6000 x 6000 black compresses to a few tens of kB and decodes to 36 MB of luma.
     let bomb = common::Frame::filled(6000, 6000, 0).to_png();
     assert!(bomb.len() < 200_000, "bomb is {} bytes", bomb.len());
-    let start = Instant::now();
-    let r = scan_image(&bomb);
+    let r = common::finishes_within(STUCK, move || scan_image(&bomb));
     assert_eq!(r, Ok(vec![]));
-    assert!(start.elapsed() < Duration::from_secs(20), "took {:?}", start.elapsed());
 }
 
 #[test]
 fn pure_noise_frame_finds_nothing_in_bounded_time() {
     let (w, h) = (1280u32, 720u32);
     let frame = common::noise_bytes((w * h) as usize, 7);
-    let start = Instant::now();
-    let codes = scan_frame(&frame, w, h, w).expect("valid frame");
+    let codes = common::finishes_within(STUCK, move || scan_frame(&frame, w, h, w)).expect("valid frame");
     assert!(codes.is_empty(), "{codes:?}");
-    assert!(start.elapsed() < Duration::from_secs(10), "took {:?}", start.elapsed());
 }
 
 /// A `w`x`h` frame tiled with 7x7-module finder-like squares (no valid code), `module` px
@@ -143,11 +143,9 @@ fn many_fake_finder_patterns_stay_bounded() {
     for (w, h, module, pitch) in [(1024, 768, 4, 52), (640, 480, 2, 22), (640, 480, 3, 30), (1920, 1080, 3, 30)] {
         let f = fake_finder_grid(w, h, module, pitch);
         let start = Instant::now();
-        let codes = scan_frame(&f.data, w as u32, h as u32, w as u32).unwrap();
-        let took = start.elapsed();
-        eprintln!("{w}x{h} module {module} pitch {pitch}: {took:?}");
+        let codes = common::finishes_within(STUCK, move || scan_frame(&f.data, w as u32, h as u32, w as u32)).unwrap();
+        eprintln!("{w}x{h} module {module} pitch {pitch}: {:?}", start.elapsed());
         assert!(codes.is_empty());
-        assert!(took < Duration::from_secs(10), "took {took:?}");
     }
 }
 

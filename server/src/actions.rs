@@ -5,9 +5,7 @@
 //! sends as problem documents and the web pages show in Persian.
 
 use axum::http::StatusCode;
-use samat_core::model::api::{
-    check_rating, note_field as core_note_field, EventKind, FieldError, NewComplaint, SubmitResponse, VerdictDetails, MAX_PHOTOS_PER_COMPLAINT,
-};
+use samat_core::model::api::{check_rating, note_field as core_note_field, EventKind, FieldError, NewComplaint, SubmitResponse, MAX_PHOTOS_PER_COMPLAINT};
 use samat_core::model::workflow::{self, check_transition, AssignDenied, ComplaintFacts, NoteDenied, TransitionDenied, TransitionInput};
 use samat_core::model::{Actor, Channel, PhoneNumber, Province, Role, Stage, TrackingCode};
 use serde_json::Value;
@@ -121,10 +119,6 @@ pub struct Move {
     pub action_id: Option<uuid::Uuid>,
 }
 
-fn details_error(code: &str, message: String) -> ApiError {
-    ApiError::invalid_fields(vec![FieldError::new("details", code, message)])
-}
-
 /// Checks `mv` against the rules for `who` and records it.
 pub async fn move_complaint(state: &AppState, complaint: &ComplaintRecord, who: Who, mv: Move) -> ApiResult<EventRecord> {
     if let Some(action) = mv.action_id {
@@ -136,30 +130,17 @@ pub async fn move_complaint(state: &AppState, complaint: &ComplaintRecord, who: 
             return Ok(done);
         }
     }
-    let verdict =
-        match (mv.to, &mv.details) {
-            (Stage::Verdict, Some(d)) if !d.is_null() => Some(serde_json::from_value::<VerdictDetails>(d.clone()).map_err(|e| {
-                details_error("invalid_details", format!("a verdict's details are {{violation: bool, penalty_rials?, compensation_rials?}}: {e}"))
-            })?),
-            _ => None,
-        };
-    if let Some(v) = &verdict {
-        v.validate()
-            .map_err(|fields| ApiError::invalid_fields(fields.into_iter().map(|f| FieldError { field: format!("details.{}", f.field), ..f }).collect()))?;
-    }
+    let verdict = workflow::verdict_details(mv.to, mv.details.as_ref()).map_err(ApiError::invalid_fields)?;
     let facts = ComplaintFacts { stage: complaint.stage, wants_compensation: complaint.wants_compensation };
     let input = TransitionInput { to: mv.to, has_note: mv.note.is_some(), has_verdict: verdict.is_some() };
     check_transition(who.actor(), &facts, &input).map_err(denied)?;
-    // Only a verdict carries structured details (the citizen and the public tracking page see
-    // them); other moves say what they have to say in the note.
-    let details = match verdict {
+    let details = match &verdict {
         Some(v) => Some(serde_json::to_value(v).map_err(ApiError::internal)?),
-        None if mv.details.as_ref().is_some_and(|d| !(d.is_null() || d.as_object().is_some_and(|o| o.is_empty()))) => {
-            return Err(details_error("details_not_allowed", "only a verdict carries details; write the rest in the note".into()));
+        None => {
+            workflow::check_no_details(mv.details.as_ref()).map_err(|e| ApiError::invalid_fields(vec![e]))?;
+            None
         }
-        None => None,
     };
-    let verdict_text = details.as_ref().and_then(|d| serde_json::from_value::<VerdictDetails>(d.clone()).ok());
     let mover = who.staff().map(|s| (s.id, s.role));
     let now = OffsetDateTime::now_utc();
     let change = ChangeRecord {
@@ -175,7 +156,7 @@ pub async fn move_complaint(state: &AppState, complaint: &ComplaintRecord, who: 
         visible: true,
         sms: Some(NewSms {
             to: complaint.phone.clone(),
-            text: notice::stage_changed(complaint.tracking_code, complaint.business_name.as_deref(), mv.to, verdict_text.as_ref()),
+            text: notice::stage_changed(complaint.tracking_code, complaint.business_name.as_deref(), mv.to, verdict.as_ref()),
             kind: SmsKind::Notice,
             token: None,
         }),

@@ -288,6 +288,44 @@ impl Server {
         }
     }
 
+    /// A figure from the server's `/metrics` (public on test servers unless a test sets a
+    /// token): the sum of every sample named `name` (e.g. `samat_outbox_pending`), 0 when absent.
+    pub async fn metric(&self, name: &str) -> f64 {
+        let text = reqwest::get(format!("{}/metrics", self.url))
+            .await
+            .and_then(|r| r.error_for_status())
+            .expect("/metrics answers")
+            .text()
+            .await
+            .expect("/metrics body");
+        metric_in(&text, name)
+    }
+
+    /// Waits (20 s at most) until the server has nothing left to send: no SMS and no push
+    /// waiting in its outboxes. Every message a request already answered could have caused is
+    /// queued in the same commit as the change, so what a test counts afterwards is final:
+    /// "exactly one SMS" needs no sleep to see that a second does not come.
+    pub async fn settled(&self) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let (sms, pushes) = (self.metric("samat_outbox_pending").await, self.metric("samat_push_outbox_pending").await);
+            if sms == 0.0 && pushes == 0.0 {
+                return;
+            }
+            assert!(Instant::now() < deadline, "the outboxes still hold {sms} SMS and {pushes} pushes after 20 s");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Waits (20 s at most) until `n` long-polls are parked on the server (`samat_sync_waiters`).
+    pub async fn wait_sync_waiters(&self, n: usize) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while self.metric("samat_sync_waiters").await < n as f64 {
+            assert!(Instant::now() < deadline, "{n} long-polls are not waiting after 20 s");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     /// The newest login code sent to `phone` after SMS number `after` (an SMS id), waiting for it.
     pub async fn otp_for(&self, phone: &str, after: i64) -> String {
         let canonical = samat_core::model::PhoneNumber::parse(phone).expect("test phone").to_string();
@@ -342,6 +380,19 @@ impl Drop for Server {
     fn drop(&mut self) {
         self.kill();
     }
+}
+
+/// The sum of the samples named `name` in a Prometheus text exposition (0 when there are none).
+pub fn metric_in(exposition: &str, name: &str) -> f64 {
+    exposition
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| {
+            let (series, value) = l.rsplit_once(' ')?;
+            let metric = series.split('{').next()?;
+            (metric == name).then(|| value.parse::<f64>().ok()).flatten()
+        })
+        .sum()
 }
 
 /// The six-digit code in an OTP SMS.

@@ -50,13 +50,16 @@ fn code_in(text: &str) -> String {
     text.split(|c: char| !c.is_ascii_digit()).find(|w| w.len() == 10).expect("a tracking code").to_owned()
 }
 
-/// Waits for `n` SMS to `phone` matching `pred`, then a little longer to see that no more come.
+/// Waits for `n` SMS to `phone` matching `pred`; then until the mailbox holds nothing unseen
+/// (every message handled: the server flags or moves one only after recording it) and the
+/// outbox is empty. An SMS that should not exist would be there by then: no sleep.
 async fn exactly(srv: &Server, mailbox: &Dovecot, phone: &str, n: usize, pred: impl Fn(&Sms) -> bool) -> Vec<Sms> {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let got: Vec<Sms> = sms_to(srv, phone).into_iter().filter(&pred).collect();
         if got.len() >= n {
-            tokio::time::sleep(Duration::from_millis(2500)).await;
+            wait_unseen(mailbox, 0).await;
+            srv.settled().await;
             let got: Vec<Sms> = sms_to(srv, phone).into_iter().filter(&pred).collect();
             assert_eq!(got.len(), n, "{got:?}");
             return got;

@@ -95,14 +95,21 @@ fn code_in(text: &str) -> String {
     text.split(|c: char| !c.is_ascii_digit()).find(|w| w.len() == 10).expect("a tracking code").to_owned()
 }
 
-/// Waits until `phone` has received `n` SMS matching `pred`, then a little longer to see that
-/// no more come.
-async fn exactly(srv: &Server, phone: &str, n: usize, pred: impl Fn(&Sms) -> bool) -> Vec<Sms> {
+/// Waits until `phone` has received `n` SMS matching `pred`; then until the server has read
+/// the inbox twice more (so every text the gateway holds, repeats included, was handled after
+/// those SMS were seen; webhook texts are handled before their answer) and its outbox is empty.
+/// A reply that should not exist would be there by then: the count is final, with no sleep.
+async fn exactly(srv: &Server, inbox: &Inbox, phone: &str, n: usize, pred: impl Fn(&Sms) -> bool) -> Vec<Sms> {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         let got: Vec<Sms> = sms_to(srv, phone).into_iter().filter(&pred).collect();
         if got.len() >= n {
-            tokio::time::sleep(Duration::from_millis(1500)).await;
+            let reads = inbox.reads.lock().unwrap().len();
+            while inbox.reads.lock().unwrap().len() < reads + 2 {
+                assert!(Instant::now() < deadline, "the server stopped reading the inbox");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            srv.settled().await;
             let got: Vec<Sms> = sms_to(srv, phone).into_iter().filter(&pred).collect();
             assert_eq!(got.len(), n, "{got:?}");
             return got;
@@ -167,18 +174,18 @@ async fn repeated_messages_are_handled_once_by_poller_webhook_and_across_a_resta
     push(&srv, 8001, "09121117002", "فروشگاه محله شیر را گران فروخت").await;
     let again = push(&srv, 8001, "09121117002", "فروشگاه محله شیر را گران فروخت").await;
     assert_eq!(again["repeat"], true, "{again}");
-    let filed = exactly(&srv, phone, 1, |s| s.text.contains("شکایت شما")).await;
+    let filed = exactly(&srv, &inbox, phone, 1, |s| s.text.contains("شکایت شما")).await;
     let code = code_in(&filed[0].text);
-    exactly(&srv, phone, 1, |s| s.text.contains("پاسخ به واحد صنفی")).await;
+    exactly(&srv, &inbox, phone, 1, |s| s.text.contains("پاسخ به واحد صنفی")).await;
 
     // A restart: the poller reads them again, and a new message arrives meanwhile.
     srv.restart();
     // (Answered to every read: a read the killed process sent may still be answered by the
     // fake after the restart, and what it drained would be lost to the test.)
     inbox.sticky.lock().unwrap().push(entry(8003, "09121117002", &code));
-    exactly(&srv, phone, 1, |s| s.text.contains("وضعیت")).await;
-    exactly(&srv, phone, 1, |s| s.text.contains("شکایت شما")).await;
-    exactly(&srv, phone, 1, |s| s.text.contains("پاسخ به واحد صنفی")).await;
+    exactly(&srv, &inbox, phone, 1, |s| s.text.contains("وضعیت")).await;
+    exactly(&srv, &inbox, phone, 1, |s| s.text.contains("شکایت شما")).await;
+    exactly(&srv, &inbox, phone, 1, |s| s.text.contains("پاسخ به واحد صنفی")).await;
     let citizen = srv.citizen("09121117002").await;
     let (_, list) = citizen.get("/v1/complaints").await;
     assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
@@ -187,14 +194,14 @@ async fn repeated_messages_are_handled_once_by_poller_webhook_and_across_a_resta
 
 #[tokio::test]
 async fn a_strangers_phone_cannot_act_on_someone_elses_code() {
-    let (url, _inbox) = fake_inbox().await;
+    let (url, inbox) = fake_inbox().await;
     let srv = server(&url);
     push(&srv, 9001, "09121117003", "قصابی محله کم‌فروشی کرد و گوشت را کمتر داد").await;
     let code = code_in(&srv.wait_sms("+989121117003", |s| s.text.contains("شکایت شما")).await.text);
     let stranger = "+989121117004";
     push(&srv, 9002, "09121117004", &format!("انصراف {code}")).await;
     push(&srv, 9003, "09121117004", &code).await;
-    let replies = exactly(&srv, stranger, 2, |s| s.text.contains("پیدا نشد")).await;
+    let replies = exactly(&srv, &inbox, stranger, 2, |s| s.text.contains("پیدا نشد")).await;
     assert!(replies.iter().all(|s| !s.text.contains(&code)), "nothing about the complaint: {replies:?}");
     let operator = srv.staff("supervisor").await;
     assert_eq!(stage_of(&operator, &code).await, "received");
@@ -206,7 +213,7 @@ async fn a_strangers_phone_cannot_act_on_someone_elses_code() {
 
 #[tokio::test]
 async fn bad_secrets_are_refused_and_junk_waits_for_an_operator_to_file_it() {
-    let (url, _inbox) = fake_inbox().await;
+    let (url, inbox) = fake_inbox().await;
     let srv = server(&url);
     let http = reqwest::Client::new();
     let body = json!({"messageid": 1, "from": "09121117005", "to": LINE, "message": "سلام"});
@@ -229,8 +236,8 @@ async fn bad_secrets_are_refused_and_junk_waits_for_an_operator_to_file_it() {
     push(&srv, 3, "09121117005", "\u{0}\u{1}\u{2}\u{3}\u{fffd}").await;
     push(&srv, 4, "09121117005", &"خیلی بد ".repeat(200)).await;
     push(&srv, 5, "09121117005", "برخورد فروشنده با مشتری بسیار زشت بود").await;
-    exactly(&srv, phone, 4, |s| s.text.contains("راهنما") || s.text.contains("برای ثبت شکایت")).await;
-    exactly(&srv, phone, 1, |s| s.text.contains("کارشناس ۱۲۴")).await;
+    exactly(&srv, &inbox, phone, 4, |s| s.text.contains("راهنما") || s.text.contains("برای ثبت شکایت")).await;
+    exactly(&srv, &inbox, phone, 1, |s| s.text.contains("کارشناس ۱۲۴")).await;
 
     let operator = srv.staff("operator").await;
     let (st, triage) = operator.get("/v1/staff/inbound").await;

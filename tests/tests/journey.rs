@@ -241,7 +241,7 @@ async fn the_cli_walks_the_whole_journey_in_persian() {
 
     // `watch` running beside `sync`: each event reported once between them.
     let watch = samat(d, url, &["--json", "watch", "--wait", "5"]).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    srv.wait_sync_waiters(1).await;
     let inspector = srv.staff("inspector").await;
     must_move(&inspector, &code, json!({"to": "inspection_reported", "note": "فاکتور صادر نمی‌شود"})).await;
     must_move(&inspector, &code, json!({"to": "taazirat", "note": "پرونده"})).await;

@@ -4,7 +4,6 @@
 //! read back in both formats without anything personal, and the key listed and revoked.
 
 use std::process::Command;
-use std::time::Duration;
 
 use reqwest::StatusCode;
 use samat_tests::Server;
@@ -71,7 +70,7 @@ async fn an_app_files_with_its_key_the_citizen_gets_one_sms_and_the_public_sees_
         assert_eq!(st, StatusCode::OK, "{again}");
         assert!(again.contains(&id), "{again}");
     }
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    srv.settled().await;
     assert_eq!(srv.sms().iter().filter(|s| s.text.contains(&code)).count(), 1, "{:?}", srv.sms());
 
     for path in [format!("/open311/v2/requests/{id}.xml"), format!("/open311/v2/requests.json?service_request_id={id}"), "/open311/v2/requests.xml".into()] {

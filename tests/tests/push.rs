@@ -139,12 +139,16 @@ struct Fake {
     problems: Mutex<Vec<String>>,
     /// Requests per device, answered or not.
     attempts: Mutex<HashMap<String, usize>>,
+    /// When each device was first sent to.
+    first_attempts: Mutex<HashMap<String, Instant>>,
     access_tokens: Mutex<Vec<String>>,
     apns_key: Mutex<Option<p256::ecdsa::VerifyingKey>>,
     /// Time each accepted push takes (to keep a queue in flight).
     delay: Mutex<Duration>,
     /// FCM sends still to answer with a project-wide quota error (429, `Retry-After: 10`).
     fcm_quota_errors: Mutex<usize>,
+    /// When the last quota error was answered.
+    fcm_quota_answered_at: Mutex<Option<Instant>>,
 }
 
 type Shared = Arc<Fake>;
@@ -156,6 +160,7 @@ impl Fake {
     }
 
     fn attempt(&self, device: &str) -> usize {
+        self.first_attempts.lock().unwrap().entry(device.to_owned()).or_insert_with(Instant::now);
         let mut a = self.attempts.lock().unwrap();
         let n = a.entry(device.to_owned()).or_default();
         *n += 1;
@@ -294,6 +299,7 @@ async fn fcm_send(State(fake): State<Shared>, Path((project, method)): Path<(Str
         let mut quota = fake.fcm_quota_errors.lock().unwrap();
         if *quota > 0 {
             *quota -= 1;
+            *fake.fcm_quota_answered_at.lock().unwrap() = Some(Instant::now());
             let e = json!({"error": {"code": 429, "status": "RESOURCE_EXHAUSTED", "message": "Quota exceeded for quota metric 'Send requests'",
                 "details": [{"@type": "type.googleapis.com/google.firebase.fcm.v1.FcmError", "errorCode": "QUOTA_EXCEEDED"}]}});
             return (StatusCode::TOO_MANY_REQUESTS, [("retry-after", "10")], axum::Json(e)).into_response();
@@ -665,7 +671,7 @@ async fn pushes_survive_a_kill_mid_delivery() {
     let at_kill = fakes.fake.received().len();
     assert!(at_kill < 2 * events.len(), "the kill came too late to test anything ({at_kill} delivered)");
     srv.restart();
-    for (device, cursors) in every_cursor_arrives(&fakes, &events).await {
+    for (device, cursors) in every_cursor_arrives(&fakes, &srv, &events).await {
         let mut unique = cursors.clone();
         unique.sort_unstable();
         unique.dedup();
@@ -684,7 +690,7 @@ async fn pushes_survive_a_graceful_restart_exactly_once() {
     assert!(srv.terminate(), "SIGTERM ends the server cleanly");
     assert!(fakes.fake.received().len() < 2 * events.len(), "the restart came too late to test anything");
     srv.restart();
-    for (device, cursors) in every_cursor_arrives(&fakes, &events).await {
+    for (device, cursors) in every_cursor_arrives(&fakes, &srv, &events).await {
         assert_eq!(cursors.len(), events.len(), "{device}: each push exactly once");
     }
 }
@@ -712,7 +718,7 @@ async fn changes_in_flight(complaints: usize) -> (Fakes, Server, BTreeMap<i64, (
 }
 
 /// Waits until both devices have every event's cursor; returns what each received.
-async fn every_cursor_arrives(fakes: &Fakes, events: &BTreeMap<i64, (String, String)>) -> BTreeMap<String, Vec<i64>> {
+async fn every_cursor_arrives(fakes: &Fakes, srv: &Server, events: &BTreeMap<i64, (String, String)>) -> BTreeMap<String, Vec<i64>> {
     wait_until(fakes, "every push after the restart", 60, || {
         let got = cursors_by_device(&fakes.fake.received());
         ["up:crash-1", "fcm:fcm-crash-1"].iter().all(|d| {
@@ -723,7 +729,7 @@ async fn every_cursor_arrives(fakes: &Fakes, events: &BTreeMap<i64, (String, Str
         })
     })
     .await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    srv.settled().await;
     fakes.assert_no_problems();
     let received = cursors_by_device(&fakes.fake.received());
     for (device, cursors) in &received {
@@ -813,7 +819,7 @@ async fn the_client_registers_and_turns_a_push_into_one_notification() {
     // Unregistered: the next stage change is not pushed to it.
     client.unregister_push().await.unwrap();
     must_move(&expert, &code, json!({"to": "inspection"})).await;
-    tokio::time::sleep(Duration::from_millis(800)).await;
+    srv.settled().await;
     assert!(!fakes.fake.received().iter().any(|r| r.device == "up:app1" && r.stage == "inspection"));
     fakes.assert_no_problems();
 }
@@ -870,16 +876,10 @@ async fn a_project_wide_fcm_quota_pauses_every_fcm_device() {
     *fakes.fake.fcm_quota_errors.lock().unwrap() = 1;
     file(&first).await;
     wait_until(&fakes, "the throttled attempt", 20, || fakes.fake.attempts("fcm:quota-first") == 1).await;
-    let throttled_at = Instant::now();
     // While FCM asked for a pause (Retry-After: 10), other citizens' pushes wait without touching it.
     let mut codes = Vec::new();
     for (device, citizen) in &others {
         codes.push((device.clone(), file(citizen).await));
-    }
-    tokio::time::sleep(Duration::from_millis(1000)).await;
-    assert!(throttled_at.elapsed() < Duration::from_secs(10), "too slow a machine to see the pause");
-    for (device, _) in &codes {
-        assert_eq!(fakes.fake.attempts(device), 0, "{device} was sent to during the pause");
     }
     // After it, everything goes out, each push once.
     wait_until(&fakes, "every push after the pause", 20, || {
@@ -888,8 +888,14 @@ async fn a_project_wide_fcm_quota_pauses_every_fcm_device() {
             && got.iter().any(|r| r.device == "fcm:quota-first")
     })
     .await;
+    // Nobody was sent to during the pause: every first attempt came at least the 10 s of
+    // Retry-After after the quota error was answered (both instants on this process's clock; a
+    // slow machine only makes the gap longer).
+    let paused_at = fakes.fake.fcm_quota_answered_at.lock().unwrap().expect("the quota error was answered");
     for (device, _) in &codes {
         assert_eq!(fakes.fake.attempts(device), 1, "{device}");
+        let first = fakes.fake.first_attempts.lock().unwrap()[device];
+        assert!(first >= paused_at + Duration::from_millis(9_750), "{device} was sent to {:?} into the 10 s pause", first - paused_at);
     }
     assert_eq!(fakes.fake.attempts("fcm:quota-first"), 2, "the throttled push, then its retry");
     fakes.assert_no_problems();

@@ -70,14 +70,14 @@ async fn a_long_poll_on_one_replica_wakes_for_an_event_committed_on_the_other() 
         let (st, body) = on_b.get(&format!("/v1/sync?since={cursor}&wait=25")).await;
         (st, body, started.elapsed())
     });
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    b.wait_sync_waiters(1).await;
     let (st, filed) = on_a.post("/v1/complaints", complaint(&Uuid::new_v4().to_string(), "گران‌فروشی")).await;
     assert_eq!(st, StatusCode::CREATED, "{filed}");
     let (st, body, waited) = poll.await.unwrap();
     assert_eq!(st, StatusCode::OK, "{body}");
     let events = body["events"].as_array().unwrap();
     assert!(events.iter().any(|e| e["tracking_code"] == filed["tracking_code"]), "woken by the event: {body}");
-    eprintln!("the long-poll on B answered {waited:?} after it began (the event was committed on A ~0.5 s in)");
+    eprintln!("the long-poll on B answered {waited:?} after it began (the event was committed on A once it was parked)");
 }
 
 #[tokio::test]
@@ -134,7 +134,7 @@ async fn twelve_resubmits_spread_over_two_replicas_make_one_complaint_and_one_sm
     assert_eq!((created, codes.len()), (1, 1));
     let code = codes.into_iter().next().unwrap();
     a.wait_sms("+989124440003", |s| s.text.contains(&code)).await;
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    a.settled().await;
     assert_eq!(a.sms().iter().filter(|s| s.text.contains(&code)).count(), 1, "one tracking-code SMS");
     let (_, mine) = on_b.get("/v1/complaints").await;
     assert_eq!(mine.as_array().unwrap().len(), 1);

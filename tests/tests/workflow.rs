@@ -251,7 +251,7 @@ async fn resubmitting_the_same_client_id_keeps_one_complaint() {
     let (_, list) = citizen.get("/v1/complaints").await;
     assert_eq!(list.as_array().unwrap().len(), 1);
     // One tracking-code SMS, not twelve.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    srv.settled().await;
     let code = codes.into_iter().next().unwrap();
     assert_eq!(srv.sms().iter().filter(|s| s.text.contains(&code)).count(), 1);
     // The same client_id from another citizen is a conflict, not a leak of the first complaint.
@@ -480,7 +480,8 @@ async fn long_poll_answers_as_soon_as_the_stage_changes() {
             (r, started.elapsed())
         })
     };
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Parked on the server with nothing to tell it: it must still be waiting.
+    srv.wait_sync_waiters(1).await;
     assert!(!waiter.is_finished(), "an idle long-poll must wait");
     let expert = srv.staff("expert").await;
     must_move(&expert, &code, json!({"to": "expert_review"})).await;

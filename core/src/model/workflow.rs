@@ -2,6 +2,7 @@
 //! each move must carry. One pure function, [`check_transition`], decides; the server only
 //! applies what it allows.
 
+use super::api::{FieldError, VerdictDetails};
 use super::province::Province;
 use super::role::{Actor, Role};
 use super::stage::Stage;
@@ -160,6 +161,30 @@ pub fn check_transition(actor: Actor, complaint: &ComplaintFacts, input: &Transi
         Carry::Report if !input.has_note => Err(TransitionDenied::ReportRequired),
         Carry::CaseFile if !input.has_note => Err(TransitionDenied::CaseFileRequired),
         Carry::Verdict if !input.has_verdict => Err(TransitionDenied::VerdictDetailsRequired),
+        _ => Ok(()),
+    }
+}
+
+/// A move's structured `details`, checked before the move is decided: a verdict's are its
+/// [`VerdictDetails`], parsed and within bounds (problems named `details.…`). Any other move's
+/// details are left to [`check_no_details`], which runs after [`check_transition`] so that a
+/// move refused by the workflow says so rather than complaining about its details.
+pub fn verdict_details(to: Stage, details: Option<&serde_json::Value>) -> Result<Option<VerdictDetails>, Vec<FieldError>> {
+    let Some(given) = details.filter(|d| to == Stage::Verdict && !d.is_null()) else { return Ok(None) };
+    let verdict: VerdictDetails = serde_json::from_value(given.clone()).map_err(|e| {
+        vec![FieldError::new("details", "invalid_details", format!("a verdict's details are {{violation: bool, penalty_rials?, compensation_rials?}}: {e}"))]
+    })?;
+    verdict.validate().map_err(|fields| fields.into_iter().map(|f| FieldError { field: format!("details.{}", f.field), ..f }).collect::<Vec<_>>())?;
+    Ok(Some(verdict))
+}
+
+/// Only a verdict carries structured details (the citizen and the public tracking answer show
+/// them); every other move says what it has to say in its note. `null` and `{}` count as none.
+pub fn check_no_details(details: Option<&serde_json::Value>) -> Result<(), FieldError> {
+    match details {
+        Some(d) if !(d.is_null() || d.as_object().is_some_and(|o| o.is_empty())) => {
+            Err(FieldError::new("details", "details_not_allowed", "only a verdict carries details; write the rest in the note"))
+        }
         _ => Ok(()),
     }
 }
@@ -413,6 +438,32 @@ pub fn holder_after_move(holder: Option<i64>, mover: Option<(i64, Role)>, to: St
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
+    #[test]
+    fn only_a_verdict_carries_details_and_they_are_checked() {
+        // (to, details, verdict parsed?, verdict_details refusal, check_no_details refusal)
+        let cases: [(Stage, Option<serde_json::Value>, bool, Option<&str>, Option<&str>); 9] = [
+            (Stage::Verdict, Some(json!({"violation": true, "penalty_rials": 5_000_000})), true, None, Some("details_not_allowed")),
+            (Stage::Verdict, Some(json!({"violation": false})), true, None, Some("details_not_allowed")),
+            (Stage::Verdict, None, false, None, None),
+            (Stage::Verdict, Some(json!(null)), false, None, None),
+            (Stage::Verdict, Some(json!({"penalty": "high"})), false, Some("details"), Some("details_not_allowed")),
+            (Stage::Verdict, Some(json!({"violation": true, "penalty_rials": -1})), false, Some("details.penalty_rials"), Some("details_not_allowed")),
+            (Stage::Inspection, Some(json!({"violation": false})), false, None, Some("details_not_allowed")),
+            (Stage::Inspection, Some(json!({})), false, None, None),
+            (Stage::Dismissed, None, false, None, None),
+        ];
+        for (to, details, parsed, refused_field, stray) in cases {
+            let got = verdict_details(to, details.as_ref());
+            match refused_field {
+                Some(field) => assert_eq!(got.as_ref().map_err(|f| f[0].field.as_str()).err(), Some(field), "{to:?} {details:?}: {got:?}"),
+                None => assert_eq!(got.as_ref().map(Option::is_some).ok(), Some(parsed), "{to:?} {details:?}: {got:?}"),
+            }
+            assert_eq!(check_no_details(details.as_ref()).err().map(|f| f.code), stray.map(str::to_owned), "{to:?} {details:?}");
+        }
+    }
+
     use super::*;
     use Stage::*;
 

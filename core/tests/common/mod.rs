@@ -2,6 +2,21 @@
 
 #![allow(dead_code)]
 
+/// Runs `work` on its own thread and returns its result, failing the test if it has not
+/// finished after `limit`: a deadline that turns a scan stuck on hostile input into a failure
+/// instead of a hung suite. Not a speed check (bench/ measures speed); the limit is generous.
+pub fn finishes_within<T: Send + 'static>(limit: std::time::Duration, work: impl FnOnce() -> T + Send + 'static) -> T {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(work());
+    });
+    match rx.recv_timeout(limit) {
+        Ok(result) => result,
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => panic!("still running after {limit:?}: stuck"),
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => panic!("the work panicked"),
+    }
+}
+
 /// A gray frame, row-major, packed.
 pub struct Frame {
     pub data: Vec<u8>,
