@@ -13,6 +13,7 @@ use base64::Engine;
 use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
 use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde::{Deserialize, Serialize};
+use strum::{EnumString, IntoStaticStr, VariantArray};
 
 use super::text::{self, normalize_text};
 
@@ -55,8 +56,9 @@ pub enum PayloadForm {
 }
 
 /// Why a guild code is not verified.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, IntoStaticStr, EnumString, VariantArray)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Unverified {
     /// No signature (a plain URL or a bare ID).
     Unsigned,
@@ -69,11 +71,7 @@ pub enum Unverified {
 impl Unverified {
     /// Stable code.
     pub fn code(self) -> &'static str {
-        match self {
-            Unverified::Unsigned => "unsigned",
-            Unverified::UnknownKey => "unknown_key",
-            Unverified::BadSignature => "bad_signature",
-        }
+        self.into()
     }
 }
 

@@ -1,12 +1,16 @@
 //! The seven-stage life of a complaint, and its endings.
 
 use serde::{Deserialize, Serialize};
+use strum::{EnumString, IntoStaticStr, VariantArray};
+
+use super::names::every;
 
 /// Where a complaint stands. Wire names are the snake_case variant names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, IntoStaticStr, EnumString, VariantArray)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Stage {
     /// Filed; the tracking code was sent by SMS (seed steps 1–2).
     Received,
@@ -32,38 +36,16 @@ pub enum Stage {
 
 impl Stage {
     /// Every stage, in workflow order.
-    pub const ALL: [Stage; 10] = [
-        Stage::Received,
-        Stage::ExpertReview,
-        Stage::SelfRegulation,
-        Stage::Inspection,
-        Stage::InspectionReported,
-        Stage::Taazirat,
-        Stage::Verdict,
-        Stage::Resolved,
-        Stage::Dismissed,
-        Stage::Withdrawn,
-    ];
+    pub const ALL: [Stage; Stage::VARIANTS.len()] = every(Stage::VARIANTS);
 
     /// The wire name.
     pub fn wire_name(self) -> &'static str {
-        match self {
-            Stage::Received => "received",
-            Stage::ExpertReview => "expert_review",
-            Stage::SelfRegulation => "self_regulation",
-            Stage::Inspection => "inspection",
-            Stage::InspectionReported => "inspection_reported",
-            Stage::Taazirat => "taazirat",
-            Stage::Verdict => "verdict",
-            Stage::Resolved => "resolved",
-            Stage::Dismissed => "dismissed",
-            Stage::Withdrawn => "withdrawn",
-        }
+        self.into()
     }
 
     /// Parses a wire name.
     pub fn from_wire(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.wire_name() == name)
+        name.parse().ok()
     }
 
     /// Whether nothing can follow this stage. A verdict is final: it is the last of the seven.
@@ -129,19 +111,6 @@ impl Stage {
             Stage::Resolved => "Resolved",
             Stage::Dismissed => "Dismissed",
             Stage::Withdrawn => "Withdrawn",
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn wire_names_match_serde() {
-        for s in Stage::ALL {
-            assert_eq!(serde_json::to_string(&s).unwrap(), format!("\"{}\"", s.wire_name()));
-            assert_eq!(Stage::from_wire(s.wire_name()), Some(s));
         }
     }
 }

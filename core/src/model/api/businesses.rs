@@ -2,16 +2,19 @@
 //! stickers are signed with.
 
 use serde::{Deserialize, Serialize};
+use strum::{EnumString, IntoStaticStr, VariantArray};
 
 use super::FieldError;
 use crate::model::guild::GuildKey;
+use crate::model::names::every;
 use crate::model::text;
 
 /// A business's licence status in the registry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, IntoStaticStr, EnumString, VariantArray)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum LicenceStatus {
     /// The licence is valid.
     Active,
@@ -23,20 +26,16 @@ pub enum LicenceStatus {
 
 impl LicenceStatus {
     /// Every status.
-    pub const ALL: [LicenceStatus; 3] = [LicenceStatus::Active, LicenceStatus::Suspended, LicenceStatus::Expired];
+    pub const ALL: [LicenceStatus; LicenceStatus::VARIANTS.len()] = every(LicenceStatus::VARIANTS);
 
     /// Wire (and stored) name.
     pub fn wire_name(self) -> &'static str {
-        match self {
-            LicenceStatus::Active => "active",
-            LicenceStatus::Suspended => "suspended",
-            LicenceStatus::Expired => "expired",
-        }
+        self.into()
     }
 
     /// The status from its wire name.
     pub fn from_wire(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.wire_name() == name)
+        name.parse().ok()
     }
 
     /// Persian label.

@@ -2,15 +2,18 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use strum::{EnumString, IntoStaticStr, VariantArray};
 use time::OffsetDateTime;
 
+use crate::model::names::every;
 use crate::model::stage::Stage;
 
 /// What kind of entry an event is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, IntoStaticStr, EnumString, VariantArray)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum EventKind {
     /// The complaint was filed.
     Created,
@@ -29,23 +32,16 @@ pub enum EventKind {
 
 impl EventKind {
     /// Every kind.
-    pub const ALL: [EventKind; 6] = [EventKind::Created, EventKind::Stage, EventKind::Note, EventKind::Assigned, EventKind::Province, EventKind::Raised];
+    pub const ALL: [EventKind; EventKind::VARIANTS.len()] = every(EventKind::VARIANTS);
 
     /// Wire (and stored) name.
     pub fn wire_name(self) -> &'static str {
-        match self {
-            EventKind::Created => "created",
-            EventKind::Stage => "stage",
-            EventKind::Note => "note",
-            EventKind::Assigned => "assigned",
-            EventKind::Province => "province",
-            EventKind::Raised => "raised",
-        }
+        self.into()
     }
 
     /// The kind from its wire name.
     pub fn from_wire(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.wire_name() == name)
+        name.parse().ok()
     }
 }
 

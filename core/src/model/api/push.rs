@@ -2,42 +2,39 @@
 //! key.
 
 use serde::{Deserialize, Serialize};
+use strum::{EnumString, IntoStaticStr, VariantArray};
 use time::OffsetDateTime;
 
+use crate::model::names::every;
 use crate::model::stage::Stage;
 use crate::model::tracking::TrackingCode;
 
 /// Which push service a device is reached through.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, IntoStaticStr, EnumString, VariantArray)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
 pub enum PushKind {
     /// Web Push through a UnifiedPush distributor (works without Google services).
-    #[serde(rename = "unifiedpush")]
     UnifiedPush,
     /// Firebase Cloud Messaging.
-    #[serde(rename = "fcm")]
     Fcm,
     /// Apple Push Notification service.
-    #[serde(rename = "apns")]
     Apns,
 }
 
 impl PushKind {
     /// Every kind.
-    pub const ALL: [PushKind; 3] = [PushKind::UnifiedPush, PushKind::Fcm, PushKind::Apns];
+    pub const ALL: [PushKind; PushKind::VARIANTS.len()] = every(PushKind::VARIANTS);
 
     /// Wire (and stored) name.
     pub fn wire_name(self) -> &'static str {
-        match self {
-            PushKind::UnifiedPush => "unifiedpush",
-            PushKind::Fcm => "fcm",
-            PushKind::Apns => "apns",
-        }
+        self.into()
     }
 
     /// The kind from its wire name.
     pub fn from_wire(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.wire_name() == name)
+        name.parse().ok()
     }
 }
 
