@@ -34,6 +34,18 @@ pub enum Stage {
     Withdrawn,
 }
 
+/// How many stages are not final.
+const OPEN_COUNT: usize = {
+    let (mut i, mut n) = (0, 0);
+    while i < Stage::ALL.len() {
+        if !Stage::ALL[i].is_final() {
+            n += 1;
+        }
+        i += 1;
+    }
+    n
+};
+
 impl Stage {
     /// Every stage, in workflow order.
     pub const ALL: [Stage; Stage::VARIANTS.len()] = every(Stage::VARIANTS);
@@ -48,21 +60,37 @@ impl Stage {
         name.parse().ok()
     }
 
-    /// Whether nothing can follow this stage. A verdict is final: it is the last of the seven.
-    pub const fn is_final(self) -> bool {
-        matches!(self, Stage::Verdict | Stage::Resolved | Stage::Dismissed | Stage::Withdrawn)
-    }
-
     /// Whether the complaint is closed: resolved, dismissed or withdrawn. A verdict ends the
     /// workflow but is still followed up (the penalty paid, the compensation made), so a
     /// complaint with a verdict is final but not closed.
-    pub fn is_closed(self) -> bool {
+    pub const fn is_closed(self) -> bool {
         matches!(self, Stage::Resolved | Stage::Dismissed | Stage::Withdrawn)
     }
 
-    /// The stages a complaint waits in for someone to act (every stage that is not final).
+    /// Whether nothing can follow this stage: a closed complaint, or a verdict (the last of the
+    /// seven steps).
+    pub const fn is_final(self) -> bool {
+        self.is_closed() || matches!(self, Stage::Verdict)
+    }
+
+    /// The stages a complaint waits in for someone to act (every stage that is not final), in
+    /// workflow order: the supervisors' queue, and what the deadline clocks run on.
+    pub const OPEN: [Stage; OPEN_COUNT] = {
+        let mut open = [Stage::Received; OPEN_COUNT];
+        let (mut i, mut n) = (0, 0);
+        while i < Stage::ALL.len() {
+            if !Stage::ALL[i].is_final() {
+                open[n] = Stage::ALL[i];
+                n += 1;
+            }
+            i += 1;
+        }
+        open
+    };
+
+    /// [`Stage::OPEN`], one by one.
     pub fn open_stages() -> impl Iterator<Item = Stage> {
-        Stage::ALL.into_iter().filter(|s| !s.is_final())
+        Stage::OPEN.into_iter()
     }
 
     /// The Persian label shown to citizens and used in SMS.
