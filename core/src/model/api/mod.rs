@@ -5,6 +5,12 @@
 //! One module per resource; every type is re-exported here, so callers name it
 //! `samat_core::model::api::X` whichever file holds it.
 
+// `Problem::message_fa`'s documentation links `super::labels::error_message_fa`, written when
+// it lived in model/api.rs; utoipa copies that text into /openapi.json word for word, so the
+// link keeps its words and resolves through this import.
+#[allow(unused_imports)]
+use super::labels;
+
 mod audit;
 mod auth;
 mod businesses;
