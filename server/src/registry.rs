@@ -9,7 +9,8 @@
 
 use std::io::{BufRead, BufReader, Read};
 
-use samat_core::model::api::{normalize_guild_id, BusinessView, LicenceStatus};
+use samat_core::model::api::{BusinessView, LicenceStatus};
+use samat_core::model::guild::normalize_guild_id;
 use samat_core::model::text::{ascii_digits, char_len, normalize_text, MAX_ADDRESS_CHARS, MAX_SHORT_CHARS};
 use time::OffsetDateTime;
 

@@ -36,9 +36,9 @@ use self::search::{search_cached, BUSINESS_SEARCH_LIMIT};
 use self::store::outbox::{Payload, QueuedPhoto};
 use self::store::{complaints, drafts, kv, outbox, LocalDb};
 pub use self::types::*;
-use crate::model::api::{check_business_query, normalize_guild_id, BusinessView, ComplaintDetail, FieldError, MAX_PHOTOS_PER_COMPLAINT};
+use crate::model::api::{check_business_query, BusinessView, ComplaintDetail, FieldError, MAX_PHOTOS_PER_COMPLAINT};
 use crate::model::clock::today_in_iran;
-use crate::model::guild::GuildKey;
+use crate::model::guild::{normalize_guild_id, GuildKey};
 use crate::model::text::search_key;
 use crate::model::{PhoneNumber, TrackingCode};
 

@@ -3,7 +3,8 @@
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::model::api::{normalize_guild_id, BusinessView, ComplaintDetail, EventView, FieldError, NewComplaint};
+use crate::model::api::{BusinessView, ComplaintDetail, EventView, FieldError, NewComplaint};
+use crate::model::guild::normalize_guild_id;
 use crate::model::journey::{self, CitizenChoices, NextStep, Verdict};
 use crate::model::{Category, Stage, TrackingCode};
 

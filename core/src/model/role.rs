@@ -1,11 +1,15 @@
 //! Who acts on a complaint: the citizen who filed it, or a member of the ministry's staff.
 
 use serde::{Deserialize, Serialize};
+use strum::{EnumString, IntoStaticStr, VariantArray};
+
+use super::names::every;
 
 /// A staff role. Wire names are the snake_case variant names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, IntoStaticStr, EnumString, VariantArray)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Role {
     /// Call-centre and counter operators: file complaints for callers and visitors.
     Operator,
@@ -23,23 +27,16 @@ pub enum Role {
 
 impl Role {
     /// Every staff role.
-    pub const ALL: [Role; 6] = [Role::Operator, Role::Expert, Role::Guild, Role::Inspector, Role::Taazirat, Role::Supervisor];
+    pub const ALL: [Role; Role::VARIANTS.len()] = every(Role::VARIANTS);
 
     /// The wire name.
     pub fn wire_name(self) -> &'static str {
-        match self {
-            Role::Operator => "operator",
-            Role::Expert => "expert",
-            Role::Guild => "guild",
-            Role::Inspector => "inspector",
-            Role::Taazirat => "taazirat",
-            Role::Supervisor => "supervisor",
-        }
+        self.into()
     }
 
     /// Parses a wire name.
     pub fn from_wire(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|r| r.wire_name() == name)
+        name.parse().ok()
     }
 
     /// The Persian title of the role.
@@ -66,16 +63,16 @@ pub enum Actor {
 }
 
 impl Actor {
-    /// Every actor, for exhaustive tests.
-    pub const ALL: [Actor; 7] = [
-        Actor::Citizen,
-        Actor::Staff(Role::Operator),
-        Actor::Staff(Role::Expert),
-        Actor::Staff(Role::Guild),
-        Actor::Staff(Role::Inspector),
-        Actor::Staff(Role::Taazirat),
-        Actor::Staff(Role::Supervisor),
-    ];
+    /// Every actor, for exhaustive tests: the citizen, then each role in [`Role::ALL`].
+    pub const ALL: [Actor; Role::ALL.len() + 1] = {
+        let mut all = [Actor::Citizen; Role::ALL.len() + 1];
+        let mut i = 0;
+        while i < Role::ALL.len() {
+            all[i + 1] = Actor::Staff(Role::ALL[i]);
+            i += 1;
+        }
+        all
+    };
 
     /// The wire name recorded in the audit trail (`citizen` or the role's name).
     pub fn wire_name(self) -> &'static str {
@@ -87,10 +84,6 @@ impl Actor {
 
     /// Parses what [`wire_name`](Actor::wire_name) wrote.
     pub fn from_wire(name: &str) -> Option<Self> {
-        if name == "citizen" {
-            Some(Actor::Citizen)
-        } else {
-            Role::from_wire(name).map(Actor::Staff)
-        }
+        Actor::ALL.into_iter().find(|a| a.wire_name() == name)
     }
 }

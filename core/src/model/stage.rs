@@ -1,12 +1,16 @@
 //! The seven-stage life of a complaint, and its endings.
 
 use serde::{Deserialize, Serialize};
+use strum::{EnumString, IntoStaticStr, VariantArray};
+
+use super::names::every;
 
 /// Where a complaint stands. Wire names are the snake_case variant names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, IntoStaticStr, EnumString, VariantArray)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Stage {
     /// Filed; the tracking code was sent by SMS (seed steps 1–2).
     Received,
@@ -30,57 +34,63 @@ pub enum Stage {
     Withdrawn,
 }
 
+/// How many stages are not final.
+const OPEN_COUNT: usize = {
+    let (mut i, mut n) = (0, 0);
+    while i < Stage::ALL.len() {
+        if !Stage::ALL[i].is_final() {
+            n += 1;
+        }
+        i += 1;
+    }
+    n
+};
+
 impl Stage {
     /// Every stage, in workflow order.
-    pub const ALL: [Stage; 10] = [
-        Stage::Received,
-        Stage::ExpertReview,
-        Stage::SelfRegulation,
-        Stage::Inspection,
-        Stage::InspectionReported,
-        Stage::Taazirat,
-        Stage::Verdict,
-        Stage::Resolved,
-        Stage::Dismissed,
-        Stage::Withdrawn,
-    ];
+    pub const ALL: [Stage; Stage::VARIANTS.len()] = every(Stage::VARIANTS);
 
     /// The wire name.
     pub fn wire_name(self) -> &'static str {
-        match self {
-            Stage::Received => "received",
-            Stage::ExpertReview => "expert_review",
-            Stage::SelfRegulation => "self_regulation",
-            Stage::Inspection => "inspection",
-            Stage::InspectionReported => "inspection_reported",
-            Stage::Taazirat => "taazirat",
-            Stage::Verdict => "verdict",
-            Stage::Resolved => "resolved",
-            Stage::Dismissed => "dismissed",
-            Stage::Withdrawn => "withdrawn",
-        }
+        self.into()
     }
 
     /// Parses a wire name.
     pub fn from_wire(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.wire_name() == name)
-    }
-
-    /// Whether nothing can follow this stage. A verdict is final: it is the last of the seven.
-    pub const fn is_final(self) -> bool {
-        matches!(self, Stage::Verdict | Stage::Resolved | Stage::Dismissed | Stage::Withdrawn)
+        name.parse().ok()
     }
 
     /// Whether the complaint is closed: resolved, dismissed or withdrawn. A verdict ends the
     /// workflow but is still followed up (the penalty paid, the compensation made), so a
     /// complaint with a verdict is final but not closed.
-    pub fn is_closed(self) -> bool {
+    pub const fn is_closed(self) -> bool {
         matches!(self, Stage::Resolved | Stage::Dismissed | Stage::Withdrawn)
     }
 
-    /// The stages a complaint waits in for someone to act (every stage that is not final).
+    /// Whether nothing can follow this stage: a closed complaint, or a verdict (the last of the
+    /// seven steps).
+    pub const fn is_final(self) -> bool {
+        self.is_closed() || matches!(self, Stage::Verdict)
+    }
+
+    /// The stages a complaint waits in for someone to act (every stage that is not final), in
+    /// workflow order: the supervisors' queue, and what the deadline clocks run on.
+    pub const OPEN: [Stage; OPEN_COUNT] = {
+        let mut open = [Stage::Received; OPEN_COUNT];
+        let (mut i, mut n) = (0, 0);
+        while i < Stage::ALL.len() {
+            if !Stage::ALL[i].is_final() {
+                open[n] = Stage::ALL[i];
+                n += 1;
+            }
+            i += 1;
+        }
+        open
+    };
+
+    /// [`Stage::OPEN`], one by one.
     pub fn open_stages() -> impl Iterator<Item = Stage> {
-        Stage::ALL.into_iter().filter(|s| !s.is_final())
+        Stage::OPEN.into_iter()
     }
 
     /// The Persian label shown to citizens and used in SMS.
@@ -129,19 +139,6 @@ impl Stage {
             Stage::Resolved => "Resolved",
             Stage::Dismissed => "Dismissed",
             Stage::Withdrawn => "Withdrawn",
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn wire_names_match_serde() {
-        for s in Stage::ALL {
-            assert_eq!(serde_json::to_string(&s).unwrap(), format!("\"{}\"", s.wire_name()));
-            assert_eq!(Stage::from_wire(s.wire_name()), Some(s));
         }
     }
 }

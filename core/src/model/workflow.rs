@@ -256,8 +256,8 @@ pub fn may_set_province(role: Role, staff_province: Option<Province>, stage: Sta
     staff_province.is_none() && !stage.is_closed() && matches!(role, Role::Supervisor | Role::Expert | Role::Operator)
 }
 
-/// Which stages a staff role works on (its queue). Supervisors see every open stage; they
-/// also see escalated complaints about handling, which the server adds.
+/// Which stages a staff role works on (its queue). Supervisors see every open stage
+/// ([`Stage::OPEN`]); they also see escalated complaints about handling, which the server adds.
 pub fn queue_stages(role: Role) -> &'static [Stage] {
     use Stage::*;
     match role {
@@ -266,24 +266,9 @@ pub fn queue_stages(role: Role) -> &'static [Stage] {
         Role::Guild => &[SelfRegulation],
         Role::Inspector => &[Inspection, InspectionReported],
         Role::Taazirat => &[Taazirat],
-        Role::Supervisor => &SUPERVISOR_QUEUE,
+        Role::Supervisor => &Stage::OPEN,
     }
 }
-
-/// The supervisors' queue: every open stage.
-const SUPERVISOR_QUEUE: [Stage; 6] = {
-    let mut out = [Stage::Received; 6];
-    let mut i = 0;
-    let mut n = 0;
-    while i < Stage::ALL.len() {
-        if !Stage::ALL[i].is_final() {
-            out[n] = Stage::ALL[i];
-            n += 1;
-        }
-        i += 1;
-    }
-    out
-};
 
 /// Why a staff note is refused. Each has a stable [`code`](NoteDenied::code).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -465,6 +450,8 @@ mod tests {
     }
 
     use super::*;
+    use crate::model::deadlines::StageDeadlines;
+    use crate::model::journey::{next_step, NextStep};
     use Stage::*;
 
     #[test]
@@ -563,15 +550,6 @@ mod tests {
                     };
                     assert_eq!(got, expected, "{from:?} --{actor:?}--> {to:?}");
                 }
-            }
-        }
-    }
-
-    #[test]
-    fn nothing_leaves_a_final_stage() {
-        for from in [Verdict, Resolved, Dismissed, Withdrawn] {
-            for to in Stage::ALL {
-                assert!(movers(from, to).is_none(), "{from:?} -> {to:?}");
             }
         }
     }
@@ -778,36 +756,80 @@ mod tests {
         }
     }
 
+    /// The stages the transition table moves a complaint in `from` to, by anyone.
+    fn exits(from: Stage) -> Vec<Stage> {
+        Stage::ALL.into_iter().filter(|&to| movers(from, to).is_some()).collect()
+    }
+
+    /// The open stages as the transition table says them: those with a move out.
+    fn open_by_the_table() -> Vec<Stage> {
+        Stage::ALL.into_iter().filter(|&s| !exits(s).is_empty()).collect()
+    }
+
     #[test]
-    fn the_stage_graph_has_no_dead_ends() {
-        // Every stage can be reached from `received`.
+    fn every_stage_is_reachable_from_received() {
         let mut reached = vec![Received];
         let mut frontier = vec![Received];
         while let Some(from) = frontier.pop() {
-            for to in Stage::ALL {
-                if movers(from, to).is_some() && !reached.contains(&to) {
+            for to in exits(from) {
+                if !reached.contains(&to) {
                     reached.push(to);
                     frontier.push(to);
                 }
             }
         }
         for stage in Stage::ALL {
-            assert!(reached.contains(&stage), "{stage:?} cannot be reached");
+            assert!(reached.contains(&stage), "{stage:?} cannot be reached from received");
         }
-        // Every open stage has a way out that a staff member takes (not only the citizen's
-        // withdrawal), except self-regulation, which waits for the citizen's answer.
-        for from in Stage::open_stages() {
-            let exits: Vec<Stage> = Stage::ALL.into_iter().filter(|&to| movers(from, to).is_some()).collect();
-            assert!(exits.iter().any(|&to| to != Withdrawn), "{from:?} has no exit but withdrawal");
+    }
+
+    #[test]
+    fn open_stages_have_a_way_on_and_final_ones_none() {
+        // (stage, closed, final): a verdict is final (nothing moves it on) but not closed (the
+        // penalty and the compensation are followed up).
+        let table = [
+            (Received, false, false),
+            (ExpertReview, false, false),
+            (SelfRegulation, false, false),
+            (Inspection, false, false),
+            (InspectionReported, false, false),
+            (Taazirat, false, false),
+            (Verdict, false, true),
+            (Resolved, true, true),
+            (Dismissed, true, true),
+            (Withdrawn, true, true),
+        ];
+        assert_eq!(table.map(|(stage, ..)| stage), Stage::ALL, "one row per stage");
+        for (stage, closed, final_) in table {
+            assert_eq!(stage.is_closed(), closed, "{stage:?} closed");
+            assert_eq!(stage.is_final(), final_, "{stage:?} final");
+            // Final is what the table says: no move out.
+            assert_eq!(exits(stage).is_empty(), final_, "{stage:?} exits {:?}", exits(stage));
+            // An open stage has a way on besides the citizen's withdrawal.
+            assert_eq!(exits(stage).iter().any(|&to| to != Withdrawn), !final_, "{stage:?}");
+            // Every other reading of "final" and "closed" agrees: no actor is offered a move,
+            // no clock runs, and the citizen is told the handling ended exactly when closed.
+            if final_ {
+                for actor in Actor::ALL {
+                    assert!(available_moves(actor, &ComplaintFacts { stage, wants_compensation: true }).is_empty(), "{stage:?} {actor:?}");
+                }
+            }
+            assert_eq!(StageDeadlines::default().working_days(stage).is_none(), final_, "{stage:?} clock");
+            assert_eq!(next_step(stage) == NextStep::Closed, closed, "{stage:?} next step");
         }
-        // The supervisors' queue is every open stage; nothing final is in any queue.
-        assert_eq!(queue_stages(Role::Supervisor).to_vec(), Stage::open_stages().collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn the_supervisors_queue_is_every_open_stage_of_the_table() {
+        let open = open_by_the_table();
+        assert_eq!(queue_stages(Role::Supervisor), open);
+        assert_eq!(Stage::OPEN.to_vec(), open);
+        assert_eq!(Stage::open_stages().collect::<Vec<_>>(), open);
+        // No role's queue holds a stage nothing can move on from.
         for role in Role::ALL {
-            assert!(queue_stages(role).iter().all(|s| !s.is_final()), "{role:?}");
+            for stage in queue_stages(role) {
+                assert!(open.contains(stage), "{role:?} queues {stage:?}");
+            }
         }
-        // Closed means resolved, dismissed or withdrawn; a verdict is final but followed up.
-        let closed: Vec<Stage> = Stage::ALL.into_iter().filter(|s| s.is_closed()).collect();
-        assert_eq!(closed, vec![Resolved, Dismissed, Withdrawn]);
-        assert!(Verdict.is_final() && !Verdict.is_closed());
     }
 }

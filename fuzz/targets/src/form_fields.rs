@@ -1,7 +1,8 @@
 //! The single fields a citizen or an operator types into a form: the incident date (Gregorian
 //! or Jalali), the province, the business ID and an amount in rials.
 
-use samat_core::model::api::{normalize_guild_id, parse_date, parse_incident_date, MAX_GUILD_ID_DIGITS};
+use samat_core::model::api::{parse_date, parse_incident_date};
+use samat_core::model::guild::{normalize_guild_id, MAX_GUILD_ID_DIGITS};
 use samat_core::model::jalali::JalaliDate;
 use samat_core::model::text::{ascii_digits, format_rials_fa, group_thousands, persian_digits};
 use samat_core::model::Province;

@@ -4,8 +4,7 @@
 use std::sync::OnceLock;
 
 use ed25519_dalek::SigningKey;
-use samat_core::model::api::MAX_GUILD_ID_DIGITS;
-use samat_core::model::guild::{self, GuildKey, GuildPayload, PayloadForm, Unverified};
+use samat_core::model::guild::{self, GuildKey, GuildPayload, PayloadForm, Unverified, MAX_GUILD_ID_DIGITS};
 use samat_core::model::text::normalize_text;
 
 /// The key id the fuzz key signs as.

@@ -1,7 +1,7 @@
 //! The guild registry import: a CSV file from the ministry's registry, read row by row by
 //! [`RegistryReader`] (what `registry::import_csv` writes to the store).
 
-use samat_core::model::api::MAX_GUILD_ID_DIGITS;
+use samat_core::model::guild::MAX_GUILD_ID_DIGITS;
 use samat_core::model::text::{normalize_text, MAX_ADDRESS_CHARS, MAX_SHORT_CHARS};
 use samat_server::registry::{RegistryReader, Row};
 

@@ -19,6 +19,7 @@ pub mod kavenegar;
 use axum::http::StatusCode;
 use samat_core::model::api::{NewComplaint, SubmitResponse};
 use samat_core::model::inbound::{classify, parse, InboundCommand};
+use samat_core::model::workflow;
 use samat_core::model::{Channel, PhoneNumber, Stage, TrackingCode};
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -259,7 +260,7 @@ async fn citizen_act(state: &AppState, phone: &PhoneNumber, key: Uuid, code: Opt
         None => {
             let applies = |c: &ComplaintRecord| match act {
                 Act::Decide(_) => c.stage == Stage::SelfRegulation,
-                Act::Withdraw => !c.stage.is_closed() && c.stage != Stage::Verdict,
+                Act::Withdraw => workflow::movers(c.stage, Stage::Withdrawn).is_some(),
             };
             let mut candidates: Vec<ComplaintRecord> = state.store.complaints_of(phone).await?.into_iter().filter(applies).collect();
             match (candidates.len(), act) {

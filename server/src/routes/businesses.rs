@@ -11,8 +11,8 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use samat_core::model::api::{check_business_query, normalize_guild_id, BusinessSearchResponse, BusinessView, GuildKeysResponse};
-use samat_core::model::guild;
+use samat_core::model::api::{check_business_query, BusinessSearchResponse, BusinessView, GuildKeysResponse};
+use samat_core::model::guild::{self, normalize_guild_id};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 

@@ -98,7 +98,7 @@ pub fn public_where(f: &PublicFilter, dialect: &Dialect) -> (String, Vec<FilterV
         clauses.push(format!("c.category IN ({})", f.categories.iter().map(|c| format!("'{}'", c.wire_name())).collect::<Vec<_>>().join(", ")));
     }
     if !f.stages.is_empty() {
-        clauses.push(format!("c.stage IN ({})", f.stages.iter().map(|s| format!("'{}'", s.wire_name())).collect::<Vec<_>>().join(", ")));
+        clauses.push(format!("c.stage IN ({})", stage_list(&f.stages)));
     }
     if let Some(p) = f.province {
         clauses.push(format!("c.province_code = {}", bind(FilterValue::Text(p.wire_name().into()))));

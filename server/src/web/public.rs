@@ -6,8 +6,8 @@ use askama::Template;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::Response;
-use samat_core::model::api::{normalize_guild_id, LicenceStatus};
-use samat_core::model::guild::{self, Unverified};
+use samat_core::model::api::LicenceStatus;
+use samat_core::model::guild::{self, normalize_guild_id, Unverified};
 use samat_core::model::text::{normalize_text, persian_digits, search_key};
 
 use super::page::{render, Layout};

@@ -13,6 +13,7 @@ pub mod rollup;
 pub mod suppression;
 
 use serde::{Deserialize, Serialize};
+use strum::{EnumString, IntoStaticStr, VariantArray};
 use time::OffsetDateTime;
 
 use super::jalali::MONTHS_FA;
@@ -55,11 +56,7 @@ impl Area {
 
     /// Parses a wire name.
     pub fn from_wire(name: &str) -> Option<Area> {
-        if name == "unplaced" {
-            Some(Area::Unplaced)
-        } else {
-            Province::from_wire(name).map(Area::Province)
-        }
+        Area::all().find(|a| a.wire_name() == name)
     }
 
     /// The Persian name.
@@ -144,9 +141,10 @@ impl TryFrom<String> for JalaliMonth {
 }
 
 /// Where a complaint stands now, for the shares of outcomes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, IntoStaticStr, EnumString, VariantArray)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Outcome {
     /// Still in one of the open stages.
     InProgress,
@@ -161,8 +159,9 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    /// Every outcome, in the order the page shows them.
-    pub const ALL: [Outcome; 5] = [Outcome::Resolved, Outcome::Verdict, Outcome::Dismissed, Outcome::Withdrawn, Outcome::InProgress];
+    /// Every outcome, in the order the page shows them (not the declaration order, which the
+    /// derived `Ord` follows).
+    pub const ALL: [Outcome; Outcome::VARIANTS.len()] = [Outcome::Resolved, Outcome::Verdict, Outcome::Dismissed, Outcome::Withdrawn, Outcome::InProgress];
 
     /// The outcome of a complaint in `stage`.
     pub fn of(stage: Stage) -> Outcome {
@@ -177,13 +176,7 @@ impl Outcome {
 
     /// The wire name.
     pub fn wire_name(self) -> &'static str {
-        match self {
-            Outcome::InProgress => "in_progress",
-            Outcome::Resolved => "resolved",
-            Outcome::Verdict => "verdict",
-            Outcome::Dismissed => "dismissed",
-            Outcome::Withdrawn => "withdrawn",
-        }
+        self.into()
     }
 
     /// The Persian name.

@@ -5,8 +5,8 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use samat_core::model::api::{normalize_guild_id, LicenceStatus};
-use samat_core::model::guild;
+use samat_core::model::api::LicenceStatus;
+use samat_core::model::guild::{self, normalize_guild_id};
 use samat_core::model::text::{persian_digits, search_key};
 use serde::Deserialize;
 
