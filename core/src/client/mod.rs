@@ -29,6 +29,7 @@ pub mod stickers;
 pub mod store;
 mod sync;
 pub mod types;
+pub mod updates;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -42,6 +43,7 @@ pub use self::session::Session;
 pub use self::stickers::scan_error;
 use self::store::{drafts as stored_drafts, LocalDb};
 pub use self::types::*;
+pub use self::updates::{Delivery, Update, Updates};
 use crate::model::{PhoneNumber, TrackingCode};
 
 type Public<T> = std::result::Result<T, ClientError>;
@@ -58,7 +60,7 @@ struct Inner {
 ///
 /// Its calls live beside what they work on: `session` (login, logout), `drafts`, `queue`
 /// (submit, the citizen's actions, the outbox), `sync`, `complaints`, `businesses` (the
-/// registry), `stickers` (keys and scans), `push`.
+/// registry), `stickers` (keys and scans), `push`, `updates` (following the complaints).
 #[derive(Clone)]
 pub struct Client {
     inner: Arc<Inner>,
