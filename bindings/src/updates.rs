@@ -1,24 +1,19 @@
 //! Following a citizen's complaints: a foreign listener, and a task on the crate's runtime
-//! that long-polls the server and hands it each batch of new events. uniffi cannot cancel a
-//! future from Kotlin or Swift, so the task is owned by a [`SubscriptionHandle`] whose
-//! `cancel()` — or its destruction — stops it.
+//! that follows the core's updates stream ([`samat_core::client::Updates`]: long polls,
+//! each event once, backoff, the connection) and hands each update to the listener. uniffi
+//! cannot cancel a future from Kotlin or Swift, so the task is owned by a
+//! [`SubscriptionHandle`] whose `cancel()` — or its destruction — stops it.
 
-use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
+use samat_core::client::{Delivery, Update, Updates};
 use samat_core::Client;
 use tokio::runtime::Handle;
 use tokio::task::AbortHandle;
 
 use crate::error::SamatError;
 use crate::records::{all, ComplaintEvent, Connection};
-
-/// How long one long-poll waits on the server.
-const POLL_SECONDS: u64 = 30;
-/// An empty answer sooner than this means the server did not wait: pause before asking again.
-const MIN_EMPTY_POLL: Duration = Duration::from_secs(1);
 
 /// Implemented by the app (Kotlin, Swift) to hear about its complaints. Called on a
 /// background thread, one call at a time; keep it short (post to the UI thread).
@@ -63,112 +58,39 @@ impl Drop for SubscriptionHandle {
     }
 }
 
-/// Spawns the polling task on `runtime`.
+/// Spawns the listening task on `runtime`.
 pub(crate) fn subscribe(runtime: &Handle, client: Client, listener: Arc<dyn ComplaintUpdatesListener>) -> SubscriptionHandle {
     let cancelled = Arc::new(AtomicBool::new(false));
-    let task = runtime.spawn(poll_forever(client, listener, cancelled.clone()));
+    let task = runtime.spawn(listen(client.updates(Delivery::Unseen), listener, cancelled.clone()));
     SubscriptionHandle { task: task.abort_handle(), cancelled }
 }
 
-async fn poll_forever(client: Client, listener: Arc<dyn ComplaintUpdatesListener>, cancelled: Arc<AtomicBool>) {
-    let mut failures = 0u32;
-    let mut last_error: Option<String> = None;
-    // The unseen events already handed to this listener: whichever call pulled an event (this
-    // poll, an app's `sync()`, a push, a refresh), the listener hears of it once while it is
-    // unseen. A set, not a high-water mark: sequence numbers are the server's, and events can
-    // arrive out of order (a refresh) or lower than before (another citizen logged in).
-    let mut delivered: HashSet<i64> = HashSet::new();
-    // What is stored unseen already is delivered at once, before the first long poll.
-    let mut first = true;
-    // What the listener was last told about reaching the server.
-    let mut connection = samat_core::client::Connection::Unknown;
+/// Hands each update to the listener: events when there are any, a failure once per kind in
+/// a row, each change of the connection.
+async fn listen(mut updates: Updates, listener: Arc<dyn ComplaintUpdatesListener>, cancelled: Arc<AtomicBool>) {
     loop {
-        let started = Instant::now();
-        let polled = if std::mem::take(&mut first) {
-            // A quick look first, so the listener's first word on the connection is today's,
-            // not what the last call (maybe long ago) found.
-            let _ = client.ping().await;
-            tell_connection(&client, &listener, &cancelled, &mut connection).await;
-            Ok(())
-        } else {
-            if connection == samat_core::client::Connection::Offline {
-                // Back online is told as soon as the server answers, not after a long poll.
-                let _ = client.ping().await;
-                tell_connection(&client, &listener, &cancelled, &mut connection).await;
+        let l = listener.clone();
+        let call: Box<dyn FnOnce() + Send> = match updates.next().await {
+            Update::Events(events) if events.is_empty() => continue,
+            Update::Events(events) => {
+                let events: Vec<ComplaintEvent> = all(events);
+                Box::new(move || l.on_events(events))
             }
-            client.wait_for_updates(POLL_SECONDS).await.map(drop)
+            Update::Connection(connection) => Box::new(move || l.on_connection(connection)),
+            Update::Failed { repeated: true, .. } => continue,
+            Update::Failed { error, .. } => {
+                let error = SamatError::from(error);
+                Box::new(move || l.on_error(error))
+            }
         };
-        let unseen = match polled {
-            Ok(()) => client.unseen_events().await,
-            Err(e) => Err(e),
-        };
-        tell_connection(&client, &listener, &cancelled, &mut connection).await;
-        match unseen {
-            Ok(unseen) => {
-                failures = 0;
-                last_error = None;
-                let fresh: Vec<_> = unseen.iter().filter(|e| !delivered.contains(&e.event.seq)).cloned().collect();
-                // Everything unseen now has been delivered (before, or in this call); what the
-                // app marked seen leaves the set.
-                delivered = unseen.iter().map(|e| e.event.seq).collect();
-                if fresh.is_empty() {
-                    if started.elapsed() < MIN_EMPTY_POLL {
-                        tokio::time::sleep(MIN_EMPTY_POLL).await;
-                    }
-                    continue;
-                }
-                let events: Vec<ComplaintEvent> = all(fresh);
-                let l = listener.clone();
-                let stop = cancelled.clone();
-                deliver(move || {
-                    if !stop.load(Ordering::SeqCst) {
-                        l.on_events(events)
-                    }
-                })
-                .await;
+        let stop = cancelled.clone();
+        deliver(move || {
+            if !stop.load(Ordering::SeqCst) {
+                call()
             }
-            Err(e) => {
-                let error = SamatError::from(e);
-                failures = failures.saturating_add(1);
-                let delay = retry_delay(failures, &error);
-                let code = error.code();
-                if last_error.as_deref() != Some(code.as_str()) {
-                    let l = listener.clone();
-                    let stop = cancelled.clone();
-                    deliver(move || {
-                        if !stop.load(Ordering::SeqCst) {
-                            l.on_error(error)
-                        }
-                    })
-                    .await;
-                }
-                last_error = Some(code);
-                tokio::time::sleep(delay).await;
-            }
-        }
+        })
+        .await;
     }
-}
-
-/// Tells the listener whether the server can be reached, when that changed since `told`.
-async fn tell_connection(
-    client: &Client,
-    listener: &Arc<dyn ComplaintUpdatesListener>,
-    cancelled: &Arc<AtomicBool>,
-    told: &mut samat_core::client::Connection,
-) {
-    let now = client.connection();
-    if now == *told || now == samat_core::client::Connection::Unknown {
-        return;
-    }
-    *told = now;
-    let l = listener.clone();
-    let stop = cancelled.clone();
-    deliver(move || {
-        if !stop.load(Ordering::SeqCst) {
-            l.on_connection(now)
-        }
-    })
-    .await;
 }
 
 /// Calls the foreign listener off the runtime's threads (foreign code may block, or call back
@@ -180,20 +102,11 @@ async fn deliver(call: impl FnOnce() + Send + 'static) {
     }
 }
 
-/// How long to wait before polling again after `failures` failures in a row, the last being
-/// `error`: doubling from 1 s to a minute while offline or the server fails; a steady 5 s
-/// while logged out (that check is local, so the first poll after a login is prompt).
-pub(crate) fn retry_delay(failures: u32, error: &SamatError) -> Duration {
-    match error {
-        SamatError::Unauthorized => Duration::from_secs(5),
-        _ => Duration::from_secs(1u64 << failures.saturating_sub(1).min(6)).min(Duration::from_secs(60)),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::sync::Mutex;
+    use std::time::Duration;
 
     #[derive(Default)]
     struct Recorder {
@@ -291,17 +204,5 @@ mod tests {
         let handle = subscribe(&Handle::current(), client, Arc::new(Recorder::default()));
         handle.cancel();
         wait_until(|| !handle.is_active()).await;
-    }
-
-    #[test]
-    fn backoff_doubles_to_a_minute_and_logged_out_polls_steadily() {
-        let offline = SamatError::Offline { detail: String::new() };
-        let table = [(1, 1), (2, 2), (3, 4), (4, 8), (5, 16), (6, 32), (7, 60), (8, 60), (1000, 60)];
-        for (failures, secs) in table {
-            assert_eq!(retry_delay(failures, &offline), Duration::from_secs(secs), "{failures}");
-        }
-        for failures in [1, 10, u32::MAX] {
-            assert_eq!(retry_delay(failures, &SamatError::Unauthorized), Duration::from_secs(5));
-        }
     }
 }

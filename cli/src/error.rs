@@ -20,6 +20,14 @@ pub struct CliError {
 /// The result of a command.
 pub type CliResult<T = ()> = Result<T, CliError>;
 
+/// The code of a scan where some files could not be read; each was already reported on its
+/// own line, so no extra JSON document follows.
+pub const PARTIAL_SCAN: &str = "partial_scan";
+
+/// The code of a sync that ran but had items refused (its report, printed already, says
+/// which): exit 1 without a second JSON document.
+pub const REFUSED: &str = "refused";
+
 impl CliError {
     /// An error with a code and a message.
     pub fn new(code: &str, message: impl Into<String>) -> Self {
@@ -29,6 +37,12 @@ impl CliError {
     /// The server could not be reached; `what` says what happened to the work.
     pub fn offline(what: impl fmt::Display) -> Self {
         CliError::new("offline", format!("server unreachable: {what}"))
+    }
+
+    /// Whether stdout already says what went wrong (a partial scan's lines, a sync's report
+    /// with its refusals), so `--json` adds no error document after it.
+    pub fn reported_on_stdout(&self) -> bool {
+        self.code == PARTIAL_SCAN || self.code == REFUSED
     }
 
     /// Maps a client error, saying `what` happened to the work if it was `Offline`.
@@ -103,5 +117,12 @@ mod tests {
         let e = CliError::or_offline(ClientError::Offline { message: "connection refused".into() }, "2 complaints stay queued");
         assert_eq!(e.code, "offline");
         assert_eq!(e.message, "server unreachable: 2 complaints stay queued");
+    }
+
+    #[test]
+    fn only_a_partial_scan_and_a_refused_sync_are_on_stdout_already() {
+        for (code, reported) in [(PARTIAL_SCAN, true), (REFUSED, true), ("offline", false), ("unauthorized", false), ("validation_failed", false)] {
+            assert_eq!(CliError::new(code, "m").reported_on_stdout(), reported, "{code}");
+        }
     }
 }

@@ -95,9 +95,7 @@ impl Output {
     /// with `--json`.
     pub fn error(&self, e: &CliError) {
         let _ = writeln!(std::io::stderr().lock(), "samat: {}", e.message);
-        // A partial scan already reported each file on its own line, a sync with refusals in
-        // its report.
-        if self.json && e.code != crate::commands::scan::PARTIAL && e.code != crate::commands::sync::REFUSED {
+        if self.json && !e.reported_on_stdout() {
             write_stdout(&format!("{}\n", error_json(e)));
         }
     }

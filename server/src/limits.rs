@@ -17,7 +17,6 @@ use std::hash::Hash;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::state::Settings;
 use crate::store::{Store, StoreError};
 
 /// Most keys one limiter keeps (about 100 bytes each).
@@ -144,22 +143,6 @@ impl Limit {
             Limit::InboundSender => "inbound_sender",
         }
     }
-
-    /// How many per how long, as configured.
-    fn quota(self, s: &Settings) -> (u32, Duration) {
-        let fifteen = Duration::from_secs(900);
-        match self {
-            Limit::OtpPhone => (s.otp_per_phone_per_hour, Duration::from_secs(3600)),
-            Limit::OtpIp => (s.otp_per_ip_per_hour, Duration::from_secs(3600)),
-            Limit::TrackIp => (s.track_per_ip_per_minute, Duration::from_secs(60)),
-            Limit::StaffLogin => (s.staff_logins_per_15min, fifteen),
-            Limit::StaffLoginIp => (s.staff_logins_per_ip_per_15min, fifteen),
-            Limit::ScanIp => (s.scans_per_ip_per_minute, Duration::from_secs(60)),
-            Limit::Open311Key => (s.open311_posts_per_key_per_minute, Duration::from_secs(60)),
-            Limit::Open311ReadIp => (s.open311_reads_per_ip_per_minute, Duration::from_secs(60)),
-            Limit::InboundSender => (s.inbound_sms_per_phone_per_hour, Duration::from_secs(3600)),
-        }
-    }
 }
 
 /// The server's rate limiters: in memory, or in a database the replicas share.
@@ -169,21 +152,22 @@ pub struct Limits {
 }
 
 impl Limits {
-    /// Limiters with the configured quotas, kept in memory.
-    pub fn new(s: &Settings) -> Self {
+    /// Limiters kept in memory, each allowing what `quota` says: how many per how long.
+    pub fn new(quota: impl Fn(Limit) -> (u32, Duration)) -> Self {
         let memory = Limit::ALL
             .into_iter()
             .map(|l| {
-                let (count, period) = l.quota(s);
+                let (count, period) = quota(l);
                 (l, Limiter::new(count, period, MAX_KEYS))
             })
             .collect();
         Limits { memory, shared: None }
     }
 
-    /// Limiters for a server on `store`: shared through it when it keeps rate limits.
-    pub fn for_store(s: &Settings, store: &Arc<dyn Store>) -> Self {
-        let mut limits = Limits::new(s);
+    /// Limiters for a server on `store`, with the quotas `quota` gives: shared through the
+    /// store when it keeps rate limits.
+    pub fn for_store(quota: impl Fn(Limit) -> (u32, Duration), store: &Arc<dyn Store>) -> Self {
+        let mut limits = Limits::new(quota);
         if store.shares_rate_limits() {
             limits.shared = Some(store.clone());
         }
@@ -242,8 +226,10 @@ mod tests {
 
     #[test]
     fn an_hourly_quota_refuses_with_the_time_to_wait() {
-        let s = Settings { otp_per_phone_per_hour: 3, ..Settings::default() };
-        let l = Limits::new(&s);
+        let l = Limits::new(|limit| match limit {
+            Limit::OtpPhone => (3, Duration::from_secs(3600)),
+            _ => (100, Duration::from_secs(60)),
+        });
         let key = "+989121234567";
         let check = |k: &str| futures::executor::block_on(l.check(Limit::OtpPhone, k)).unwrap();
         for _ in 0..3 {

@@ -3,6 +3,7 @@
 //! scrape time.
 
 use std::sync::atomic::AtomicI64;
+use std::sync::Arc;
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
@@ -14,8 +15,6 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
-
-use crate::state::AppState;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct HttpLabels {
@@ -135,7 +134,7 @@ impl Metrics {
 }
 
 /// Middleware recording each request.
-pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> Response {
+pub async fn track(State(metrics): State<Arc<Metrics>>, req: Request, next: Next) -> Response {
     let started = Instant::now();
     let route = req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "unmatched".into());
     // Only the methods the API serves: anyone can send made-up ones, and each would become a
@@ -145,7 +144,7 @@ pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> R
         _ => "other".to_owned(),
     };
     let response = next.run(req).await;
-    let m = &state.metrics;
+    let m = &metrics;
     m.requests.get_or_create(&HttpLabels { method, route: route.clone(), status: response.status().as_u16() }).inc();
     m.latency.get_or_create(&RouteLabels { route }).observe(started.elapsed().as_secs_f64());
     response

@@ -9,7 +9,7 @@ use tokio::sync::{Notify, Semaphore};
 
 use crate::hub::Hub;
 use crate::keys::GuildKeys;
-use crate::limits::Limits;
+use crate::limits::{Limit, Limits};
 use crate::metrics::Metrics;
 use crate::push::PushConfig;
 use crate::sessions::Sessions;
@@ -82,6 +82,24 @@ pub struct Settings {
     pub inbound_imap: Option<crate::inbound::imap::ImapOptions>,
     /// How often the public statistics are rolled up again (one rollup runs at start).
     pub stats_every: Duration,
+}
+
+impl Settings {
+    /// How many requests per how long `limit` allows, as configured.
+    pub fn quota(&self, limit: Limit) -> (u32, Duration) {
+        let fifteen = Duration::from_secs(900);
+        match limit {
+            Limit::OtpPhone => (self.otp_per_phone_per_hour, Duration::from_secs(3600)),
+            Limit::OtpIp => (self.otp_per_ip_per_hour, Duration::from_secs(3600)),
+            Limit::TrackIp => (self.track_per_ip_per_minute, Duration::from_secs(60)),
+            Limit::StaffLogin => (self.staff_logins_per_15min, fifteen),
+            Limit::StaffLoginIp => (self.staff_logins_per_ip_per_15min, fifteen),
+            Limit::ScanIp => (self.scans_per_ip_per_minute, Duration::from_secs(60)),
+            Limit::Open311Key => (self.open311_posts_per_key_per_minute, Duration::from_secs(60)),
+            Limit::Open311ReadIp => (self.open311_reads_per_ip_per_minute, Duration::from_secs(60)),
+            Limit::InboundSender => (self.inbound_sms_per_phone_per_hour, Duration::from_secs(3600)),
+        }
+    }
 }
 
 /// Who may read the Prometheus metrics.
@@ -202,7 +220,7 @@ impl AppState {
 
     /// State over `store` with `settings`.
     pub fn new(store: Arc<dyn Store>, settings: Settings) -> Self {
-        let limits = Limits::for_store(&settings, &store);
+        let limits = Limits::for_store(|l| settings.quota(l), &store);
         AppState {
             store,
             sessions: Arc::new(Sessions::new(settings.session_ttl)),

@@ -4,10 +4,10 @@ mod actions;
 mod auth;
 mod drafts;
 mod reference;
-pub mod scan;
+mod scan;
 mod status;
 mod submit;
-pub mod sync;
+mod sync;
 mod watch;
 
 use crate::args::{Cli, Command, DraftCommand};

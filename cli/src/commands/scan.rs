@@ -9,11 +9,7 @@ use samat_core::client::scanning::{GuildCode, ScannedCode};
 use samat_core::ClientError;
 
 use crate::context::Ctx;
-use crate::error::{CliError, CliResult};
-
-/// The error code of a scan where some files could not be read; each was already reported on
-/// its own line, so no extra JSON document follows.
-pub const PARTIAL: &str = "partial_scan";
+use crate::error::{CliError, CliResult, PARTIAL_SCAN};
 
 fn verdict(g: &GuildCode) -> String {
     let name = g.name.as_deref().map(|n| format!(" «{n}»")).unwrap_or_default();
@@ -79,7 +75,7 @@ pub async fn scan(ctx: &Ctx, images: &[PathBuf], draft: bool) -> CliResult {
         ctx.out.line(&json!({"draft": d}), || format!("draft {} created for business {}", d.id, guild.guild_id));
     }
     if failed > 0 {
-        return Err(CliError::new(PARTIAL, format!("{failed} of {} could not be scanned", crate::output::count(images.len(), "file", "files"))));
+        return Err(CliError::new(PARTIAL_SCAN, format!("{failed} of {} could not be scanned", crate::output::count(images.len(), "file", "files"))));
     }
     Ok(())
 }

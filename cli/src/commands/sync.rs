@@ -9,12 +9,8 @@ use samat_core::client::{ComplaintEvent, OutboxKind, SyncProgress, SyncReport};
 use samat_core::ClientError;
 
 use crate::context::Ctx;
-use crate::error::{CliError, CliResult};
+use crate::error::{CliError, CliResult, REFUSED};
 use crate::output::{count, event_json, event_line, kind_label};
-
-/// The error code of a sync that ran but had items refused (its report, printed already,
-/// says which): exit 1 without a second JSON document.
-pub const REFUSED: &str = "refused";
 
 /// Sends everything queued, then prints what happened: the tracking codes the complaints just
 /// sent got, and the new events no other process reported (which then count as seen).

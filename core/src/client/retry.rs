@@ -1,7 +1,9 @@
-//! When to send a queued item again: one pure function over the outcome of the last attempt,
+//! When to try again: the client's one backoff ([`Backoff`], exponential with jitter), and
+//! when to send a queued item again: one pure function over the outcome of the last attempt,
 //! table-tested. Network failures and server errors are retried forever with exponential
 //! backoff and jitter; a rejection (4xx) stops with a clear `failed` state and the server's
-//! code, because only the user can fix it; a 401 waits for a new login.
+//! code, because only the user can fix it; a 401 waits for a new login. Polling for updates
+//! ([`super::updates`]) backs off with the same rule on a shorter schedule.
 
 use std::time::Duration;
 
@@ -44,14 +46,38 @@ pub enum Next {
     AwaitLogin,
 }
 
-/// The delay before retry number `attempts` (1 = after the first failure), with `jitter` in
-/// [0, 1) spreading retries of many phones apart ("equal jitter": between half and all of the
-/// exponential delay).
+/// An exponential backoff: `base` after the first failure, doubling after each further one up
+/// to `max`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Backoff {
+    /// The delay after the first failure.
+    pub base: Duration,
+    /// The longest delay.
+    pub max: Duration,
+}
+
+impl Backoff {
+    /// Sending queued work: 2 s doubling to 10 minutes (the app also sends at once when the
+    /// network comes back).
+    pub const QUEUE: Backoff = Backoff { base: BASE_DELAY, max: MAX_DELAY };
+    /// Polling for updates: 1 s doubling to a minute, so an open app hears within a minute
+    /// that the server answers again.
+    pub const POLL: Backoff = Backoff { base: Duration::from_secs(1), max: Duration::from_secs(60) };
+
+    /// The delay before retry number `attempts` (1 = after the first failure), with `jitter`
+    /// in [0, 1) spreading retries of many phones apart ("equal jitter": between half and all
+    /// of the exponential delay).
+    pub fn delay(self, attempts: u32, jitter: f64) -> Duration {
+        let exp = attempts.saturating_sub(1).min(20);
+        let full = self.base.saturating_mul(1u32 << exp).min(self.max);
+        let jitter = jitter.clamp(0.0, 1.0);
+        full.mul_f64(0.5 + 0.5 * jitter)
+    }
+}
+
+/// The delay before sending a queued item again: [`Backoff::QUEUE`].
 pub fn backoff(attempts: u32, jitter: f64) -> Duration {
-    let exp = attempts.saturating_sub(1).min(20);
-    let full = BASE_DELAY.saturating_mul(1u32 << exp).min(MAX_DELAY);
-    let jitter = jitter.clamp(0.0, 1.0);
-    full.mul_f64(0.5 + 0.5 * jitter)
+    Backoff::QUEUE.delay(attempts, jitter)
 }
 
 /// Decides what follows an attempt that ended in `outcome` after `attempts` tries.
@@ -91,6 +117,26 @@ mod tests {
             (3, 7.0, s(8)),
         ] {
             assert_eq!(backoff(attempts, jitter), expected, "attempt {attempts} jitter {jitter}");
+        }
+    }
+
+    #[test]
+    fn polling_backs_off_by_the_same_rule_to_a_minute() {
+        for (attempts, jitter, expected) in [
+            (1, 1.0, s(1)),
+            (2, 1.0, s(2)),
+            (3, 1.0, s(4)),
+            (4, 1.0, s(8)),
+            (5, 1.0, s(16)),
+            (6, 1.0, s(32)),
+            (7, 1.0, s(60)),
+            (8, 1.0, s(60)),
+            (1000, 1.0, s(60)),
+            (1, 0.0, Duration::from_millis(500)),
+            (7, 0.0, s(30)),
+            (u32::MAX, 0.5, s(45)),
+        ] {
+            assert_eq!(Backoff::POLL.delay(attempts, jitter), expected, "attempt {attempts} jitter {jitter}");
         }
     }
 

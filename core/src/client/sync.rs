@@ -1,37 +1,46 @@
 //! The sync engine: sends the outbox in order with each item's idempotency key, applies the
-//! retry policy to what fails, and pulls the citizen's events after the stored cursor.
+//! retry policy to what fails, and pulls the citizen's events after the stored cursor; and the
+//! client's calls that run it.
 
 use rand::Rng;
 use time::OffsetDateTime;
 
 use super::error::{ClientError, Error, Result};
 use super::retry::{self, Next, Outcome};
+use super::session::{expire, revoke_pending, token};
+use super::stickers::{keys_stale, refresh_keys};
 use super::store::outbox::{Payload, Queued};
 use super::store::{self, complaints, drafts, kv, outbox};
-use super::types::{ComplaintEvent, DraftState, ItemResult, OutboxKind, Rejection, SyncProgress, SyncReport};
-use super::Inner;
+use super::types::{ComplaintEvent, DraftState, ItemResult, LocalComplaint, OutboxKind, Rejection, SyncProgress, SyncReport};
+use super::{parse_code, Client, Inner, Public};
 use crate::model::api::{DecisionRequest, FeedbackRequest, SubmitResponse, WithdrawRequest};
-use crate::model::guild::GuildKey;
 use crate::model::TrackingCode;
 
-/// The live session token, or `None` when logged out or expired.
-async fn token(inner: &Inner) -> Result<Option<String>> {
-    inner.db.read(|conn| Ok(if kv::get(conn, kv::EXPIRED)?.is_some() { None } else { kv::get(conn, kv::TOKEN)? })).await
-}
+impl Client {
+    /// Sends everything queued (at once: call it when the network comes back), then pulls new
+    /// events. `Err(Offline)` when the server is unreachable (the work stays queued),
+    /// `Err(Unauthorized)` when a login is needed.
+    pub async fn sync(&self) -> Public<SyncReport> {
+        self.sync_with(false, &|_| {}).await
+    }
 
-/// Marks the session expired after the server refused `token` — unless the user has logged
-/// in again meanwhile (the new session is not the one refused).
-async fn expire(inner: &Inner, token: &str) -> Result<()> {
-    let token = token.to_owned();
-    inner
-        .db
-        .write(move |conn| {
-            if kv::get(conn, kv::TOKEN)?.as_deref() == Some(token.as_str()) {
-                kv::set(conn, kv::EXPIRED, "1")?;
-            }
-            Ok(())
-        })
-        .await
+    /// Like [`sync`](Client::sync); `due_only` sends only items whose backoff has passed (for
+    /// background timers), and `progress` hears about each item.
+    pub async fn sync_with(&self, due_only: bool, progress: &(dyn Fn(SyncProgress) + Send + Sync)) -> Public<SyncReport> {
+        Ok(run(&self.inner, due_only, progress).await?)
+    }
+
+    /// Long-polls the server for up to `seconds` (≤ 60) and returns the new events, each once.
+    pub async fn wait_for_updates(&self, seconds: u64) -> Public<Vec<ComplaintEvent>> {
+        Ok(pull(&self.inner, seconds.min(60), true).await?)
+    }
+
+    /// Fetches one complaint (cheaply: `If-None-Match`) and returns it as now known.
+    pub async fn refresh(&self, tracking_code: &str) -> Public<LocalComplaint> {
+        let code = parse_code(tracking_code)?;
+        refresh(&self.inner, code).await?;
+        self.complaint(tracking_code).await
+    }
 }
 
 /// The outcome of one attempt, and what a success returned.
@@ -174,33 +183,8 @@ async fn refused(inner: &Inner, q: &Queued, attempts: u32, err: &Error) -> Resul
     Ok(rejection)
 }
 
-/// Revokes a token logged out of while offline, if any (best effort: kept for the next try
-/// unless the server answered).
-pub(super) async fn revoke_pending(inner: &Inner) {
-    let Ok(Some(token)) = inner.db.read(|conn| kv::get(conn, kv::REVOKE_PENDING)).await else { return };
-    match inner.http.logout(&token).await {
-        // Network trouble or a 5xx: try again later.
-        Err(Error::Network(_)) | Err(Error::Http { status: 500.., .. }) => {}
-        result => {
-            if let Err(e) = result {
-                tracing::info!(error = %e, "logout refused; the token is dropped");
-            }
-            let _ = inner
-                .db
-                .write(move |conn| {
-                    // Only if it is still the same token (a later logout may have queued another).
-                    if kv::get(conn, kv::REVOKE_PENDING)?.as_deref() == Some(token.as_str()) {
-                        kv::remove(conn, kv::REVOKE_PENDING)?;
-                    }
-                    Ok(())
-                })
-                .await;
-        }
-    }
-}
-
-/// Sends the queue, then pulls. See [`super::Client::sync`].
-pub(super) async fn run(inner: &Inner, due_only: bool, progress: &(dyn Fn(SyncProgress) + Send + Sync)) -> Result<SyncReport> {
+/// Sends the queue, then pulls. See [`Client::sync`].
+async fn run(inner: &Inner, due_only: bool, progress: &(dyn Fn(SyncProgress) + Send + Sync)) -> Result<SyncReport> {
     revoke_pending(inner).await;
     let mut report = SyncReport::default();
     let Some(token) = token(inner).await? else {
@@ -293,29 +277,6 @@ pub(super) async fn run(inner: &Inner, due_only: bool, progress: &(dyn Fn(SyncPr
     Ok(report)
 }
 
-/// Fetches the sticker-signing keys and caches them (with the time, for [`keys_stale`]).
-pub(super) async fn refresh_keys(inner: &Inner) -> Result<Vec<GuildKey>> {
-    let keys = inner.http.keys().await?;
-    let k = keys.clone();
-    inner
-        .db
-        .write(move |conn| {
-            store::registry::replace_keys(conn, &k)?;
-            kv::set(conn, kv::KEYS_FETCHED, &store::now().unix_timestamp().to_string())
-        })
-        .await?;
-    Ok(keys)
-}
-
-/// How long cached sticker keys serve before a sync fetches them again (a new key signs new
-/// stickers from the day it is published; a retired one stops verifying within this time).
-pub const KEYS_MAX_AGE: time::Duration = time::Duration::days(1);
-
-/// Whether keys fetched at `fetched` (Unix seconds, `None` never) are due for a refresh at `now`.
-pub fn keys_stale(fetched: Option<i64>, now: OffsetDateTime) -> bool {
-    fetched.is_none_or(|at| now.unix_timestamp() - at >= KEYS_MAX_AGE.whole_seconds() || at > now.unix_timestamp())
-}
-
 /// Pulls events after the cursor (long-polling up to `wait` seconds) and stores them; returns
 /// those new to this device. With `report`, what it returns counts as reported to the app (a
 /// push handler reports what concerns its complaint itself).
@@ -391,7 +352,7 @@ async fn pull_with(inner: &Inner, token: &str, mut wait: u64, report: bool) -> R
 }
 
 /// Refreshes one complaint with `If-None-Match`.
-pub(super) async fn refresh(inner: &Inner, code: TrackingCode) -> Result<Vec<ComplaintEvent>> {
+async fn refresh(inner: &Inner, code: TrackingCode) -> Result<Vec<ComplaintEvent>> {
     let Some(token) = token(inner).await? else {
         return Err(ClientError::Unauthorized.into());
     };
@@ -415,23 +376,6 @@ async fn refresh_with(inner: &Inner, token: &str, code: TrackingCode, report: bo
                     Ok(fresh)
                 })
                 .await
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sticker_keys_are_refetched_daily_and_when_the_clock_went_back() {
-        let now = OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap();
-        let t = now.unix_timestamp();
-        let day = KEYS_MAX_AGE.whole_seconds();
-        for (fetched, stale) in
-            [(None, true), (Some(t), false), (Some(t - day + 1), false), (Some(t - day), true), (Some(t - 10 * day), true), (Some(t + 60), true)]
-        {
-            assert_eq!(keys_stale(fetched, now), stale, "{fetched:?}");
         }
     }
 }
