@@ -427,8 +427,9 @@ mod tests {
 
     #[test]
     fn only_a_verdict_carries_details_and_they_are_checked() {
-        // (to, details, verdict parsed?, verdict_details refusal, check_no_details refusal)
-        let cases: [(Stage, Option<serde_json::Value>, bool, Option<&str>, Option<&str>); 9] = [
+        /// (to, details, verdict parsed?, the field verdict_details refuses, check_no_details' code)
+        type Case = (Stage, Option<serde_json::Value>, bool, Option<&'static str>, Option<&'static str>);
+        let cases: [Case; 9] = [
             (Stage::Verdict, Some(json!({"violation": true, "penalty_rials": 5_000_000})), true, None, Some("details_not_allowed")),
             (Stage::Verdict, Some(json!({"violation": false})), true, None, Some("details_not_allowed")),
             (Stage::Verdict, None, false, None, None),
