@@ -179,17 +179,7 @@ mod tests {
     }
 
     fn event(code: TrackingCode, seq: i64, kind: EventKind, stage: Stage) -> ComplaintEvent {
-        let event = crate::model::api::EventView {
-            seq,
-            kind,
-            stage,
-            from_stage: None,
-            actor: "expert".into(),
-            at: time::OffsetDateTime::UNIX_EPOCH,
-            note: None,
-            details: None,
-            internal_note: None,
-        };
+        let event = crate::model::api::EventView::bare(seq, kind, stage, "expert", time::OffsetDateTime::UNIX_EPOCH);
         ComplaintEvent { tracking_code: code, event, seen: false }
     }
 

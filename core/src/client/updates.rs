@@ -279,17 +279,7 @@ mod tests {
     use crate::model::{Stage, TrackingCode};
 
     fn event(seq: i64) -> ComplaintEvent {
-        let event = EventView {
-            seq,
-            kind: EventKind::Stage,
-            stage: Stage::ExpertReview,
-            from_stage: None,
-            actor: "expert".into(),
-            at: time::OffsetDateTime::UNIX_EPOCH,
-            note: None,
-            details: None,
-            internal_note: None,
-        };
+        let event = EventView::bare(seq, EventKind::Stage, Stage::ExpertReview, "expert", time::OffsetDateTime::UNIX_EPOCH);
         ComplaintEvent { tracking_code: TrackingCode::parse("5973453081").unwrap(), event, seen: false }
     }
 

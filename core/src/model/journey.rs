@@ -191,17 +191,8 @@ mod tests {
     use serde_json::json;
 
     fn event(seq: i64, kind: EventKind, stage: Stage, note: Option<&str>, details: Option<serde_json::Value>) -> EventView {
-        EventView {
-            seq,
-            kind,
-            stage,
-            from_stage: None,
-            actor: "guild".into(),
-            at: OffsetDateTime::from_unix_timestamp(1_800_000_000 + seq).unwrap(),
-            note: note.map(str::to_owned),
-            details,
-            internal_note: None,
-        }
+        let at = OffsetDateTime::from_unix_timestamp(1_800_000_000 + seq).unwrap();
+        EventView { note: note.map(str::to_owned), details, ..EventView::bare(seq, kind, stage, "guild", at) }
     }
 
     #[test]

@@ -57,17 +57,7 @@ pub fn add_pushed(conn: &Connection, code: TrackingCode, stage: Stage, seq: i64)
     if exists {
         return Ok(false);
     }
-    let placeholder = EventView {
-        seq,
-        kind: crate::model::api::EventKind::Stage,
-        stage,
-        from_stage: None,
-        actor: String::new(),
-        at: now(),
-        note: None,
-        details: None,
-        internal_note: None,
-    };
+    let placeholder = EventView::bare(seq, crate::model::api::EventKind::Stage, stage, "", now());
     add_event(conn, code, &placeholder)?;
     mark_seen(conn, &[seq])?;
     conn.prepare_cached("UPDATE events SET notified = 1 WHERE seq = ?1")?.execute([seq])?;

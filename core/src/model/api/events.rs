@@ -75,3 +75,11 @@ pub struct EventView {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub internal_note: Option<String>,
 }
+
+impl EventView {
+    /// An event with no notes, details or previous stage: what a push says before the full
+    /// history is fetched (add the rest with struct update syntax).
+    pub fn bare(seq: i64, kind: EventKind, stage: Stage, actor: &str, at: OffsetDateTime) -> Self {
+        EventView { seq, kind, stage, from_stage: None, actor: actor.to_owned(), at, note: None, details: None, internal_note: None }
+    }
+}
