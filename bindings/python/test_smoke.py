@@ -43,13 +43,13 @@ def bindings(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def samat(bindings):
-    """The bindings: `SamatClient`, `SamatError`, the functions."""
+    """The bindings: `SamatClient` and the functions."""
     return bindings[0]
 
 
 @pytest.fixture(scope="module")
 def core(bindings):
-    """The core's types: `Stage`, `DraftFields`, `DraftState`, ..."""
+    """The core's types: `Stage`, `DraftFields`, `DraftState`, `SamatError`, ..."""
     return bindings[1]
 
 
@@ -96,19 +96,19 @@ def test_scan_a_corpus_image(samat, tmp_path):
     assert len(codes[0].corners) == 4
 
 
-def test_errors_cross_as_exceptions_with_codes(samat, tmp_path):
+def test_errors_cross_as_exceptions_with_codes(samat, core, tmp_path):
     async def scenario():
         client = await samat.SamatClient.open(str(tmp_path), dead_url())
-        with pytest.raises(samat.SamatError.Offline) as offline:
+        with pytest.raises(core.SamatError.Offline) as offline:
             await client.request_otp("09121234567")
         assert offline.value.code() == "offline"
         assert "اینترنت" in offline.value.message_fa()
-        with pytest.raises(samat.SamatError.Invalid) as invalid:
+        with pytest.raises(core.SamatError.Invalid) as invalid:
             await client.request_otp("12")
         assert invalid.value.fields[0].code == "invalid_phone"
-        with pytest.raises(samat.SamatError.NotFound):
+        with pytest.raises(core.SamatError.NotFound):
             await client.draft("no-such-draft")
-        with pytest.raises(samat.SamatError.Invalid) as frame:
+        with pytest.raises(core.SamatError.Invalid) as frame:
             await client.scan_frame(b"\0" * 10, 100, 100, 100)
         assert frame.value.fields[0].code == "invalid_frame"
 

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use samat_core::Client;
 
 use crate::records::{
-    all, with_persian, Business, BusinessChoice, ComplaintDetail, ComplaintEvent, ComplaintPhoto, Connection, Draft, DraftFields, DraftPhoto, FieldProblem,
-    GuildCode, GuildKey, LocalComplaint, OutboxItem, PushDevice, PushNotification, PushTarget, Result, ScannedCode, Session, SyncReport,
+    all, Business, BusinessChoice, ComplaintDetail, ComplaintEvent, ComplaintPhoto, Connection, Draft, DraftFields, DraftPhoto, FieldProblem, GuildCode,
+    GuildKey, LocalComplaint, OutboxItem, PushDevice, PushNotification, PushTarget, Result, ScannedCode, Session, SyncReport,
 };
 use crate::runtime;
 use crate::updates::{self, ComplaintUpdatesListener, SubscriptionHandle};
@@ -39,31 +39,31 @@ impl SamatClient {
 
     /// Whether the server answers at all (to tell "offline" from "logged out").
     pub async fn ping(&self) -> Result<()> {
-        Ok(self.inner.ping().await?)
+        self.inner.ping().await
     }
 
     // ---- login ----------------------------------------------------------------------------
 
     /// Asks the server to send a login code by SMS. Persian digits are fine.
     pub async fn request_otp(&self, phone: String) -> Result<()> {
-        Ok(self.inner.request_otp(&phone).await?)
+        self.inner.request_otp(&phone).await
     }
 
     /// Exchanges the SMS code for a session. A wrong code is `Rejected` with `wrong_code`.
     pub async fn verify_otp(&self, phone: String, code: String) -> Result<Session> {
-        Ok(self.inner.verify_otp(&phone, &code).await?)
+        self.inner.verify_otp(&phone, &code).await
     }
 
     /// Who is logged in.
     pub async fn session(&self) -> Result<Session> {
-        Ok(self.inner.session().await?)
+        self.inner.session().await
     }
 
     /// Logs out: the token is revoked (offline: on the next sync or login), this device stops
     /// receiving the account's pushes, and pushes already on their way are not shown. Queued
     /// work stays and goes out when this account logs in again.
     pub async fn logout(&self) -> Result<()> {
-        Ok(self.inner.logout().await?)
+        self.inner.logout().await
     }
 
     // ---- drafts ---------------------------------------------------------------------------
@@ -90,29 +90,29 @@ impl SamatClient {
 
     /// Deletes a draft and its photos.
     pub async fn delete_draft(&self, id: String) -> Result<()> {
-        Ok(self.inner.delete_draft(&id).await?)
+        self.inner.delete_draft(&id).await
     }
 
     /// Adds a photo (JPEG, PNG, WebP or GIF bytes); the client keeps a downscaled JPEG copy
     /// without EXIF or GPS.
     pub async fn add_photo(&self, draft_id: String, bytes: Vec<u8>) -> Result<DraftPhoto> {
-        Ok(self.inner.add_photo(&draft_id, bytes).await?)
+        self.inner.add_photo(&draft_id, bytes).await
     }
 
     /// Adds a photo from a file the app can read (e.g. the camera's output file).
     pub async fn add_photo_file(&self, draft_id: String, path: String) -> Result<DraftPhoto> {
-        Ok(self.inner.add_photo_file(&draft_id, path).await?)
+        self.inner.add_photo_file(&draft_id, path).await
     }
 
     /// Removes a photo from a draft.
     pub async fn remove_photo(&self, draft_id: String, photo_id: String) -> Result<()> {
-        Ok(self.inner.remove_photo(&draft_id, &photo_id).await?)
+        self.inner.remove_photo(&draft_id, &photo_id).await
     }
 
     /// Every problem with a draft, per field, each with a Persian message (empty: it can be
     /// submitted). Runs on the phone, no network.
     pub fn validate(&self, draft: Draft) -> Vec<FieldProblem> {
-        self.inner.validate(&draft.into()).into_iter().map(with_persian).collect()
+        self.inner.validate(&draft.into())
     }
 
     /// Validates the draft and queues it; returns at once, online or not. `sync` sends it.
@@ -140,7 +140,7 @@ impl SamatClient {
 
     /// Gives up a refused item (a refused complaint's draft stays, to be fixed).
     pub async fn discard(&self, outbox_id: i64) -> Result<()> {
-        Ok(self.inner.discard(outbox_id).await?)
+        self.inner.discard(outbox_id).await
     }
 
     /// When the next automatic retry is due (ms since the epoch), if anything is queued: for
@@ -173,7 +173,7 @@ impl SamatClient {
 
     /// Marks events (by `seq`) as shown, so each is notified once.
     pub async fn mark_seen(&self, seqs: Vec<i64>) -> Result<()> {
-        Ok(self.inner.mark_seen(seqs).await?)
+        self.inner.mark_seen(seqs).await
     }
 
     /// The photos of a filed complaint, for its page: those on the phone first (`path` for a
@@ -210,7 +210,7 @@ impl SamatClient {
     /// The server's VAPID public key (base64url), the `applicationServerKey` a UnifiedPush /
     /// Web Push subscription is made with.
     pub async fn push_vapid_key(&self) -> Result<String> {
-        Ok(self.inner.push_vapid_key().await?)
+        self.inner.push_vapid_key().await
     }
 
     /// Registers where this device receives pushes (UnifiedPush when a distributor is
@@ -221,14 +221,14 @@ impl SamatClient {
 
     /// Stops pushes to this device.
     pub async fn unregister_push(&self) -> Result<()> {
-        Ok(self.inner.unregister_push().await?)
+        self.inner.unregister_push().await
     }
 
     /// Handles a push payload (FCM `data` as JSON, an APNs payload, a Web Push message):
     /// syncs, and returns the notification to show, or none when a sync already reported
     /// the news. Offline, the push's own stage is shown. Each event is shown once.
     pub async fn handle_push(&self, payload: String) -> Result<Option<PushNotification>> {
-        Ok(self.inner.handle_push(&payload).await?)
+        self.inner.handle_push(&payload).await
     }
 
     // ---- citizen actions (queued; `sync` sends them) --------------------------------------
@@ -258,19 +258,19 @@ impl SamatClient {
 
     /// Fetches and caches the ministry's sticker keys, so scans verify offline.
     pub async fn refresh_keys(&self) -> Result<Vec<GuildKey>> {
-        Ok(self.inner.refresh_keys().await?)
+        self.inner.refresh_keys().await
     }
 
     /// The cached sticker keys.
     pub async fn guild_keys(&self) -> Result<Vec<GuildKey>> {
-        Ok(self.inner.guild_keys().await?)
+        self.inner.guild_keys().await
     }
 
     /// Searches the registry by part of a business's name and/or its city (the business
     /// picker): from the server when reachable, else among the businesses cached on the phone.
     /// `Invalid` with `query_too_short` without two letters of a name or a city.
     pub async fn search_businesses(&self, query: Option<String>, city: Option<String>) -> Result<Vec<Business>> {
-        Ok(self.inner.search_businesses(query, city).await?)
+        self.inner.search_businesses(query, city).await
     }
 
     /// Sets the business a draft is about by its guild ID, typed (any digits) or picked from
@@ -284,7 +284,7 @@ impl SamatClient {
     /// A business by its ID: from the server when reachable, else from the cache; none when
     /// unknown.
     pub async fn lookup_business(&self, guild_id: String) -> Result<Option<Business>> {
-        Ok(self.inner.lookup_business(&guild_id).await?)
+        self.inner.lookup_business(&guild_id).await
     }
 
     /// Scans a photo (JPEG, PNG, WebP or GIF bytes) for QR codes and reads each as a guild

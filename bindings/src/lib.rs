@@ -7,7 +7,8 @@
 //! - [`client`]: `SamatClient`, every call of the core's client;
 //! - [`records`]: the core's own enums and records (its `uniffi` feature), re-exported, and
 //!   the few records the FFI adds Persian labels and Solar Hijri strings to;
-//! - [`error`]: `SamatError`, the app's one error type with stable codes and Persian messages;
+//! - `SamatError`: the app's one error type with stable codes and Persian messages, which is
+//!   the core's own `ClientError` (exported by its `uniffi` feature; Kotlin `ir.samat.core.SamatException`);
 //! - [`updates`]: the `ComplaintUpdatesListener` and its `SubscriptionHandle`;
 //! - [`persian`]: labels and Solar Hijri dates;
 //! - [`runtime`]: the one tokio runtime.
@@ -19,14 +20,13 @@
 uniffi::setup_scaffolding!();
 
 pub mod client;
-pub mod error;
 pub mod persian;
 pub mod records;
 mod runtime;
 pub mod updates;
 
 pub use client::SamatClient;
-pub use error::SamatError;
+pub use samat_core::ClientError as SamatError;
 pub use updates::{ComplaintUpdatesListener, SubscriptionHandle};
 
 #[cfg(test)]

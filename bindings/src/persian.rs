@@ -61,7 +61,7 @@ pub fn jalali_month_names() -> Vec<String> {
 #[uniffi::export]
 pub fn parse_rials(text: String) -> Result<Option<i64>, crate::SamatError> {
     samat_core::model::text::parse_rials(&text)
-        .map_err(|_| samat_core::ClientError::invalid("amount_rials", "invalid_amount", "write the amount in rials, digits only").into())
+        .map_err(|_| samat_core::ClientError::invalid("amount_rials", "invalid_amount", "write the amount in rials, digits only"))
 }
 
 /// An amount of rials as people read it: `۲٬۵۰۰٬۰۰۰ ریال`.
@@ -95,4 +95,17 @@ mod tests {
         assert_eq!(jalali_to_iso_date(JalaliDay { year: 1405, month: 13, day: 1 }), None);
         assert_eq!(to_persian_digits("4013016562".into()), "۴۰۱۳۰۱۶۵۶۲");
     }
+}
+
+/// The Persian message for a stable error or field code (for codes kept from earlier, e.g. a
+/// draft's `last_error`).
+#[uniffi::export]
+pub fn error_message_fa(code: String) -> String {
+    samat_core::model::labels::error_message_fa(&code).to_owned()
+}
+
+/// The English message for a stable error or field code.
+#[uniffi::export]
+pub fn error_message_en(code: String) -> String {
+    samat_core::model::labels::error_message_en(&code).to_owned()
 }

@@ -24,7 +24,7 @@ use samat_core::model::journey;
 use samat_core::model::labels;
 use time::OffsetDateTime;
 
-use crate::error::SamatError;
+use crate::SamatError;
 
 fn ms(at: OffsetDateTime) -> i64 {
     jalali::millis(at)
@@ -32,12 +32,6 @@ fn ms(at: OffsetDateTime) -> i64 {
 
 fn jalali_text(at: OffsetDateTime) -> String {
     jalali::format_instant_fa(at)
-}
-
-/// A field problem with the Persian message of its code from the core's one table (the server
-/// may have sent none).
-pub(crate) fn with_persian(f: FieldError) -> FieldError {
-    FieldError { message_fa: labels::error_message_fa(&f.code).to_owned(), ..f }
 }
 
 // ---- records ------------------------------------------------------------------------------
@@ -58,7 +52,7 @@ pub struct Rejection {
 impl From<core::Rejection> for Rejection {
     fn from(r: core::Rejection) -> Self {
         let message_fa = labels::error_message_fa(&r.code).to_owned();
-        Rejection { code: r.code, message: r.message, message_fa, fields: r.fields.into_iter().map(with_persian).collect() }
+        Rejection { code: r.code, message: r.message, message_fa, fields: r.fields.into_iter().map(FieldError::with_persian).collect() }
     }
 }
 
@@ -576,7 +570,7 @@ pub(crate) fn all<A, B: From<A>>(v: Vec<A>) -> Vec<B> {
     v.into_iter().map(B::from).collect()
 }
 
-/// Converts a core result's error to the app's error type.
+/// A result whose error is the app's one error, the core's own (`SamatError`).
 pub(crate) type Result<T> = std::result::Result<T, SamatError>;
 
 /// Where this device receives pushes.

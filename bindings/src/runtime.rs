@@ -7,7 +7,7 @@
 
 use tokio::runtime::Handle;
 
-use crate::error::SamatError;
+use crate::SamatError;
 
 /// The runtime the current async export runs on.
 pub(crate) fn current() -> Result<Handle, SamatError> {

@@ -12,8 +12,8 @@ use samat_core::Client;
 use tokio::runtime::Handle;
 use tokio::task::AbortHandle;
 
-use crate::error::SamatError;
 use crate::records::{all, ComplaintEvent, Connection};
+use crate::SamatError;
 
 /// Implemented by the app (Kotlin, Swift) to hear about its complaints. Called on a
 /// background thread, one call at a time; keep it short (post to the UI thread).
@@ -78,10 +78,7 @@ async fn listen(mut updates: Updates, listener: Arc<dyn ComplaintUpdatesListener
             }
             Update::Connection(connection) => Box::new(move || l.on_connection(connection)),
             Update::Failed { repeated: true, .. } => continue,
-            Update::Failed { error, .. } => {
-                let error = SamatError::from(error);
-                Box::new(move || l.on_error(error))
-            }
+            Update::Failed { error, .. } => Box::new(move || l.on_error(error)),
         };
         let stop = cancelled.clone();
         deliver(move || {
@@ -120,7 +117,7 @@ mod tests {
             self.events.lock().unwrap().extend(events.iter().map(|e| e.seq));
         }
         fn on_error(&self, error: SamatError) {
-            self.errors.lock().unwrap().push(error.code());
+            self.errors.lock().unwrap().push(error.code().to_owned());
         }
         fn on_connection(&self, connection: Connection) {
             self.connections.lock().unwrap().push(connection);

@@ -73,17 +73,18 @@ impl From<ClientError> for CliError {
         match e {
             ClientError::Offline { .. } => CliError::new(&code, "server unreachable"),
             ClientError::Unauthorized => CliError::new(&code, "not logged in, or the session expired: run `samat login PHONE` (queued work is kept)"),
-            ClientError::Rejected { code: c, message, .. } => CliError::new(
+            ClientError::Rejected { server_code, detail, .. } => CliError::new(
                 &code,
-                if message.is_empty() { format!("the server refused it ({c})") } else { format!("the server refused it ({c}): {message}") },
+                if detail.is_empty() { format!("the server refused it ({server_code})") } else { format!("the server refused it ({server_code}): {detail}") },
             ),
             ClientError::Invalid { fields } => CliError { code, message: format!("invalid input: {}", describe_fields(&fields)), fields },
             ClientError::NotFound { what } => CliError::new(&code, format!("not found: {what}")),
-            ClientError::Server { status, message } => {
-                CliError::new(&code, if message.is_empty() { format!("server error {status}") } else { format!("server error {status}: {message}") })
+            ClientError::Server { status, detail } => {
+                CliError::new(&code, if detail.is_empty() { format!("server error {status}") } else { format!("server error {status}: {detail}") })
             }
-            ClientError::Photo { message } => CliError::new(&code, format!("photo problem: {message}")),
-            ClientError::Storage { message } => CliError::new(&code, format!("local storage problem: {message}")),
+            ClientError::Photo { detail } => CliError::new(&code, format!("photo problem: {detail}")),
+            ClientError::Storage { detail } => CliError::new(&code, format!("local storage problem: {detail}")),
+            ClientError::Internal { detail } => CliError::new(&code, format!("internal error (please report it): {detail}")),
         }
     }
 }
@@ -114,7 +115,7 @@ mod tests {
 
     #[test]
     fn offline_says_what_happened_to_the_work() {
-        let e = CliError::or_offline(ClientError::Offline { message: "connection refused".into() }, "2 complaints stay queued");
+        let e = CliError::or_offline(ClientError::Offline { detail: "connection refused".into() }, "2 complaints stay queued");
         assert_eq!(e.code, "offline");
         assert_eq!(e.message, "server unreachable: 2 complaints stay queued");
     }

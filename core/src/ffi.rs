@@ -1,12 +1,16 @@
 //! What the core needs to be a uniffi component of its own (feature `uniffi`; the scaffolding
 //! itself is set up in `lib.rs`, at the crate root where uniffi needs it): how the types uniffi
-//! does not know cross the boundary, and the enums' exported methods. The enums and plain records
+//! does not know cross the boundary, and the exported methods of the enums and of the app's one
+//! error, `ClientError` (`SamatError` to the app). The enums and plain records
 //! carry their own `cfg_attr(feature = "uniffi", derive(...))` beside their definitions; the
 //! bindings crate (`samat-ffi`) uses them as they are. Their Kotlin lands in `ir.samat.core`,
 //! their Swift in the same module as the bindings' (see `core/uniffi.toml`).
 
+// The app's name for the client's error: uniffi files an impl block's methods under the name
+// written after `impl`, which must be the exported name.
+use crate::client::ClientError as SamatError;
 use crate::model::api::LicenceStatus;
-use crate::model::{Category, Channel, Stage, TrackingCode};
+use crate::model::{labels, Category, Channel, Stage, TrackingCode};
 
 // A tracking code crosses as its ten ASCII digits; a string that is no tracking code is refused
 // when the app hands one back.
@@ -82,5 +86,26 @@ impl LicenceStatus {
     #[uniffi::method(name = "label_fa")]
     pub fn label_fa_text(&self) -> String {
         self.label_fa().to_owned()
+    }
+}
+
+#[uniffi::export]
+impl SamatError {
+    /// A stable code to branch on or translate: `offline`, `unauthorized`, the server's code for
+    /// rejections, `validation_failed`, `not_found`, `server_error`, `invalid_photo`, `storage`,
+    /// `internal`.
+    #[uniffi::method(name = "code")]
+    pub fn code_text(&self) -> String {
+        self.code().to_owned()
+    }
+
+    /// What to tell the user, in Persian.
+    pub fn message_fa(&self) -> String {
+        labels::error_message_fa(self.code()).to_owned()
+    }
+
+    /// What to tell the user, in English.
+    pub fn message_en(&self) -> String {
+        labels::error_message_en(self.code()).to_owned()
     }
 }

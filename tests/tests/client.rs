@@ -363,7 +363,7 @@ async fn complaints_filed_by_an_operator_reach_the_app_and_public_tracking() {
     assert_eq!(tracked.tracking_code.as_str(), code);
     assert_eq!(client.track("1234", "09123330005").await.unwrap_err().code(), "validation_failed");
     match client.track(&code, "09123339999").await {
-        Err(ClientError::Rejected { status: 404, code, .. }) => assert_eq!(code, "complaint_not_found"),
+        Err(ClientError::Rejected { status: 404, server_code, .. }) => assert_eq!(server_code, "complaint_not_found"),
         other => panic!("{other:?}"),
     }
     srv.login_client(&client, "09123330005").await;

@@ -53,8 +53,8 @@ async fn finish(ctx: &Ctx, phone: &str, code: &str) -> CliResult {
     }
     let session = ctx.client.verify_otp(phone, code).await.map_err(|e| match e {
         // wrong_code, code_expired, too_many_attempts: say which, and what to do.
-        ClientError::Rejected { code, message, .. } if matches!(code.as_str(), "wrong_code" | "code_expired" | "too_many_attempts") => {
-            CliError::new(&code, format!("{message}: check the SMS and run `samat verify CODE`, or get a new code with `samat login PHONE`"))
+        ClientError::Rejected { server_code, detail, .. } if matches!(server_code.as_str(), "wrong_code" | "code_expired" | "too_many_attempts") => {
+            CliError::new(&server_code, format!("{detail}: check the SMS and run `samat verify CODE`, or get a new code with `samat login PHONE`"))
         }
         other => CliError::or_offline(other, "the code was not checked; run `samat verify CODE` when online"),
     })?;

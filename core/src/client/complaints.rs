@@ -71,9 +71,8 @@ impl Client {
         let bytes = self.inner.http.photo(&token, code, &id).await?;
         let dir = self.inner.photos_dir.clone();
         let file_id = id.clone();
-        let photo = tokio::task::spawn_blocking(move || photos::import(&dir, &file_id, &bytes))
-            .await
-            .map_err(|e| ClientError::Storage { message: e.to_string() })??;
+        let photo =
+            tokio::task::spawn_blocking(move || photos::import(&dir, &file_id, &bytes)).await.map_err(|e| ClientError::Storage { detail: e.to_string() })??;
         let stored = store::photos::StoredPhoto {
             photo_id: id.clone(),
             tracking_code: code.to_string(),

@@ -132,7 +132,7 @@ impl Client {
         let id = uuid::Uuid::new_v4().to_string();
         let dir = self.inner.photos_dir.clone();
         let photo =
-            tokio::task::spawn_blocking(move || photos::import(&dir, &id, &bytes)).await.map_err(|e| ClientError::Storage { message: e.to_string() })??;
+            tokio::task::spawn_blocking(move || photos::import(&dir, &id, &bytes)).await.map_err(|e| ClientError::Storage { detail: e.to_string() })??;
         let p = photo.clone();
         let stored = self
             .change_draft(draft_id, move |tx, d| {
@@ -158,8 +158,8 @@ impl Client {
             std::fs::read(&path)
         })
         .await
-        .map_err(|e| ClientError::Storage { message: e.to_string() })?
-        .map_err(|e| ClientError::Photo { message: format!("cannot read the photo: {e}") })?;
+        .map_err(|e| ClientError::Storage { detail: e.to_string() })?
+        .map_err(|e| ClientError::Photo { detail: format!("cannot read the photo: {e}") })?;
         self.add_photo(draft_id, bytes).await
     }
 

@@ -91,7 +91,7 @@ impl Client {
             }
         })
         .await
-        .map_err(|e| ClientError::Storage { message: e.to_string() })??;
+        .map_err(|e| ClientError::Storage { detail: e.to_string() })??;
         let http = Http::new(server_url)?;
         let client = Client { inner: Arc::new(Inner { db, http, photos_dir, send_lock: tokio::sync::Mutex::new(()) }) };
         client.sweep_photos().await?;

@@ -211,11 +211,11 @@ mod tests {
     #[test]
     fn a_push_is_shown_from_its_own_stage_only_when_the_details_cannot_be_fetched() {
         for (error, placeholder) in [
-            (ClientError::Offline { message: "no route".into() }, true),
+            (ClientError::Offline { detail: "no route".into() }, true),
             (ClientError::Unauthorized, true),
-            (ClientError::Server { status: 503, message: String::new() }, true),
-            (ClientError::Rejected { status: 404, code: "complaint_not_found".into(), message: String::new() }, false),
-            (ClientError::Storage { message: "disk full".into() }, false),
+            (ClientError::Server { status: 503, detail: String::new() }, true),
+            (ClientError::Rejected { status: 404, server_code: "complaint_not_found".into(), detail: String::new() }, false),
+            (ClientError::Storage { detail: "disk full".into() }, false),
             (ClientError::invalid("payload", "invalid_push", "x"), false),
         ] {
             assert_eq!(details_unreachable(&error), placeholder, "{error:?}");

@@ -86,7 +86,7 @@ impl Client {
 /// the server's reason is kept (`wrong_code`, `code_expired`, `too_many_attempts`).
 fn refused_code(e: Error) -> ClientError {
     match e {
-        Error::Http { status: status @ (401 | 429), code, detail, .. } => ClientError::Rejected { status, code, message: detail },
+        Error::Http { status: status @ (401 | 429), code, detail, .. } => ClientError::Rejected { status, server_code: code, detail },
         other => other.into(),
     }
 }
@@ -151,11 +151,11 @@ mod tests {
     #[test]
     fn a_refused_code_keeps_the_servers_reason() {
         for (error, expected) in [
-            (http(401, "wrong_code"), ClientError::Rejected { status: 401, code: "wrong_code".into(), message: "d".into() }),
-            (http(429, "too_many_attempts"), ClientError::Rejected { status: 429, code: "too_many_attempts".into(), message: "d".into() }),
+            (http(401, "wrong_code"), ClientError::Rejected { status: 401, server_code: "wrong_code".into(), detail: "d".into() }),
+            (http(429, "too_many_attempts"), ClientError::Rejected { status: 429, server_code: "too_many_attempts".into(), detail: "d".into() }),
             (http(422, "invalid_code"), ClientError::from(http(422, "invalid_code"))),
-            (http(503, "unavailable"), ClientError::Server { status: 503, message: "d".into() }),
-            (Error::Network("refused".into()), ClientError::Offline { message: "refused".into() }),
+            (http(503, "unavailable"), ClientError::Server { status: 503, detail: "d".into() }),
+            (Error::Network("refused".into()), ClientError::Offline { detail: "refused".into() }),
         ] {
             assert_eq!(refused_code(error), expected);
         }

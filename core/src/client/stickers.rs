@@ -51,7 +51,7 @@ pub fn scan_error(e: crate::scan::ScanError) -> ClientError {
     match e {
         ScanError::InvalidFrame(m) => ClientError::invalid("frame", "invalid_frame", &m),
         ScanError::TooLarge(m) => ClientError::invalid("image", "image_too_large", &m),
-        ScanError::UnsupportedImage(m) => ClientError::Photo { message: m },
+        ScanError::UnsupportedImage(m) => ClientError::Photo { detail: m },
     }
 }
 
@@ -100,7 +100,7 @@ impl Client {
         let codes: Vec<scanning::ScannedCode> =
             tokio::task::spawn_blocking(move || crate::scan::scan_image(&bytes).map(|codes| codes.iter().map(|c| scanning::identify(c, &keys)).collect()))
                 .await
-                .map_err(|e| ClientError::Storage { message: e.to_string() })?
+                .map_err(|e| ClientError::Storage { detail: e.to_string() })?
                 .map_err(scan_error)?;
         self.with_registry_names(codes).await
     }
@@ -140,7 +140,7 @@ impl Client {
             crate::scan::scan_frame(&luma, width, height, row_stride).map(|codes| codes.iter().map(|c| scanning::identify(c, &keys)).collect())
         })
         .await
-        .map_err(|e| ClientError::Storage { message: e.to_string() })?
+        .map_err(|e| ClientError::Storage { detail: e.to_string() })?
         .map_err(scan_error)?;
         self.with_registry_names(codes).await
     }

@@ -13,7 +13,7 @@ use super::store::outbox::{Payload, Queued};
 use super::store::{self, complaints, drafts, kv, outbox};
 use super::types::{ComplaintEvent, DraftState, ItemResult, LocalComplaint, OutboxKind, Rejection, SyncProgress, SyncReport};
 use super::{parse_code, Client, Inner, Public};
-use crate::model::api::{DecisionRequest, FeedbackRequest, SubmitResponse, WithdrawRequest};
+use crate::model::api::{DecisionRequest, FeedbackRequest, FieldError, SubmitResponse, WithdrawRequest};
 use crate::model::TrackingCode;
 
 impl Client {
@@ -163,7 +163,7 @@ async fn delivered(inner: &Inner, q: Queued, sent: Sent) -> Result<()> {
 
 async fn refused(inner: &Inner, q: &Queued, attempts: u32, err: &Error) -> Result<Rejection> {
     let (code, message, fields) = match err {
-        Error::Http { code, detail, fields, .. } => (code.clone(), detail.clone(), fields.clone()),
+        Error::Http { code, detail, fields, .. } => (code.clone(), detail.clone(), fields.iter().cloned().map(FieldError::with_persian).collect()),
         other => ("local_error".to_owned(), other.to_string(), Vec::new()),
     };
     let rejection = Rejection { code, message, fields };

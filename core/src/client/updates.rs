@@ -308,8 +308,8 @@ mod tests {
 
     #[test]
     fn failed_polls_back_off_to_a_minute_and_logged_out_ones_wait_steadily() {
-        let offline = ClientError::Offline { message: String::new() };
-        let server = ClientError::Server { status: 503, message: String::new() };
+        let offline = ClientError::Offline { detail: String::new() };
+        let server = ClientError::Server { status: 503, detail: String::new() };
         let s = Duration::from_secs;
         for (error, failures, jitter, expected) in [
             (&offline, 1, 1.0, s(1)),

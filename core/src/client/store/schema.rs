@@ -120,7 +120,7 @@ pub fn migrate(conn: &mut Connection) -> Result<i64> {
 pub fn migrate_to(conn: &mut Connection, target: i64) -> Result<i64> {
     crate::schema::migrate_to(conn, STEPS, target).map_err(|e| match e {
         crate::schema::MigrateError::Sqlite(e) => e.into(),
-        newer => crate::client::error::ClientError::Storage { message: newer.to_string() }.into(),
+        newer => crate::client::error::ClientError::Storage { detail: newer.to_string() }.into(),
     })
 }
 

@@ -29,6 +29,12 @@ impl FieldError {
     pub fn new(field: &str, code: &str, message: impl Into<String>) -> Self {
         FieldError { field: field.to_owned(), code: code.to_owned(), message: message.into(), message_fa: error_message_fa(code).to_owned() }
     }
+
+    /// The same problem with the Persian message of its code from the core's one table (a
+    /// problem document may have come without one).
+    pub fn with_persian(self) -> Self {
+        FieldError { message_fa: error_message_fa(&self.code).to_owned(), ..self }
+    }
 }
 
 /// A note (a reason, a report, a comment), normalised; `None` when empty; `too_long` past

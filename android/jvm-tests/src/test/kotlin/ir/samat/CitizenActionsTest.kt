@@ -5,7 +5,7 @@ import ir.samat.core.NextStep
 import ir.samat.core.PhotoState
 import ir.samat.core.Stage
 import ir.samat.ffi.SamatClient
-import ir.samat.ffi.SamatException
+import ir.samat.core.SamatException
 import java.io.File
 import java.nio.file.Files
 import kotlinx.coroutines.runBlocking

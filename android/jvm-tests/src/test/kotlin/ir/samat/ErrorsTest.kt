@@ -6,7 +6,7 @@ import ir.samat.core.DraftFields
 import ir.samat.ffi.ComplaintEvent
 import ir.samat.ffi.ComplaintUpdatesListener
 import ir.samat.ffi.SamatClient
-import ir.samat.ffi.SamatException
+import ir.samat.core.SamatException
 import ir.samat.ffi.errorMessageFa
 import java.io.File
 import java.net.InetSocketAddress

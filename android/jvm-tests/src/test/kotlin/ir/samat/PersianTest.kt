@@ -3,7 +3,7 @@ package ir.samat
 import ir.samat.core.Category
 import ir.samat.core.JalaliDay
 import ir.samat.core.Stage
-import ir.samat.ffi.SamatException
+import ir.samat.core.SamatException
 import ir.samat.ffi.categories
 import ir.samat.ffi.errorMessageFa
 import ir.samat.ffi.formatJalali

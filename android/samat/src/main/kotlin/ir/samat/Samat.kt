@@ -7,7 +7,7 @@ import ir.samat.core.Connection
 import ir.samat.ffi.ComplaintEvent
 import ir.samat.ffi.ComplaintUpdatesListener
 import ir.samat.ffi.SamatClient
-import ir.samat.ffi.SamatException
+import ir.samat.core.SamatException
 import ir.samat.ffi.ScannedCode
 import java.nio.ByteBuffer
 import kotlinx.coroutines.channels.awaitClose

@@ -48,7 +48,7 @@ import androidx.compose.ui.unit.dp
 import androidx.core.content.FileProvider
 import ir.samat.core.DraftFields
 import ir.samat.core.JalaliDay
-import ir.samat.ffi.SamatException
+import ir.samat.core.SamatException
 import ir.samat.ffi.formatRials
 import ir.samat.ffi.isoDateToJalali
 import ir.samat.ffi.jalaliDay

@@ -20,7 +20,7 @@ import ir.samat.core.PushNotification
 import ir.samat.core.Stage
 import ir.samat.ffi.PushTarget
 import ir.samat.ffi.SamatClient
-import ir.samat.ffi.SamatException
+import ir.samat.core.SamatException
 import kotlin.coroutines.resume
 import kotlin.coroutines.resumeWithException
 import kotlinx.coroutines.CancellationException

@@ -15,7 +15,7 @@ import ir.samat.ffi.Draft
 import ir.samat.ffi.LocalComplaint
 import ir.samat.ffi.OutboxItem
 import ir.samat.ffi.SamatClient
-import ir.samat.ffi.SamatException
+import ir.samat.core.SamatException
 import ir.samat.ffi.categories
 import ir.samat.persianMessage
 import ir.samat.updates

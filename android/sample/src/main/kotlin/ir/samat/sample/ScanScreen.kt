@@ -29,7 +29,7 @@ import androidx.compose.ui.unit.dp
 import androidx.compose.ui.viewinterop.AndroidView
 import androidx.core.content.ContextCompat
 import androidx.lifecycle.compose.LocalLifecycleOwner
-import ir.samat.ffi.SamatException
+import ir.samat.core.SamatException
 import ir.samat.scanLuma
 import kotlinx.coroutines.runBlocking
 import java.util.concurrent.Executors

@@ -2,7 +2,7 @@ package ir.samat.sample
 
 import android.util.Log
 import ir.samat.ffi.PushTarget
-import ir.samat.ffi.SamatException
+import ir.samat.core.SamatException
 import kotlinx.coroutines.launch
 import org.unifiedpush.android.connector.FailedReason
 import org.unifiedpush.android.connector.PushService
