@@ -17,6 +17,8 @@ use std::hash::Hash;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use strum::{IntoStaticStr, VariantArray};
+
 use crate::store::{Store, StoreError};
 
 /// Most keys one limiter keeps (about 100 bytes each).
@@ -92,8 +94,10 @@ impl<K: Hash + Eq + Clone> Limiter<K> {
     }
 }
 
-/// The server's limits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// The server's limits. Each one's name (`otp_phone`, ...) is what its keys carry in a shared
+/// table, so a name, once used, stays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, IntoStaticStr, VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum Limit {
     /// Login codes per phone.
     OtpPhone,
@@ -117,31 +121,9 @@ pub enum Limit {
 }
 
 impl Limit {
-    const ALL: [Limit; 9] = [
-        Limit::OtpPhone,
-        Limit::OtpIp,
-        Limit::TrackIp,
-        Limit::StaffLogin,
-        Limit::StaffLoginIp,
-        Limit::ScanIp,
-        Limit::Open311Key,
-        Limit::Open311ReadIp,
-        Limit::InboundSender,
-    ];
-
     /// The name its keys carry in a shared table.
     pub fn name(self) -> &'static str {
-        match self {
-            Limit::OtpPhone => "otp_phone",
-            Limit::OtpIp => "otp_ip",
-            Limit::TrackIp => "track_ip",
-            Limit::StaffLogin => "staff_login",
-            Limit::StaffLoginIp => "staff_login_ip",
-            Limit::ScanIp => "scan_ip",
-            Limit::Open311Key => "open311_key",
-            Limit::Open311ReadIp => "open311_read_ip",
-            Limit::InboundSender => "inbound_sender",
-        }
+        self.into()
     }
 }
 
@@ -154,8 +136,9 @@ pub struct Limits {
 impl Limits {
     /// Limiters kept in memory, each allowing what `quota` says: how many per how long.
     pub fn new(quota: impl Fn(Limit) -> (u32, Duration)) -> Self {
-        let memory = Limit::ALL
-            .into_iter()
+        let memory = Limit::VARIANTS
+            .iter()
+            .copied()
             .map(|l| {
                 let (count, period) = quota(l);
                 (l, Limiter::new(count, period, MAX_KEYS))
@@ -222,6 +205,13 @@ mod tests {
         assert_eq!(after, t0 + s(40));
         assert_eq!(gcra(None, t0, interval, tolerance), Ok(t0 + s(10)), "a new key starts with a full allowance");
         assert_eq!(gcra(Some(t0 - s(100)), t0, interval, tolerance), Ok(t0 + s(10)), "a long idle key too");
+    }
+
+    #[test]
+    fn the_names_in_shared_tables_stay() {
+        let names: Vec<&str> = Limit::VARIANTS.iter().map(|l| l.name()).collect();
+        let kept = ["otp_phone", "otp_ip", "track_ip", "staff_login", "staff_login_ip", "scan_ip", "open311_key", "open311_read_ip", "inbound_sender"];
+        assert_eq!(names, kept);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use strum::{EnumString, IntoStaticStr, VariantArray};
 
-use super::names::every;
+use super::names::wire_names;
 
 /// What the citizen complains about. Wire names are the snake_case variant names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, IntoStaticStr, EnumString, VariantArray)]
@@ -32,20 +32,9 @@ pub enum Category {
     Other,
 }
 
+wire_names!(Category, "Every category, in the order of the seed article.");
+
 impl Category {
-    /// Every category, in the order of the seed article.
-    pub const ALL: [Category; Category::VARIANTS.len()] = every(Category::VARIANTS);
-
-    /// The wire name (`smuggled_goods`, ...).
-    pub fn wire_name(self) -> &'static str {
-        self.into()
-    }
-
-    /// Parses a wire name.
-    pub fn from_wire(name: &str) -> Option<Self> {
-        name.parse().ok()
-    }
-
     /// The Persian label shown to citizens.
     pub fn label_fa(self) -> &'static str {
         match self {

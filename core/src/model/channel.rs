@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use strum::{EnumString, IntoStaticStr, VariantArray};
 
-use super::names::every;
+use super::names::wire_names;
 
 /// The channel a complaint came through.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, IntoStaticStr, EnumString, VariantArray)]
@@ -30,20 +30,9 @@ pub enum Channel {
     Voicemail,
 }
 
+wire_names!(Channel, "Every channel.");
+
 impl Channel {
-    /// Every channel.
-    pub const ALL: [Channel; Channel::VARIANTS.len()] = every(Channel::VARIANTS);
-
-    /// The wire name (`app`, `phone`, ...).
-    pub fn wire_name(self) -> &'static str {
-        self.into()
-    }
-
-    /// Parses a wire name.
-    pub fn from_wire(name: &str) -> Option<Self> {
-        name.parse().ok()
-    }
-
     /// The Persian label.
     pub fn label_fa(self) -> &'static str {
         match self {

@@ -1,8 +1,8 @@
 //! The wire names of the model's plain enums, said once. Each derives strum's `IntoStaticStr`
 //! (its name), `EnumString` (reading a name back) and `VariantArray` (every variant, in
-//! declaration order), spelled as its serde renames; its `wire_name`, `from_wire` and `ALL`
-//! delegate to those. The test below checks, for every such enum and variant, that strum's
-//! name is the JSON string serde writes and that both read it back.
+//! declaration order), spelled as its serde renames; [`wire_names!`] gives it `ALL`,
+//! `wire_name` and `from_wire` on top of those. The test below checks, for every such enum and
+//! variant, that strum's name is the JSON string serde writes and that both read it back.
 
 /// Every variant of an enum as an array: strum's `VARIANTS`, in declaration order. Evaluated
 /// at compile time; `N` other than the number of variants does not compile.
@@ -12,6 +12,30 @@ pub(crate) const fn every<T: Copy, const N: usize>(variants: &[T]) -> [T; N] {
         _ => panic!("the array's length is not the number of variants"),
     }
 }
+
+/// `ALL`, `wire_name` and `from_wire` for a plain enum deriving strum's `IntoStaticStr`,
+/// `EnumString` and `VariantArray` (spelled as its serde renames), with the doc of its `ALL`:
+/// `wire_names!(Stage, "Every stage, in workflow order.");`.
+macro_rules! wire_names {
+    ($ty:ident, $all:literal) => {
+        impl $ty {
+            #[doc = $all]
+            pub const ALL: [$ty; <$ty as ::strum::VariantArray>::VARIANTS.len()] = $crate::model::names::every(<$ty as ::strum::VariantArray>::VARIANTS);
+
+            /// The wire (and stored) name: what the JSON, the database and the URLs say.
+            pub fn wire_name(self) -> &'static str {
+                self.into()
+            }
+
+            /// The variant a wire name names; `None` for anything else (names are
+            /// case-sensitive).
+            pub fn from_wire(name: &str) -> Option<Self> {
+                name.parse().ok()
+            }
+        }
+    };
+}
+pub(crate) use wire_names;
 
 #[cfg(test)]
 mod tests {

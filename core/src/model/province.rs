@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 use strum::{Display, EnumString, IntoStaticStr, VariantArray};
 
-use super::names::every;
+use super::names::wire_names;
 use super::text::search_key as fold;
 
 /// One of the 31 provinces (استان).
@@ -139,23 +139,12 @@ const ALIASES: &[(&str, Province)] = &[
     ("azarbayjanegharbi", Province::WestAzerbaijan),
 ];
 
-impl Province {
-    /// Every province, in Persian alphabetical order.
-    pub const ALL: [Province; Province::VARIANTS.len()] = every(Province::VARIANTS);
+wire_names!(Province, "Every province, in Persian alphabetical order.");
 
+impl Province {
     fn row(self) -> &'static Row {
         // TABLE holds every variant exactly once (tested).
         TABLE.iter().find(|r| r.0 == self).unwrap_or(&TABLE[7])
-    }
-
-    /// The wire (and stored) name: `tehran`, `razavi_khorasan`, ...
-    pub fn wire_name(self) -> &'static str {
-        self.into()
-    }
-
-    /// The province from its wire name.
-    pub fn from_wire(name: &str) -> Option<Province> {
-        name.parse().ok()
     }
 
     /// The Persian name: «خراسان رضوی».

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use strum::{EnumString, IntoStaticStr, VariantArray};
 
-use super::names::every;
+use super::names::wire_names;
 
 /// A staff role. Wire names are the snake_case variant names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, IntoStaticStr, EnumString, VariantArray)]
@@ -25,20 +25,9 @@ pub enum Role {
     Supervisor,
 }
 
+wire_names!(Role, "Every staff role.");
+
 impl Role {
-    /// Every staff role.
-    pub const ALL: [Role; Role::VARIANTS.len()] = every(Role::VARIANTS);
-
-    /// The wire name.
-    pub fn wire_name(self) -> &'static str {
-        self.into()
-    }
-
-    /// Parses a wire name.
-    pub fn from_wire(name: &str) -> Option<Self> {
-        name.parse().ok()
-    }
-
     /// The Persian title of the role.
     pub fn label_fa(self) -> &'static str {
         match self {

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use strum::{EnumString, IntoStaticStr, VariantArray};
 
-use super::names::every;
+use super::names::wire_names;
 
 /// Where a complaint stands. Wire names are the snake_case variant names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, IntoStaticStr, EnumString, VariantArray)]
@@ -46,20 +46,9 @@ const OPEN_COUNT: usize = {
     n
 };
 
+wire_names!(Stage, "Every stage, in workflow order.");
+
 impl Stage {
-    /// Every stage, in workflow order.
-    pub const ALL: [Stage; Stage::VARIANTS.len()] = every(Stage::VARIANTS);
-
-    /// The wire name.
-    pub fn wire_name(self) -> &'static str {
-        self.into()
-    }
-
-    /// Parses a wire name.
-    pub fn from_wire(name: &str) -> Option<Self> {
-        name.parse().ok()
-    }
-
     /// Whether the complaint is closed: resolved, dismissed or withdrawn. A verdict ends the
     /// workflow but is still followed up (the penalty paid, the compensation made), so a
     /// complaint with a verdict is final but not closed.

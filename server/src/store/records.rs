@@ -5,6 +5,7 @@ use samat_core::model::api::{ComplaintFields, LicenceStatus, PushKind, PushMessa
 use samat_core::model::text::{search_key, sort_key};
 use samat_core::model::{Actor, Category, Channel, PhoneNumber, Province, Role, Stage, TrackingCode};
 use serde_json::Value;
+use strum::{EnumString, IntoStaticStr, VariantArray};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -817,6 +818,16 @@ mod tests {
     use super::*;
 
     #[test]
+    fn inbound_statuses_keep_their_stored_names() {
+        let names: Vec<&str> = InboundStatus::VARIANTS.iter().map(|s| s.as_str()).collect();
+        assert_eq!(names, ["pending", "filed", "answered", "triage", "dismissed", "limited"]);
+        for &s in InboundStatus::VARIANTS {
+            assert_eq!(InboundStatus::parse(s.as_str()), Some(s));
+        }
+        assert_eq!(InboundStatus::parse("Pending"), None);
+    }
+
+    #[test]
     fn merging_keeps_the_fields_a_batch_does_not_carry() {
         let old = BusinessRecord {
             guild_id: "1".into(),
@@ -896,8 +907,10 @@ pub struct NewInbound {
     pub raw: Option<Vec<u8>>,
 }
 
-/// Where an inbound message stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// Where an inbound message stands; its stored name (`pending`, ...) is what the database and
+/// the triage list's URLs say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, IntoStaticStr, EnumString, VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum InboundStatus {
     /// Received, not yet handled (or its handler died: due again after its claim lapses).
     Pending,
@@ -914,25 +927,14 @@ pub enum InboundStatus {
 }
 
 impl InboundStatus {
-    /// Every status.
-    pub const ALL: [InboundStatus; 6] =
-        [InboundStatus::Pending, InboundStatus::Filed, InboundStatus::Answered, InboundStatus::Triage, InboundStatus::Dismissed, InboundStatus::Limited];
-
     /// The stored name.
     pub fn as_str(self) -> &'static str {
-        match self {
-            InboundStatus::Pending => "pending",
-            InboundStatus::Filed => "filed",
-            InboundStatus::Answered => "answered",
-            InboundStatus::Triage => "triage",
-            InboundStatus::Dismissed => "dismissed",
-            InboundStatus::Limited => "limited",
-        }
+        self.into()
     }
 
     /// Parses a stored name.
     pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|x| x.as_str() == s)
+        s.parse().ok()
     }
 }
 

@@ -6,7 +6,7 @@ use strum::{EnumString, IntoStaticStr, VariantArray};
 
 use super::FieldError;
 use crate::model::guild::GuildKey;
-use crate::model::names::every;
+use crate::model::names::wire_names;
 use crate::model::text;
 
 /// A business's licence status in the registry.
@@ -24,20 +24,9 @@ pub enum LicenceStatus {
     Expired,
 }
 
+wire_names!(LicenceStatus, "Every status.");
+
 impl LicenceStatus {
-    /// Every status.
-    pub const ALL: [LicenceStatus; LicenceStatus::VARIANTS.len()] = every(LicenceStatus::VARIANTS);
-
-    /// Wire (and stored) name.
-    pub fn wire_name(self) -> &'static str {
-        self.into()
-    }
-
-    /// The status from its wire name.
-    pub fn from_wire(name: &str) -> Option<Self> {
-        name.parse().ok()
-    }
-
     /// Persian label.
     pub fn label_fa(self) -> &'static str {
         match self {

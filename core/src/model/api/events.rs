@@ -5,7 +5,7 @@ use serde_json::Value;
 use strum::{EnumString, IntoStaticStr, VariantArray};
 use time::OffsetDateTime;
 
-use crate::model::names::every;
+use crate::model::names::wire_names;
 use crate::model::stage::Stage;
 
 /// What kind of entry an event is.
@@ -30,20 +30,7 @@ pub enum EventKind {
     Raised,
 }
 
-impl EventKind {
-    /// Every kind.
-    pub const ALL: [EventKind; EventKind::VARIANTS.len()] = every(EventKind::VARIANTS);
-
-    /// Wire (and stored) name.
-    pub fn wire_name(self) -> &'static str {
-        self.into()
-    }
-
-    /// The kind from its wire name.
-    pub fn from_wire(name: &str) -> Option<Self> {
-        name.parse().ok()
-    }
-}
+wire_names!(EventKind, "Every kind.");
 
 /// One entry of a complaint's history, as the citizen sees it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use strum::{EnumString, IntoStaticStr, VariantArray};
 use time::OffsetDateTime;
 
-use crate::model::names::every;
+use crate::model::names::wire_names;
 use crate::model::stage::Stage;
 use crate::model::tracking::TrackingCode;
 
@@ -23,20 +23,7 @@ pub enum PushKind {
     Apns,
 }
 
-impl PushKind {
-    /// Every kind.
-    pub const ALL: [PushKind; PushKind::VARIANTS.len()] = every(PushKind::VARIANTS);
-
-    /// Wire (and stored) name.
-    pub fn wire_name(self) -> &'static str {
-        self.into()
-    }
-
-    /// The kind from its wire name.
-    pub fn from_wire(name: &str) -> Option<Self> {
-        name.parse().ok()
-    }
-}
+wire_names!(PushKind, "Every kind.");
 
 /// The keys of a W3C `PushSubscription`, base64url: the device's P-256 public key
 /// (uncompressed point, 65 bytes) and its 16-byte authentication secret.
