@@ -71,7 +71,6 @@ pub struct Draft {
     pub fields: DraftFields,
     /// Photos, in the order added.
     pub photos: Vec<DraftPhoto>,
-    /// State.
     pub state: DraftState,
     /// Why the server refused it, if it did.
     pub last_error: Option<Rejection>,
@@ -117,9 +116,7 @@ impl From<Draft> for core::Draft {
 pub struct OutboxItem {
     /// Local id (for `discard`).
     pub id: i64,
-    /// Kind.
     pub kind: OutboxKind,
-    /// State.
     pub state: OutboxState,
     /// The idempotency key sent with it.
     pub key: String,
@@ -272,11 +269,9 @@ impl From<core::ComplaintPhoto> for ComplaintPhoto {
 /// Feedback the citizen gave about the handling.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct Feedback {
-    /// Id.
     pub id: i64,
     /// 1 to 5.
     pub rating: i64,
-    /// Comment.
     pub comment: Option<String>,
     /// Whether it went to the supervisors.
     pub escalated: bool,
@@ -298,25 +293,18 @@ pub struct ServerPhoto {
 /// A complaint with its whole history, as the server last sent it.
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct ComplaintDetail {
-    /// Tracking code.
     pub tracking_code: String,
     /// Current stage.
     pub stage: Stage,
-    /// Category.
     pub category: Category,
     /// Intake channel.
     pub channel: Channel,
-    /// Description.
     pub description: String,
     /// Business identification code.
     pub guild_id: Option<String>,
-    /// Business name.
     pub business_name: Option<String>,
-    /// Business address.
     pub business_address: Option<String>,
-    /// Province.
     pub province: Option<String>,
-    /// City.
     pub city: Option<String>,
     /// Incident date, Gregorian `YYYY-MM-DD`.
     pub incident_date: Option<String>,
@@ -401,7 +389,6 @@ impl From<api::ComplaintDetail> for ComplaintDetail {
 /// A complaint the citizen filed (or that staff filed for them), as known on the phone.
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct LocalComplaint {
-    /// Tracking code.
     pub tracking_code: String,
     /// Current stage.
     pub stage: Stage,
@@ -466,7 +453,6 @@ pub struct ItemResult {
     pub id: i64,
     /// Its idempotency key.
     pub key: String,
-    /// Kind.
     pub kind: OutboxKind,
     /// `true`: the server has it; `false`: refused (see `error`).
     pub delivered: bool,
@@ -555,7 +541,6 @@ impl From<core::scanning::ScannedCode> for ScannedCode {
 /// A category with its wire name and labels, for the category picker.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct CategoryInfo {
-    /// The category.
     pub category: Category,
     /// Wire name, what `DraftFields.category` takes.
     pub wire_name: String,
@@ -587,15 +572,9 @@ pub enum PushTarget {
         auth: String,
     },
     /// An FCM registration token.
-    Fcm {
-        /// The token.
-        token: String,
-    },
+    Fcm { token: String },
     /// An APNs device token (hex).
-    Apns {
-        /// The token.
-        token: String,
-    },
+    Apns { token: String },
 }
 
 impl From<PushTarget> for api::PushTarget {

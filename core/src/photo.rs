@@ -44,7 +44,6 @@ impl PhotoError {
 /// A photo as kept: JPEG bytes and their size in pixels.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Photo {
-    /// The JPEG.
     pub jpeg: Vec<u8>,
     /// Width in pixels.
     pub width: u32,

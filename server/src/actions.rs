@@ -37,7 +37,6 @@ pub enum Who {
 pub struct StaffWho {
     /// Staff id.
     pub id: i64,
-    /// Role.
     pub role: Role,
     /// Province (`None`: national).
     pub province: Option<Province>,

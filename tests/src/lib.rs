@@ -407,7 +407,6 @@ pub struct Sms {
     pub id: i64,
     /// Recipient.
     pub to: String,
-    /// Text.
     pub text: String,
 }
 

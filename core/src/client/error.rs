@@ -119,11 +119,9 @@ pub enum Error {
     /// An HTTP error answer.
     #[error("HTTP {status}: {code}")]
     Http {
-        /// Status.
         status: u16,
         /// Code from the problem document (or `http_<status>`).
         code: String,
-        /// Detail.
         detail: String,
         /// Per-field problems.
         fields: Vec<FieldError>,

@@ -165,7 +165,6 @@ pub struct Draft {
     pub fields: DraftFields,
     /// Photos, in the order added.
     pub photos: Vec<DraftPhoto>,
-    /// State.
     pub state: DraftState,
     /// Why the server refused it, if it did.
     pub last_error: Option<Rejection>,
@@ -240,9 +239,7 @@ pub enum OutboxState {
 pub struct OutboxItem {
     /// Local id.
     pub id: i64,
-    /// Kind.
     pub kind: OutboxKind,
-    /// State.
     pub state: OutboxState,
     /// The idempotency key sent with it (`client_id`, `action_id` or photo id).
     pub key: String,
@@ -264,7 +261,6 @@ pub struct OutboxItem {
 pub struct ComplaintEvent {
     /// The complaint.
     pub tracking_code: TrackingCode,
-    /// The event.
     pub event: EventView,
     /// Whether the app has shown it (cleared with `mark_seen`).
     pub seen: bool,
@@ -273,7 +269,6 @@ pub struct ComplaintEvent {
 /// A complaint the citizen filed (or that staff filed for them), as known locally.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LocalComplaint {
-    /// Tracking code.
     pub tracking_code: TrackingCode,
     /// Current stage.
     pub stage: Stage,
@@ -376,7 +371,6 @@ pub struct ItemResult {
     pub id: i64,
     /// Its idempotency key.
     pub key: String,
-    /// Kind.
     pub kind: OutboxKind,
     /// `true`: the server has it; `false`: refused (see `error`).
     pub delivered: bool,
@@ -396,7 +390,6 @@ pub enum SyncProgress {
     },
     /// One item finished (delivered or not).
     Sent {
-        /// Kind.
         kind: OutboxKind,
         /// Bytes of the photo, for photos.
         bytes: u64,

@@ -55,7 +55,6 @@ pub struct Mail {
     pub message_id: Option<String>,
     /// The sender's address, lower-cased (empty when it has none).
     pub from: String,
-    /// The subject.
     pub subject: Option<String>,
     /// The text: the plain part, or the HTML part reduced to text.
     pub text: String,

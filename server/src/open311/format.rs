@@ -10,9 +10,7 @@ use time::{OffsetDateTime, UtcOffset};
 /// JSON or XML.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
-    /// `.json`.
     Json,
-    /// `.xml`.
     Xml,
 }
 
@@ -50,7 +48,6 @@ pub fn guess_format(segment: &str) -> Format {
 /// One value of an answer.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Val {
-    /// A text.
     Text(String),
     /// An integer.
     Int(i64),

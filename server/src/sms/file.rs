@@ -22,7 +22,6 @@ pub struct SmsLine {
     pub id: i64,
     /// Recipient, `+98…`.
     pub to: String,
-    /// Text.
     pub text: String,
 }
 

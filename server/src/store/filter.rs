@@ -11,13 +11,10 @@ use super::{Holding, PublicFilter, QueueFilter, QueueSearch};
 /// A value the clause binds, for the backend to convert into its own parameter type.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FilterValue {
-    /// A text.
     Text(String),
-    /// An integer.
     Integer(i64),
     /// A point in time (each backend stores times its own way).
     Time(OffsetDateTime),
-    /// A UUID.
     Uuid(Uuid),
 }
 

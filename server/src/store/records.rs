@@ -21,9 +21,7 @@ pub enum Principal {
     Staff {
         /// Staff id.
         id: i64,
-        /// Username.
         username: String,
-        /// Role.
         role: Role,
         /// The province the account works in; `None` for a national account.
         province: Option<Province>,
@@ -33,7 +31,6 @@ pub enum Principal {
 /// A staff account as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StaffRecord {
-    /// Id.
     pub id: i64,
     /// Login name (lower case).
     pub username: String,
@@ -41,7 +38,6 @@ pub struct StaffRecord {
     pub display_name: Option<String>,
     /// Argon2 PHC string.
     pub password_hash: String,
-    /// Role.
     pub role: Role,
     /// The province the account works in; `None` for a national account.
     pub province: Option<Province>,
@@ -67,7 +63,6 @@ pub struct NewStaff {
     pub display_name: Option<String>,
     /// Argon2 PHC string.
     pub password_hash: String,
-    /// Role.
     pub role: Role,
     /// Province; `None` for national.
     pub province: Option<Province>,
@@ -76,7 +71,6 @@ pub struct NewStaff {
 /// What a supervisor changes on a staff account.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StaffUpdate {
-    /// Role.
     pub role: Role,
     /// Province; `None` for national.
     pub province: Option<Province>,
@@ -125,9 +119,7 @@ pub struct OutboxSms {
     pub id: i64,
     /// Recipient.
     pub to: PhoneNumber,
-    /// Text.
     pub text: String,
-    /// Kind.
     pub kind: SmsKind,
     /// Template token.
     pub token: Option<String>,
@@ -149,15 +141,9 @@ pub enum DeviceTarget {
         auth: Vec<u8>,
     },
     /// An FCM registration token.
-    Fcm {
-        /// The token.
-        token: String,
-    },
+    Fcm { token: String },
     /// An APNs device token (lower-case hex).
-    Apns {
-        /// The token.
-        token: String,
-    },
+    Apns { token: String },
 }
 
 impl DeviceTarget {
@@ -189,7 +175,6 @@ impl std::fmt::Debug for DeviceTarget {
 /// A registered device.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeviceRecord {
-    /// Id.
     pub id: i64,
     /// The citizen it belongs to.
     pub phone: PhoneNumber,
@@ -218,7 +203,6 @@ pub enum Registration {
 pub struct OutboxPush {
     /// Outbox id.
     pub id: i64,
-    /// The device.
     pub device: DeviceRecord,
     /// What to say.
     pub message: PushMessage,
@@ -277,7 +261,6 @@ pub struct NewComplaintRecord {
     pub client_id: Uuid,
     /// The complainant.
     pub phone: PhoneNumber,
-    /// Channel.
     pub channel: Channel,
     /// Validated fields.
     pub fields: ComplaintFields,
@@ -326,37 +309,28 @@ pub enum Filed {
 pub struct ComplaintRecord {
     /// Internal id.
     pub id: i64,
-    /// Tracking code.
     pub tracking_code: TrackingCode,
     /// Idempotency key.
     pub client_id: Uuid,
     /// Complainant.
     pub phone: PhoneNumber,
-    /// Channel.
     pub channel: Channel,
-    /// Category.
     pub category: Category,
-    /// Description.
     pub description: String,
     /// Business ID.
     pub guild_id: Option<String>,
     /// Whether the business ID is in the registry.
     pub business_known: Option<bool>,
-    /// Business name.
     pub business_name: Option<String>,
-    /// Business address.
     pub business_address: Option<String>,
     /// The province it is handled in (`None`: not yet known; national staff place it).
     pub province: Option<Province>,
-    /// City.
     pub city: Option<String>,
-    /// Incident date.
     pub incident_date: Option<time::Date>,
     /// Amount.
     pub amount_rials: Option<i64>,
     /// Compensation claim.
     pub wants_compensation: bool,
-    /// Stage.
     pub stage: Stage,
     /// Since when.
     pub stage_since: OffsetDateTime,
@@ -393,7 +367,6 @@ pub struct EventRecord {
     pub note: Option<String>,
     /// For staff.
     pub internal_note: Option<String>,
-    /// Details.
     pub details: Option<Value>,
     /// Whether the citizen sees it.
     pub visible: bool,
@@ -444,13 +417,11 @@ pub struct ChangeRecord {
 /// Feedback as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FeedbackRecord {
-    /// Id.
     pub id: i64,
     /// The complaint.
     pub tracking_code: TrackingCode,
     /// 1–5.
     pub rating: i64,
-    /// Comment.
     pub comment: Option<String>,
     /// In the supervisors' queue.
     pub escalated: bool,
@@ -465,7 +436,6 @@ pub struct PhotoRecord {
     pub photo_id: Uuid,
     /// MIME type.
     pub content_type: String,
-    /// Size.
     pub size: i64,
     /// SHA-256, hex.
     pub sha256: String,
@@ -526,7 +496,6 @@ pub struct StageClock {
 /// A row of a staff queue.
 #[derive(Debug, Clone)]
 pub struct QueueRow {
-    /// The complaint.
     pub complaint: ComplaintRecord,
     /// The escalated feedback, for supervisors.
     pub escalation: Option<FeedbackRecord>,
@@ -622,7 +591,6 @@ pub struct ProvinceChange {
     pub tracking_code: TrackingCode,
     /// The stage the rules were checked against.
     pub expected_stage: Stage,
-    /// The province.
     pub province: Province,
     /// Who did it.
     pub actor: Actor,
@@ -716,7 +684,6 @@ pub struct AuditFilter {
 /// How many complaints wait in a stage in a province (the supervisors' dashboard).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StageCount {
-    /// The stage.
     pub stage: Stage,
     /// The province (`None`: not yet placed).
     pub province: Option<Province>,
@@ -729,7 +696,6 @@ pub struct StageCount {
 pub struct BusinessRecord {
     /// Identification code (ASCII digits, normalised by `normalize_guild_id`).
     pub guild_id: String,
-    /// Name.
     pub name: String,
     /// Guild / union.
     pub guild: Option<String>,
@@ -737,11 +703,8 @@ pub struct BusinessRecord {
     pub licence_no: Option<String>,
     /// Licence status (`None`: the registry does not say).
     pub licence_status: Option<LicenceStatus>,
-    /// Province.
     pub province: Option<String>,
-    /// City.
     pub city: Option<String>,
-    /// Address.
     pub address: Option<String>,
 }
 
@@ -750,17 +713,13 @@ pub struct BusinessRecord {
 /// a carried `None` clears the field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BusinessFields {
-    /// `guild`.
     pub guild: bool,
     /// `licence_no`.
     pub licence_no: bool,
     /// `licence_status`.
     pub licence_status: bool,
-    /// `province`.
     pub province: bool,
-    /// `city`.
     pub city: bool,
-    /// `address`.
     pub address: bool,
 }
 
@@ -850,7 +809,6 @@ mod tests {
 /// An Open311 API key as stored: only a hash of the key itself is kept.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiKeyRecord {
-    /// Id.
     pub id: i64,
     /// Who it was issued to (the app or organisation).
     pub name: String,

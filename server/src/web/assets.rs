@@ -21,7 +21,6 @@ pub struct Asset {
     pub name: &'static str,
     /// MIME type.
     pub content_type: &'static str,
-    /// The bytes.
     pub bytes: &'static [u8],
     /// Short content hash, the version in its URL and its ETag.
     pub hash: String,

@@ -147,9 +147,7 @@ const FALLBACK_PAGE: &str = "<!doctype html><html lang=\"fa\" dir=\"rtl\"><meta 
 #[derive(Template)]
 #[template(path = "error.html")]
 pub struct ErrorPage {
-    /// The layout.
     pub layout: Layout,
-    /// The heading.
     pub heading: String,
     /// What happened and what to do, in Persian.
     pub message: String,

@@ -35,7 +35,6 @@ pub enum Payload {
         tracking_code: String,
         /// Photo UUID.
         photo_id: String,
-        /// File.
         file: String,
     },
     /// The self-regulation answer.
@@ -47,7 +46,6 @@ pub enum Payload {
         /// Words from the citizen.
         note: Option<String>,
     },
-    /// Withdraw.
     Withdraw {
         /// The complaint.
         tracking_code: String,
@@ -60,7 +58,6 @@ pub enum Payload {
         tracking_code: String,
         /// 1–5.
         rating: i64,
-        /// Comment.
         comment: Option<String>,
         /// To the supervisors.
         escalate: bool,

@@ -252,7 +252,6 @@ pub async fn lock_citizen(c: &impl Cached, phone: &str) -> StoreResult<()> {
 
 /// What an event insert needs besides the complaint.
 pub struct NewEvent<'a> {
-    /// Kind.
     pub kind: EventKind,
     /// Stage before a stage change.
     pub from: Option<Stage>,
@@ -268,7 +267,6 @@ pub struct NewEvent<'a> {
     pub note: Option<&'a str>,
     /// For staff.
     pub internal_note: Option<&'a str>,
-    /// Details.
     pub details: Option<&'a serde_json::Value>,
     /// Whether the citizen sees it.
     pub visible: bool,

@@ -33,7 +33,6 @@ pub struct Verdict {
     pub penalty: Option<String>,
     /// The compensation to the citizen, in rials.
     pub compensation: Option<String>,
-    /// When.
     pub when: String,
 }
 
@@ -47,7 +46,6 @@ pub struct CitizenComplaint {
     pub progress: Vec<(&'static str, &'static str)>,
     /// What was filed: (label, value).
     pub facts: Vec<(&'static str, String)>,
-    /// The description.
     pub description: String,
     /// The history, oldest first.
     pub lines: Vec<Line>,

@@ -69,7 +69,6 @@ pub struct HistoryItem {
 pub struct Typed {
     /// Which form: `move:<stage>`, `note`, `assign`, `province`.
     pub form: String,
-    /// The note.
     pub note: String,
     /// The staff-only note.
     pub internal_note: String,

@@ -73,9 +73,7 @@ pub fn router() -> Router<AppState> {
 pub struct StaffSession {
     /// Staff id.
     pub id: i64,
-    /// Username.
     pub username: String,
-    /// Role.
     pub role: Role,
     /// Province (`None`: national).
     pub province: Option<Province>,

@@ -48,7 +48,6 @@ pub struct Row {
     pub category: String,
     /// The business's name (or its ID).
     pub business: String,
-    /// City.
     pub city: String,
     /// Channel, in Persian.
     pub channel: String,
