@@ -10,6 +10,7 @@ pub mod cli;
 pub mod demo;
 pub mod error;
 pub mod extract;
+pub mod forwarded;
 pub mod http;
 pub mod hub;
 pub mod inbound;

@@ -6,11 +6,27 @@
 //! and any may answer 503 (briefly unavailable). Path parameters carry the patterns the server
 //! reads (tracking codes and business IDs with Persian digits and separators, UUIDs).
 
+use axum::extract::State;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::{Json, Router};
 use serde_json::{json, Map, Value};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::routes::{auth, businesses, complaints, devices, inbound, meta, photos, scan, staff, stats, sync};
+use crate::state::AppState;
+
+/// The route of the document itself.
+pub fn router() -> Router<AppState> {
+    Router::new().route("/openapi.json", get(openapi))
+}
+
+/// The OpenAPI 3.1 document, generated from the handlers and types.
+#[utoipa::path(get, path = "/openapi.json", tag = "operations", responses((status = 200)))]
+pub async fn openapi(State(state): State<AppState>) -> impl IntoResponse {
+    Json(document_for(state.settings.max_wait))
+}
 
 struct BearerAuth;
 
@@ -35,7 +51,7 @@ impl Modify for BearerAuth {
         inbound::push, inbound::list, inbound::file, inbound::dismiss,
         businesses::show, businesses::search, businesses::keys, businesses::qr_png, crate::web::public::business_page,
         devices::register, devices::list, devices::unregister, devices::vapid_key,
-        meta::categories, meta::stages, meta::healthz, meta::metrics, meta::openapi,
+        meta::categories, meta::stages, meta::healthz, meta::metrics, openapi,
         stats::stats_json, stats::stats_csv, crate::web::stats::stats_page,
     ),
     components(schemas(samat_core::model::api::Problem, samat_core::model::api::VerdictDetails, samat_core::model::guild::GuildKey,

@@ -75,11 +75,11 @@ pub struct Settings {
     /// Text messages to the 124 line handled per sending phone per hour.
     pub inbound_sms_per_phone_per_hour: u32,
     /// The shared secret of `POST /v1/inbound/sms` (`None`: the webhook is off).
-    pub inbound_sms_secret: Option<crate::inbound::Secret>,
+    pub inbound_sms_secret: Option<crate::inbound::options::Secret>,
     /// Kavenegar's inbox to poll for text messages to the 124 line (`None`: no poller).
-    pub inbound_poll: Option<crate::inbound::kavenegar::InboxOptions>,
+    pub inbound_poll: Option<crate::inbound::options::InboxOptions>,
     /// The IMAP mailbox to read e-mail to the 124 line from (`None`: no reader).
-    pub inbound_imap: Option<crate::inbound::imap::ImapOptions>,
+    pub inbound_imap: Option<crate::inbound::options::ImapOptions>,
     /// How often the public statistics are rolled up again (one rollup runs at start).
     pub stats_every: Duration,
 }
@@ -173,7 +173,6 @@ impl Default for Settings {
 pub struct AppState {
     /// Storage.
     pub store: Arc<dyn Store>,
-    /// Settings.
     pub settings: Arc<Settings>,
     /// Session cache over the store.
     pub sessions: Arc<Sessions>,
@@ -188,10 +187,10 @@ pub struct AppState {
     /// Prometheus metrics.
     pub metrics: Arc<Metrics>,
     /// The latest overdue digest (made at start and every hour by [`crate::overdue::run`]).
-    pub overdue: Arc<std::sync::RwLock<Option<crate::overdue::OverdueDigest>>>,
+    pub overdue: Arc<std::sync::RwLock<Option<crate::overdue::digest::OverdueDigest>>>,
     /// The latest public statistics (rolled up at start and every `stats_every` by
     /// [`crate::stats::run`]); `None` until the first rollup ends.
-    pub stats: Arc<std::sync::RwLock<Option<Arc<crate::stats::Published>>>>,
+    pub stats: Arc<std::sync::RwLock<Option<Arc<crate::stats::published::Published>>>>,
     /// Permits for CPU-heavy work (decoding photos, reading barcodes, hashing passwords):
     /// at most one job per core runs at once, the rest wait their turn.
     pub heavy: Arc<Semaphore>,

@@ -20,8 +20,10 @@ mod threshold;
 
 pub use image_input::{MAX_DECODE_ALLOC, MAX_IMAGE_SIDE};
 pub use luma::MAX_FRAME_PIXELS;
-pub use pipeline::MAX_CODES;
 pub use structured_append::{StructuredAppend, StructuredAppendAssembler};
+
+/// Most codes reported for one frame (the pipeline and the engines stop there).
+pub const MAX_CODES: usize = 256;
 
 /// A position in the input image, in pixels (x to the right, y down).
 #[derive(Clone, Copy, Debug, PartialEq)]

@@ -15,10 +15,7 @@ use super::engine::rxing_engine::{self, Threshold};
 use super::engine::{rqrr_engine, Detection};
 use super::enhance;
 use super::luma::{factor_for, factor_for_pixels, Gray, LumaView};
-use super::{FoundCode, Point};
-
-/// Most codes reported for one frame.
-pub const MAX_CODES: usize = 256;
+use super::{FoundCode, Point, MAX_CODES};
 
 /// Most pixels of the working image; larger inputs are box-downscaled by an integer factor
 /// first (a 12-megapixel photo is scanned at 2000x1500, a 2400x1800 one as it is).

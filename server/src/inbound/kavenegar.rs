@@ -14,27 +14,9 @@ use serde_json::Value;
 use time::OffsetDateTime;
 use tokio::sync::watch;
 
+pub use super::options::InboxOptions;
 use super::InboundSms;
 use crate::state::AppState;
-
-/// Where and how often to read the inbox.
-#[derive(Clone)]
-pub struct InboxOptions {
-    /// API base URL (`https://api.kavenegar.com`; tests point it at a fake).
-    pub base_url: String,
-    /// The API key.
-    pub key: String,
-    /// The 124 line whose inbox is read.
-    pub line: String,
-    /// The pause between two reads while all is well.
-    pub interval: Duration,
-}
-
-impl std::fmt::Debug for InboxOptions {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("InboxOptions").field("base_url", &self.base_url).field("line", &self.line).field("interval", &self.interval).finish()
-    }
-}
 
 /// The longest pause after failures.
 pub const MAX_BACKOFF: Duration = Duration::from_secs(300);

@@ -15,6 +15,7 @@
 pub mod email;
 pub mod imap;
 pub mod kavenegar;
+pub mod options;
 
 use axum::http::StatusCode;
 use samat_core::model::api::{NewComplaint, SubmitResponse};
@@ -24,34 +25,13 @@ use samat_core::model::{Channel, PhoneNumber, Stage, TrackingCode};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+pub use self::options::Secret;
 use crate::actions::{self, StaffWho, Who};
 use crate::error::{ApiError, ApiResult};
 use crate::limits::Limit;
 use crate::notice;
 use crate::state::AppState;
 use crate::store::{ComplaintRecord, InboundClaim, InboundOutcome, InboundRecord, InboundStatus, NewInbound, NewSms, SmsKind, CLAIM_LEASE};
-
-/// A shared secret, never printed.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(pub String);
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Secret(…)")
-    }
-}
-
-impl Secret {
-    /// Whether `given` is the secret, in time that does not depend on where they differ.
-    pub fn matches(&self, given: &str) -> bool {
-        let (a, b) = (self.0.as_bytes(), given.as_bytes());
-        let mut diff = a.len() ^ b.len();
-        for i in 0..a.len().max(b.len()) {
-            diff |= usize::from(a.get(i).copied().unwrap_or(0) ^ b.get(i).copied().unwrap_or(0));
-        }
-        diff == 0 && !a.is_empty()
-    }
-}
 
 /// One text message to the 124 line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,7 +42,6 @@ pub struct InboundSms {
     pub from: String,
     /// The line it was sent to.
     pub to: String,
-    /// The text.
     pub text: String,
     /// When the gateway received it.
     pub received_at: OffsetDateTime,

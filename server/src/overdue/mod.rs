@@ -7,14 +7,17 @@
 //! Several replicas may sweep at once: a raise carries an action id derived from the complaint,
 //! its stage and when it entered it, so the store keeps one event whoever writes it first.
 
+pub mod digest;
+
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 use samat_core::model::api::EventKind;
 use samat_core::model::deadlines::{ServiceStandards, Standing};
-use samat_core::model::{Actor, Province, Role, Stage, TrackingCode};
-use time::{Date, OffsetDateTime};
+use samat_core::model::{Actor, Province, Role, Stage};
+use time::OffsetDateTime;
 
+pub use self::digest::{OverdueDigest, OverdueItem, ProvinceDigest, DIGEST_LIST};
 use crate::state::AppState;
 use crate::store::{ChangeRecord, ComplaintRecord, Holding, QueueFilter, StageClock, StoreError};
 
@@ -22,49 +25,6 @@ use crate::store::{ChangeRecord, ComplaintRecord, Holding, QueueFilter, StageClo
 const SWEEP_PAGE: i64 = 500;
 /// Stage clocks read and put right per batch.
 const REFRESH_BATCH: i64 = 2_000;
-/// Complaints listed by name in the digest, per province (the counts cover them all).
-pub const DIGEST_LIST: usize = 20;
-
-/// One overdue complaint in the digest.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OverdueItem {
-    /// Its tracking code.
-    pub tracking_code: TrackingCode,
-    /// The stage it is late in.
-    pub stage: Stage,
-    /// The stage's last working day.
-    pub due_day: Date,
-    /// Overdue, or raised to the supervisors.
-    pub standing: Standing,
-}
-
-/// What is overdue in one province (or not yet placed in one).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ProvinceDigest {
-    /// Overdue complaints (raised ones included).
-    pub overdue: i64,
-    /// Of those, raised to the supervisors.
-    pub raised: i64,
-    /// The longest overdue, up to [`DIGEST_LIST`].
-    pub items: Vec<OverdueItem>,
-}
-
-/// The digest of one sweep.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OverdueDigest {
-    /// When it was made.
-    pub made_at: OffsetDateTime,
-    /// By province (`None`: not yet placed).
-    pub provinces: BTreeMap<Option<Province>, ProvinceDigest>,
-}
-
-impl OverdueDigest {
-    /// The digest a supervisor reads: their province's, or every province's for a national account.
-    pub fn for_supervisor(&self, province: Option<Province>) -> Vec<(Option<Province>, &ProvinceDigest)> {
-        self.provinces.iter().filter(|(p, _)| province.is_none() || **p == province).map(|(p, d)| (*p, d)).collect()
-    }
-}
-
 /// The action id of a complaint's raise in a stage: the same on every replica.
 pub fn raise_action_id(c: &ComplaintRecord) -> uuid::Uuid {
     let key = format!("raise:{}:{}:{}", c.tracking_code.as_str(), c.stage.wire_name(), c.stage_since.unix_timestamp_nanos());

@@ -1,5 +1,5 @@
-//! Reference data and operations: categories and stages with their labels, health, metrics
-//! and the OpenAPI document.
+//! Reference data and operations: categories and stages with their labels, health and
+//! metrics (the OpenAPI document serves itself, from `crate::openapi`).
 
 use axum::extract::State;
 use axum::http::{header, StatusCode};
@@ -15,12 +15,7 @@ use crate::state::AppState;
 
 /// Routes of this module.
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/categories", get(categories))
-        .route("/v1/stages", get(stages))
-        .route("/healthz", get(healthz))
-        .route("/metrics", get(metrics))
-        .route("/openapi.json", get(openapi))
+    Router::new().route("/v1/categories", get(categories)).route("/v1/stages", get(stages)).route("/healthz", get(healthz)).route("/metrics", get(metrics))
 }
 
 /// The complaint categories with Persian and English labels.
@@ -85,10 +80,4 @@ pub async fn metrics(State(state): State<AppState>, headers: axum::http::HeaderM
     let pushes = state.store.pending_pushes().await?;
     let body = state.metrics.render(pending, pushes, state.hub.waiting());
     Ok(([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], body))
-}
-
-/// The OpenAPI 3.1 document, generated from the handlers and types.
-#[utoipa::path(get, path = "/openapi.json", tag = "operations", responses((status = 200)))]
-pub async fn openapi(State(state): State<AppState>) -> impl IntoResponse {
-    Json(crate::openapi::document_for(state.settings.max_wait))
 }

@@ -35,6 +35,7 @@ pub fn router(state: AppState) -> Router {
         .merge(complaints::router())
         .merge(staff::router())
         .merge(meta::router())
+        .merge(crate::openapi::router())
         .merge(stats::router())
         .merge(businesses::router())
         .merge(devices::router())

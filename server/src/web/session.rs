@@ -13,7 +13,7 @@ use base64::Engine;
 use cookie::{Cookie, SameSite};
 use sha2::{Digest, Sha256};
 
-use crate::extract::last_forwarded_hop;
+use crate::forwarded::last_forwarded_hop;
 use crate::state::AppState;
 
 /// The staff console's session cookie.

@@ -21,9 +21,9 @@ use super::finder_search::find_finder_patterns;
 use super::Detection;
 use crate::scan::budget::{self, SetBudget};
 use crate::scan::finder_sets::{guesses, plausible_pairs, plausible_sets, Finder, FinderSet};
-use crate::scan::pipeline::MAX_CODES;
 use crate::scan::resample::{read_modules, ModuleGrid};
 use crate::scan::threshold::{block_threshold, global_threshold, sauvola, BitImage, BlockThreshold};
+use crate::scan::MAX_CODES;
 use crate::scan::{Point, StructuredAppend};
 
 /// Sets ranked per pass (sampling stops earlier when the scan's budget of failures is spent).
