@@ -240,7 +240,17 @@ async fn the_cli_walks_the_whole_journey_in_persian() {
     assert!(watched.contains("\"inspection\""), "{watched}");
 
     // `watch` running beside `sync`: each event reported once between them.
-    let watch = samat(d, url, &["--json", "watch", "--wait", "5"]).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+    let mut watch = samat(d, url, &["--json", "watch", "--wait", "5"]).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+    let watched_out = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let reader = {
+        let (out, stdout) = (watched_out.clone(), watch.stdout.take().unwrap());
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+                out.lock().unwrap().push_str(&(line + "\n"));
+            }
+        })
+    };
     srv.wait_sync_waiters(1).await;
     let inspector = srv.staff("inspector").await;
     must_move(&inspector, &code, json!({"to": "inspection_reported", "note": "فاکتور صادر نمی‌شود"})).await;
@@ -248,13 +258,23 @@ async fn the_cli_walks_the_whole_journey_in_persian() {
     let taazirat = srv.staff("taazirat").await;
     must_move(&taazirat, &code, json!({"to": "verdict", "details": {"violation": true, "penalty_rials": 50_000_000}})).await;
     let synced: Value = serde_json::from_str(&ok(d, url, &["--json", "sync"])).unwrap();
-    tokio::time::sleep(Duration::from_secs(3)).await;
-    unsafe { libc::kill(watch.id() as i32, libc::SIGINT) };
-    let out = watch.wait_with_output().unwrap();
-    let mut reported: Vec<i64> = seqs_of_lines(&String::from_utf8_lossy(&out.stdout));
-    reported.extend(synced["new_events"].as_array().unwrap().iter().filter_map(|e| e["event"]["seq"].as_i64()));
+    let by_sync: Vec<i64> = synced["new_events"].as_array().unwrap().iter().filter_map(|e| e["event"]["seq"].as_i64()).collect();
     let (_, detail) = srv.citizen("09121110035").await.get(&format!("/v1/complaints/{code}")).await;
     let last_three: Vec<i64> = detail["events"].as_array().unwrap().iter().rev().take(3).filter_map(|e| e["seq"].as_i64()).collect();
+    // Wait until watch and sync between them have reported all three (or a deadline passes).
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !last_three.iter().all(|seq| by_sync.contains(seq) || seqs_of_lines(&watched_out.lock().unwrap()).contains(seq)) {
+        assert!(std::time::Instant::now() < deadline, "watch never reported {last_three:?}: {}", watched_out.lock().unwrap());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // And until watch is parked in its long poll again: whatever it was going to print about
+    // these events (a second copy of one included), it has printed.
+    srv.wait_sync_waiters(1).await;
+    unsafe { libc::kill(watch.id() as i32, libc::SIGINT) };
+    watch.wait().unwrap();
+    reader.join().unwrap();
+    let mut reported: Vec<i64> = seqs_of_lines(&watched_out.lock().unwrap());
+    reported.extend(by_sync);
     for seq in last_three {
         assert_eq!(reported.iter().filter(|s| **s == seq).count(), 1, "event {seq} reported once between watch and sync: {reported:?}");
     }
