@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 import uuid
 
 import pytest
@@ -137,13 +138,14 @@ def test_a_closed_tab_keeps_what_was_typed_and_a_retried_submit_files_once(serve
     screenshot(page, "portal-file-restored")
 
     # The first submission reaches the server, but its answer is lost on the way back.
-    dropped = {"n": 0}
+    dropped = {"n": 0, "lost": False}
 
     def lose_answer(route):
         if route.request.method == "POST" and dropped["n"] == 0:
             dropped["n"] += 1
             route.fetch()
             route.abort("connectionreset")
+            dropped["lost"] = True
         else:
             route.continue_()
 
@@ -152,7 +154,12 @@ def test_a_closed_tab_keeps_what_was_typed_and_a_retried_submit_files_once(serve
         page.click("#submit")
     except Exception:
         pass
-    page.wait_for_timeout(500)
+    # Wait until the server has answered and the answer was dropped (Playwright runs the
+    # handler while the page waits).
+    deadline = time.time() + 20
+    while not dropped["lost"]:
+        assert time.time() < deadline, "the submission never reached the server"
+        page.wait_for_timeout(20)
     page.unroute("**/file")
     if "/filed/" not in page.url:
         page.goto(server.url + "/file")
@@ -263,7 +270,10 @@ def test_the_service_worker_shows_a_push_and_the_page_hears_it(server, new_page)
     registrations = []
     cdp.on("ServiceWorker.workerRegistrationUpdated", lambda e: registrations.extend(e["registrations"]))
     cdp.send("ServiceWorker.enable")
-    page.wait_for_timeout(300)
+    deadline = time.time() + 15
+    while not any(r["scopeURL"].startswith(server.url) for r in registrations):
+        assert time.time() < deadline, f"the service worker's registration was never reported: {registrations}"
+        page.wait_for_timeout(20)
     reg = next(r for r in registrations if r["scopeURL"].startswith(server.url))
     payload = json.dumps({"tracking_code": code, "stage": "expert_review", "cursor": 2})
     cdp.send("ServiceWorker.deliverPushMessage", {"origin": server.url, "registrationId": reg["registrationId"], "data": payload})
