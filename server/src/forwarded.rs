@@ -18,14 +18,6 @@ mod tests {
     use super::*;
     use axum::http::HeaderValue;
 
-    fn headers(name: &'static str, values: &[&'static str]) -> HeaderMap {
-        let mut h = HeaderMap::new();
-        for v in values {
-            h.append(name, HeaderValue::from_static(v));
-        }
-        h
-    }
-
     #[test]
     fn the_proxys_hop_is_believed_not_what_the_client_wrote() {
         for (lines, expected) in [
@@ -36,7 +28,11 @@ mod tests {
             (&["1.2.3.4, not-an-ip"][..], None),
             (&[][..], None),
         ] {
-            let got = last_forwarded_hop(&headers("x-forwarded-for", lines));
+            let mut headers = HeaderMap::new();
+            for line in lines {
+                headers.append("x-forwarded-for", HeaderValue::from_static(line));
+            }
+            let got = last_forwarded_hop(&headers);
             assert_eq!(got, expected.map(|e| e.parse().unwrap()), "{lines:?}");
         }
     }

@@ -175,10 +175,11 @@ fn complaint_or_short(text: &str, words: &[&str]) -> InboundCommand {
     }
 }
 
-/// Words that point at `category`, as [`search_key`] folds them (no spaces, no ZWNJ, plain
-/// alef), matched anywhere in the folded text: «گران» finds «گران‌فروشی» and «گرانتر». Every
-/// category but [`Category::Other`] has some (tested); the match has no catch-all arm, so a new
-/// category does not compile until it says its words.
+/// Words that point at `category`, written as [`search_key`] folds them (no spaces, no ZWNJ,
+/// plain alef; tested, so they are not folded again per message), matched anywhere in the
+/// folded text: «گران» finds «گران‌فروشی» and «گرانتر». Every category but
+/// [`Category::Other`] has some (tested); the match has no catch-all arm, so a new category does
+/// not compile until it says its words.
 pub fn keywords(category: Category) -> &'static [&'static str] {
     match category {
         Category::NoInvoice => &["فاکتور", "صورتحساب", "رسیدنداد", "رسیدخرید", "قبضنداد"],
@@ -215,7 +216,7 @@ pub struct Classification {
 pub fn classify(text: &str) -> Classification {
     let folded = search_key(&ascii_digits(text));
     let mut scores: Vec<(Category, usize)> =
-        Category::ALL.iter().map(|&category| (category, keywords(category).iter().filter(|w| folded.contains(&search_key(w))).count())).collect();
+        Category::ALL.iter().map(|&category| (category, keywords(category).iter().filter(|w| folded.contains(*w)).count())).collect();
     scores.sort_by_key(|s| std::cmp::Reverse(s.1));
     let wants_compensation = COMPENSATION.iter().any(|w| folded.contains(w));
     match scores.as_slice() {
